@@ -1,0 +1,43 @@
+/**
+ * Diagnostics, always on stderr: stdout belongs to the protocol.
+ *
+ * @module
+ */
+
+export type LogLevel = "error" | "warn" | "info" | "debug";
+export const LOG_LEVELS: readonly LogLevel[] = ["error", "warn", "info", "debug"];
+
+export interface Logger {
+  error(message: string, detail?: unknown): void;
+  warn(message: string, detail?: unknown): void;
+  info(message: string, detail?: unknown): void;
+  debug(message: string, detail?: unknown): void;
+}
+
+const encoder = new TextEncoder();
+
+/** A logger that writes `codex-mcp[level]: message` lines to `stderr`. Never throws, never blocks. */
+export function createLogger(stderr: WritableStream<Uint8Array>, level: LogLevel): Logger {
+  const writer = stderr.getWriter();
+  const threshold = LOG_LEVELS.indexOf(level);
+  const emit = (at: LogLevel, message: string, detail?: unknown) => {
+    if (LOG_LEVELS.indexOf(at) > threshold) return;
+    let line = `codex-mcp[${at}]: ${message}`;
+    if (detail !== undefined) line += ` ${detail instanceof Error ? (detail.stack ?? detail.message) : safeJson(detail)}`;
+    writer.write(encoder.encode(line + "\n")).catch(() => {});
+  };
+  return {
+    error: (m, d) => emit("error", m, d),
+    warn: (m, d) => emit("warn", m, d),
+    info: (m, d) => emit("info", m, d),
+    debug: (m, d) => emit("debug", m, d),
+  };
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return String(value);
+  }
+}

@@ -1,0 +1,16 @@
+/** What every tool and resource may use: the runtime, the configuration, the logger. */
+import type { Config } from "../config.ts";
+import type { Logger } from "../log.ts";
+import type { Runtime } from "../runtime/types.ts";
+import type { PreflightFinding } from "./stdio-preflight.ts";
+
+export interface ServerContext {
+  runtime: Runtime;
+  config: Config;
+  log: Logger;
+  startedAt: Date;
+  /** What the stdio preflight found at start-up (empty when it was off). */
+  preflight: readonly PreflightFinding[];
+  /** The protocol version agreed with the client, once `initialize` has been answered. */
+  protocolVersion(): string | undefined;
+}

@@ -1,0 +1,49 @@
+/**
+ * `codex-mcp:///server-info`: what is running, where, and how it talks. The first thing to read
+ * when a client's integration misbehaves.
+ *
+ * @module
+ */
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
+import { NAME, VERSION } from "../../version.ts";
+import type { ServerContext } from "../context.ts";
+
+export const SERVER_INFO_URI = "codex-mcp:///server-info";
+
+/** The resource's JSON body. */
+export function serverInfo(ctx: ServerContext) {
+  const { runtime } = ctx;
+  return {
+    name: NAME,
+    version: VERSION,
+    runtime: runtime.name,
+    runtimeVersion: runtime.version,
+    platform: runtime.platform,
+    arch: runtime.arch,
+    pid: runtime.pid,
+    execPath: runtime.execPath,
+    protocolVersion: ctx.protocolVersion() ?? LATEST_PROTOCOL_VERSION,
+    supportedProtocolVersions: SUPPORTED_PROTOCOL_VERSIONS,
+    stdioMode: ctx.config.stdioMode,
+    preflight: ctx.preflight,
+    startedAt: ctx.startedAt.toISOString(),
+    uptimeMs: Date.now() - ctx.startedAt.getTime(),
+    rssBytes: runtime.memoryRss(),
+  };
+}
+
+export function registerServerInfo(server: McpServer, ctx: ServerContext): void {
+  server.registerResource(
+    "server-info",
+    SERVER_INFO_URI,
+    {
+      title: "codex-mcp server info",
+      description: "Name, version, runtime, platform, protocol version, stdio mode and pid of this codex-mcp process.",
+      mimeType: "application/json",
+    },
+    async (uri) => ({
+      contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify(serverInfo(ctx), null, 2) }],
+    }),
+  );
+}

@@ -1,0 +1,23 @@
+/**
+ * The MCP face of codex-mcp: one `McpServer` with every tool and resource registered.
+ *
+ * @module
+ */
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { NAME, VERSION } from "../version.ts";
+import type { ServerContext } from "./context.ts";
+import { registerServerInfo } from "./resources/server-info.ts";
+import { registerDebugEcho } from "./tools/debug-echo.ts";
+
+const INSTRUCTIONS = `codex-mcp runs OpenAI Codex agents. Read codex-mcp:///server-info for what is running.`;
+
+export function createMcpServer(ctx: ServerContext): McpServer {
+  const server = new McpServer(
+    { name: NAME, title: "Codex MCP", version: VERSION },
+    // Declaring tools up front installs tools/list even before the first tool is registered.
+    { capabilities: { tools: {}, resources: {} }, instructions: INSTRUCTIONS },
+  );
+  registerServerInfo(server, ctx);
+  if (ctx.config.testHooks) registerDebugEcho(server);
+  return server;
+}

@@ -1,0 +1,159 @@
+/**
+ * MCP over stdio on Web streams: one JSON-RPC message per line, in and out.
+ *
+ * Why our own and not the SDK's: the SDK's transport reads Node streams and writes with
+ * `process.stdout.write`, which blocks Deno's event loop on a slow reader. This one runs on any
+ * runtime's streams, answers malformed lines instead of dropping them, finishes in-flight requests
+ * when stdin ends, and lets the caller wait until every byte has been written.
+ *
+ * @module
+ */
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { ErrorCode, type JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
+import { LineSplitter } from "../streams/lines.ts";
+
+type RequestId = string | number;
+
+/** Options for {@link StdioTransport}. */
+export interface StdioTransportOptions {
+  /** A line longer than this is refused with a parse error. Default 64 MiB. */
+  maxMessageBytes?: number;
+  /** After stdin ends, how long requests already received may take to be answered. Default 10 s. */
+  inputEndGraceMs?: number;
+}
+
+const encoder = new TextEncoder();
+
+/** An SDK {@link Transport} over a byte stream in and a byte stream out. */
+export class StdioTransport implements Transport {
+  onmessage?: Transport["onmessage"];
+  onerror?: Transport["onerror"];
+  onclose?: Transport["onclose"];
+
+  /** The protocol version the server agreed to in its `initialize` answer, once it has answered. */
+  protocolVersion: string | undefined;
+
+  readonly #input: ReadableStream<Uint8Array>;
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #maxMessageBytes: number;
+  readonly #inputEndGraceMs: number;
+  /** Requests from the client not yet answered: at the end of input we wait for these. */
+  readonly #unanswered = new Set<RequestId>();
+  #answered: () => void = () => {};
+  #initializeId: RequestId | undefined;
+  #reader: ReadableStreamDefaultReader<string> | undefined;
+  #lastWrite: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  constructor(input: ReadableStream<Uint8Array>, output: WritableStream<Uint8Array>, options: StdioTransportOptions = {}) {
+    this.#input = input;
+    this.#writer = output.getWriter();
+    this.#maxMessageBytes = options.maxMessageBytes ?? 64 * 1024 * 1024;
+    this.#inputEndGraceMs = options.inputEndGraceMs ?? 10_000;
+  }
+
+  async start(): Promise<void> {
+    if (this.#reader) throw new Error("StdioTransport already started");
+    const lines = this.#input.pipeThrough(
+      new LineSplitter({
+        maxLineBytes: this.#maxMessageBytes,
+        onOversizedLine: (bytes) =>
+          this.#sendError(null, ErrorCode.ParseError, `Parse error: message of ${bytes} bytes exceeds the limit of ${this.#maxMessageBytes}`),
+      }),
+    );
+    this.#reader = lines.getReader();
+    void this.#readLoop(this.#reader);
+  }
+
+  async #readLoop(reader: ReadableStreamDefaultReader<string>): Promise<void> {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        this.#receive(value);
+      }
+    } catch (error) {
+      if (!this.#closed) this.onerror?.(error instanceof Error ? error : new Error(String(error)));
+    }
+    await this.#finishAfterInputEnds();
+  }
+
+  #receive(line: string): void {
+    if (line.trim() === "") return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch (error) {
+      this.#sendError(null, ErrorCode.ParseError, `Parse error: ${(error as Error).message}`);
+      return;
+    }
+    const result = JSONRPCMessageSchema.safeParse(parsed);
+    if (!result.success) {
+      const id = requestIdOf(parsed);
+      this.#sendError(id ?? null, ErrorCode.InvalidRequest, "Invalid Request: not a JSON-RPC 2.0 message (see https://www.jsonrpc.org/specification)");
+      return;
+    }
+    const message = result.data;
+    if ("method" in message && "id" in message) {
+      this.#unanswered.add(message.id);
+      if (message.method === "initialize") this.#initializeId = message.id;
+    }
+    this.onmessage?.(message);
+  }
+
+  /** End of input: give requests already received time to be answered, then close. */
+  async #finishAfterInputEnds(): Promise<void> {
+    if (this.#closed) return;
+    if (this.#unanswered.size > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => (this.#answered = resolve)),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#inputEndGraceMs))),
+      ]);
+      clearTimeout(timer);
+    }
+    await this.close();
+  }
+
+  send(message: JSONRPCMessage): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error("StdioTransport is closed"));
+    if (("result" in message || "error" in message) && message.id !== undefined) {
+      if (message.id === this.#initializeId && "result" in message) {
+        this.protocolVersion = (message.result as { protocolVersion?: string }).protocolVersion;
+      }
+      if (this.#unanswered.delete(message.id) && this.#unanswered.size === 0) this.#answered();
+    }
+    return this.#write(JSON.stringify(message));
+  }
+
+  #write(json: string): Promise<void> {
+    const done = this.#writer.write(encoder.encode(json + "\n"));
+    this.#lastWrite = done.catch(() => {});
+    return done;
+  }
+
+  #sendError(id: RequestId | null, code: number, message: string): void {
+    if (this.#closed) return;
+    this.#write(JSON.stringify({ jsonrpc: "2.0", id, error: { code, message } })).catch(() => {});
+  }
+
+  /** Resolves when every message sent so far has been handed to the output. */
+  flushed(): Promise<void> {
+    return this.#lastWrite;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#reader?.cancel().catch(() => {});
+    await this.#lastWrite;
+    this.#writer.releaseLock();
+    this.onclose?.();
+  }
+}
+
+function requestIdOf(value: unknown): RequestId | undefined {
+  if (typeof value !== "object" || value === null || !("id" in value)) return undefined;
+  const id = (value as { id: unknown }).id;
+  return typeof id === "string" || typeof id === "number" ? id : undefined;
+}

@@ -1,0 +1,22 @@
+/**
+ * `debug_echo`: returns its input. Registered only with CODEX_MCP_TEST_HOOKS=1, for codex-mcp's own
+ * end-to-end tests (large messages both ways through the real transport).
+ *
+ * @module
+ */
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import * as z from "zod";
+
+export function registerDebugEcho(server: McpServer): void {
+  server.registerTool(
+    "debug_echo",
+    {
+      title: "Echo (test hook)",
+      description: "Returns `text` unchanged. A test hook of codex-mcp; not for normal use.",
+      inputSchema: { text: z.string() },
+      outputSchema: { length: z.number().int() },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    async ({ text }) => ({ content: [{ type: "text", text }], structuredContent: { length: text.length } }),
+  );
+}

@@ -1,0 +1,100 @@
+/**
+ * The Bun adapter, also what the compiled binary runs on. Spawning uses `Bun.spawn` (faster than
+ * Bun's `node:child_process`); stdio and files use the helpers Bun shares with Node.
+ *
+ * @module
+ */
+import {
+  exitAfter,
+  isTerminal,
+  killProcess,
+  killProcessGroup,
+  nodeFileSystem,
+  onProcessSignal,
+  onUnhandledProcessError,
+  originalStdoutWrite,
+  processWritable,
+  redirectProcessStdout,
+} from "./node-process.ts";
+import { type ChildProcess, type ExitStatus, type Runtime, SpawnError, type SpawnOptions } from "./types.ts";
+
+/** Bun gives a child's stdin as a FileSink; the core wants a WritableStream whose writes can fail. */
+function sinkToWritable(sink: Bun.FileSink): WritableStream<Uint8Array> {
+  return new WritableStream<Uint8Array>({
+    async write(chunk) {
+      sink.write(chunk);
+      await sink.flush();
+    },
+    async close() {
+      await sink.end();
+    },
+    async abort() {
+      await sink.end();
+    },
+  });
+}
+
+async function spawn(options: SpawnOptions): Promise<ChildProcess> {
+  let proc: Bun.Subprocess<"pipe" | "ignore", "pipe", "pipe">;
+  try {
+    proc = Bun.spawn({
+      cmd: [options.command, ...options.args],
+      cwd: options.cwd,
+      env: options.env ? { ...options.env } : undefined,
+      stdin: options.stdin === "ignore" ? "ignore" : "pipe",
+      stdout: "pipe",
+      stderr: "pipe",
+      detached: options.newProcessGroup === true && process.platform !== "win32",
+      windowsHide: true,
+    });
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? "UNKNOWN";
+    throw new SpawnError(code, options.command, (error as Error).message, { cause: error });
+  }
+  const stdin = proc.stdin;
+  return {
+    pid: proc.pid,
+    stdin: stdin && typeof stdin === "object" ? sinkToWritable(stdin) : null,
+    stdout: proc.stdout,
+    stderr: proc.stderr,
+    exited: proc.exited.then(
+      (): ExitStatus => ({
+        code: proc.signalCode ? null : proc.exitCode,
+        signal: proc.signalCode ? String(proc.signalCode) : null,
+      }),
+    ),
+  };
+}
+
+/** Builds the Bun runtime. Call once, early: it captures the real stdout before anything can replace it. */
+export function createBunRuntime(): Runtime {
+  const stdout = processWritable(process.stdout, originalStdoutWrite());
+  const stderr = processWritable(process.stderr, process.stderr.write.bind(process.stderr));
+  return {
+    name: "bun",
+    version: Bun.version,
+    platform: process.platform,
+    arch: process.arch,
+    pid: process.pid,
+    execPath: process.execPath,
+    args: process.argv.slice(2),
+    env: { ...process.env } as Record<string, string>,
+    stdio: {
+      stdin: Bun.stdin.stream(),
+      stdout: stdout.stream,
+      stderr: stderr.stream,
+      isTerminal,
+      redirectStrayStdout: redirectProcessStdout,
+    },
+    fs: nodeFileSystem,
+    cwd: () => process.cwd(),
+    spawn,
+    kill: killProcess,
+    killGroup: killProcessGroup,
+    onSignal: onProcessSignal,
+    onUnhandledError: onUnhandledProcessError,
+    unrefTimer: (timer) => void (timer as { unref?: () => void }).unref?.(),
+    memoryRss: () => process.memoryUsage.rss(),
+    exit: (code) => exitAfter([stdout, stderr], code),
+  };
+}

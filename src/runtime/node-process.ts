@@ -1,0 +1,111 @@
+/**
+ * The pieces Node and Bun share: both implement Node's `process`, `node:fs` and `node:tty` natively
+ * and write `process.stdout` asynchronously (measured), so one implementation serves both adapters.
+ * Deno does not use this file: its `process.stdout.write` blocks the event loop on a slow reader.
+ *
+ * @module
+ */
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { isatty } from "node:tty";
+import type { FileSystem, Signal } from "./types.ts";
+import { trackedWritable, type TrackedWritable } from "./write-tracker.ts";
+
+type NodeWrite = (chunk: Uint8Array | string, callback?: (error?: Error | null) => void) => boolean;
+
+/** `node:fs/promises` as a {@link FileSystem}. */
+export const nodeFileSystem: FileSystem = {
+  readTextFile: (path) => readFile(path, "utf8"),
+  async writeTextFile(path, data, options) {
+    await writeFile(path, data, { encoding: "utf8", mode: options?.mode });
+  },
+  async stat(path) {
+    try {
+      const s = await stat(path);
+      return {
+        isFile: s.isFile(),
+        isDirectory: s.isDirectory(),
+        size: s.size,
+        mode: process.platform === "win32" ? null : s.mode & 0o7777,
+        mtimeMs: s.mtimeMs,
+      };
+    } catch (error) {
+      if ((error as { code?: string }).code === "ENOENT") return null;
+      throw error;
+    }
+  },
+  async mkdir(path, options) {
+    await mkdir(path, { recursive: options?.recursive ?? false, mode: options?.mode });
+  },
+  async remove(path, options) {
+    await rm(path, { recursive: options?.recursive ?? false, force: true });
+  },
+  readDir: (path) => readdir(path),
+  realPath: (path) => realpath(path),
+  makeTempDir: (prefix) => mkdtemp(join(tmpdir(), prefix)),
+};
+
+/** A write stream of `process` as a backpressured, EPIPE-safe {@link TrackedWritable}. */
+export function processWritable(stream: NodeJS.WriteStream, write: NodeWrite): TrackedWritable {
+  let broken: Error | null = null;
+  // Without a listener an EPIPE 'error' event would crash the server when the client goes away.
+  stream.on("error", (error: Error) => {
+    broken = error;
+  });
+  return trackedWritable(
+    (chunk) =>
+      new Promise<void>((resolve, reject) => {
+        if (broken) return reject(broken);
+        write(chunk, (error) => (error ? reject(error) : resolve()));
+      }),
+  );
+}
+
+/** The original `process.stdout.write`, captured before {@link redirectProcessStdout} replaces it. */
+export function originalStdoutWrite(): NodeWrite {
+  return process.stdout.write.bind(process.stdout) as NodeWrite;
+}
+
+/** Points `process.stdout.write` at stderr: dependencies that print no longer reach the protocol. */
+export function redirectProcessStdout(): void {
+  const toStderr = process.stderr.write.bind(process.stderr);
+  process.stdout.write = toStderr as typeof process.stdout.write;
+}
+
+export const isTerminal = (stream: "stdin" | "stdout" | "stderr"): boolean =>
+  isatty(stream === "stdin" ? 0 : stream === "stdout" ? 1 : 2);
+
+/** `process.kill` with "no such process" reported as `false`. */
+export function killProcess(pid: number, signal: Signal): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch (error) {
+    if ((error as { code?: string }).code === "ESRCH") return false;
+    throw error;
+  }
+}
+
+export function killProcessGroup(pgid: number, signal: Signal): boolean {
+  if (process.platform === "win32") throw new Error("process groups are POSIX-only; use taskkill /T on Windows");
+  return killProcess(-pgid, signal);
+}
+
+export function onProcessSignal(signal: Signal, handler: () => void): () => void {
+  const unsupported = process.platform === "win32" ? signal !== "SIGINT" && signal !== "SIGBREAK" && signal !== "SIGTERM" : signal === "SIGBREAK";
+  if (unsupported) return () => {};
+  process.on(signal, handler);
+  return () => void process.off(signal, handler);
+}
+
+export function onUnhandledProcessError(handler: (error: unknown) => void): void {
+  process.on("uncaughtException", handler);
+  process.on("unhandledRejection", handler);
+}
+
+/** Exits after the tracked streams have settled (bounded, so a wedged reader cannot hold us forever). */
+export async function exitAfter(streams: readonly TrackedWritable[], code: number): Promise<never> {
+  await Promise.race([Promise.all(streams.map((s) => s.settled())), new Promise((r) => setTimeout(r, 5000))]);
+  process.exit(code);
+}

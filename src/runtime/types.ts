@@ -1,0 +1,141 @@
+/**
+ * The one interface between codex-mcp's core and a JavaScript runtime.
+ *
+ * Everything outside `src/runtime/` talks to Bun, Deno or Node only through a {@link Runtime}.
+ * The adapters (`bun.ts`, `deno.ts`, `node.ts`) are deliberately thin: they translate, they do not
+ * decide. Policy (timeouts, escalation, retries) lives in the core.
+ *
+ * @module
+ */
+
+/** The runtimes codex-mcp runs on. */
+export type RuntimeName = "bun" | "deno" | "node";
+
+/** Signals the core sends or listens for. `SIGBREAK` exists only on Windows. */
+export type Signal = "SIGTERM" | "SIGKILL" | "SIGINT" | "SIGHUP" | "SIGBREAK";
+
+/** How to start a child process. There is no shell: `command` and `args` reach `execve` as they are. */
+export interface SpawnOptions {
+  /** An executable path, or a bare name looked up on PATH by the OS. */
+  command: string;
+  args: readonly string[];
+  cwd?: string;
+  /** The child's complete environment. When absent the child inherits ours. */
+  env?: Readonly<Record<string, string>>;
+  /** POSIX: the child starts a new session and leads its own process group, so one signal to the
+   * group reaches every descendant. Ignored on Windows. */
+  newProcessGroup?: boolean;
+  /** `"pipe"` (default) gives the child a writable stdin; `"ignore"` connects it to /dev/null. */
+  stdin?: "pipe" | "ignore";
+}
+
+/** How a child ended: exactly one of `code` and `signal` is non-null. */
+export interface ExitStatus {
+  code: number | null;
+  signal: string | null;
+}
+
+/** A running child. stdout and stderr must be consumed by the caller, or the child may block. */
+export interface ChildProcess {
+  readonly pid: number;
+  /** `null` when spawned with `stdin: "ignore"`. Writes after the child exits reject; they never throw
+   * asynchronously. */
+  readonly stdin: WritableStream<Uint8Array> | null;
+  readonly stdout: ReadableStream<Uint8Array>;
+  readonly stderr: ReadableStream<Uint8Array>;
+  /** Resolves when the process has exited (not when its pipes close: grandchildren may hold them). */
+  readonly exited: Promise<ExitStatus>;
+}
+
+/** Raised by {@link Runtime.spawn} when the OS refuses to start the program. */
+export class SpawnError extends Error {
+  /** A POSIX-style code: `ENOENT`, `EACCES`, `ENOTDIR`, … or `UNKNOWN`. */
+  readonly code: string;
+  readonly command: string;
+
+  constructor(code: string, command: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "SpawnError";
+    this.code = code;
+    this.command = command;
+  }
+}
+
+/** The server's own standard streams. */
+export interface ServerStdio {
+  /** Bytes from our stdin; ends at EOF. */
+  readonly stdin: ReadableStream<Uint8Array>;
+  /** The protocol channel. Writes resolve once the bytes are handed to the OS, so awaiting them is
+   * backpressure; on every runtime this path never blocks the event loop. */
+  readonly stdout: WritableStream<Uint8Array>;
+  readonly stderr: WritableStream<Uint8Array>;
+  isTerminal(stream: "stdin" | "stdout" | "stderr"): boolean;
+  /**
+   * Sends every other write aimed at fd 1 through this runtime's own APIs (`process.stdout.write`,
+   * `Deno.stdout.write`, …) to stderr instead, so only {@link ServerStdio.stdout} reaches the
+   * protocol channel. `console` is rewired by the core, since it is the same on every runtime.
+   */
+  redirectStrayStdout(): void;
+}
+
+/** What {@link FileSystem.stat} reports. */
+export interface FileInfo {
+  isFile: boolean;
+  isDirectory: boolean;
+  size: number;
+  /** Permission bits, or `null` where the platform has none (Windows). */
+  mode: number | null;
+  mtimeMs: number | null;
+}
+
+/** The file operations the core needs; paths are native paths. */
+export interface FileSystem {
+  readTextFile(path: string): Promise<string>;
+  writeTextFile(path: string, data: string, options?: { mode?: number }): Promise<void>;
+  /** `null` when nothing exists at `path`; other errors reject. Follows symlinks. */
+  stat(path: string): Promise<FileInfo | null>;
+  mkdir(path: string, options?: { recursive?: boolean; mode?: number }): Promise<void>;
+  remove(path: string, options?: { recursive?: boolean }): Promise<void>;
+  readDir(path: string): Promise<string[]>;
+  realPath(path: string): Promise<string>;
+  makeTempDir(prefix: string): Promise<string>;
+}
+
+/** A JavaScript runtime, as the core sees it. */
+export interface Runtime {
+  readonly name: RuntimeName;
+  /** The runtime's own version, e.g. `1.4.5` for Bun. */
+  readonly version: string;
+  /** Node's spelling: `linux`, `darwin`, `win32`, … */
+  readonly platform: string;
+  /** Node's spelling: `x64`, `arm64`, … */
+  readonly arch: string;
+  readonly pid: number;
+  /** The running executable: the compiled binary, or the runtime itself when running sources. */
+  readonly execPath: string;
+  /** Command-line arguments after the program (and script) name. */
+  readonly args: readonly string[];
+  /** The environment at start-up. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly stdio: ServerStdio;
+  readonly fs: FileSystem;
+
+  cwd(): string;
+  /** Rejects with {@link SpawnError} when the program cannot be started. */
+  spawn(options: SpawnOptions): Promise<ChildProcess>;
+  /** Signals one process. Returns `false` when it no longer exists. */
+  kill(pid: number, signal: Signal): boolean;
+  /** POSIX: signals every process in the group led by `pgid`. Returns `false` when the group is gone.
+   * Throws on Windows, which has no process groups of this kind. */
+  killGroup(pgid: number, signal: Signal): boolean;
+  /** Registers a handler; returns a function that removes it. Signals the platform lacks are ignored. */
+  onSignal(signal: Signal, handler: () => void): () => void;
+  /** Routes uncaught exceptions and unhandled rejections to `handler` instead of ending the process. */
+  onUnhandledError(handler: (error: unknown) => void): void;
+  /** Lets the process exit while `timer` is still pending. */
+  unrefTimer(timer: ReturnType<typeof setTimeout>): void;
+  /** Resident set size of this process in bytes. */
+  memoryRss(): number;
+  /** Exits once everything written to stdout and stderr has been handed to the OS. */
+  exit(code: number): Promise<never>;
+}
