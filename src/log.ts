@@ -8,6 +8,8 @@ export type LogLevel = "error" | "warn" | "info" | "debug";
 export const LOG_LEVELS: readonly LogLevel[] = ["error", "warn", "info", "debug"];
 
 export interface Logger {
+  /** Writes `text` as it is, whatever the level: for messages a person must see (preflight, refusals). */
+  print(text: string): void;
   error(message: string, detail?: unknown): void;
   warn(message: string, detail?: unknown): void;
   info(message: string, detail?: unknown): void;
@@ -16,17 +18,22 @@ export interface Logger {
 
 const encoder = new TextEncoder();
 
-/** A logger that writes `codex-mcp[level]: message` lines to `stderr`. Never throws, never blocks. */
+/**
+ * A logger that writes `codex-mcp[level]: message` lines to `stderr`. Never throws, never blocks.
+ * It holds stderr's only writer: everything else that must reach stderr goes through {@link Logger.print}.
+ */
 export function createLogger(stderr: WritableStream<Uint8Array>, level: LogLevel): Logger {
   const writer = stderr.getWriter();
   const threshold = LOG_LEVELS.indexOf(level);
+  const print = (text: string) => void writer.write(encoder.encode(text)).catch(() => {});
   const emit = (at: LogLevel, message: string, detail?: unknown) => {
     if (LOG_LEVELS.indexOf(at) > threshold) return;
     let line = `codex-mcp[${at}]: ${message}`;
     if (detail !== undefined) line += ` ${detail instanceof Error ? (detail.stack ?? detail.message) : safeJson(detail)}`;
-    writer.write(encoder.encode(line + "\n")).catch(() => {});
+    print(line + "\n");
   };
   return {
+    print,
     error: (m, d) => emit("error", m, d),
     warn: (m, d) => emit("warn", m, d),
     info: (m, d) => emit("info", m, d),

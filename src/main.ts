@@ -69,9 +69,9 @@ async function serveStdio(runtime: Runtime): Promise<number> {
           stdinIsTerminal: runtime.stdio.isTerminal("stdin"),
           stdoutIsTerminal: runtime.stdio.isTerminal("stdout"),
         });
-  if (preflight.length > 0) await write(runtime.stdio.stderr, preflight.map(formatFinding).join("\n") + "\n");
+  if (preflight.length > 0) log.print(preflight.map(formatFinding).join("\n") + "\n");
   if (config.stdioMode === "strict" && preflight.some((f) => f.severity === "blocking")) {
-    await write(runtime.stdio.stderr, "codex-mcp: refusing to start: CODEX_MCP_STDIO_MODE=strict and the preflight found a blocking risk (above).\n");
+    log.print("codex-mcp: refusing to start: CODEX_MCP_STDIO_MODE=strict and the preflight found a blocking risk (above).\n");
     return 2;
   }
 

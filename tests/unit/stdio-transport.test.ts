@@ -1,0 +1,103 @@
+import { describe, expect, test } from "bun:test";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { StdioTransport } from "../../src/mcp/stdio-transport.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** A transport wired to in-memory pipes: `feed` writes to its stdin, `output()` reads its stdout. */
+function harness(options?: ConstructorParameters<typeof StdioTransport>[2]) {
+  let input!: ReadableStreamDefaultController<Uint8Array>;
+  const stdin = new ReadableStream<Uint8Array>({ start: (c) => void (input = c) });
+  let written = "";
+  const stdout = new WritableStream<Uint8Array>({ write: (chunk) => void (written += dec.decode(chunk)) });
+  const transport = new StdioTransport(stdin, stdout, options);
+  const received: JSONRPCMessage[] = [];
+  transport.onmessage = (m) => void received.push(m);
+  let closed = false;
+  transport.onclose = () => void (closed = true);
+  return {
+    transport,
+    received,
+    feed: (text: string) => input.enqueue(enc.encode(text)),
+    end: () => input.close(),
+    output: () => written.split("\n").filter(Boolean).map((l) => JSON.parse(l)),
+    isClosed: () => closed,
+  };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 5));
+
+describe("StdioTransport", () => {
+  test("delivers valid messages and answers malformed lines with JSON-RPC errors", async () => {
+    const h = harness();
+    await h.transport.start();
+    h.feed('{"jsonrpc":"2.0","id":1,"method":"ping"}\n');
+    h.feed("{oops\n");
+    h.feed('{"jsonrpc":"2.0","id":"x","method":7}\n');
+    h.feed("[1,2]\n");
+    h.feed("   \n"); // blank lines are ignored
+    h.feed('{"jsonrpc":"2.0","method":"notifications/initialized"}\n');
+    await tick();
+    expect(h.received).toEqual([
+      { jsonrpc: "2.0", id: 1, method: "ping" },
+      { jsonrpc: "2.0", method: "notifications/initialized" },
+    ]);
+    expect(h.output().map((m) => [m.id, m.error.code])).toEqual([
+      [null, -32700],
+      ["x", -32600],
+      [null, -32600],
+    ]);
+  });
+
+  test("sends one line per message and records the negotiated protocol version", async () => {
+    const h = harness();
+    await h.transport.start();
+    h.feed('{"jsonrpc":"2.0","id":0,"method":"initialize","params":{}}\n');
+    await tick();
+    await h.transport.send({ jsonrpc: "2.0", id: 0, result: { protocolVersion: "2025-06-18" } });
+    expect(h.transport.protocolVersion).toBe("2025-06-18");
+    expect(h.output()).toEqual([{ jsonrpc: "2.0", id: 0, result: { protocolVersion: "2025-06-18" } }]);
+  });
+
+  test("at end of input, answers requests already received before closing", async () => {
+    const h = harness();
+    await h.transport.start();
+    h.feed('{"jsonrpc":"2.0","id":5,"method":"slow"}\n');
+    h.end();
+    await tick();
+    expect(h.isClosed()).toBe(false); // waiting for the answer to request 5
+    await h.transport.send({ jsonrpc: "2.0", id: 5, result: {} });
+    await tick();
+    expect(h.isClosed()).toBe(true);
+    expect(h.output()).toEqual([{ jsonrpc: "2.0", id: 5, result: {} }]);
+  });
+
+  test("at end of input, an unanswered request does not hold the close beyond the grace", async () => {
+    const h = harness({ inputEndGraceMs: 30 });
+    await h.transport.start();
+    h.feed('{"jsonrpc":"2.0","id":9,"method":"never"}\n');
+    h.end();
+    await new Promise((r) => setTimeout(r, 80));
+    expect(h.isClosed()).toBe(true);
+  });
+
+  test("refuses an oversized line with a parse error and keeps reading", async () => {
+    const h = harness({ maxMessageBytes: 100 });
+    await h.transport.start();
+    h.feed('{"jsonrpc":"2.0","id":1,"method":"' + "a".repeat(200) + '"}\n');
+    h.feed('{"jsonrpc":"2.0","id":2,"method":"ping"}\n');
+    await tick();
+    expect(h.output()[0].error.code).toBe(-32700);
+    expect(h.output()[0].error.message).toContain("exceeds the limit of 100");
+    expect(h.received).toEqual([{ jsonrpc: "2.0", id: 2, method: "ping" }]);
+  });
+
+  test("after close, send rejects instead of writing", async () => {
+    const h = harness();
+    await h.transport.start();
+    await h.transport.close();
+    expect(h.isClosed()).toBe(true);
+    expect(h.transport.send({ jsonrpc: "2.0", method: "x" })).rejects.toThrow("closed");
+  });
+});
