@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { version } from "../../package.json";
+import pkg from "../../package.json" with { type: "json" };
 import { assertLaunchable, COMPILED, commandFor, ROOT } from "./launch.ts";
 
 function run(argv: string[], options: { env?: Record<string, string>; input?: string } = {}) {
@@ -36,7 +36,7 @@ describe("command line", () => {
   test("--version prints the package version and exits 0", () => {
     const r = run([COMPILED, "--version"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toStartWith(`codex-mcp ${version} (bun `);
+    expect(r.stdout).toStartWith(`codex-mcp ${pkg.version} (bun `);
   });
 
   test("an unknown flag prints usage to stderr, nothing to stdout, and exits 2", () => {
