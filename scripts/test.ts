@@ -6,7 +6,8 @@
  *  3. `bun test` (unit, harness with the real Codex CLI, end-to-end in every launch mode)
  *  4. no process started by the suite is still running
  *
- * Each step counts as one check; every `bun test` case counts as one test.
+ * Each step counts as one check; every `bun test` case counts as one test. The default per-test
+ * timeout is passed on the command line: bun 1.4.5 ignores `timeout` in bunfig.toml (measured).
  * Usage: bun scripts/test.ts [--skip-build] [bun test arguments…]
  */
 import { spawn, spawnSync } from "node:child_process";
@@ -43,7 +44,7 @@ function step(name: string, command: string, argv: string[]): void {
 function bunTest(): Promise<{ pass: number; fail: number; code: number | null }> {
   process.stdout.write("\n▶ bun test\n");
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["test", ...testArgs], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["test", "--timeout", "60000", ...testArgs], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let tail = "";
     const forward = (target: NodeJS.WriteStream) => (chunk: Buffer) => {
       target.write(chunk);

@@ -7,18 +7,28 @@
 import * as v from "valibot";
 import { LOG_LEVELS, type LogLevel } from "./log.ts";
 import { STDIO_MODES, type StdioMode } from "./mcp/stdio-preflight.ts";
+import { DEFAULT_TIMEOUTS, MAX_TIMEOUT_MS } from "./process/timeouts.ts";
 
 export interface Config {
   stdioMode: StdioMode;
   logLevel: LogLevel;
   /** Registers tools that exist only for codex-mcp's own tests. */
   testHooks: boolean;
+  /** How long a Codex child may take to start and answer its handshake. */
+  startupTimeoutMs: number;
+  /** How long one request to a Codex child may go unanswered. */
+  requestTimeoutMs: number;
+  /** How long teardown waits after each step (stdin EOF, SIGTERM, …) before escalating. */
+  killGraceMs: number;
 }
 
 /** Every variable codex-mcp reads, with what it means: `--help` prints this list. */
 export const ENVIRONMENT_VARIABLES: readonly { name: string; values: string; meaning: string }[] = [
   { name: "CODEX_MCP_STDIO_MODE", values: STDIO_MODES.join("|") + " (default auto)", meaning: "stdout preflight: strict refuses to start on a blocking risk, auto warns, off skips" },
   { name: "CODEX_MCP_LOG_LEVEL", values: LOG_LEVELS.join("|") + " (default warn)", meaning: "how much to log on stderr" },
+  { name: "CODEX_MCP_STARTUP_TIMEOUT_MS", values: `milliseconds (default ${DEFAULT_TIMEOUTS.startupMs})`, meaning: "how long a Codex process may take to start and complete its handshake" },
+  { name: "CODEX_MCP_REQUEST_TIMEOUT_MS", values: `milliseconds (default ${DEFAULT_TIMEOUTS.requestMs})`, meaning: "how long one request to a Codex process may go unanswered" },
+  { name: "CODEX_MCP_KILL_GRACE_MS", values: `milliseconds (default ${DEFAULT_TIMEOUTS.killGraceMs})`, meaning: "how long teardown waits at each step (stdin EOF, SIGTERM, SIGKILL) for a child to exit" },
 ];
 
 /** A configuration problem: one line per variable, ready for stderr. */
@@ -33,10 +43,25 @@ const oneOf = <T extends string>(name: string, values: readonly T[], fallback: T
     v.picklist(values, `${name} must be one of ${values.join(", ")}`),
   );
 
+/** A duration in whole milliseconds, 1 ms up to the largest delay `setTimeout` honours. */
+const milliseconds = (name: string, fallback: number) =>
+  v.pipe(
+    v.optional(v.string(), String(fallback)),
+    v.transform((s) => s.trim()),
+    v.regex(/^[0-9]+$/, `${name} must be a positive integer number of milliseconds`),
+    v.transform(Number),
+    v.minValue(1, `${name} must be a positive integer number of milliseconds`),
+    // Above this, timers fire immediately instead of late: refuse rather than misbehave.
+    v.maxValue(MAX_TIMEOUT_MS, `${name} must be at most ${MAX_TIMEOUT_MS} milliseconds (about 24 days)`),
+  );
+
 const EnvSchema = v.object({
   CODEX_MCP_STDIO_MODE: oneOf("CODEX_MCP_STDIO_MODE", STDIO_MODES, "auto"),
   CODEX_MCP_LOG_LEVEL: oneOf("CODEX_MCP_LOG_LEVEL", LOG_LEVELS, "warn"),
   CODEX_MCP_TEST_HOOKS: v.optional(v.string()),
+  CODEX_MCP_STARTUP_TIMEOUT_MS: milliseconds("CODEX_MCP_STARTUP_TIMEOUT_MS", DEFAULT_TIMEOUTS.startupMs),
+  CODEX_MCP_REQUEST_TIMEOUT_MS: milliseconds("CODEX_MCP_REQUEST_TIMEOUT_MS", DEFAULT_TIMEOUTS.requestMs),
+  CODEX_MCP_KILL_GRACE_MS: milliseconds("CODEX_MCP_KILL_GRACE_MS", DEFAULT_TIMEOUTS.killGraceMs),
 });
 
 /** Reads the configuration; throws {@link ConfigError} listing every invalid variable. */
@@ -47,5 +72,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     throw new ConfigError(lines.join("\n"));
   }
   const out = result.output;
-  return { stdioMode: out.CODEX_MCP_STDIO_MODE, logLevel: out.CODEX_MCP_LOG_LEVEL, testHooks: out.CODEX_MCP_TEST_HOOKS === "1" };
+  return {
+    stdioMode: out.CODEX_MCP_STDIO_MODE,
+    logLevel: out.CODEX_MCP_LOG_LEVEL,
+    testHooks: out.CODEX_MCP_TEST_HOOKS === "1",
+    startupTimeoutMs: out.CODEX_MCP_STARTUP_TIMEOUT_MS,
+    requestTimeoutMs: out.CODEX_MCP_REQUEST_TIMEOUT_MS,
+    killGraceMs: out.CODEX_MCP_KILL_GRACE_MS,
+  };
 }

@@ -18,12 +18,20 @@ import {
 } from "./node-process.ts";
 import { type ChildProcess, type ExitStatus, type Runtime, SpawnError, type SpawnOptions } from "./types.ts";
 
-/** Bun gives a child's stdin as a FileSink; the core wants a WritableStream whose writes can fail. */
-function sinkToWritable(sink: Bun.FileSink): WritableStream<Uint8Array> {
+/**
+ * Bun gives a child's stdin as a FileSink; the core wants a WritableStream whose writes can fail.
+ * Measured on Bun 1.4.5: `write` returns a promise that rejects with EPIPE when the child closed its
+ * stdin (ignoring it crashes the process with an unhandled rejection), and after the child has exited
+ * writes are silently dropped, so that case is turned into an EPIPE here.
+ */
+function sinkToWritable(sink: Bun.FileSink, hasExited: () => boolean): WritableStream<Uint8Array> {
   return new WritableStream<Uint8Array>({
     async write(chunk) {
-      sink.write(chunk);
-      await sink.flush();
+      if (hasExited()) throw Object.assign(new Error("EPIPE: broken pipe, write (the child has exited)"), { code: "EPIPE" });
+      const written: unknown = sink.write(chunk);
+      if (written instanceof Promise) await written;
+      const flushed: unknown = sink.flush();
+      if (flushed instanceof Promise) await flushed;
     },
     async close() {
       await sink.end();
@@ -54,7 +62,7 @@ async function spawn(options: SpawnOptions): Promise<ChildProcess> {
   const stdin = proc.stdin;
   return {
     pid: proc.pid,
-    stdin: stdin && typeof stdin === "object" ? sinkToWritable(stdin) : null,
+    stdin: stdin && typeof stdin === "object" ? sinkToWritable(stdin, () => proc.exitCode !== null || proc.signalCode !== null) : null,
     stdout: proc.stdout,
     stderr: proc.stderr,
     exited: proc.exited.then(

@@ -43,7 +43,7 @@ async function spawn(options: SpawnOptions): Promise<ChildProcess> {
   };
 }
 
-function kill(pid: number, signal: Signal): boolean {
+function kill(pid: number, signal: Signal | 0): boolean {
   try {
     Deno.kill(pid, signal);
     return true;

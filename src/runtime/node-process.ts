@@ -76,8 +76,8 @@ export function redirectProcessStdout(): void {
 export const isTerminal = (stream: "stdin" | "stdout" | "stderr"): boolean =>
   isatty(stream === "stdin" ? 0 : stream === "stdout" ? 1 : 2);
 
-/** `process.kill` with "no such process" reported as `false`. */
-export function killProcess(pid: number, signal: Signal): boolean {
+/** `process.kill` with "no such process" reported as `false`; signal `0` only probes. */
+export function killProcess(pid: number, signal: Signal | 0): boolean {
   try {
     process.kill(pid, signal);
     return true;
@@ -87,7 +87,7 @@ export function killProcess(pid: number, signal: Signal): boolean {
   }
 }
 
-export function killProcessGroup(pgid: number, signal: Signal): boolean {
+export function killProcessGroup(pgid: number, signal: Signal | 0): boolean {
   if (process.platform === "win32") throw new Error("process groups are POSIX-only; use taskkill /T on Windows");
   return killProcess(-pgid, signal);
 }

@@ -123,11 +123,13 @@ export interface Runtime {
   cwd(): string;
   /** Rejects with {@link SpawnError} when the program cannot be started. */
   spawn(options: SpawnOptions): Promise<ChildProcess>;
-  /** Signals one process. Returns `false` when it no longer exists. */
-  kill(pid: number, signal: Signal): boolean;
+  /** Signals one process. Returns `false` when it no longer exists. Signal `0` sends nothing: it only
+   * asks whether the process exists (a zombie still counts). */
+  kill(pid: number, signal: Signal | 0): boolean;
   /** POSIX: signals every process in the group led by `pgid`. Returns `false` when the group is gone.
+   * Signal `0` only asks whether any member is left, so teardown can stop escalating early.
    * Throws on Windows, which has no process groups of this kind. */
-  killGroup(pgid: number, signal: Signal): boolean;
+  killGroup(pgid: number, signal: Signal | 0): boolean;
   /** Registers a handler; returns a function that removes it. Signals the platform lacks are ignored. */
   onSignal(signal: Signal, handler: () => void): () => void;
   /** Routes uncaught exceptions and unhandled rejections to `handler` instead of ending the process. */
