@@ -8,20 +8,41 @@ import { NAME, VERSION } from "./version.ts";
 
 export type Command =
   | { kind: "serve" }
+  | { kind: "doctor"; json: boolean; cwd?: string }
   | { kind: "help" }
   | { kind: "version" }
   | { kind: "usage-error"; message: string };
 
 /** Parses the arguments after the program name. */
 export function parseCommandLine(args: readonly string[]): Command {
-  let command: Command = { kind: "serve" };
-  for (const arg of args) {
-    if (arg === "--help" || arg === "-h" || arg === "help") return { kind: "help" };
-    if (arg === "--version" || arg === "-V") command = { kind: "version" };
-    else if (arg.startsWith("-")) return { kind: "usage-error", message: `unknown option ${JSON.stringify(arg)}` };
-    else return { kind: "usage-error", message: `unknown command ${JSON.stringify(arg)}` };
+  if (args.includes("--help") || args.includes("-h")) return { kind: "help" };
+  const [first, ...rest] = args;
+  if (first === undefined) return { kind: "serve" };
+  if (first === "help") return { kind: "help" };
+  if (first === "--version" || first === "-V") {
+    return rest.length === 0 ? { kind: "version" } : usageError(rest[0]!);
+  }
+  if (first === "doctor") return parseDoctor(rest);
+  return usageError(first);
+}
+
+function parseDoctor(args: readonly string[]): Command {
+  const command: Command & { kind: "doctor" } = { kind: "doctor", json: false };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--json") command.json = true;
+    else if (arg === "--cwd" || arg.startsWith("--cwd=")) {
+      const value = arg === "--cwd" ? args[++i] : arg.slice("--cwd=".length);
+      if (!value) return { kind: "usage-error", message: "--cwd needs a directory" };
+      command.cwd = value;
+    } else return usageError(arg, "doctor");
   }
   return command;
+}
+
+function usageError(arg: string, where?: string): Command {
+  const what = arg.startsWith("-") ? "option" : "command";
+  return { kind: "usage-error", message: `unknown ${what} ${JSON.stringify(arg)}${where ? ` for ${where}` : ""}` };
 }
 
 export function versionText(runtime: { name: string; version: string }): string {
@@ -37,6 +58,10 @@ Usage:
   ${NAME}              serve MCP over stdio (what an MCP client runs)
   ${NAME} --help       show this help
   ${NAME} --version    print the version
+  ${NAME} doctor [--json] [--cwd DIR]
+                       check that Codex is ready: executable, version, backend, login,
+                       CODEX_HOME, config files; every problem with a hint.
+                       Exit 0 when ready, 1 when not.
 
 An MCP client starts codex-mcp itself. For example:
   Claude Code:   claude mcp add codex -- /path/to/codex-mcp

@@ -8,6 +8,8 @@ export type LogLevel = "error" | "warn" | "info" | "debug";
 export const LOG_LEVELS: readonly LogLevel[] = ["error", "warn", "info", "debug"];
 
 export interface Logger {
+  /** Changes the threshold, e.g. once the configuration has been read. */
+  setLevel(level: LogLevel): void;
   /** Writes `text` as it is, whatever the level: for messages a person must see (preflight, refusals). */
   print(text: string): void;
   error(message: string, detail?: unknown): void;
@@ -24,7 +26,7 @@ const encoder = new TextEncoder();
  */
 export function createLogger(stderr: WritableStream<Uint8Array>, level: LogLevel): Logger {
   const writer = stderr.getWriter();
-  const threshold = LOG_LEVELS.indexOf(level);
+  let threshold = LOG_LEVELS.indexOf(level);
   const print = (text: string) => void writer.write(encoder.encode(text)).catch(() => {});
   const emit = (at: LogLevel, message: string, detail?: unknown) => {
     if (LOG_LEVELS.indexOf(at) > threshold) return;
@@ -33,6 +35,7 @@ export function createLogger(stderr: WritableStream<Uint8Array>, level: LogLevel
     print(line + "\n");
   };
   return {
+    setLevel: (next) => void (threshold = LOG_LEVELS.indexOf(next)),
     print,
     error: (m, d) => emit("error", m, d),
     warn: (m, d) => emit("warn", m, d),

@@ -1,24 +1,27 @@
 /**
  * The entry point: picks the runtime, reads the command line and configuration, and serves MCP
- * over stdio until the client goes away.
+ * over stdio until the client goes away (or runs `doctor`).
  *
  * @module
  */
 import { parseCommandLine, usageText, versionText } from "./cli.ts";
-import { ConfigError, loadConfig } from "./config.ts";
-import { createLogger } from "./log.ts";
+import { type Config, ConfigError, loadConfig } from "./config.ts";
+import { runDoctor } from "./doctor.ts";
+import { createLogger, type Logger } from "./log.ts";
 import type { ServerContext } from "./mcp/context.ts";
 import { createMcpServer } from "./mcp/server.ts";
 import { formatFinding, runPreflight } from "./mcp/stdio-preflight.ts";
 import { StdioTransport } from "./mcp/stdio-transport.ts";
 import { guardStdout } from "./mcp/stdout-guard.ts";
+import { createSupervisor, type Supervisor } from "./process/supervisor.ts";
 import { loadRuntime } from "./runtime/detect.ts";
 import type { Runtime } from "./runtime/types.ts";
 
 const encoder = new TextEncoder();
 
-async function write(stream: WritableStream<Uint8Array>, text: string): Promise<void> {
-  const writer = stream.getWriter();
+/** Writes to stdout outside the protocol (help, version, doctor). Stderr belongs to the logger. */
+async function writeStdout(runtime: Runtime, text: string): Promise<void> {
+  const writer = runtime.stdio.stdout.getWriter();
   try {
     await writer.write(encoder.encode(text));
   } finally {
@@ -26,37 +29,67 @@ async function write(stream: WritableStream<Uint8Array>, text: string): Promise<
   }
 }
 
-/** Runs codex-mcp; resolves to the process's exit code. */
-export async function main(runtime: Runtime): Promise<number> {
+/**
+ * Runs codex-mcp; resolves to the process's exit code. `log` is the one writer of stderr for the
+ * life of the process; its level is set once the configuration is read.
+ */
+export async function main(runtime: Runtime, log: Logger): Promise<number> {
   const command = parseCommandLine(runtime.args);
   switch (command.kind) {
     case "help":
-      await write(runtime.stdio.stdout, usageText());
+      await writeStdout(runtime, usageText());
       return 0;
     case "version":
-      await write(runtime.stdio.stdout, versionText(runtime));
+      await writeStdout(runtime, versionText(runtime));
       return 0;
     case "usage-error":
-      await write(runtime.stdio.stderr, `codex-mcp: ${command.message}\n\n${usageText()}`);
+      log.print(`codex-mcp: ${command.message}\n\n${usageText()}`);
       return 2;
+    case "doctor": {
+      const config = configOrExplain(runtime, log);
+      if (!config) return 2;
+      const supervisor = supervisorFor(runtime, config, log);
+      try {
+        const result = await runDoctor(runtime, config, supervisor, command);
+        if (result.code === 2) log.print(result.text);
+        else await writeStdout(runtime, result.text);
+        return result.code;
+      } finally {
+        await supervisor.teardownAll();
+      }
+    }
     case "serve":
-      return await serveStdio(runtime);
+      return await serveStdio(runtime, log);
   }
 }
 
-async function serveStdio(runtime: Runtime): Promise<number> {
+/** Reads the configuration and sets the log level; explains an invalid one on stderr. */
+function configOrExplain(runtime: Runtime, log: Logger): Config | null {
+  try {
+    const config = loadConfig(runtime.env);
+    log.setLevel(config.logLevel);
+    return config;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    log.print(`codex-mcp: configuration error:\n  ${error.message.replaceAll("\n", "\n  ")}\n`);
+    return null;
+  }
+}
+
+function supervisorFor(runtime: Runtime, config: Config, log: Logger): Supervisor {
+  return createSupervisor({
+    runtime,
+    timeouts: { startupMs: config.startupTimeoutMs, requestMs: config.requestTimeoutMs, killGraceMs: config.killGraceMs },
+    logger: log,
+  });
+}
+
+async function serveStdio(runtime: Runtime, log: Logger): Promise<number> {
   // Before anything else can print: from here on only the transport writes to stdout.
   guardStdout(runtime.stdio);
 
-  let config;
-  try {
-    config = loadConfig(runtime.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    await write(runtime.stdio.stderr, `codex-mcp: configuration error:\n  ${error.message.replaceAll("\n", "\n  ")}\n`);
-    return 2;
-  }
-  const log = createLogger(runtime.stdio.stderr, config.logLevel);
+  const config = configOrExplain(runtime, log);
+  if (!config) return 2;
   runtime.onUnhandledError((error) => log.error("unhandled error (the server keeps running)", error));
 
   const preflight =
@@ -75,11 +108,13 @@ async function serveStdio(runtime: Runtime): Promise<number> {
     return 2;
   }
 
+  const supervisor = supervisorFor(runtime, config, log);
   const transport = new StdioTransport(runtime.stdio.stdin, runtime.stdio.stdout);
   const ctx: ServerContext = {
     runtime,
     config,
     log,
+    supervisor,
     startedAt: new Date(),
     preflight,
     protocolVersion: () => transport.protocolVersion,
@@ -101,11 +136,23 @@ async function serveStdio(runtime: Runtime): Promise<number> {
   await server.connect(transport);
   log.info(`serving MCP over stdio (${runtime.name} ${runtime.version}, pid ${runtime.pid})`);
   await closed;
+  // No child outlives the server: Codex processes get stdin EOF, then SIGTERM, then SIGKILL.
+  const reports = await supervisor.teardownAll();
+  if (reports.length > 0) log.info(`stopped ${reports.length} child process(es)`);
   await transport.flushed();
   return 0;
 }
 
 if (import.meta.main) {
   const runtime = await loadRuntime();
-  await runtime.exit(await main(runtime));
+  const log = createLogger(runtime.stdio.stderr, "warn");
+  let code: number;
+  try {
+    code = await main(runtime, log);
+  } catch (error) {
+    // Serving never gets here (its errors are caught and logged); this is for the CLI paths.
+    log.print(`codex-mcp: internal error: ${(error as Error)?.message ?? String(error)}\n`);
+    code = 70;
+  }
+  await runtime.exit(code);
 }

@@ -1,6 +1,7 @@
-/** What every tool and resource may use: the runtime, the configuration, the logger. */
+/** What every tool and resource may use: the runtime, the configuration, the logger, the supervisor. */
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
+import type { Supervisor } from "../process/supervisor.ts";
 import type { Runtime } from "../runtime/types.ts";
 import type { PreflightFinding } from "./stdio-preflight.ts";
 
@@ -8,6 +9,8 @@ export interface ServerContext {
   runtime: Runtime;
   config: Config;
   log: Logger;
+  /** Every child process goes through it; shutdown tears its children down. */
+  supervisor: Supervisor;
   startedAt: Date;
   /** What the stdio preflight found at start-up (empty when it was off). */
   preflight: readonly PreflightFinding[];

@@ -46,6 +46,8 @@ export interface SpawnChildOptions {
   env?: Readonly<Record<string, string>>;
   /** `"ignore"` connects stdin to /dev/null (default `"pipe"`). */
   stdin?: "pipe" | "ignore";
+  /** Windows: hand `args` to the command line unquoted (see `buildInvocation` in src/codex/locate.ts). */
+  windowsVerbatimArguments?: boolean;
   /** Receives each stdout line whole (without its newline). Without it stdout is read and dropped. */
   onStdoutLine?: (line: string) => void;
   /** Receives each stderr line; stderr is kept in the tail either way. */
@@ -127,6 +129,7 @@ export class Supervisor {
         env: options.env,
         stdin: options.stdin ?? "pipe",
         newProcessGroup: this.#killer.usesProcessGroups,
+        windowsVerbatimArguments: options.windowsVerbatimArguments,
       });
     } catch (error) {
       if (error instanceof SpawnError) throw new ChildSpawnError(error.code, command, { cause: error, detail: error.message });

@@ -54,6 +54,7 @@ async function spawn(options: SpawnOptions): Promise<ChildProcess> {
       stderr: "pipe",
       detached: options.newProcessGroup === true && process.platform !== "win32",
       windowsHide: true,
+      windowsVerbatimArguments: options.windowsVerbatimArguments,
     });
   } catch (error) {
     const code = (error as { code?: string }).code ?? "UNKNOWN";

@@ -30,6 +30,7 @@ async function spawn(options: SpawnOptions): Promise<ChildProcess> {
       stderr: "piped",
       // Deno's `detached` calls setsid() on POSIX: the child leads a new process group.
       detached: options.newProcessGroup === true && platform !== "win32",
+      windowsRawArguments: options.windowsVerbatimArguments,
     }).spawn();
   } catch (error) {
     throw new SpawnError(spawnErrorCode(error), options.command, (error as Error).message, { cause: error });

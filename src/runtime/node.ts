@@ -28,6 +28,7 @@ async function spawn(options: SpawnOptions): Promise<ChildProcess> {
     detached: options.newProcessGroup === true && process.platform !== "win32",
     stdio: [options.stdin === "ignore" ? "ignore" : "pipe", "pipe", "pipe"],
     windowsHide: true,
+    windowsVerbatimArguments: options.windowsVerbatimArguments,
   });
   const exited = new Promise<ExitStatus>((resolve) => {
     child.once("exit", (code, signal) => resolve({ code, signal }));

@@ -27,6 +27,9 @@ export interface SpawnOptions {
   newProcessGroup?: boolean;
   /** `"pipe"` (default) gives the child a writable stdin; `"ignore"` connects it to /dev/null. */
   stdin?: "pipe" | "ignore";
+  /** Windows: pass `args` to the program's command line as they are, unquoted. Needed for
+   * `cmd.exe /d /s /c "…"`, whose one argument is already quoted for cmd.exe. Ignored elsewhere. */
+  windowsVerbatimArguments?: boolean;
 }
 
 /** How a child ended: exactly one of `code` and `signal` is non-null. */

@@ -109,6 +109,8 @@ export interface Launched {
 
 export interface LaunchOptions {
   env?: Record<string, string | undefined>;
+  /** Start from this test process's environment (default) or from `env` alone. */
+  inheritEnv?: boolean;
   preload?: string;
   /** Raw lines written before the client's `initialize` (e.g. Claude Code's `server/discover` probe). */
   before?: string[];
@@ -121,7 +123,7 @@ export async function launch(mode: LaunchMode, options: LaunchOptions = {}): Pro
   assertLaunchable(mode);
   const [command, ...args] = commandFor(mode, options.preload);
   const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries({ ...process.env, CODEX_MCP_TEST_HOOKS: "1", ...options.env })) {
+  for (const [key, value] of Object.entries({ ...(options.inheritEnv === false ? {} : process.env), CODEX_MCP_TEST_HOOKS: "1", ...options.env })) {
     if (value !== undefined) env[key] = value;
   }
   const child = spawn(command!, args, { cwd: ROOT, env, stdio: ["pipe", "pipe", "pipe"] });

@@ -1,0 +1,85 @@
+/**
+ * `codex_setup`: is Codex ready, and if not, what to do. The readiness core is shared with
+ * `codex-mcp doctor` (src/codex/readiness.ts).
+ *
+ * @module
+ */
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import * as z from "zod";
+import { checkReadiness } from "../../codex/readiness.ts";
+import { NAME, VERSION } from "../../version.ts";
+import type { ServerContext } from "../context.ts";
+import { errorResult, ToolError } from "../errors.ts";
+
+const Problem = z.object({ code: z.string(), severity: z.enum(["error", "warning"]), message: z.string(), hint: z.string() });
+
+/** The shape of {@link checkReadiness}'s report, declared for clients. */
+export const ReadinessOutput = {
+  ready: z.boolean().describe("true when nothing of severity error was found"),
+  executable: z
+    .object({
+      path: z.string().describe("what really runs (the native binary when reached through the npm wrapper)"),
+      command: z.string(),
+      args: z.array(z.string()),
+      source: z.enum(["CODEX_MCP_PATH", "CODEX_MCP_COMMAND", "PATH"]),
+      kind: z.enum(["native", "npm-native", "npm-wrapper", "batch"]),
+      how: z.string().describe("why this executable was chosen"),
+    })
+    .nullable(),
+  version: z.string().nullable(),
+  backend: z.object({
+    mode: z.enum(["app-server", "exec"]).nullable(),
+    reason: z.string(),
+    userAgent: z.string().nullable(),
+    probeMs: z.number().nullable(),
+  }),
+  login: z.object({ status: z.enum(["logged-in", "not-logged-in", "unknown"]), detail: z.string() }),
+  codexHome: z.object({ path: z.string(), source: z.enum(["CODEX_HOME", "default"]), exists: z.boolean() }).nullable(),
+  configFiles: z.array(z.object({ scope: z.enum(["system", "user", "project"]), path: z.string(), exists: z.boolean(), active: z.boolean().nullable() })),
+  cwd: z.string(),
+  stdio: z.object({
+    mode: z.enum(["auto", "strict", "off"]),
+    findings: z.array(z.object({ id: z.string(), severity: z.enum(["blocking", "warning"]), message: z.string(), hint: z.string() })),
+  }),
+  problems: z.array(Problem),
+};
+
+export function registerCodexSetup(server: McpServer, ctx: ServerContext): void {
+  server.registerTool(
+    "codex_setup",
+    {
+      title: "Check Codex readiness",
+      description:
+        "Reports whether Codex can be driven from here: which executable was chosen and why, its version, the backend (app-server or exec), login status, CODEX_HOME, the config.toml files Codex reads from `cwd`, and every problem with a hint. Starts Codex briefly to probe it.",
+      inputSchema: {
+        cwd: z.string().optional().describe("Absolute directory Codex would run in (project config is looked up from here). Default: the server's working directory."),
+      },
+      outputSchema: ReadinessOutput,
+      annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    async ({ cwd }) => {
+      try {
+        if (cwd !== undefined) await checkDirectory(ctx, cwd);
+        const report = await checkReadiness({
+          runtime: ctx.runtime,
+          supervisor: ctx.supervisor,
+          stdio: { mode: ctx.config.stdioMode, findings: ctx.preflight },
+          cwd,
+          clientInfo: { name: NAME, version: VERSION },
+        });
+        return { content: [{ type: "text", text: JSON.stringify(report, null, 2) }], structuredContent: { ...report } };
+      } catch (error) {
+        return errorResult(error);
+      }
+    },
+  );
+}
+
+async function checkDirectory(ctx: ServerContext, cwd: string): Promise<void> {
+  const absolute = cwd.startsWith("/") || /^[A-Za-z]:[\\/]/.test(cwd) || cwd.startsWith("\\\\");
+  if (!absolute) throw new ToolError("INVALID_ARGUMENT", `cwd must be an absolute path, got ${JSON.stringify(cwd)}`, "Pass the project's absolute directory, or leave cwd out.");
+  const info = await ctx.runtime.fs.stat(cwd);
+  if (!info?.isDirectory) {
+    throw new ToolError("INVALID_ARGUMENT", `cwd ${JSON.stringify(cwd)} ${info ? "is not a directory" : "does not exist"}`, "Pass an existing directory, or leave cwd out.");
+  }
+}
