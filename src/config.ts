@@ -29,6 +29,9 @@ export const ENVIRONMENT_VARIABLES: readonly { name: string; values: string; mea
   { name: "CODEX_MCP_STARTUP_TIMEOUT_MS", values: `milliseconds (default ${DEFAULT_TIMEOUTS.startupMs})`, meaning: "how long a Codex process may take to start and complete its handshake" },
   { name: "CODEX_MCP_REQUEST_TIMEOUT_MS", values: `milliseconds (default ${DEFAULT_TIMEOUTS.requestMs})`, meaning: "how long one request to a Codex process may go unanswered" },
   { name: "CODEX_MCP_KILL_GRACE_MS", values: `milliseconds (default ${DEFAULT_TIMEOUTS.killGraceMs})`, meaning: "how long teardown waits at each step (stdin EOF, SIGTERM, SIGKILL) for a child to exit" },
+  { name: "CODEX_MCP_PATH", values: "a file path", meaning: "the Codex executable to run (not together with CODEX_MCP_COMMAND)" },
+  { name: "CODEX_MCP_COMMAND", values: "a bare name", meaning: "a Codex executable to look up on PATH instead of codex, codex-internal" },
+  { name: "CODEX_HOME", values: "a directory", meaning: "Codex's own home (default ~/.codex); must exist when set" },
 ];
 
 /** A configuration problem: one line per variable, ready for stderr. */
