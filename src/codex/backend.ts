@@ -1,0 +1,179 @@
+/**
+ * What the sessions layer needs from Codex, whichever way Codex is driven: `codex app-server`
+ * (JSON-RPC, full capability) or `codex exec --json` (the fallback). Both implementations turn
+ * what Codex says into the same {@link BackendEvent}s, so sessions, the event log and the tools
+ * never see a protocol.
+ *
+ * @module
+ */
+
+export type ApprovalPolicy = "untrusted" | "on-failure" | "on-request" | "never";
+export type SandboxMode = "read-only" | "workspace-write" | "danger-full-access";
+export type ReasoningEffort = "none" | "minimal" | "low" | "medium" | "high" | "xhigh";
+export type ReasoningSummary = "auto" | "concise" | "detailed" | "none";
+
+/** How a thread is set up; fixed when it starts (per-turn overrides are in {@link TurnInput}). */
+export interface ThreadSettings {
+  /** Absolute. */
+  cwd: string;
+  approvalPolicy: ApprovalPolicy;
+  sandbox: SandboxMode;
+  model?: string;
+  /** A profile of the user's config.toml. */
+  profile?: string;
+  /** Codex config overrides (dotted keys allowed), as `-c key=value` would give. */
+  config?: Record<string, unknown>;
+  baseInstructions?: string;
+  developerInstructions?: string;
+  personality?: string;
+  /** A thread Codex does not persist. */
+  ephemeral?: boolean;
+}
+
+/** One turn's input and overrides. Overrides apply to this turn and, in Codex, to later ones. */
+export interface TurnInput {
+  prompt: string;
+  /** Absolute paths of local images to attach. */
+  images?: string[];
+  /** JSON Schema the final message must follow. */
+  outputSchema?: Record<string, unknown>;
+  model?: string;
+  effort?: ReasoningEffort;
+  summary?: ReasoningSummary;
+  approvalPolicy?: ApprovalPolicy;
+  sandbox?: SandboxMode;
+  cwd?: string;
+}
+
+/** The decisions an approval can get. Not every request offers all of them. */
+export type ApprovalDecision =
+  | "accept"
+  | "acceptForSession"
+  | "decline"
+  | "cancel"
+  | { acceptWithExecpolicyAmendment: { execpolicy_amendment: string[] } };
+
+/** What an approval request asks about. */
+export type ApprovalKind = "command" | "file_change" | "permissions" | "mcp_elicitation";
+
+/** An answer from the MCP client to one of Codex's requests. */
+export type RequestAnswer =
+  | { kind: "approval"; decision: ApprovalDecision }
+  /** Question id → the chosen or typed answers. */
+  | { kind: "user_input"; answers: Record<string, string[]> };
+
+/** A file an edit touches. */
+export interface FileChangeSummary {
+  path: string;
+  kind: "add" | "delete" | "update" | string;
+}
+
+export interface TokenUsage {
+  inputTokens: number;
+  cachedInputTokens?: number;
+  outputTokens: number;
+  reasoningOutputTokens?: number;
+  totalTokens: number;
+}
+
+/** Codex's requests that wait on the MCP client, as sessions expose them. */
+export interface ApprovalRequest {
+  type: "approval_request";
+  /** Ours, unique for the life of the server (Codex's own ids are per connection integers). */
+  requestId: string;
+  kind: ApprovalKind;
+  turnId: string | null;
+  itemId: string | null;
+  command?: string;
+  cwd?: string;
+  reason?: string;
+  files?: FileChangeSummary[];
+  /** The decisions Codex offers (accept, acceptForSession, decline, cancel, amendments …). */
+  availableDecisions: ApprovalDecision[];
+  /** For `acceptWithExecpolicyAmendment`: the amendment Codex proposes. */
+  proposedExecpolicyAmendment?: string[];
+  /** Elicitations and permission requests: the question as Codex put it. */
+  message?: string;
+}
+
+export interface UserInputRequest {
+  type: "user_input_request";
+  requestId: string;
+  turnId: string | null;
+  itemId: string | null;
+  questions: { id: string; header: string; question: string; options: { label: string; description?: string }[] | null; isOther: boolean; isSecret: boolean }[];
+}
+
+/** Everything a thread reports, normalised. */
+export type BackendEvent =
+  | { type: "turn_started"; turnId: string }
+  | { type: "agent_message_delta"; itemId: string; delta: string }
+  | { type: "agent_message"; itemId: string; text: string }
+  | { type: "reasoning_delta"; itemId: string; delta: string }
+  | { type: "reasoning"; itemId: string; text: string }
+  | { type: "command_started"; itemId: string; command: string; cwd?: string }
+  | { type: "command_output_delta"; itemId: string; delta: string }
+  | { type: "command_completed"; itemId: string; command: string; exitCode: number | null; output: string; status: string; durationMs?: number }
+  | { type: "file_change"; itemId: string; changes: FileChangeSummary[]; status: string }
+  | { type: "plan_updated"; plan: { step: string; status: string }[]; explanation?: string }
+  | ApprovalRequest
+  | UserInputRequest
+  /** A request was settled: answered by us, or resolved by Codex itself (an interrupt, a timeout). */
+  | { type: "request_resolved"; requestId: string }
+  | { type: "token_usage"; usage: TokenUsage }
+  | { type: "warning"; message: string }
+  | { type: "error"; message: string; willRetry: boolean; codexErrorInfo?: unknown }
+  | {
+      type: "turn_completed";
+      turnId: string;
+      status: "completed" | "interrupted" | "failed";
+      error?: { message: string; codexErrorInfo?: unknown };
+      /** The turn's last agent message, when there was one. */
+      finalMessage?: string;
+      durationMs?: number;
+    }
+  /** The Codex process behind this thread died; the thread can be resumed on a new one. */
+  | { type: "backend_crashed"; message: string; stderrTail: string };
+
+export interface StartedThread {
+  threadId: string;
+  /** The model Codex chose, when it says. */
+  model: string | null;
+}
+
+/** One way of driving Codex. Methods reject with {@link BackendError}. */
+export interface Backend {
+  readonly mode: "app-server" | "exec";
+  startThread(settings: ThreadSettings): Promise<StartedThread>;
+  /** Loads a persisted thread (after a restart, or from another process). */
+  resumeThread(threadId: string, settings: ThreadSettings): Promise<StartedThread>;
+  /** A new thread carrying the history of `threadId`. */
+  forkThread(threadId: string, settings: ThreadSettings): Promise<StartedThread>;
+  startTurn(threadId: string, input: TurnInput): Promise<{ turnId: string }>;
+  interrupt(threadId: string, turnId: string): Promise<void>;
+  /** Answers a pending request; rejects with `REQUEST_NOT_FOUND` when it is no longer pending. */
+  respond(requestId: string, answer: RequestAnswer): Promise<void>;
+  /** Receives every event of `threadId` from now on. Returns the unsubscribe function. */
+  subscribe(threadId: string, listener: (event: BackendEvent) => void): () => void;
+  /** Stops background terminals Codex keeps for the thread (where supported). */
+  cleanBackgroundTerminals(threadId: string): Promise<void>;
+  /** Lets go of a thread: Codex stops tracking it in this process. */
+  releaseThread(threadId: string): Promise<void>;
+  /** Tears down every process of this backend. */
+  close(): Promise<void>;
+}
+
+/** Why a backend call failed, in the tools' error vocabulary. */
+export type BackendErrorCode = "CODEX_NOT_FOUND" | "CODEX_CRASHED" | "TIMEOUT" | "NOT_SUPPORTED" | "REQUEST_NOT_FOUND" | "INVALID_ARGUMENT" | "INTERNAL";
+
+export class BackendError extends Error {
+  readonly code: BackendErrorCode;
+  readonly hint: string;
+
+  constructor(code: BackendErrorCode, message: string, hint: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "BackendError";
+    this.code = code;
+    this.hint = hint;
+  }
+}
