@@ -1,0 +1,642 @@
+/**
+ * Sessions: an MCP client's handle on one Codex thread. The manager starts threads and turns on a
+ * {@link Backend}, turns what Codex reports into an event log and a status, keeps Codex's
+ * requests (approvals, questions) until the client answers or they expire, and applies the
+ * lifecycle rules. The tools in src/mcp/tools/ are thin shells over it.
+ *
+ * Status, as the tools show it:
+ * running → waiting_approval / waiting_input (Codex asked something) → running → idle (turn done)
+ * → running (a reply) … ; error (the turn failed or Codex crashed; a reply resumes), cancelled.
+ *
+ * @module
+ */
+import {
+  type ApprovalDecision,
+  type ApprovalRequest,
+  type Backend,
+  type BackendEvent,
+  BackendError,
+  type ThreadSettings,
+  type TurnInput,
+  type UserInputRequest,
+} from "../codex/backend.ts";
+import type { Logger } from "../log.ts";
+import { ToolError } from "../mcp/errors.ts";
+import type { ReadResult, SessionEvent, SessionRecord, SessionStatus, SessionStore } from "./store.ts";
+
+/** Settings of the lifecycle and approvals; from the configuration. */
+export interface SessionPolicy {
+  approvalTimeoutMs: number;
+  idleTtlMs: number;
+  runningTtlMs: number;
+  terminalTtlMs: number;
+}
+
+export interface SessionManagerOptions {
+  store: SessionStore;
+  /** The backend, created on first use (finding Codex may fail: that failure is the caller's error). */
+  backend: () => Promise<Backend>;
+  policy: SessionPolicy;
+  log: Logger;
+  /** Checks that a cwd exists and is a directory. */
+  isDirectory: (path: string) => Promise<boolean>;
+  defaultCwd: string;
+}
+
+export interface StartOptions {
+  settings: ThreadSettings;
+  turn: TurnInput;
+  approvalTimeoutMs?: number;
+}
+
+/** A request of Codex's waiting on the client. */
+export interface PendingRequest {
+  request: ApprovalRequest | UserInputRequest;
+  createdAt: number;
+  expiresAt: number;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/** What is alive about a session in this process (not persisted). */
+interface Live {
+  unsubscribe: (() => void) | null;
+  pending: Map<string, PendingRequest>;
+  /** The turn's output schema, to parse its final message. */
+  outputSchema: Record<string, unknown> | undefined;
+  cancelRequested: boolean;
+  /** Called on every change: waiters and progress reporters. */
+  listeners: Set<() => void>;
+}
+
+/** How a wait for a turn ended. */
+export type WaitOutcome = "finished" | "needs_answer" | "timeout" | "aborted";
+
+/** Sessions in a terminal state: only forgotten, never resumed by the lifecycle. */
+const TERMINAL: readonly SessionStatus[] = ["error", "cancelled"];
+
+export class SessionManager {
+  readonly #o: SessionManagerOptions;
+  readonly #live = new Map<string, Live>();
+  #sweeper: ReturnType<typeof setInterval> | undefined;
+  #backend: Promise<Backend> | null = null;
+
+  constructor(options: SessionManagerOptions) {
+    this.#o = options;
+  }
+
+  /** Starts the lifecycle sweep (every `everyMs`). */
+  startLifecycle(everyMs = 30_000, unref: (t: ReturnType<typeof setInterval>) => void = () => {}): void {
+    this.#sweeper = setInterval(() => void this.sweep().catch((e) => this.#o.log.warn("lifecycle sweep failed", e)), everyMs);
+    unref(this.#sweeper);
+  }
+
+  async #backendOrError(): Promise<Backend> {
+    this.#backend ??= this.#o.backend().catch((error) => {
+      this.#backend = null; // try again next time: the user may fix the installation meanwhile
+      throw error;
+    });
+    try {
+      return await this.#backend;
+    } catch (error) {
+      throw asToolError(error);
+    }
+  }
+
+  // ---- starting and continuing -------------------------------------------------------------
+
+  async start(options: StartOptions): Promise<SessionRecord> {
+    await this.#checkCwd(options.settings.cwd);
+    if (options.turn.cwd) await this.#checkCwd(options.turn.cwd);
+    const backend = await this.#backendOrError();
+    const now = Date.now();
+    const record: SessionRecord = {
+      id: newId("s"),
+      threadId: null,
+      status: "running",
+      backend: backend.mode,
+      settings: options.settings,
+      approvalTimeoutMs: options.approvalTimeoutMs ?? this.#o.policy.approvalTimeoutMs,
+      createdAt: now,
+      updatedAt: now,
+      lastActivityAt: now,
+      turnStartedAt: now,
+      turns: 0,
+      currentTurnId: null,
+      phase: "starting Codex",
+      lastItem: undefined,
+      preview: options.turn.prompt.slice(0, 120),
+      result: undefined,
+      error: undefined,
+      forkedFrom: undefined,
+    };
+    this.#o.store.createSession(record);
+    const live = this.#liveOf(record.id);
+    try {
+      const thread = await backend.startThread(options.settings);
+      this.#update(record.id, { threadId: thread.threadId, phase: "starting the turn" });
+      live.unsubscribe = backend.subscribe(thread.threadId, (event) => this.#onEvent(record.id, event));
+      await this.#startTurn(record.id, backend, thread.threadId, options.turn);
+    } catch (error) {
+      const failure = asToolError(error);
+      this.#update(record.id, { status: "error", error: { code: failure.code, message: failure.message, hint: failure.hint }, phase: "failed to start" });
+      throw failure;
+    }
+    return this.get(record.id);
+  }
+
+  async reply(sessionId: string, turn: TurnInput): Promise<SessionRecord> {
+    const record = this.get(sessionId);
+    if (record.status === "running" || record.status === "waiting_approval" || record.status === "waiting_input") {
+      throw new ToolError(
+        "SESSION_BUSY",
+        `session ${sessionId} is ${record.status.replace("_", " ")}: its turn has not finished`,
+        "Wait for it (codex_check poll with pollOptions.waitMs), answer its pending action, or interrupt it (codex_session interrupt) before replying.",
+      );
+    }
+    if (turn.cwd) await this.#checkCwd(turn.cwd);
+    const backend = await this.#backendOrError();
+    const live = this.#liveOf(sessionId);
+    let threadId = record.threadId;
+    if (!threadId) throw new ToolError("SESSION_NOT_FOUND", `session ${sessionId} has no Codex thread (it failed to start)`, "Start a new session with the codex tool.");
+    this.#update(sessionId, { status: "running", error: undefined, result: undefined, turnStartedAt: Date.now(), phase: "starting the turn" });
+    try {
+      if (!live.unsubscribe) {
+        // The thread is not loaded in this backend (Codex crashed, the session was cancelled, or
+        // the server restarted): load it again with its history, then listen.
+        await backend.resumeThread(threadId, record.settings);
+        live.unsubscribe = backend.subscribe(threadId, (event) => this.#onEvent(sessionId, event));
+      }
+      live.cancelRequested = false;
+      await this.#startTurn(sessionId, backend, threadId, turn);
+    } catch (error) {
+      const failure = asToolError(error);
+      this.#update(sessionId, { status: "error", error: { code: failure.code, message: failure.message, hint: failure.hint } });
+      throw failure;
+    }
+    return this.get(sessionId);
+  }
+
+  async #startTurn(sessionId: string, backend: Backend, threadId: string, turn: TurnInput): Promise<void> {
+    const live = this.#liveOf(sessionId);
+    live.outputSchema = turn.outputSchema;
+    this.#o.store.appendEvent(sessionId, "turn_requested", { prompt: turn.prompt.slice(0, 2_000), promptChars: turn.prompt.length });
+    const { turnId } = await backend.startTurn(threadId, turn);
+    const record = this.get(sessionId);
+    this.#update(sessionId, { currentTurnId: turnId, turns: record.turns + 1, phase: "thinking" });
+  }
+
+  async fork(sessionId: string): Promise<SessionRecord> {
+    const source = this.get(sessionId);
+    if (!source.threadId) throw new ToolError("SESSION_NOT_FOUND", `session ${sessionId} has no Codex thread to fork`, "Fork a session that has run at least one turn.");
+    const backend = await this.#backendOrError();
+    let thread;
+    try {
+      thread = await backend.forkThread(source.threadId, source.settings);
+    } catch (error) {
+      throw asToolError(error);
+    }
+    const now = Date.now();
+    const record: SessionRecord = {
+      ...source,
+      id: newId("s"),
+      threadId: thread.threadId,
+      status: "idle",
+      createdAt: now,
+      updatedAt: now,
+      lastActivityAt: now,
+      turnStartedAt: undefined,
+      currentTurnId: null,
+      turns: 0,
+      phase: "forked",
+      result: undefined,
+      error: undefined,
+      forkedFrom: source.id,
+    };
+    this.#o.store.createSession(record);
+    const live = this.#liveOf(record.id);
+    live.unsubscribe = backend.subscribe(thread.threadId, (event) => this.#onEvent(record.id, event));
+    this.#o.store.appendEvent(record.id, "forked", { from: source.id, fromThreadId: source.threadId });
+    return this.get(record.id);
+  }
+
+  // ---- reading -------------------------------------------------------------------------------
+
+  get(sessionId: string): SessionRecord {
+    const record = this.#o.store.getSession(sessionId);
+    if (!record) {
+      throw new ToolError("SESSION_NOT_FOUND", `no session ${JSON.stringify(sessionId)}`, "List sessions with codex_session {action: \"list\"}; finished sessions are forgotten after a while.");
+    }
+    return record;
+  }
+
+  list(): SessionRecord[] {
+    return this.#o.store.listSessions();
+  }
+
+  pending(sessionId: string): PendingRequest[] {
+    return [...(this.#live.get(sessionId)?.pending.values() ?? [])];
+  }
+
+  read(sessionId: string, fromCursor: number, limits: { maxEvents: number; maxBytes: number }): ReadResult {
+    this.get(sessionId);
+    return this.#o.store.readEvents(sessionId, fromCursor, limits);
+  }
+
+  latestCursor(sessionId: string): number {
+    return this.#o.store.latestCursor(sessionId);
+  }
+
+  /** Resolves when an event at or after `cursor` exists (true), or at the timeout / abort (false). */
+  waitForEvents(sessionId: string, cursor: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    this.get(sessionId);
+    return this.#o.store.waitForEvents(sessionId, cursor, timeoutMs, signal);
+  }
+
+  /** Calls `listener` on every change to the session; returns the unsubscribe function. */
+  onChange(sessionId: string, listener: () => void): () => void {
+    const live = this.#liveOf(sessionId);
+    live.listeners.add(listener);
+    return () => void live.listeners.delete(listener);
+  }
+
+  /**
+   * Waits until the current turn is over, Codex asks the client something, `timeoutMs` passes or
+   * `signal` aborts — whichever is first.
+   */
+  waitForTurn(sessionId: string, timeoutMs: number, signal?: AbortSignal): Promise<WaitOutcome> {
+    const check = (): WaitOutcome | null => {
+      const status = this.get(sessionId).status;
+      if (status === "waiting_approval" || status === "waiting_input") return "needs_answer";
+      if (status !== "running") return "finished";
+      return null;
+    };
+    const now = check();
+    if (now) return Promise.resolve(now);
+    return new Promise((resolve) => {
+      let settled = false;
+      const finish = (outcome: WaitOutcome) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        stop();
+        signal?.removeEventListener("abort", onAbort);
+        resolve(outcome);
+      };
+      const onAbort = () => finish("aborted");
+      const timer = setTimeout(() => finish("timeout"), timeoutMs);
+      const stop = this.onChange(sessionId, () => {
+        const outcome = check();
+        if (outcome) finish(outcome);
+      });
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener("abort", onAbort);
+    });
+  }
+
+  // ---- answering Codex -------------------------------------------------------------------------
+
+  async respondPermission(sessionId: string, requestId: string, decision: ApprovalDecision): Promise<SessionRecord> {
+    const pending = this.#pendingOrError(sessionId, requestId);
+    if (pending.request.type !== "approval_request") {
+      throw new ToolError("INVALID_ARGUMENT", `request ${requestId} asks questions, not for a permission`, "Answer it with codex_check {action: \"respond_user_input\", answers}.");
+    }
+    if (typeof decision === "object" && !pending.request.proposedExecpolicyAmendment) {
+      throw new ToolError("INVALID_ARGUMENT", `request ${requestId} offers no exec-policy amendment`, "Use accept, acceptForSession, decline or cancel.");
+    }
+    await this.#answer(sessionId, pending, { kind: "approval", decision }, { decision, by: "client" });
+    return this.get(sessionId);
+  }
+
+  async respondUserInput(sessionId: string, requestId: string, answers: Record<string, string[]>): Promise<SessionRecord> {
+    const pending = this.#pendingOrError(sessionId, requestId);
+    if (pending.request.type !== "user_input_request") {
+      throw new ToolError("INVALID_ARGUMENT", `request ${requestId} asks for a permission, not for answers`, "Answer it with codex_check {action: \"respond_permission\", decision}.");
+    }
+    const known = new Set(pending.request.questions.map((q) => q.id));
+    const unknown = Object.keys(answers).filter((id) => !known.has(id));
+    if (unknown.length > 0) {
+      throw new ToolError("INVALID_ARGUMENT", `no question ${unknown.map((id) => JSON.stringify(id)).join(", ")} in request ${requestId}`, `The questions are: ${[...known].join(", ")}.`);
+    }
+    await this.#answer(sessionId, pending, { kind: "user_input", answers }, { answers, by: "client" });
+    return this.get(sessionId);
+  }
+
+  #pendingOrError(sessionId: string, requestId: string): PendingRequest {
+    this.get(sessionId);
+    const pending = this.#live.get(sessionId)?.pending.get(requestId);
+    if (!pending) {
+      throw new ToolError(
+        "REQUEST_NOT_FOUND",
+        `session ${sessionId} has no pending request ${JSON.stringify(requestId)}`,
+        "Poll (codex_check {action: \"poll\"}) for the current actions: a request ends when answered, when it times out (declined), or when its turn ends.",
+      );
+    }
+    return pending;
+  }
+
+  async #answer(sessionId: string, pending: PendingRequest, answer: Parameters<Backend["respond"]>[1], recorded: Record<string, unknown>): Promise<void> {
+    const live = this.#liveOf(sessionId);
+    const requestId = pending.request.requestId;
+    clearTimeout(pending.timer);
+    live.pending.delete(requestId);
+    try {
+      const backend = await this.#backendOrError();
+      await backend.respond(requestId, answer);
+    } catch (error) {
+      throw asToolError(error);
+    } finally {
+      this.#o.store.appendEvent(sessionId, "request_answered", { requestId, ...recorded });
+      this.#settleStatus(sessionId);
+    }
+  }
+
+  // ---- stopping ------------------------------------------------------------------------------
+
+  async interrupt(sessionId: string): Promise<SessionRecord> {
+    const record = this.get(sessionId);
+    if (record.currentTurnId && record.threadId && isActive(record.status)) {
+      const backend = await this.#backendOrError();
+      try {
+        await backend.interrupt(record.threadId, record.currentTurnId);
+      } catch (error) {
+        throw asToolError(error);
+      }
+      this.#o.store.appendEvent(sessionId, "interrupt_requested", { turnId: record.currentTurnId });
+      await this.waitForTurn(sessionId, 5_000);
+    }
+    return this.get(sessionId);
+  }
+
+  /** Stops the session for good: interrupts its turn, declines what it asked, lets go of its thread. */
+  async cancel(sessionId: string, reason = "cancelled by the client"): Promise<SessionRecord> {
+    const record = this.get(sessionId);
+    if (record.status === "cancelled") return record;
+    const live = this.#liveOf(sessionId);
+    live.cancelRequested = true;
+    if (isActive(record.status)) {
+      try {
+        await this.interrupt(sessionId);
+      } catch (error) {
+        this.#o.log.warn(`cancel ${sessionId}: interrupt failed`, error);
+      }
+    }
+    this.#dropPending(sessionId);
+    await this.#release(sessionId);
+    this.#update(sessionId, { status: "cancelled", phase: "cancelled" });
+    this.#o.store.appendEvent(sessionId, "cancelled", { reason });
+    return this.get(sessionId);
+  }
+
+  async cleanBackgroundTerminals(sessionId: string): Promise<SessionRecord> {
+    const record = this.get(sessionId);
+    if (!record.threadId) return record;
+    const backend = await this.#backendOrError();
+    try {
+      await backend.cleanBackgroundTerminals(record.threadId);
+    } catch (error) {
+      throw asToolError(error);
+    }
+    this.#o.store.appendEvent(sessionId, "background_terminals_cleaned", {});
+    return this.get(sessionId);
+  }
+
+  /** Removes sessions by status and age; running ones are cancelled first. */
+  async clean(filter: { statuses: readonly SessionStatus[]; olderThanMs: number; dryRun: boolean }): Promise<SessionRecord[]> {
+    const cutoff = Date.now() - filter.olderThanMs;
+    const chosen = this.list().filter((r) => filter.statuses.includes(r.status) && r.lastActivityAt <= cutoff);
+    if (filter.dryRun) return chosen;
+    for (const record of chosen) {
+      if (record.status !== "cancelled") await this.cancel(record.id, "removed by clean");
+      this.#forget(record.id);
+    }
+    return chosen;
+  }
+
+  /** Applies the lifecycle: idle and overlong sessions are cancelled, terminal ones forgotten. */
+  async sweep(now = Date.now()): Promise<void> {
+    const { idleTtlMs, runningTtlMs, terminalTtlMs } = this.#o.policy;
+    for (const record of this.list()) {
+      if (TERMINAL.includes(record.status)) {
+        if (now - record.lastActivityAt >= terminalTtlMs) this.#forget(record.id);
+      } else if (record.status === "idle") {
+        if (now - record.lastActivityAt >= idleTtlMs) await this.cancel(record.id, `idle for ${Math.round(idleTtlMs / 1000)} s`);
+      } else if (record.turnStartedAt !== undefined && now - record.turnStartedAt >= runningTtlMs) {
+        await this.cancel(record.id, `turn ran for ${Math.round(runningTtlMs / 1000)} s`);
+      }
+    }
+  }
+
+  /** Server shutdown: stop the sweep, decline what is pending, and close the backend. */
+  async close(): Promise<void> {
+    clearInterval(this.#sweeper);
+    for (const id of this.#live.keys()) this.#dropPending(id);
+    const backend = this.#backend;
+    this.#backend = null;
+    if (backend) await (await backend.catch(() => null))?.close();
+  }
+
+  // ---- events from Codex -----------------------------------------------------------------------
+
+  #onEvent(sessionId: string, event: BackendEvent): void {
+    if (!this.#o.store.getSession(sessionId)) return;
+    const { type, ...data } = event;
+    this.#o.store.appendEvent(sessionId, type, data);
+    const patch: Partial<SessionRecord> = { lastActivityAt: Date.now() };
+    switch (event.type) {
+      case "turn_started":
+        patch.currentTurnId = event.turnId;
+        patch.phase = "thinking";
+        break;
+      case "agent_message_delta":
+      case "agent_message":
+        patch.phase = "writing";
+        break;
+      case "reasoning_delta":
+      case "reasoning":
+        patch.phase = "reasoning";
+        break;
+      case "command_started":
+        patch.phase = "running a command";
+        patch.lastItem = `$ ${event.command.slice(0, 120)}`;
+        break;
+      case "command_completed":
+        patch.lastItem = `$ ${event.command.slice(0, 120)} → exit ${event.exitCode ?? "?"}`;
+        break;
+      case "file_change":
+        patch.phase = "editing files";
+        patch.lastItem = event.changes.map((c) => c.path).join(", ").slice(0, 160);
+        break;
+      case "approval_request":
+      case "user_input_request":
+        this.#addPending(sessionId, event);
+        break;
+      case "request_resolved":
+        this.#dropPending(sessionId, event.requestId);
+        break;
+      case "turn_completed":
+        this.#onTurnCompleted(sessionId, event, patch);
+        break;
+      case "backend_crashed": {
+        const live = this.#liveOf(sessionId);
+        live.unsubscribe?.();
+        live.unsubscribe = null; // a reply resumes the thread on a fresh process
+        this.#dropPending(sessionId);
+        patch.status = "error";
+        patch.phase = "Codex crashed";
+        patch.error = {
+          code: "CODEX_CRASHED",
+          message: event.message,
+          hint: "Reply with codex_reply to continue: codex-mcp resumes the thread, with its history, on a new Codex process.",
+        };
+        break;
+      }
+      default:
+        break;
+    }
+    this.#update(sessionId, patch);
+    this.#settleStatus(sessionId);
+  }
+
+  #onTurnCompleted(sessionId: string, event: Extract<BackendEvent, { type: "turn_completed" }>, patch: Partial<SessionRecord>): void {
+    const live = this.#liveOf(sessionId);
+    this.#dropPending(sessionId);
+    const result: NonNullable<SessionRecord["result"]> = { turnId: event.turnId, status: event.status, text: event.finalMessage ?? null };
+    if (live.outputSchema && event.status === "completed") {
+      try {
+        result.structuredOutput = JSON.parse(event.finalMessage ?? "");
+      } catch (error) {
+        result.structuredOutputError = `the final message is not JSON: ${(error as Error).message}`;
+      }
+    }
+    patch.result = result;
+    patch.currentTurnId = null;
+    patch.turnStartedAt = undefined;
+    if (event.status === "failed") {
+      patch.status = "error";
+      patch.phase = "turn failed";
+      patch.error = {
+        code: "TURN_FAILED",
+        message: event.error?.message ?? "the turn failed",
+        hint: "Check the model provider (codex_setup shows the configuration and login); then reply to try again.",
+      };
+    } else if (event.status === "interrupted" && live.cancelRequested) {
+      patch.status = "cancelled";
+      patch.phase = "cancelled";
+    } else {
+      patch.status = "idle";
+      patch.phase = event.status === "interrupted" ? "interrupted" : "done";
+    }
+    this.#o.store.appendEvent(sessionId, "result", { ...result }, { pinned: true });
+  }
+
+  #addPending(sessionId: string, request: ApprovalRequest | UserInputRequest): void {
+    const live = this.#liveOf(sessionId);
+    const record = this.get(sessionId);
+    const createdAt = Date.now();
+    const timeoutMs = record.approvalTimeoutMs;
+    const timer = setTimeout(() => void this.#expire(sessionId, request.requestId), timeoutMs);
+    live.pending.set(request.requestId, { request, createdAt, expiresAt: createdAt + timeoutMs, timer });
+  }
+
+  /** Nobody answered in time: decline (or answer nothing), and record that it happened. */
+  async #expire(sessionId: string, requestId: string): Promise<void> {
+    const pending = this.#live.get(sessionId)?.pending.get(requestId);
+    if (!pending) return;
+    const answer = pending.request.type === "approval_request" ? ({ kind: "approval", decision: "decline" } as const) : ({ kind: "user_input", answers: {} } as const);
+    this.#o.store.appendEvent(sessionId, "approval_timeout", { requestId, kind: pending.request.type === "approval_request" ? pending.request.kind : "user_input", answer: answer.kind === "approval" ? "decline" : "no answers" }, { pinned: true });
+    try {
+      await this.#answer(sessionId, pending, answer, { automatic: true });
+    } catch (error) {
+      this.#o.log.warn(`session ${sessionId}: could not auto-decline ${requestId}`, error);
+    }
+  }
+
+  #dropPending(sessionId: string, requestId?: string): void {
+    const live = this.#live.get(sessionId);
+    if (!live) return;
+    for (const [id, pending] of live.pending) {
+      if (requestId !== undefined && id !== requestId) continue;
+      clearTimeout(pending.timer);
+      live.pending.delete(id);
+    }
+  }
+
+  /** While a turn runs, the status follows what is pending. */
+  #settleStatus(sessionId: string): void {
+    const record = this.#o.store.getSession(sessionId);
+    if (!record || !isActive(record.status)) return this.#notify(sessionId);
+    const pending = [...(this.#live.get(sessionId)?.pending.values() ?? [])];
+    const status: SessionStatus = pending.some((p) => p.request.type === "approval_request")
+      ? "waiting_approval"
+      : pending.length > 0
+        ? "waiting_input"
+        : "running";
+    if (status !== record.status) this.#update(sessionId, { status });
+    this.#notify(sessionId);
+  }
+
+  #notify(sessionId: string): void {
+    for (const listener of this.#live.get(sessionId)?.listeners ?? []) {
+      try {
+        listener();
+      } catch (error) {
+        this.#o.log.warn("session listener failed", error);
+      }
+    }
+  }
+
+  async #release(sessionId: string): Promise<void> {
+    const live = this.#live.get(sessionId);
+    const record = this.#o.store.getSession(sessionId);
+    live?.unsubscribe?.();
+    if (live) live.unsubscribe = null;
+    if (record?.threadId && this.#backend) {
+      const backend = await this.#backend.catch(() => null);
+      await backend?.releaseThread(record.threadId).catch((e) => this.#o.log.debug(`release ${record.threadId} failed`, e));
+    }
+  }
+
+  #forget(sessionId: string): void {
+    this.#dropPending(sessionId);
+    this.#live.get(sessionId)?.unsubscribe?.();
+    this.#live.delete(sessionId);
+    this.#o.store.deleteSession(sessionId);
+  }
+
+  #liveOf(sessionId: string): Live {
+    let live = this.#live.get(sessionId);
+    if (!live) {
+      live = { unsubscribe: null, pending: new Map(), outputSchema: undefined, cancelRequested: false, listeners: new Set() };
+      this.#live.set(sessionId, live);
+    }
+    return live;
+  }
+
+  #update(sessionId: string, patch: Partial<SessionRecord>): void {
+    this.#o.store.updateSession(sessionId, { ...patch, updatedAt: Date.now() });
+  }
+
+  async #checkCwd(cwd: string): Promise<void> {
+    const absolute = cwd.startsWith("/") || /^[A-Za-z]:[\\/]/.test(cwd) || cwd.startsWith("\\\\");
+    if (!absolute) throw new ToolError("INVALID_ARGUMENT", `cwd must be an absolute path, got ${JSON.stringify(cwd)}`, "Pass the project's absolute directory, or leave cwd out to use the server's.");
+    if (!(await this.#o.isDirectory(cwd))) throw new ToolError("INVALID_ARGUMENT", `cwd ${JSON.stringify(cwd)} is not an existing directory`, "Pass an existing directory.");
+  }
+}
+
+function isActive(status: SessionStatus): boolean {
+  return status === "running" || status === "waiting_approval" || status === "waiting_input";
+}
+
+/** Backend failures in the tools' vocabulary. */
+function asToolError(error: unknown): ToolError {
+  if (error instanceof ToolError) return error;
+  if (error instanceof BackendError) return new ToolError(error.code, error.message, error.hint);
+  return new ToolError("INTERNAL", (error as Error)?.message ?? String(error), "This is a bug in codex-mcp; retry once, and report it with the server's stderr if it persists.");
+}
+
+function newId(prefix: string): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(9));
+  return `${prefix}_${Array.from(bytes, (b) => b.toString(36).padStart(2, "0")).join("").slice(0, 14)}`;
+}
+
+export type { SessionEvent };

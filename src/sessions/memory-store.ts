@@ -1,0 +1,93 @@
+/**
+ * Sessions in memory: the store until SQLite arrives, and the one tests use. Records are copied in
+ * and out, so callers cannot change stored state by accident, just as with rows of a database.
+ *
+ * @module
+ */
+import { EventLog, type AppendOptions, type EventLogOptions, type ReadLimits, type ReadResult, type SessionEvent } from "./event-log.ts";
+import { compareByActivity, matchesFilter, SessionNotFoundError, type EventLogStats, type SessionFilter, type SessionRecord, type SessionStore } from "./store.ts";
+
+export interface MemorySessionStoreOptions {
+  /** Clock for `updatedAt` and event times. Default `Date.now`. */
+  now?: () => number;
+  /** Bounds and chunking of every session's event log. */
+  eventLog?: Omit<EventLogOptions, "now">;
+}
+
+export class MemorySessionStore implements SessionStore {
+  readonly #sessions = new Map<string, { record: SessionRecord; log: EventLog }>();
+  readonly #now: () => number;
+  readonly #logOptions: EventLogOptions;
+
+  constructor(options: MemorySessionStoreOptions = {}) {
+    this.#now = options.now ?? (() => Date.now());
+    this.#logOptions = { ...options.eventLog, now: this.#now };
+  }
+
+  createSession(record: SessionRecord): SessionRecord {
+    if (this.#sessions.has(record.id)) throw new Error(`session ${JSON.stringify(record.id)} already exists`);
+    const stored = structuredClone(record);
+    this.#sessions.set(record.id, { record: stored, log: new EventLog(this.#logOptions) });
+    return structuredClone(stored);
+  }
+
+  getSession(id: string): SessionRecord | undefined {
+    const session = this.#sessions.get(id);
+    return session && structuredClone(session.record);
+  }
+
+  listSessions(filter: SessionFilter = {}): SessionRecord[] {
+    const matching = [...this.#sessions.values()].map((s) => s.record).filter((r) => matchesFilter(r, filter));
+    matching.sort(compareByActivity);
+    const limited = filter.limit === undefined ? matching : matching.slice(0, Math.max(0, filter.limit));
+    return limited.map((r) => structuredClone(r));
+  }
+
+  updateSession(id: string, patch: Partial<SessionRecord>): SessionRecord | undefined {
+    const session = this.#sessions.get(id);
+    if (!session) return undefined;
+    if (patch.id !== undefined && patch.id !== id) throw new Error(`a session's id cannot change (${id} → ${patch.id})`);
+    session.record = { ...session.record, ...structuredClone(patch), id, updatedAt: patch.updatedAt ?? this.#now() };
+    return structuredClone(session.record);
+  }
+
+  deleteSession(id: string): boolean {
+    const session = this.#sessions.get(id);
+    if (!session) return false;
+    this.#sessions.delete(id);
+    session.log.close();
+    return true;
+  }
+
+  appendEvent(id: string, type: string, data: Record<string, unknown>, options?: AppendOptions): SessionEvent[] {
+    return this.#sessions.get(id)?.log.append(type, data, options) ?? [];
+  }
+
+  readEvents(id: string, fromCursor: number, limits?: ReadLimits): ReadResult {
+    return this.#log(id).read(fromCursor, limits);
+  }
+
+  latestCursor(id: string): number {
+    return this.#log(id).latestCursor;
+  }
+
+  eventStats(id: string): EventLogStats {
+    const log = this.#log(id);
+    return { firstCursor: log.firstCursor, latestCursor: log.latestCursor, size: log.size, bytes: log.bytes, evicted: log.evicted };
+  }
+
+  waitForEvents(id: string, afterCursor: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    return this.#sessions.get(id)?.log.waitForEvents(afterCursor, timeoutMs, signal) ?? Promise.resolve(false);
+  }
+
+  close(): void {
+    for (const { log } of this.#sessions.values()) log.close();
+    this.#sessions.clear();
+  }
+
+  #log(id: string): EventLog {
+    const session = this.#sessions.get(id);
+    if (!session) throw new SessionNotFoundError(id);
+    return session.log;
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * Where sessions live: their records and their event logs. The manager talks only to this
+ * interface, so sessions can move from memory (`memory-store.ts`) to SQLite (sessions that
+ * survive a restart) without touching it.
+ *
+ * Every method but {@link SessionStore.waitForEvents} is synchronous on purpose: the SQLite store
+ * sits on a synchronous driver (node:sqlite's DatabaseSync, bun:sqlite, Deno's node:sqlite), and a
+ * synchronous store keeps append-then-read ordering trivial for the manager. The SQLite store is
+ * expected to keep an {@link EventLog} per open session as the hot copy (cursors, merging, chunking,
+ * eviction and waiting stay in one place) and to write through in the same call: upsert what
+ * `append` returns (a merged delta comes back with its old cursor), delete what the log's
+ * `onEvict` reports, and `EventLog.restore` on open.
+ *
+ * Unknown session ids: writes (`updateSession`, `appendEvent`, `deleteSession`) report it through
+ * their return value and never throw, because they come from backend events and timers that can
+ * race with a deletion; reads of events (`readEvents`, `latestCursor`, `eventStats`) throw
+ * {@link SessionNotFoundError}, because a client asked about a session that is not there;
+ * `waitForEvents` resolves false.
+ *
+ * @module
+ */
+import type { Backend, ThreadSettings } from "../codex/backend.ts";
+import type { AppendOptions, EventLog, ReadLimits, ReadResult, SessionEvent } from "./event-log.ts";
+
+export type { AppendOptions, ReadLimits, ReadResult, SessionEvent };
+
+export const SESSION_STATUSES = ["running", "waiting_approval", "waiting_input", "idle", "error", "cancelled"] as const;
+/**
+ * running → waiting_approval / waiting_input (Codex asked something) → running → idle (turn done)
+ * → running (a reply) …; error (a turn failed or Codex crashed; a reply resumes); cancelled.
+ */
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+/** How Codex is driven for this session. */
+export type BackendMode = Backend["mode"];
+
+/** The outcome of the last finished turn. */
+export interface SessionResult {
+  turnId: string;
+  status: "completed" | "interrupted" | "failed";
+  /** The turn's last agent message. */
+  text: string | null;
+  /** The final message parsed, when the turn had an output schema. */
+  structuredOutput?: unknown;
+  /** Why the final message could not be parsed against the output schema. */
+  structuredOutputError?: string;
+}
+
+/** Why the session is in `error`, in the tools' error vocabulary. */
+export interface SessionError {
+  /** An error code of the tools (CODEX_CRASHED …) or a session-specific one (TURN_FAILED). */
+  code: string;
+  message: string;
+  hint: string;
+}
+
+/** One session as stored: plain JSON data (one row, or one JSON column, in SQLite). */
+export interface SessionRecord {
+  id: string;
+  /** Codex's thread; null until it has started. */
+  threadId: string | null;
+  status: SessionStatus;
+  backend: BackendMode;
+  settings: ThreadSettings;
+  /** How long Codex's requests wait for the client before being declined. */
+  approvalTimeoutMs: number;
+  /** Epoch ms. */
+  createdAt: number;
+  /** Epoch ms of the last change to this record. */
+  updatedAt: number;
+  /** Epoch ms of the last sign of life from Codex or the client: what age filters and lifecycle use. */
+  lastActivityAt: number;
+  /** When the running turn started; unset between turns. */
+  turnStartedAt?: number;
+  /** Turns started so far. */
+  turns: number;
+  currentTurnId: string | null;
+  /** What the session is doing, in a few words ("running a command"). */
+  phase: string;
+  /** The latest item worth showing ("$ npm test → exit 0"). */
+  lastItem?: string;
+  /** The first prompt, shortened: the session's title in lists. */
+  preview: string;
+  result?: SessionResult;
+  error?: SessionError;
+  /** Requests of Codex waiting on the client, by our request id (kept so a restart can tell they were lost). */
+  pendingRequestIds?: string[];
+  /** The session this one was forked from. */
+  forkedFrom?: string;
+}
+
+/** Which sessions {@link SessionStore.listSessions} returns. All given conditions must hold. */
+export interface SessionFilter {
+  status?: SessionStatus | readonly SessionStatus[];
+  /** Only sessions whose `lastActivityAt` is before this (epoch ms): the ones idle for a while. */
+  activeBefore?: number;
+  /** Only sessions whose `lastActivityAt` is at or after this (epoch ms). */
+  activeSince?: number;
+  /** At most this many, the most recently active first. */
+  limit?: number;
+}
+
+/** The state of one session's event log. */
+export interface EventLogStats {
+  firstCursor: number;
+  latestCursor: number;
+  /** Retained events and their JSON bytes. */
+  size: number;
+  bytes: number;
+  /** Events evicted so far. */
+  evicted: number;
+}
+
+export interface SessionStore {
+  /** Stores a new session (a copy of `record`) with an empty event log. Throws if the id is taken. */
+  createSession(record: SessionRecord): SessionRecord;
+  /** A copy of the record, or undefined. */
+  getSession(id: string): SessionRecord | undefined;
+  /** Copies of the matching records, the most recently active first. */
+  listSessions(filter?: SessionFilter): SessionRecord[];
+  /**
+   * Applies `patch` (a key set to undefined clears the field; `id` cannot change) and returns the
+   * new record, or undefined when the session is gone. `updatedAt` is set to now unless the patch
+   * sets it.
+   */
+  updateSession(id: string, patch: Partial<SessionRecord>): SessionRecord | undefined;
+  /** Removes the session and its events, ending its pending waits. False when there was none. */
+  deleteSession(id: string): boolean;
+  /** {@link EventLog.append} on the session's log; [] when the session is gone (the event is dropped). */
+  appendEvent(id: string, type: string, data: Record<string, unknown>, options?: AppendOptions): SessionEvent[];
+  /** {@link EventLog.read} on the session's log. */
+  readEvents(id: string, fromCursor: number, limits?: ReadLimits): ReadResult;
+  latestCursor(id: string): number;
+  eventStats(id: string): EventLogStats;
+  /** {@link EventLog.waitForEvents} on the session's log; false at once when the session is gone. */
+  waitForEvents(id: string, afterCursor: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
+  /** Ends every pending wait and releases the storage. The store is not used afterwards. */
+  close(): void;
+}
+
+/** A read about a session the store does not have. */
+export class SessionNotFoundError extends Error {
+  readonly code = "SESSION_NOT_FOUND";
+  readonly sessionId: string;
+
+  constructor(sessionId: string) {
+    super(`no session ${JSON.stringify(sessionId)}`);
+    this.name = "SessionNotFoundError";
+    this.sessionId = sessionId;
+  }
+}
+
+/** Whether `record` passes `filter`; shared by stores that filter in memory. */
+export function matchesFilter(record: SessionRecord, filter: SessionFilter): boolean {
+  if (filter.status !== undefined) {
+    const statuses: readonly SessionStatus[] = typeof filter.status === "string" ? [filter.status] : filter.status;
+    if (!statuses.includes(record.status)) return false;
+  }
+  if (filter.activeBefore !== undefined && !(record.lastActivityAt < filter.activeBefore)) return false;
+  if (filter.activeSince !== undefined && !(record.lastActivityAt >= filter.activeSince)) return false;
+  return true;
+}
+
+/** The order of {@link SessionStore.listSessions}: most recently active first, then newest, then by id. */
+export function compareByActivity(a: SessionRecord, b: SessionRecord): number {
+  return b.lastActivityAt - a.lastActivityAt || b.createdAt - a.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
