@@ -20,6 +20,14 @@ export interface Config {
   requestTimeoutMs: number;
   /** How long teardown waits after each step (stdin EOF, SIGTERM, …) before escalating. */
   killGraceMs: number;
+  /** An unanswered approval or question is declined after this long (per session: advanced.approvalTimeoutMs). */
+  approvalTimeoutMs: number;
+  /** Sessions idle this long are cancelled. */
+  idleTtlMs: number;
+  /** Sessions whose turn has run this long are interrupted and cancelled. */
+  runningTtlMs: number;
+  /** Cancelled and failed sessions are dropped from memory this long after their last activity. */
+  terminalTtlMs: number;
 }
 
 /** Every variable codex-mcp reads, with what it means: `--help` prints this list. */
@@ -29,6 +37,10 @@ export const ENVIRONMENT_VARIABLES: readonly { name: string; values: string; mea
   { name: "CODEX_MCP_STARTUP_TIMEOUT_MS", values: `milliseconds (default ${DEFAULT_TIMEOUTS.startupMs})`, meaning: "how long a Codex process may take to start and complete its handshake" },
   { name: "CODEX_MCP_REQUEST_TIMEOUT_MS", values: `milliseconds (default ${DEFAULT_TIMEOUTS.requestMs})`, meaning: "how long one request to a Codex process may go unanswered" },
   { name: "CODEX_MCP_KILL_GRACE_MS", values: `milliseconds (default ${DEFAULT_TIMEOUTS.killGraceMs})`, meaning: "how long teardown waits at each step (stdin EOF, SIGTERM, SIGKILL) for a child to exit" },
+  { name: "CODEX_MCP_APPROVAL_TIMEOUT_MS", values: "milliseconds (default 60000)", meaning: "an unanswered approval or question is declined after this long" },
+  { name: "CODEX_MCP_IDLE_TTL_MS", values: "milliseconds (default 1800000, 30 min)", meaning: "idle sessions are cancelled after this long" },
+  { name: "CODEX_MCP_RUNNING_TTL_MS", values: "milliseconds (default 14400000, 4 h)", meaning: "a turn running this long is interrupted and its session cancelled" },
+  { name: "CODEX_MCP_TERMINAL_TTL_MS", values: "milliseconds (default 300000, 5 min)", meaning: "cancelled and failed sessions are forgotten this long after their last activity" },
   { name: "CODEX_MCP_PATH", values: "a file path", meaning: "the Codex executable to run (not together with CODEX_MCP_COMMAND)" },
   { name: "CODEX_MCP_COMMAND", values: "a bare name", meaning: "a Codex executable to look up on PATH instead of codex, codex-internal" },
   { name: "CODEX_HOME", values: "a directory", meaning: "Codex's own home (default ~/.codex); must exist when set" },
@@ -65,6 +77,10 @@ const EnvSchema = v.object({
   CODEX_MCP_STARTUP_TIMEOUT_MS: milliseconds("CODEX_MCP_STARTUP_TIMEOUT_MS", DEFAULT_TIMEOUTS.startupMs),
   CODEX_MCP_REQUEST_TIMEOUT_MS: milliseconds("CODEX_MCP_REQUEST_TIMEOUT_MS", DEFAULT_TIMEOUTS.requestMs),
   CODEX_MCP_KILL_GRACE_MS: milliseconds("CODEX_MCP_KILL_GRACE_MS", DEFAULT_TIMEOUTS.killGraceMs),
+  CODEX_MCP_APPROVAL_TIMEOUT_MS: milliseconds("CODEX_MCP_APPROVAL_TIMEOUT_MS", 60_000),
+  CODEX_MCP_IDLE_TTL_MS: milliseconds("CODEX_MCP_IDLE_TTL_MS", 30 * 60_000),
+  CODEX_MCP_RUNNING_TTL_MS: milliseconds("CODEX_MCP_RUNNING_TTL_MS", 4 * 3_600_000),
+  CODEX_MCP_TERMINAL_TTL_MS: milliseconds("CODEX_MCP_TERMINAL_TTL_MS", 5 * 60_000),
 });
 
 /** Reads the configuration; throws {@link ConfigError} listing every invalid variable. */
@@ -82,5 +98,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     startupTimeoutMs: out.CODEX_MCP_STARTUP_TIMEOUT_MS,
     requestTimeoutMs: out.CODEX_MCP_REQUEST_TIMEOUT_MS,
     killGraceMs: out.CODEX_MCP_KILL_GRACE_MS,
+    approvalTimeoutMs: out.CODEX_MCP_APPROVAL_TIMEOUT_MS,
+    idleTtlMs: out.CODEX_MCP_IDLE_TTL_MS,
+    runningTtlMs: out.CODEX_MCP_RUNNING_TTL_MS,
+    terminalTtlMs: out.CODEX_MCP_TERMINAL_TTL_MS,
   };
 }

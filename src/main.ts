@@ -14,6 +14,10 @@ import { formatFinding, runPreflight } from "./mcp/stdio-preflight.ts";
 import { StdioTransport } from "./mcp/stdio-transport.ts";
 import { guardStdout } from "./mcp/stdout-guard.ts";
 import { createSupervisor, type Supervisor } from "./process/supervisor.ts";
+import { createBackend } from "./codex/backend-factory.ts";
+import { SessionManager } from "./sessions/manager.ts";
+import { MemorySessionStore } from "./sessions/memory-store.ts";
+import { NAME, VERSION } from "./version.ts";
 import { loadRuntime } from "./runtime/detect.ts";
 import type { Runtime } from "./runtime/types.ts";
 
@@ -110,11 +114,22 @@ async function serveStdio(runtime: Runtime, log: Logger): Promise<number> {
 
   const supervisor = supervisorFor(runtime, config, log);
   const transport = new StdioTransport(runtime.stdio.stdin, runtime.stdio.stdout);
+  const sessions = new SessionManager({
+    store: new MemorySessionStore(),
+    backend: () => createBackend({ runtime, supervisor, log, clientInfo: { name: NAME, version: VERSION } }),
+    policy: config,
+    log,
+    isDirectory: async (path) => (await runtime.fs.stat(path))?.isDirectory === true,
+    defaultCwd: runtime.cwd(),
+  });
+  sessions.startLifecycle(30_000, (timer) => runtime.unrefTimer(timer));
   const ctx: ServerContext = {
     runtime,
     config,
     log,
     supervisor,
+    sessions,
+    answerCancelledCall: (id, result) => transport.send({ jsonrpc: "2.0", id, result }),
     startedAt: new Date(),
     preflight,
     protocolVersion: () => transport.protocolVersion,
@@ -136,6 +151,7 @@ async function serveStdio(runtime: Runtime, log: Logger): Promise<number> {
   await server.connect(transport);
   log.info(`serving MCP over stdio (${runtime.name} ${runtime.version}, pid ${runtime.pid})`);
   await closed;
+  await sessions.close();
   // No child outlives the server: Codex processes get stdin EOF, then SIGTERM, then SIGKILL.
   const reports = await supervisor.teardownAll();
   if (reports.length > 0) log.info(`stopped ${reports.length} child process(es)`);

@@ -43,6 +43,11 @@ export interface TurnInput {
   approvalPolicy?: ApprovalPolicy;
   sandbox?: SandboxMode;
   cwd?: string;
+  /**
+   * Codex's collaboration mode, sticky like the other overrides. Only in "plan" mode may the model
+   * ask the user questions (`user_input_request`); app-server only (exec: NOT_SUPPORTED).
+   */
+  collaborationMode?: "plan" | "default";
 }
 
 /** The decisions an approval can get. Not every request offers all of them. */

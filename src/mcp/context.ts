@@ -2,6 +2,8 @@
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { Supervisor } from "../process/supervisor.ts";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { SessionManager } from "../sessions/manager.ts";
 import type { Runtime } from "../runtime/types.ts";
 import type { PreflightFinding } from "./stdio-preflight.ts";
 
@@ -11,6 +13,12 @@ export interface ServerContext {
   log: Logger;
   /** Every child process goes through it; shutdown tears its children down. */
   supervisor: Supervisor;
+  sessions: SessionManager;
+  /**
+   * Answers a request the client has cancelled. The SDK drops such answers, but clients and
+   * peers have been seen waiting forever for one, so the session tools answer anyway.
+   */
+  answerCancelledCall(requestId: string | number, result: CallToolResult): Promise<void>;
   startedAt: Date;
   /** What the stdio preflight found at start-up (empty when it was off). */
   preflight: readonly PreflightFinding[];

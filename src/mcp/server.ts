@@ -8,10 +8,18 @@ import { NAME, VERSION } from "../version.ts";
 import type { ServerContext } from "./context.ts";
 import { installToolErrorFormat } from "./errors.ts";
 import { registerServerInfo } from "./resources/server-info.ts";
+import { registerCodex } from "./tools/codex.ts";
+import { registerCodexCheck } from "./tools/codex-check.ts";
+import { registerCodexReply } from "./tools/codex-reply.ts";
+import { registerCodexSession } from "./tools/codex-session.ts";
 import { registerCodexSetup } from "./tools/codex-setup.ts";
 import { registerDebugEcho } from "./tools/debug-echo.ts";
 
-const INSTRUCTIONS = `codex-mcp runs OpenAI Codex agents. Call codex_setup to check that Codex is ready (and what to fix if not); read codex-mcp:///server-info for what is running.`;
+const INSTRUCTIONS = `codex-mcp runs OpenAI Codex agents.
+- codex starts a session (a task); it answers at once with a sessionId, or waits with advanced.waitForResult.
+- codex_check polls a session (pass the previous nextCursor; pollOptions.waitMs long-polls) and answers what Codex asks: respond_permission for approvals, respond_user_input for questions. Follow recommendedNextAction.
+- codex_reply continues a finished turn; codex_session lists, cancels, interrupts, forks and cleans sessions.
+- codex_setup checks that Codex is installed and ready, with a hint for every problem.`;
 
 export function createMcpServer(ctx: ServerContext): McpServer {
   const server = new McpServer(
@@ -21,6 +29,10 @@ export function createMcpServer(ctx: ServerContext): McpServer {
   );
   installToolErrorFormat(server);
   registerServerInfo(server, ctx);
+  registerCodex(server, ctx);
+  registerCodexReply(server, ctx);
+  registerCodexCheck(server, ctx);
+  registerCodexSession(server, ctx);
   registerCodexSetup(server, ctx);
   if (ctx.config.testHooks) registerDebugEcho(server);
   return server;

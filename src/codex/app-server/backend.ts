@@ -1,0 +1,582 @@
+/**
+ * {@link Backend} over `codex app-server`: ONE shared process for every thread of this server.
+ *
+ * Measured on Codex 0.169: an app-server is ~79 MiB idle and ~139 MiB after its first turn, then
+ * ~2 MiB per additional thread, so one process per session would cost ~140 MiB each.
+ *
+ * Life of the process:
+ * - Started lazily by the first call that needs it, through the supervisor; concurrent first
+ *   callers share one start. The handshake is `initialize` (experimental API on, notifications we
+ *   never read opted out, attestation off) then the `initialized` notification.
+ * - When it exits unexpectedly (the supervisor's `child.exit`), its in-flight calls reject with
+ *   CODEX_CRASHED, its waiting requests are dropped (`request_resolved`), and every thread it held
+ *   gets a `backend_crashed` event with the exit code or signal and the stderr tail. Calls on those
+ *   threads then reject with CODEX_CRASHED until they are resumed (`resumeThread`), which starts
+ *   a fresh process: rollouts persist in CODEX_HOME.
+ * - {@link AppServerBackend.close} tears it down: stdin EOF, then SIGTERM, then SIGKILL.
+ *
+ * Events are routed by `params.threadId`. A thread's events wait in a bounded backlog until its
+ * first subscriber; after that, events nobody listens to are dropped. Codex's requests (approvals,
+ * questions) are published as `approval_request` / `user_input_request` with our own id (`req_<n>`,
+ * unique for the life of this backend) and wait for {@link AppServerBackend.respond}; the policy
+ * for every request method is in `server-requests.ts`.
+ *
+ * Everything read from Codex is validated; what does not validate is logged and reported to the
+ * thread it names as a `warning` (or an `error` for turn start/completion), never thrown.
+ *
+ * @module
+ */
+import * as v from "valibot";
+import type { Logger } from "../../log.ts";
+import type { ExitReport, SupervisedChild } from "../../process/child.ts";
+import type { Supervisor } from "../../process/supervisor.ts";
+import {
+  type Backend,
+  type BackendEvent,
+  BackendError,
+  type RequestAnswer,
+  type StartedThread,
+  type ThreadSettings,
+  type TurnInput,
+} from "../backend.ts";
+import { spawnLineChannel } from "../child-channel.ts";
+import { JsonRpcConnection, RpcClosedError, RpcError, type RequestId } from "../jsonrpc.ts";
+import { buildInvocation, type CodexLocation } from "../locate.ts";
+import { toBackendError } from "./errors.ts";
+import { mapNotification, TurnMemory } from "./notifications.ts";
+import { threadForkParams, threadResumeParams, threadStartParams, turnStartParams } from "./params.ts";
+import { describeIssues, InitializeResponse, ThreadOpenedResponse, threadIdOf, TurnStartResponse } from "./protocol.ts";
+import { classifyServerRequest, type WaitingRequest } from "./server-requests.ts";
+
+export interface AppServerBackendOptions {
+  supervisor: Supervisor;
+  location: CodexLocation;
+  /** The complete environment of the process, the location's changes applied (`childEnvironment`). */
+  env: Record<string, string>;
+  log: Logger;
+  clientInfo: { name: string; version: string; title?: string };
+  /** Spawn → `initialize` answer. */
+  startupTimeoutMs: number;
+  /** Every other request. */
+  requestTimeoutMs: number;
+  /** Working directory of the process (threads name their own). Inherited when absent. */
+  cwd?: string;
+}
+
+/**
+ * Notifications we never read, opted out at `initialize` so Codex does not serialise them for us.
+ * Each was checked to be a plain per-connection filter (a turn still runs and completes without
+ * them); what we do read is mapped in `notifications.ts`.
+ */
+export const OPTED_OUT_NOTIFICATIONS: readonly string[] = [
+  "thread/started",
+  "thread/status/changed",
+  "thread/readState/changed",
+  "thread/settings/updated",
+  "thread/name/updated",
+  "thread/goal/updated",
+  "thread/goal/cleared",
+  "thread/prediction/updated",
+  "thread/queue/changed",
+  "turn/diff/updated",
+  "turn/moderationMetadata",
+  "item/plan/delta",
+  "item/reasoning/textDelta",
+  "item/reasoning/summaryPartAdded",
+  "item/fileChange/outputDelta",
+  "item/fileChange/patchUpdated",
+  "item/commandExecution/terminalInteraction",
+  "rawResponseItem/completed",
+  "rawResponse/completed",
+  "command/exec/outputDelta",
+  "process/outputDelta",
+  "process/exited",
+  "account/rateLimits/updated",
+  "remoteControl/status/changed",
+  "app/list/updated",
+  "fs/changed",
+  "skills/changed",
+  "model/safetyBuffering/updated",
+  "fuzzyFileSearch/sessionUpdated",
+  "fuzzyFileSearch/sessionCompleted",
+  "thread/realtime/started",
+  "thread/realtime/itemAdded",
+  "thread/realtime/item/started",
+  "thread/realtime/item/transcript/delta",
+  "thread/realtime/item/completed",
+  "thread/realtime/transcript/delta",
+  "thread/realtime/transcript/done",
+  "thread/realtime/outputAudio/delta",
+  "thread/realtime/sdp",
+  "thread/realtime/error",
+  "thread/realtime/closed",
+];
+
+/** Events kept for a thread nobody has subscribed to yet. */
+const BACKLOG_LIMIT = 2_000;
+
+type Listener = (event: BackendEvent) => void;
+
+/** One `codex app-server` process and its JSON-RPC connection. */
+interface Connection {
+  readonly generation: number;
+  readonly child: SupervisedChild;
+  readonly rpc: JsonRpcConnection;
+  alive: boolean;
+  /** Torn down on purpose: its exit is not a crash. */
+  stopping: boolean;
+  /** Codex's request id → ours, for `serverRequest/resolved`. */
+  readonly requestIds: Map<RequestId, string>;
+}
+
+interface ThreadState {
+  readonly id: string;
+  /** The process that holds the thread, once started, resumed or forked here. */
+  conn: Connection | null;
+  model: string | null;
+  readonly listeners: Set<Listener>;
+  /** Events before the first subscriber; `null` from then on. */
+  backlog: BackendEvent[] | null;
+  readonly memory: TurnMemory;
+}
+
+interface PendingRequest {
+  readonly id: string;
+  readonly conn: Connection;
+  readonly rpcId: RequestId;
+  readonly threadId: string;
+  readonly request: WaitingRequest;
+  /** Sends the answer to Codex. */
+  readonly settle: (result: unknown) => void;
+}
+
+export class AppServerBackend implements Backend {
+  readonly mode = "app-server" as const;
+
+  readonly #options: AppServerBackendOptions;
+  readonly #log: Logger;
+  readonly #threads = new Map<string, ThreadState>();
+  readonly #pending = new Map<string, PendingRequest>();
+  #conn: Connection | null = null;
+  #starting: Promise<Connection> | null = null;
+  #generation = 0;
+  #requestCounter = 0;
+  #closed = false;
+  #closing: Promise<void> | null = null;
+
+  constructor(options: AppServerBackendOptions) {
+    this.#options = options;
+    this.#log = options.log;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Threads
+
+  async startThread(settings: ThreadSettings): Promise<StartedThread> {
+    const params = threadStartParams(settings);
+    return this.#openThread("thread/start", params, await this.#connection());
+  }
+
+  async resumeThread(threadId: string, settings: ThreadSettings): Promise<StartedThread> {
+    const params = threadResumeParams(threadId, settings);
+    return this.#openThread("thread/resume", params, await this.#connection());
+  }
+
+  async forkThread(threadId: string, settings: ThreadSettings): Promise<StartedThread> {
+    const params = threadForkParams(threadId, settings);
+    return this.#openThread("thread/fork", params, await this.#connection());
+  }
+
+  async #openThread(method: string, params: Record<string, unknown>, conn: Connection): Promise<StartedThread> {
+    const result = await this.#request(conn, method, params, ThreadOpenedResponse);
+    const state = this.#ensureThread(result.thread.id);
+    state.conn = conn;
+    state.model = result.model ?? null;
+    this.#log.debug(`${method}: thread ${state.id} on codex app-server #${conn.generation}`, { model: state.model });
+    return { threadId: state.id, model: state.model };
+  }
+
+  async startTurn(threadId: string, input: TurnInput): Promise<{ turnId: string }> {
+    const state = this.#threads.get(threadId);
+    const params = turnStartParams(threadId, input, state?.model ?? null);
+    const result = await this.#request(await this.#connectionFor(threadId), "turn/start", params, TurnStartResponse);
+    if (state && input.model !== undefined) state.model = input.model;
+    return { turnId: result.turn.id };
+  }
+
+  async interrupt(threadId: string, turnId: string): Promise<void> {
+    await this.#request(await this.#connectionFor(threadId), "turn/interrupt", { threadId, turnId }, v.unknown());
+  }
+
+  async cleanBackgroundTerminals(threadId: string): Promise<void> {
+    try {
+      await this.#request(await this.#connectionFor(threadId), "thread/backgroundTerminals/clean", { threadId }, v.unknown());
+    } catch (error) {
+      const cause = error instanceof BackendError ? error.cause : undefined;
+      if (cause instanceof RpcError && /unknown variant|method not found|unknown method|experimental/i.test(cause.message)) {
+        throw new BackendError("NOT_SUPPORTED", `this Codex cannot clean background terminals: ${cause.message}`, "Upgrade Codex (`npm install -g @openai/codex@latest`).", { cause });
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Refuses the thread's waiting requests, unsubscribes this connection from it (Codex unloads a
+   * thread nobody is subscribed to) and forgets it. Never fails: a thread Codex no longer knows,
+   * or whose process is gone, is simply forgotten.
+   */
+  async releaseThread(threadId: string): Promise<void> {
+    const state = this.#threads.get(threadId);
+    for (const pending of [...this.#pending.values()]) {
+      if (pending.threadId === threadId) this.#settlePending(pending, pending.request.refusal);
+    }
+    this.#threads.delete(threadId);
+    const conn = state ? state.conn : this.#conn;
+    if (!conn?.alive) return;
+    try {
+      await this.#request(conn, "thread/unsubscribe", { threadId }, v.unknown());
+    } catch (error) {
+      this.#log.debug(`thread/unsubscribe ${threadId} failed; forgotten anyway`, error instanceof Error ? error.message : error);
+    }
+  }
+
+  subscribe(threadId: string, listener: Listener): () => void {
+    const state = this.#ensureThread(threadId);
+    state.listeners.add(listener);
+    const backlog = state.backlog;
+    state.backlog = null;
+    for (const event of backlog ?? []) this.#deliver(listener, event);
+    return () => void state.listeners.delete(listener);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Requests from Codex
+
+  async respond(requestId: string, answer: RequestAnswer): Promise<void> {
+    const pending = this.#pending.get(requestId);
+    if (!pending) {
+      throw new BackendError(
+        "REQUEST_NOT_FOUND",
+        `no pending request ${JSON.stringify(requestId)}`,
+        "It was answered already, resolved by Codex itself (an interrupt or the end of its turn), or its Codex process exited.",
+      );
+    }
+    // Throws INVALID_ARGUMENT for an answer that does not fit; the request stays pending.
+    const result = pending.request.respond(answer);
+    this.#settlePending(pending, result);
+  }
+
+  #settlePending(pending: PendingRequest, result: unknown): void {
+    if (!this.#pending.delete(pending.id)) return;
+    pending.conn.requestIds.delete(pending.rpcId);
+    pending.settle(result);
+    this.#emit(pending.threadId, { type: "request_resolved", requestId: pending.id });
+  }
+
+  #onRequest(conn: Connection, method: string, params: unknown, rpcId: RequestId): unknown {
+    const disposition = classifyServerRequest(method, params, {
+      fileChanges: (threadId, itemId) => this.#threads.get(threadId)?.memory.fileChanges.get(itemId),
+      now: () => Date.now(),
+    });
+    switch (disposition.type) {
+      case "answer":
+        this.#log.debug(`answered ${method} from codex app-server #${conn.generation}`);
+        return disposition.result;
+      case "error":
+        this.#log.info(`refused ${method} from codex app-server #${conn.generation}: ${disposition.error.message}`);
+        throw disposition.error;
+      case "invalid": {
+        this.#log.warn(`codex app-server sent ${disposition.reason}; refused`, params);
+        if (disposition.threadId) this.#emit(disposition.threadId, { type: "warning", message: `codex-mcp refused ${disposition.reason}` });
+        return disposition.refusal;
+      }
+      case "wait": {
+        const { request } = disposition;
+        if (!this.#threads.has(request.threadId)) {
+          this.#log.warn(`${method} for thread ${request.threadId}, which this server does not follow; refused`);
+          return request.refusal;
+        }
+        const id = `req_${++this.#requestCounter}`;
+        return new Promise<unknown>((resolve) => {
+          const pending: PendingRequest = { id, conn, rpcId, threadId: request.threadId, request, settle: resolve };
+          this.#pending.set(id, pending);
+          conn.requestIds.set(rpcId, id);
+          this.#emit(request.threadId, { ...request.event, requestId: id } as BackendEvent);
+        });
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Notifications and events
+
+  #onNotification(conn: Connection, method: string, params: unknown): void {
+    const outcome = mapNotification(method, params, (threadId) => this.#threads.get(threadId)?.memory ?? new TurnMemory());
+    switch (outcome.kind) {
+      case "events":
+        for (const event of outcome.events) this.#emit(outcome.threadId, event);
+        return;
+      case "broadcast": {
+        const threads = [...this.#threads.values()].filter((state) => state.conn === conn);
+        this.#log.info(`codex app-server: ${outcome.event.type === "warning" ? outcome.event.message : outcome.event.type}`);
+        for (const state of threads) this.#emit(state.id, outcome.event);
+        return;
+      }
+      case "resolved": {
+        const ours = conn.requestIds.get(outcome.requestId);
+        const pending = ours === undefined ? undefined : this.#pending.get(ours);
+        // Codex settled it (an interrupt, the turn ended): it ignores the answer we still owe.
+        if (pending) this.#settlePending(pending, pending.request.refusal);
+        return;
+      }
+      case "closed":
+        this.#log.debug(`codex app-server unloaded thread ${outcome.threadId}`);
+        return;
+      case "invalid":
+        this.#log.warn(`codex app-server: ${outcome.reason}`, params);
+        if (outcome.threadId) {
+          this.#emit(
+            outcome.threadId,
+            outcome.severity === "error" ? { type: "error", message: `codex-mcp ${outcome.reason}`, willRetry: false } : { type: "warning", message: `codex-mcp ${outcome.reason}` },
+          );
+        }
+        return;
+      case "ignored":
+        return;
+    }
+  }
+
+  #onInvalid(conn: Connection, line: string, reason: string): void {
+    const shown = line.length > 300 ? `${line.slice(0, 300)}… (${line.length} chars)` : line;
+    if (reason.startsWith("an answer to unknown request")) {
+      // A late answer to a request that timed out: nothing is waiting for it.
+      this.#log.debug(`codex app-server #${conn.generation}: ${reason}`);
+      return;
+    }
+    this.#log.warn(`codex app-server #${conn.generation} wrote a line that is ${reason}: ${shown}`);
+    let threadId: string | null = null;
+    try {
+      const json = JSON.parse(line) as unknown;
+      if (typeof json === "object" && json !== null) threadId = threadIdOf((json as Record<string, unknown>)["params"]);
+    } catch {
+      // Not JSON: it names no thread.
+    }
+    if (threadId) this.#emit(threadId, { type: "warning", message: `codex-mcp could not read a message from Codex (${reason}): ${shown}` });
+  }
+
+  #ensureThread(threadId: string): ThreadState {
+    let state = this.#threads.get(threadId);
+    if (!state) {
+      state = { id: threadId, conn: null, model: null, listeners: new Set(), backlog: [], memory: new TurnMemory() };
+      this.#threads.set(threadId, state);
+    }
+    return state;
+  }
+
+  #emit(threadId: string, event: BackendEvent): void {
+    const state = this.#threads.get(threadId);
+    if (!state) {
+      this.#log.debug(`dropped a ${event.type} event of thread ${threadId}, which this server does not follow`);
+      return;
+    }
+    if (state.backlog) {
+      state.backlog.push(event);
+      if (state.backlog.length > BACKLOG_LIMIT) state.backlog.shift();
+    }
+    for (const listener of [...state.listeners]) this.#deliver(listener, event);
+  }
+
+  #deliver(listener: Listener, event: BackendEvent): void {
+    try {
+      listener(event);
+    } catch (error) {
+      this.#log.warn(`a listener of ${event.type} events threw`, error);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The process
+
+  /** Sends one request and validates the answer; every failure becomes a {@link BackendError}. */
+  async #request<S extends v.GenericSchema>(conn: Connection, method: string, params: unknown, schema: S): Promise<v.InferOutput<S>> {
+    let result: unknown;
+    try {
+      result = await conn.rpc.request(method, params);
+    } catch (error) {
+      throw toBackendError(error, method);
+    }
+    const parsed = v.safeParse(schema, result);
+    if (!parsed.success) {
+      const reason = describeIssues(parsed.issues);
+      this.#log.warn(`codex app-server answered ${method} with an unexpected shape: ${reason}`, result);
+      throw new BackendError("INTERNAL", `Codex answered ${method} with an unexpected shape (${reason})`, "This Codex version may not be supported; check `codex --version` and the codex-mcp log.");
+    }
+    return parsed.output;
+  }
+
+  /** The process holding `threadId`; CODEX_CRASHED when that process died since. */
+  async #connectionFor(threadId: string): Promise<Connection> {
+    const held = this.#threads.get(threadId)?.conn;
+    if (held && !held.alive && !this.#closed) {
+      throw new BackendError(
+        "CODEX_CRASHED",
+        `the codex app-server process that held thread ${threadId} has exited`,
+        "Continue the thread with resumeThread: it loads the thread (persisted in CODEX_HOME) into a new codex app-server.",
+      );
+    }
+    return this.#connection();
+  }
+
+  /** The live process, started on first use; concurrent callers share one start. */
+  #connection(): Promise<Connection> {
+    if (this.#closed) {
+      return Promise.reject(new BackendError("INTERNAL", "the app-server backend is closed", "codex-mcp is shutting down; no new Codex work can start."));
+    }
+    if (this.#conn?.alive) return Promise.resolve(this.#conn);
+    if (!this.#starting) {
+      const starting = this.#start().then((conn) => {
+        this.#conn = conn;
+        return conn;
+      });
+      this.#starting = starting;
+      const clear = () => {
+        if (this.#starting === starting) this.#starting = null;
+      };
+      starting.then(clear, clear);
+    }
+    return this.#starting;
+  }
+
+  async #start(): Promise<Connection> {
+    const { supervisor, location, env, startupTimeoutMs, requestTimeoutMs, clientInfo } = this.#options;
+    const generation = ++this.#generation;
+    const invocation = buildInvocation(location, ["app-server"]);
+    let spawned;
+    try {
+      spawned = await spawnLineChannel(supervisor, {
+        command: invocation.command,
+        args: invocation.args,
+        windowsVerbatimArguments: invocation.windowsVerbatimArguments,
+        label: `codex app-server #${generation}`,
+        env,
+        ...(this.#options.cwd !== undefined ? { cwd: this.#options.cwd } : {}),
+      });
+    } catch (error) {
+      throw toBackendError(error, "starting codex app-server");
+    }
+    const { child, channel } = spawned;
+    let conn: Connection | null = null;
+    const rpc = new JsonRpcConnection(channel, {
+      requestTimeoutMs,
+      onNotification: (method, params) => conn && this.#onNotification(conn, method, params),
+      onRequest: (method, params, id) => {
+        if (!conn) throw new RpcError(-32000, "codex-mcp is not ready yet");
+        return this.#onRequest(conn, method, params, id);
+      },
+      onInvalid: (line, reason) => conn && this.#onInvalid(conn, line, reason),
+    });
+    conn = { generation, child, rpc, alive: true, stopping: false, requestIds: new Map() };
+    const live = conn;
+    void child.exit.then((report) => this.#onExit(live, report));
+    this.#log.debug(`started codex app-server #${generation} (pid ${child.pid})`, { command: invocation.command });
+
+    try {
+      const exited = child.exit.then((report) => Promise.reject(new RpcClosedError(`it ${describeExit(report)} before answering initialize${quoteStderr(report.stderrTail)}`)));
+      exited.catch(() => {});
+      const answer = await Promise.race([
+        rpc.request(
+          "initialize",
+          {
+            clientInfo: { name: clientInfo.name, title: clientInfo.title ?? null, version: clientInfo.version },
+            capabilities: { experimentalApi: true, requestAttestation: false, optOutNotificationMethods: [...OPTED_OUT_NOTIFICATIONS] },
+          },
+          { timeoutMs: startupTimeoutMs },
+        ),
+        exited,
+      ]);
+      const parsed = v.safeParse(InitializeResponse, answer);
+      if (!parsed.success) throw new Error(`unexpected initialize answer: ${describeIssues(parsed.issues)}`);
+      await rpc.notify("initialized");
+      this.#log.info(`codex app-server #${generation} ready${parsed.output.userAgent ? ` (${parsed.output.userAgent})` : ""}`);
+    } catch (error) {
+      live.stopping = true;
+      rpc.close("codex app-server did not start");
+      await child.teardown();
+      const failure = toBackendError(error, "starting codex app-server");
+      throw new BackendError(
+        failure.code,
+        failure.message,
+        failure.code === "TIMEOUT"
+          ? `codex app-server did not answer initialize within ${startupTimeoutMs} ms. Run \`codex app-server\` by hand, or call codex_setup, to see why.`
+          : "Call codex_setup (or run `codex-mcp doctor`) to see why Codex does not start; check config.toml and the Codex version.",
+        { cause: failure },
+      );
+    }
+    if (this.#closed) {
+      live.stopping = true;
+      rpc.close("codex-mcp is shutting down");
+      await child.teardown();
+      throw new BackendError("INTERNAL", "the app-server backend is closed", "codex-mcp is shutting down; no new Codex work can start.");
+    }
+    return live;
+  }
+
+  #onExit(conn: Connection, report: ExitReport): void {
+    conn.alive = false;
+    if (this.#conn === conn) this.#conn = null;
+    const reason = `codex app-server #${conn.generation} ${describeExit(report)}`;
+    conn.rpc.close(`${reason}${quoteStderr(report.stderrTail)}`);
+    for (const pending of [...this.#pending.values()]) {
+      if (pending.conn === conn) this.#settlePending(pending, pending.request.refusal);
+    }
+    if (conn.stopping) {
+      this.#log.debug(`${reason} (stopped)`);
+      return;
+    }
+    const stderrTail = tailLines(report.stderrTail, 20, 4_000);
+    const threads = [...this.#threads.values()].filter((state) => state.conn === conn);
+    this.#log.error(`${reason} unexpectedly; ${threads.length} thread(s) lost their process${quoteStderr(report.stderrTail)}`);
+    const message = `${reason} unexpectedly. Resume the thread to continue it on a new process.`;
+    for (const state of threads) this.#emit(state.id, { type: "backend_crashed", message, stderrTail });
+  }
+
+  /** Tears the process down (stdin EOF → SIGTERM → SIGKILL). Later calls reject. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#closed = true;
+      const starting = this.#starting;
+      if (starting) await starting.catch(() => undefined);
+      const conn = this.#conn;
+      this.#conn = null;
+      if (!conn) return;
+      conn.stopping = true;
+      for (const pending of [...this.#pending.values()]) {
+        if (pending.conn === conn) this.#settlePending(pending, pending.request.refusal);
+      }
+      conn.rpc.close("codex-mcp is shutting down");
+      await conn.child.teardown();
+    })();
+    return this.#closing;
+  }
+}
+
+function describeExit(report: ExitReport): string {
+  if (report.signal) return `was killed by ${report.signal}`;
+  return `exited with code ${report.code}`;
+}
+
+/** The last `lines` non-empty lines of a stderr tail, at most `chars` characters. */
+function tailLines(stderr: string, lines: number, chars: number): string {
+  const kept = stderr
+    .split("\n")
+    .map((line) => line.trimEnd())
+    .filter((line) => line !== "")
+    .slice(-lines)
+    .join("\n");
+  return kept.length > chars ? kept.slice(-chars) : kept;
+}
+
+function quoteStderr(stderr: string): string {
+  const tail = tailLines(stderr, 3, 500).split("\n").filter((line) => !line.startsWith("WARNING: proceeding")).join(" | ");
+  return tail ? `; stderr: ${tail}` : "";
+}

@@ -1,0 +1,132 @@
+/**
+ * `codex_check`: watch a session and answer what Codex asks.
+ * - `poll`: events from a cursor (long-poll with pollOptions.waitMs), pending actions, the result.
+ * - `respond_permission`: accept, acceptForSession, decline or cancel an approval request.
+ * - `respond_user_input`: answer Codex's questions.
+ *
+ * @module
+ */
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import * as z from "zod";
+import { shapeEvents } from "../../sessions/poll-shape.ts";
+import type { ServerContext } from "../context.ts";
+import { errorResult, ToolError } from "../errors.ts";
+import { ProgressReporter } from "../progress.ts";
+import { Decision, MAX_WAIT_MS, PollFields, SessionView } from "./schemas.ts";
+import { describe, sessionView, structuredResult, type ToolExtra } from "./session-view.ts";
+
+export const POLL_DEFAULTS = { maxEvents: 200, maxBytes: 256 * 1024 } as const;
+/** The floor of maxBytes: one stored event is at most ~20 KiB, and an answer carries it twice. */
+export const POLL_LIMITS = { maxEvents: 1000, minBytes: 64 * 1024, maxBytes: 4 * 1024 * 1024 } as const;
+
+export function registerCodexCheck(server: McpServer, ctx: ServerContext): void {
+  server.registerTool(
+    "codex_check",
+    {
+      title: "Watch and answer a Codex session",
+      description:
+        "action=poll: the session's events after `cursor` (pass the previous nextCursor), its pending actions and result; pollOptions.waitMs long-polls (returns as soon as something new arrives). action=respond_permission: answer an approval (requestId, decision). action=respond_user_input: answer questions (requestId, answers: {questionId: [answers]}). Unanswered requests are declined after the session's approval timeout.",
+      inputSchema: {
+        action: z.enum(["poll", "respond_permission", "respond_user_input"]),
+        sessionId: z.string().min(1),
+        cursor: z.number().int().min(1).optional().describe("poll: first event to return (default 1: from the start)."),
+        maxEvents: z.number().int().min(1).max(POLL_LIMITS.maxEvents).optional().describe(`poll: default ${POLL_DEFAULTS.maxEvents}.`),
+        responseMode: z.enum(["minimal", "delta_compact", "full"]).optional().describe("poll: minimal (only approvals, results, errors and counts), delta_compact (default: deltas merged), full."),
+        pollOptions: z
+          .object({
+            waitMs: z.number().int().min(0).max(MAX_WAIT_MS).optional().describe("Wait up to this long for something new (≤ 300000)."),
+            maxBytes: z.number().int().min(POLL_LIMITS.minBytes).max(POLL_LIMITS.maxBytes).optional().describe(`Cap on the response size (default ${POLL_DEFAULTS.maxBytes}); large outputs arrive over several polls.`),
+          })
+          .optional(),
+        requestId: z.string().optional().describe("respond_*: the action's requestId."),
+        decision: Decision.optional().describe("respond_permission: accept, acceptForSession, decline, cancel, or {acceptWithExecpolicyAmendment}."),
+        answers: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional().describe("respond_user_input: question id → answer(s)."),
+      },
+      outputSchema: { ...SessionView, ...partial(PollFields) },
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    },
+    async (args, extra) => {
+      try {
+        switch (args.action) {
+          case "poll":
+            return await poll(ctx, args, extra as ToolExtra);
+          case "respond_permission": {
+            const requestId = required(args.requestId, "requestId", "respond_permission");
+            const decision = required(args.decision, "decision", "respond_permission");
+            const record = await ctx.sessions.respondPermission(args.sessionId, requestId, decision);
+            return structuredResult(sessionView(ctx.sessions, record));
+          }
+          case "respond_user_input": {
+            const requestId = required(args.requestId, "requestId", "respond_user_input");
+            const answers = required(args.answers, "answers", "respond_user_input");
+            const normalized = Object.fromEntries(Object.entries(answers).map(([k, v]) => [k, Array.isArray(v) ? v : [v]]));
+            const record = await ctx.sessions.respondUserInput(args.sessionId, requestId, normalized);
+            return structuredResult(sessionView(ctx.sessions, record));
+          }
+        }
+      } catch (error) {
+        return errorResult(error);
+      }
+    },
+  );
+}
+
+function required<T>(value: T | undefined, name: string, action: string): T {
+  if (value === undefined) throw new ToolError("INVALID_ARGUMENT", `${action} needs ${name}`, `Pass ${name}; poll first to see the pending actions and their requestIds.`);
+  return value;
+}
+
+function partial<T extends Record<string, z.ZodType>>(shape: T): { [K in keyof T]: z.ZodOptional<T[K]> } {
+  return Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, v.optional()])) as { [K in keyof T]: z.ZodOptional<T[K]> };
+}
+
+async function poll(
+  ctx: ServerContext,
+  args: { sessionId: string; cursor?: number; maxEvents?: number; responseMode?: "minimal" | "delta_compact" | "full"; pollOptions?: { waitMs?: number; maxBytes?: number } },
+  extra: ToolExtra,
+): Promise<CallToolResult> {
+  const sessions = ctx.sessions;
+  const cursor = args.cursor ?? 1;
+  const waitMs = args.pollOptions?.waitMs ?? 0;
+  const maxBytes = args.pollOptions?.maxBytes ?? POLL_DEFAULTS.maxBytes;
+  sessions.get(args.sessionId);
+  if (waitMs > 0 && sessions.latestCursor(args.sessionId) < cursor) {
+    const reporter = new ProgressReporter(extra, () => describe(sessions.get(args.sessionId)));
+    reporter.start();
+    try {
+      await sessions.waitForEvents(args.sessionId, cursor, waitMs, extra.signal);
+    } finally {
+      reporter.stop();
+    }
+  }
+  const view = sessionView(sessions, sessions.get(args.sessionId));
+  // The events may use what the rest of the answer leaves of maxBytes; the answer carries the
+  // JSON twice (structured and as text), so each copy gets under half.
+  const overhead = JSON.stringify(view).length * 2 + 1024;
+  const budget = Math.max(32 * 1024, Math.floor((maxBytes - overhead) / 2.2));
+  const read = sessions.read(args.sessionId, cursor, { maxEvents: args.maxEvents ?? POLL_DEFAULTS.maxEvents, maxBytes: budget });
+  const record = sessions.get(args.sessionId);
+  const shaped = shapeEvents(read.events, args.responseMode ?? "delta_compact", { session: { sessionId: record.id, threadId: record.threadId, cwd: record.settings.cwd } });
+  let events = shaped.events.map((e: (typeof shaped.events)[number]) => ({ ...e, at: new Date(e.at).toISOString() }));
+  let nextCursor = read.nextCursor;
+  let hasMore = read.hasMore;
+  const build = () =>
+    structuredResult({
+      ...view,
+      events,
+      nextCursor,
+      hasMore,
+      ...(read.cursorResetTo !== undefined && { cursorResetTo: read.cursorResetTo, missedEvents: read.missedEvents ?? 0 }),
+      ...(shaped.counts && { eventCounts: shaped.counts }),
+    });
+  let result = build();
+  // Escaping can grow the text copy: trim from the end until the whole answer fits.
+  while (events.length > 1 && JSON.stringify(result).length > maxBytes) {
+    events = events.slice(0, -1);
+    nextCursor = events.at(-1)!.cursor + 1;
+    hasMore = true;
+    result = build();
+  }
+  return result;
+}

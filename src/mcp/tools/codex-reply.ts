@@ -1,0 +1,57 @@
+/**
+ * `codex_reply`: a follow-up turn in an existing session, with the conversation so far. A session
+ * whose Codex process is gone (crashed, cancelled, restarted) is resumed first.
+ *
+ * @module
+ */
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import * as z from "zod";
+import type { ServerContext } from "../context.ts";
+import { errorResult } from "../errors.ts";
+import { ImagePaths } from "./codex.ts";
+import { ApprovalPolicy, Effort, OutputSchema, SandboxMode, SessionView, Summary, WaitForResult } from "./schemas.ts";
+import { type ToolExtra, waitAndAnswer } from "./session-view.ts";
+
+export function registerCodexReply(server: McpServer, ctx: ServerContext): void {
+  server.registerTool(
+    "codex_reply",
+    {
+      title: "Continue a Codex session",
+      description:
+        "Sends a follow-up prompt to a session whose turn is over (status idle, error or cancelled); Codex sees the whole conversation. Per-turn overrides apply to this turn and later ones. Returns like codex; waitForResult waits for the result.",
+      inputSchema: {
+        sessionId: z.string().min(1),
+        prompt: z.string().min(1),
+        model: z.string().optional(),
+        effort: Effort.optional(),
+        summary: Summary.optional(),
+        approvalPolicy: ApprovalPolicy.optional(),
+        sandbox: SandboxMode.optional(),
+        cwd: z.string().optional().describe("Absolute working directory for this and later turns."),
+        images: ImagePaths.optional(),
+        outputSchema: OutputSchema.optional(),
+        waitForResult: WaitForResult.optional(),
+      },
+      outputSchema: SessionView,
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+    },
+    async (args, extra) => {
+      try {
+        await ctx.sessions.reply(args.sessionId, {
+          prompt: args.prompt,
+          model: args.model,
+          effort: args.effort,
+          summary: args.summary,
+          approvalPolicy: args.approvalPolicy,
+          sandbox: args.sandbox,
+          cwd: args.cwd,
+          images: args.images,
+          outputSchema: args.outputSchema,
+        });
+        return await waitAndAnswer(ctx, args.sessionId, args.waitForResult ?? 0, extra as ToolExtra);
+      } catch (error) {
+        return errorResult(error);
+      }
+    },
+  );
+}

@@ -1,0 +1,102 @@
+/**
+ * `codex_session`: manage sessions — list, get, cancel, interrupt, fork, clean,
+ * clean_background_terminals.
+ *
+ * @module
+ */
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import * as z from "zod";
+import type { SessionRecord } from "../../sessions/store.ts";
+import type { ServerContext } from "../context.ts";
+import { errorResult, ToolError } from "../errors.ts";
+import { SessionStatus } from "./schemas.ts";
+import { sessionView, structuredResult } from "./session-view.ts";
+
+const Summary = z.object({
+  sessionId: z.string(),
+  threadId: z.string().nullable(),
+  status: SessionStatus,
+  backend: z.string(),
+  turns: z.number().int(),
+  preview: z.string(),
+  createdAt: z.string(),
+  lastActivityAt: z.string(),
+  forkedFrom: z.string().optional(),
+});
+
+function summary(r: SessionRecord): z.infer<typeof Summary> {
+  return {
+    sessionId: r.id,
+    threadId: r.threadId,
+    status: r.status,
+    backend: r.backend,
+    turns: r.turns,
+    preview: r.preview,
+    createdAt: new Date(r.createdAt).toISOString(),
+    lastActivityAt: new Date(r.lastActivityAt).toISOString(),
+    ...(r.forkedFrom !== undefined && { forkedFrom: r.forkedFrom }),
+  };
+}
+
+export function registerCodexSession(server: McpServer, ctx: ServerContext): void {
+  server.registerTool(
+    "codex_session",
+    {
+      title: "Manage Codex sessions",
+      description:
+        "action=list: every session. get: one session (includeSensitive adds its cwd and settings). cancel: stop it for good (interrupts its turn, declines what it asked). interrupt: stop the current turn, keep the session. fork: a new session with the same conversation. clean: remove sessions by statuses (default idle, error, cancelled) and age olderThanMs, dryRun to preview. clean_background_terminals: stop terminals Codex keeps running for the session.",
+      inputSchema: {
+        action: z.enum(["list", "get", "cancel", "interrupt", "fork", "clean", "clean_background_terminals"]),
+        sessionId: z.string().optional().describe("Required for get, cancel, interrupt, fork, clean_background_terminals."),
+        includeSensitive: z.boolean().optional().describe("get: include cwd and settings (config, instructions)."),
+        statuses: z.array(SessionStatus).optional().describe("clean: which statuses to remove (default idle, error, cancelled)."),
+        olderThanMs: z.number().int().min(0).optional().describe("clean: only sessions idle at least this long (default 0)."),
+        dryRun: z.boolean().optional().describe("clean: list what would be removed, remove nothing."),
+      },
+      outputSchema: {
+        action: z.string(),
+        sessions: z.array(Summary).optional(),
+        session: z.record(z.string(), z.unknown()).optional(),
+        settings: z.record(z.string(), z.unknown()).optional(),
+        removed: z.array(Summary).optional(),
+        dryRun: z.boolean().optional(),
+      },
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+    },
+    async (args) => {
+      try {
+        const s = ctx.sessions;
+        const id = () => {
+          if (!args.sessionId) throw new ToolError("INVALID_ARGUMENT", `${args.action} needs sessionId`, "List sessions with codex_session {\"action\":\"list\"}.");
+          return args.sessionId;
+        };
+        switch (args.action) {
+          case "list":
+            return structuredResult({ action: "list", sessions: s.list().map(summary) });
+          case "get": {
+            const record = s.get(id());
+            return structuredResult({
+              action: "get",
+              session: { ...sessionView(s, record), ...summary(record) },
+              ...(args.includeSensitive && { settings: { ...record.settings } }),
+            });
+          }
+          case "cancel":
+            return structuredResult({ action: "cancel", session: sessionView(s, await s.cancel(id())) });
+          case "interrupt":
+            return structuredResult({ action: "interrupt", session: sessionView(s, await s.interrupt(id())) });
+          case "fork":
+            return structuredResult({ action: "fork", session: sessionView(s, await s.fork(id())) });
+          case "clean_background_terminals":
+            return structuredResult({ action: "clean_background_terminals", session: sessionView(s, await s.cleanBackgroundTerminals(id())) });
+          case "clean": {
+            const removed = await s.clean({ statuses: args.statuses ?? ["idle", "error", "cancelled"], olderThanMs: args.olderThanMs ?? 0, dryRun: args.dryRun ?? false });
+            return structuredResult({ action: "clean", removed: removed.map(summary), dryRun: args.dryRun ?? false });
+          }
+        }
+      } catch (error) {
+        return errorResult(error);
+      }
+    },
+  );
+}

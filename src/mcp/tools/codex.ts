@@ -1,0 +1,75 @@
+/**
+ * `codex`: start a Codex session — a thread and its first turn. Answers at once with the session
+ * to poll, or, with `advanced.waitForResult`, when the turn is done (or needs an answer).
+ *
+ * @module
+ */
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import * as z from "zod";
+import type { ServerContext } from "../context.ts";
+import { errorResult } from "../errors.ts";
+import { ApprovalPolicy, Effort, OutputSchema, SandboxMode, SessionView, Summary, WaitForResult } from "./schemas.ts";
+import { type ToolExtra, waitAndAnswer } from "./session-view.ts";
+
+export const ImagePaths = z.array(z.string()).max(16).describe("Absolute paths of local images to attach to the prompt.");
+
+export function registerCodex(server: McpServer, ctx: ServerContext): void {
+  server.registerTool(
+    "codex",
+    {
+      title: "Start a Codex session",
+      description:
+        "Starts an OpenAI Codex agent on a task: a new session (a Codex thread) and its first turn. Returns at once with sessionId and status; follow it with codex_check (poll, answer approvals) and continue it with codex_reply. With advanced.waitForResult (ms) it waits for the result instead, sending progress notifications, and falls back to the polling shape if the turn takes longer or Codex needs an answer.",
+      inputSchema: {
+        prompt: z.string().min(1).describe("The task for Codex."),
+        approvalPolicy: ApprovalPolicy,
+        sandbox: SandboxMode,
+        cwd: z.string().optional().describe("Absolute working directory for Codex. Default: the server's."),
+        model: z.string().optional().describe("Model name; default: Codex's configuration."),
+        effort: Effort.optional(),
+        profile: z.string().optional().describe("A profile from the user's Codex config.toml."),
+        advanced: z
+          .object({
+            baseInstructions: z.string().optional(),
+            developerInstructions: z.string().optional(),
+            personality: z.string().optional(),
+            summary: Summary.optional(),
+            config: z.record(z.string(), z.unknown()).optional().describe("Codex config overrides, e.g. {\"model_reasoning_effort\":\"high\"}."),
+            ephemeral: z.boolean().optional().describe("Do not persist the thread."),
+            outputSchema: OutputSchema.optional(),
+            images: ImagePaths.optional(),
+            approvalTimeoutMs: z.number().int().min(1_000).max(3_600_000).optional().describe("Decline unanswered approvals after this long (default 60000)."),
+            waitForResult: WaitForResult.optional(),
+          })
+          .optional(),
+      },
+      outputSchema: SessionView,
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+    },
+    async (args, extra) => {
+      try {
+        const a = args.advanced ?? {};
+        const cwd = args.cwd ?? ctx.runtime.cwd();
+        const record = await ctx.sessions.start({
+          settings: {
+            cwd,
+            approvalPolicy: args.approvalPolicy,
+            sandbox: args.sandbox,
+            model: args.model,
+            profile: args.profile,
+            config: a.config,
+            baseInstructions: a.baseInstructions,
+            developerInstructions: a.developerInstructions,
+            personality: a.personality,
+            ephemeral: a.ephemeral,
+          },
+          turn: { prompt: args.prompt, images: a.images, outputSchema: a.outputSchema, effort: args.effort, summary: a.summary },
+          approvalTimeoutMs: a.approvalTimeoutMs,
+        });
+        return await waitAndAnswer(ctx, record.id, a.waitForResult ?? 0, extra as ToolExtra);
+      } catch (error) {
+        return errorResult(error);
+      }
+    },
+  );
+}

@@ -1,0 +1,93 @@
+/**
+ * Zod pieces the session tools share: argument vocabularies and the session view every tool
+ * returns (`structuredContent`, also sent as JSON text).
+ *
+ * @module
+ */
+import * as z from "zod";
+
+export const ApprovalPolicy = z.enum(["untrusted", "on-failure", "on-request", "never"]).describe(
+  "When Codex asks before acting: untrusted (every command and edit), on-failure, on-request (only what the model marks as needing escalation), never.",
+);
+export const SandboxMode = z.enum(["read-only", "workspace-write", "danger-full-access"]).describe("What Codex's commands may touch.");
+export const Effort = z.enum(["none", "minimal", "low", "medium", "high", "xhigh"]).describe("Reasoning effort.");
+export const Summary = z.enum(["auto", "concise", "detailed", "none"]).describe("Reasoning summaries.");
+
+/** Most a caller may wait in one call: five minutes. */
+export const MAX_WAIT_MS = 300_000;
+
+export const WaitForResult = z
+  .number()
+  .int()
+  .min(0)
+  .max(MAX_WAIT_MS)
+  .describe("Milliseconds (≤ 300000) to wait for the turn's result before answering; 0 or absent answers at once with the polling shape.");
+
+export const OutputSchema = z
+  .record(z.string(), z.unknown())
+  .describe("A JSON Schema the final message must follow; the parsed value comes back as result.structuredOutput.");
+
+export const SessionStatus = z.enum(["running", "waiting_approval", "waiting_input", "idle", "error", "cancelled"]);
+
+export const Decision = z.union([
+  z.enum(["accept", "acceptForSession", "decline", "cancel"]),
+  z.object({ acceptWithExecpolicyAmendment: z.object({ execpolicy_amendment: z.array(z.string()) }) }),
+]);
+
+/** A request of Codex's that waits on the client: approve a command, an edit, or answer questions. */
+export const Action = z.object({
+  requestId: z.string(),
+  kind: z.enum(["command", "file_change", "permissions", "mcp_elicitation", "user_input"]),
+  respondWith: z.enum(["respond_permission", "respond_user_input"]),
+  command: z.string().optional(),
+  cwd: z.string().optional(),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+  files: z.array(z.object({ path: z.string(), kind: z.string() })).optional(),
+  availableDecisions: z.array(Decision).optional(),
+  proposedExecpolicyAmendment: z.array(z.string()).optional(),
+  questions: z
+    .array(z.object({ id: z.string(), header: z.string(), question: z.string(), options: z.array(z.object({ label: z.string(), description: z.string().optional() })).nullable() }))
+    .optional(),
+  createdAt: z.string(),
+  expiresAt: z.string().describe("When it is answered automatically (declined) if nobody does."),
+});
+
+export const Result = z.object({
+  turnId: z.string(),
+  status: z.enum(["completed", "interrupted", "failed"]),
+  text: z.string().nullable().describe("The turn's final message."),
+  structuredOutput: z.unknown().optional().describe("The final message parsed as JSON, when the turn had an outputSchema."),
+  structuredOutputError: z.string().optional(),
+});
+
+export const SessionError = z.object({ code: z.string(), message: z.string(), hint: z.string() });
+
+/** What every session tool returns about a session. */
+export const SessionView = {
+  sessionId: z.string(),
+  threadId: z.string().nullable(),
+  status: SessionStatus,
+  interactionState: z.enum(["working", "needs_approval", "needs_input", "ready", "failed", "cancelled"]),
+  pollInterval: z.number().int().describe("Milliseconds to wait before the next poll."),
+  progress: z.object({
+    turns: z.number().int(),
+    events: z.number().int().describe("The latest event cursor."),
+    phase: z.string(),
+    lastItem: z.string().optional(),
+    lastActivityAt: z.string(),
+  }),
+  actions: z.array(Action),
+  result: Result.optional(),
+  error: SessionError.optional(),
+  recommendedNextAction: z.string(),
+};
+
+export const PollFields = {
+  events: z.array(z.object({ cursor: z.number().int(), at: z.string(), type: z.string(), pinned: z.boolean().optional(), data: z.record(z.string(), z.unknown()) })),
+  nextCursor: z.number().int(),
+  hasMore: z.boolean(),
+  cursorResetTo: z.number().int().optional(),
+  missedEvents: z.number().int().optional(),
+  eventCounts: z.record(z.string(), z.number().int()).optional().describe("responseMode minimal: how many events of each type were left out."),
+};

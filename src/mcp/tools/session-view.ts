@@ -1,0 +1,137 @@
+/**
+ * The session as the tools show it, and the waiting that `codex`, `codex_reply` and `codex_check`
+ * share: progress notifications while waiting, and an answer even when the client cancels.
+ *
+ * @module
+ */
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { PendingRequest, SessionManager } from "../../sessions/manager.ts";
+import type { SessionRecord } from "../../sessions/store.ts";
+import type { ServerContext } from "../context.ts";
+import { ProgressReporter, type ProgressExtra } from "../progress.ts";
+
+/** How long to suggest waiting between polls, by status. */
+const POLL_INTERVAL_MS = { running: 2_000, waiting: 1_000, settled: 5_000 } as const;
+
+export type InteractionState = "working" | "needs_approval" | "needs_input" | "ready" | "failed" | "cancelled";
+
+export function actionOf(pending: PendingRequest) {
+  const r = pending.request;
+  const common = { requestId: r.requestId, createdAt: new Date(pending.createdAt).toISOString(), expiresAt: new Date(pending.expiresAt).toISOString() };
+  if (r.type === "user_input_request") {
+    return {
+      ...common,
+      kind: "user_input" as const,
+      respondWith: "respond_user_input" as const,
+      questions: r.questions.map((q) => ({ id: q.id, header: q.header, question: q.question, options: q.options })),
+    };
+  }
+  return {
+    ...common,
+    kind: r.kind,
+    respondWith: "respond_permission" as const,
+    ...(r.command !== undefined && { command: r.command }),
+    ...(r.cwd !== undefined && { cwd: r.cwd }),
+    ...(r.reason !== undefined && { reason: r.reason }),
+    ...(r.message !== undefined && { message: r.message }),
+    ...(r.files !== undefined && { files: r.files }),
+    availableDecisions: r.availableDecisions,
+    ...(r.proposedExecpolicyAmendment !== undefined && { proposedExecpolicyAmendment: r.proposedExecpolicyAmendment }),
+  };
+}
+
+/** The fields every session tool returns. */
+export function sessionView(sessions: SessionManager, record: SessionRecord) {
+  const actions = sessions.pending(record.id).map(actionOf);
+  const interactionState: InteractionState =
+    record.status === "waiting_approval" ? "needs_approval"
+    : record.status === "waiting_input" ? "needs_input"
+    : record.status === "running" ? "working"
+    : record.status === "error" ? "failed"
+    : record.status === "cancelled" ? "cancelled"
+    : "ready";
+  const cursor = sessions.latestCursor(record.id);
+  return {
+    sessionId: record.id,
+    threadId: record.threadId,
+    status: record.status,
+    interactionState,
+    pollInterval: record.status === "running" ? POLL_INTERVAL_MS.running : actions.length > 0 ? POLL_INTERVAL_MS.waiting : POLL_INTERVAL_MS.settled,
+    progress: {
+      turns: record.turns,
+      events: cursor,
+      phase: record.phase,
+      ...(record.lastItem !== undefined && { lastItem: record.lastItem }),
+      lastActivityAt: new Date(record.lastActivityAt).toISOString(),
+    },
+    actions,
+    ...(record.result && { result: record.result }),
+    ...(record.error && { error: record.error }),
+    recommendedNextAction: nextAction(record, actions, cursor),
+  };
+}
+
+export type SessionViewValue = ReturnType<typeof sessionView>;
+
+function nextAction(record: SessionRecord, actions: ReturnType<typeof actionOf>[], cursor: number): string {
+  const id = JSON.stringify(record.id);
+  const first = actions[0];
+  if (first?.respondWith === "respond_permission") {
+    return `Codex asks for approval (${first.kind}${first.command ? `: ${first.command}` : ""}). Answer with codex_check {"action":"respond_permission","sessionId":${id},"requestId":${JSON.stringify(first.requestId)},"decision":"accept"|"decline"}; it is declined automatically at ${first.expiresAt}.`;
+  }
+  if (first?.respondWith === "respond_user_input") {
+    return `Codex asks questions. Answer with codex_check {"action":"respond_user_input","sessionId":${id},"requestId":${JSON.stringify(first.requestId)},"answers":{"<question id>":["<answer>"]}} before ${first.expiresAt}.`;
+  }
+  switch (record.status) {
+    case "running":
+      return `Codex is working. Call codex_check {"action":"poll","sessionId":${id},"cursor":${cursor + 1},"pollOptions":{"waitMs":30000}} to wait for what happens next.`;
+    case "idle":
+      return `The turn is over: read result.text. To continue, call codex_reply {"sessionId":${id},"prompt":"…"}.`;
+    case "error":
+      return record.error ? `${record.error.message}. ${record.error.hint}` : "The session failed; start a new one with codex.";
+    case "cancelled":
+      return `The session was cancelled. Start a new one with codex, or codex_reply {"sessionId":${id}} to resume its thread.`;
+    default:
+      return `Poll with codex_check {"action":"poll","sessionId":${id}}.`;
+  }
+}
+
+/** A successful tool result: the value as structured content and as JSON text. */
+export function structuredResult(value: Record<string, unknown>): CallToolResult {
+  return { content: [{ type: "text", text: JSON.stringify(value) }], structuredContent: value };
+}
+
+/** One line for progress notifications: what Codex is doing now. */
+export function describe(record: SessionRecord): string {
+  return `${record.status}: ${record.phase}${record.lastItem ? ` — ${record.lastItem}` : ""}`;
+}
+
+/** The request context the tools use: progress, cancellation, and the request's id. */
+export type ToolExtra = ProgressExtra & { signal: AbortSignal; requestId: string | number };
+
+/**
+ * Waits up to `waitMs` for the session's turn (sending progress when asked for), then answers
+ * with the session view. When the client cancels the call, the turn is interrupted, the session
+ * cancelled, and the call is still answered (status cancelled) — the SDK would otherwise drop it.
+ */
+export async function waitAndAnswer(ctx: ServerContext, sessionId: string, waitMs: number, extra: ToolExtra): Promise<CallToolResult> {
+  const sessions = ctx.sessions;
+  if (waitMs > 0) {
+    const reporter = new ProgressReporter(extra, () => describe(sessions.get(sessionId)));
+    const stop = sessions.onChange(sessionId, () => reporter.activity());
+    reporter.start();
+    try {
+      const outcome = await sessions.waitForTurn(sessionId, waitMs, extra.signal);
+      if (outcome === "aborted") {
+        await sessions.cancel(sessionId, "the client cancelled the call");
+        const result = structuredResult(sessionView(sessions, sessions.get(sessionId)));
+        await ctx.answerCancelledCall(extra.requestId, result);
+        return result;
+      }
+    } finally {
+      reporter.stop();
+      stop();
+    }
+  }
+  return structuredResult(sessionView(sessions, sessions.get(sessionId)));
+}

@@ -1,0 +1,194 @@
+/**
+ * Sessions through the compiled binary, as a client drives them, with the real Codex CLI and the
+ * fake model: start, poll, approvals, replies, forks, structured output, failures, crashes,
+ * concurrency, progress and cancellation.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { type CodexHome, makeCodexHome } from "../harness/codex-home.ts";
+import { type FakeModel, reply, startFakeModel } from "../harness/fake-model.ts";
+import { BIN, type Launched, launch } from "./launch.ts";
+
+type Action = { requestId: string; kind: string; command?: string; files?: { path: string }[]; availableDecisions?: unknown[] };
+type View = {
+  sessionId: string;
+  threadId: string | null;
+  status: string;
+  interactionState: string;
+  pollInterval: number;
+  actions: Action[];
+  result?: { text: string | null; status: string; structuredOutput?: unknown; structuredOutputError?: string };
+  error?: { code: string; message: string; hint: string };
+  recommendedNextAction: string;
+  events?: { cursor: number; type: string; data: Record<string, unknown> }[];
+  nextCursor?: number;
+  hasMore?: boolean;
+};
+
+let model: FakeModel;
+let home: CodexHome;
+let server: Launched;
+let client: Client;
+
+beforeAll(async () => {
+  model = await startFakeModel();
+});
+afterAll(async () => {
+  await model.close();
+});
+beforeEach(async () => {
+  model.reset();
+  home = makeCodexHome({ modelUrl: model.url });
+  server = await launch("compiled", {
+    env: { ...home.env, CODEX_MCP_PATH: join(BIN, "codex"), CODEX_MCP_KILL_GRACE_MS: "500" },
+    inheritEnv: false,
+  });
+  client = server.client;
+});
+afterEach(async () => {
+  await server.closeStdin().catch(() => {});
+  await server.dispose();
+  home.cleanup();
+});
+
+async function call(name: string, args: Record<string, unknown>): Promise<View> {
+  const result = await client.callTool({ name, arguments: args });
+  const text = (result.content as { text: string }[])[0]!.text;
+  if (result.isError) throw new Error(text);
+  expect(JSON.parse(text)).toEqual(result.structuredContent); // the same JSON as text
+  return result.structuredContent as View;
+}
+const start = (prompt: string, extra: Record<string, unknown> = {}) =>
+  call("codex", { prompt, approvalPolicy: "never", sandbox: "workspace-write", cwd: home.workspace, ...extra });
+
+/** Polls (long-polling) until the session's status is one of `statuses`; returns the last view and all events seen. */
+async function pollUntil(sessionId: string, statuses: string[], timeoutMs = 20_000) {
+  const events: NonNullable<View["events"]> = [];
+  let cursor = 1;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const view = await call("codex_check", { action: "poll", sessionId, cursor, pollOptions: { waitMs: 2_000 } });
+    events.push(...(view.events ?? []));
+    cursor = view.nextCursor ?? cursor;
+    if (statuses.includes(view.status) && !view.hasMore) return { view, events };
+    if (Date.now() > deadline) throw new Error(`status still ${view.status} after ${timeoutMs} ms`);
+  }
+}
+
+describe("sessions", () => {
+  test("a one-message turn with waitForResult returns the result directly", async () => {
+    model.enqueue(reply.message("Hello from the fake model."));
+    const view = await start("Say hello.", { advanced: { waitForResult: 30_000 } });
+    expect(view.status).toBe("idle");
+    expect(view.interactionState).toBe("ready");
+    expect(view.result).toMatchObject({ status: "completed", text: "Hello from the fake model." });
+    expect(view.threadId).toBeString();
+    expect(model.responsesRequests()[0]!.lastUserText()).toBe("Say hello.");
+  }, 40_000);
+
+  test("start, then poll to completion: events in order, deltas merged", async () => {
+    model.enqueue(reply.message(["Hel", "lo ", "there."]));
+    const started = await start("Greet me.");
+    expect(started.status).toBe("running");
+    expect(started.pollInterval).toBeGreaterThanOrEqual(1_000);
+    expect(started.recommendedNextAction).toContain("codex_check");
+    const { view, events } = await pollUntil(started.sessionId, ["idle"]);
+    expect(view.result?.text).toBe("Hello there.");
+    const types = events.map((e) => e.type);
+    expect(types.indexOf("turn_started")).toBeLessThan(types.indexOf("agent_message"));
+    expect(types.indexOf("agent_message")).toBeLessThan(types.indexOf("turn_completed"));
+    const cursors = events.map((e) => e.cursor);
+    expect(cursors).toEqual([...cursors].sort((a, b) => a - b));
+  }, 40_000);
+
+  for (const decision of ["accept", "decline", "cancel"] as const) {
+    test(`a command approval answered ${decision}`, async () => {
+      model.enqueue(reply.execCommand("echo approved-output", { callId: "call_cmd" }), reply.message("Finished."));
+      const started = await start("Run echo.", { approvalPolicy: "untrusted" });
+      const { view } = await pollUntil(started.sessionId, ["waiting_approval"]);
+      expect(view.interactionState).toBe("needs_approval");
+      const action = view.actions[0]!;
+      expect(action.kind).toBe("command");
+      expect(action.command).toContain("echo approved-output");
+      const answered = await call("codex_check", { action: "respond_permission", sessionId: started.sessionId, requestId: action.requestId, decision });
+      expect(answered.actions).toEqual([]);
+      const done = await pollUntil(started.sessionId, ["idle"]);
+      if (decision === "cancel") {
+        expect(done.view.result?.status).toBe("interrupted");
+      } else {
+        const output = model.responsesRequests()[1]!.toolOutput("call_cmd") ?? "";
+        if (decision === "accept") expect(output).toContain("approved-output");
+        else expect(output).toContain("rejected by user");
+        expect(done.view.result?.text).toBe("Finished.");
+      }
+      // Answering again: the request is gone.
+      const again = await client.callTool({ name: "codex_check", arguments: { action: "respond_permission", sessionId: started.sessionId, requestId: action.requestId, decision: "accept" } });
+      expect(again.isError).toBe(true);
+      expect((again.content as { text: string }[])[0]!.text).toStartWith("Error [REQUEST_NOT_FOUND]");
+    }, 40_000);
+  }
+
+  test("a file-change approval accepted: the file exists afterwards", async () => {
+    model.enqueue(reply.applyPatch("*** Begin Patch\n*** Add File: hello.txt\n+hello world\n*** End Patch"), reply.message("Wrote it."));
+    const started = await start("Write hello.txt.", { approvalPolicy: "untrusted" });
+    const { view } = await pollUntil(started.sessionId, ["waiting_approval"]);
+    const action = view.actions[0]!;
+    expect(action.kind).toBe("file_change");
+    await call("codex_check", { action: "respond_permission", sessionId: started.sessionId, requestId: action.requestId, decision: "accept" });
+    await pollUntil(started.sessionId, ["idle"]);
+    expect(readFileSync(join(home.workspace, "hello.txt"), "utf8")).toBe("hello world\n");
+  }, 40_000);
+
+  test("an unanswered approval is declined after approvalTimeoutMs, recorded as an event", async () => {
+    model.enqueue(reply.execCommand("echo never-runs", { callId: "call_t" }), reply.message("Okay, skipped."));
+    const started = await start("Run it.", { approvalPolicy: "untrusted", advanced: { approvalTimeoutMs: 1_000 } });
+    const { events, view } = await pollUntil(started.sessionId, ["idle"]);
+    expect(events.find((e) => e.type === "approval_timeout")?.data).toMatchObject({ answer: "decline" });
+    expect(model.responsesRequests()[1]!.toolOutput("call_t")).toContain("rejected by user");
+    expect(view.result?.text).toBe("Okay, skipped.");
+    expect(existsSync(join(home.workspace, "never-runs"))).toBe(false);
+  }, 40_000);
+
+  test("codex_reply carries the conversation", async () => {
+    model.enqueue(reply.message("First answer."), reply.message("Second answer."));
+    const first = await start("First question.", { advanced: { waitForResult: 30_000 } });
+    const second = await call("codex_reply", { sessionId: first.sessionId, prompt: "Second question.", waitForResult: 30_000 });
+    expect(second.result?.text).toBe("Second answer.");
+    const texts = model.responsesRequests()[1]!.userTexts().join("\n");
+    expect(texts).toContain("First question.");
+    expect(texts).toContain("Second question.");
+  }, 40_000);
+
+  test("structured output is parsed into result.structuredOutput", async () => {
+    model.enqueue(reply.message('{"answer":42}'));
+    const schema = { type: "object", properties: { answer: { type: "number" } }, required: ["answer"], additionalProperties: false };
+    const view = await start("Answer as JSON.", { advanced: { outputSchema: schema, waitForResult: 30_000 } });
+    expect(view.result?.structuredOutput).toEqual({ answer: 42 });
+    const body = model.responsesRequests()[0]!.body as { text?: { format?: { type?: string; schema?: unknown } } };
+    expect(body.text?.format?.type).toBe("json_schema");
+    expect(body.text?.format?.schema).toEqual(schema);
+  }, 40_000);
+
+  test("a model failing with HTTP 500: session error with Codex's message and a hint", async () => {
+    model.enqueue(reply.httpError(500, "boom"));
+    const view = await start("Fail.", { advanced: { waitForResult: 30_000 } });
+    expect(view.status).toBe("error");
+    expect(view.error?.code).toBe("TURN_FAILED");
+    expect(view.error?.message.length).toBeGreaterThan(5);
+    expect(view.error?.hint).toContain("codex_setup");
+  }, 40_000);
+
+  test("bad arguments: INVALID_ARGUMENT; unknown session: SESSION_NOT_FOUND; busy: SESSION_BUSY", async () => {
+    const bad = await client.callTool({ name: "codex", arguments: { prompt: "x", approvalPolicy: "sometimes", sandbox: "read-only" } });
+    expect((bad.content as { text: string }[])[0]!.text).toStartWith("Error [INVALID_ARGUMENT]");
+    const missing = await client.callTool({ name: "codex_check", arguments: { action: "poll", sessionId: "s_nope" } });
+    expect((missing.content as { text: string }[])[0]!.text).toStartWith("Error [SESSION_NOT_FOUND]");
+    model.enqueue(reply.hang());
+    const running = await start("Hang.");
+    const busy = await client.callTool({ name: "codex_reply", arguments: { sessionId: running.sessionId, prompt: "again" } });
+    expect((busy.content as { text: string }[])[0]!.text).toStartWith("Error [SESSION_BUSY]");
+    await call("codex_session", { action: "cancel", sessionId: running.sessionId });
+  }, 40_000);
+});
