@@ -45,7 +45,7 @@ export interface TurnInput {
   cwd?: string;
   /**
    * Codex's collaboration mode, sticky like the other overrides. Only in "plan" mode may the model
-   * ask the user questions (`user_input_request`); app-server only (exec: NOT_SUPPORTED).
+   * ask the user questions (`user_input_request`). The exec backend has no such mode.
    */
   collaborationMode?: "plan" | "default";
 }

@@ -64,6 +64,8 @@ interface Live {
   /** The turn's output schema, to parse its final message. */
   outputSchema: Record<string, unknown> | undefined;
   cancelRequested: boolean;
+  /** Codex has started the current turn (turn_started seen): only then can it be interrupted. */
+  turnActive: boolean;
   /** Called on every change: waiters and progress reporters. */
   listeners: Set<() => void>;
 }
@@ -252,6 +254,20 @@ export class SessionManager {
     return this.#o.store.waitForEvents(sessionId, cursor, timeoutMs, signal);
   }
 
+  /** Resolves once `condition` holds (checked on every change), or after `timeoutMs`. */
+  #until(sessionId: string, condition: () => boolean, timeoutMs: number): Promise<void> {
+    if (condition()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        stop();
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      const stop = this.onChange(sessionId, () => condition() && done());
+    });
+  }
+
   /** Calls `listener` on every change to the session; returns the unsubscribe function. */
   onChange(sessionId: string, listener: () => void): () => void {
     const live = this.#liveOf(sessionId);
@@ -353,6 +369,9 @@ export class SessionManager {
   // ---- stopping ------------------------------------------------------------------------------
 
   async interrupt(sessionId: string): Promise<SessionRecord> {
+    // Codex refuses to interrupt a turn it has not started yet ("no active turn"): a client that
+    // interrupts right after starting waits for turn_started (or the end) first.
+    await this.#until(sessionId, () => this.#liveOf(sessionId).turnActive || !isActive(this.get(sessionId).status), 10_000);
     const record = this.get(sessionId);
     if (record.currentTurnId && record.threadId && isActive(record.status)) {
       const backend = await this.#backendOrError();
@@ -444,6 +463,7 @@ export class SessionManager {
     const patch: Partial<SessionRecord> = { lastActivityAt: Date.now() };
     switch (event.type) {
       case "turn_started":
+        this.#liveOf(sessionId).turnActive = true;
         patch.currentTurnId = event.turnId;
         patch.phase = "thinking";
         break;
@@ -478,6 +498,7 @@ export class SessionManager {
         break;
       case "backend_crashed": {
         const live = this.#liveOf(sessionId);
+        live.turnActive = false;
         live.unsubscribe?.();
         live.unsubscribe = null; // a reply resumes the thread on a fresh process
         this.#dropPending(sessionId);
@@ -499,6 +520,7 @@ export class SessionManager {
 
   #onTurnCompleted(sessionId: string, event: Extract<BackendEvent, { type: "turn_completed" }>, patch: Partial<SessionRecord>): void {
     const live = this.#liveOf(sessionId);
+    live.turnActive = false;
     this.#dropPending(sessionId);
     const result: NonNullable<SessionRecord["result"]> = { turnId: event.turnId, status: event.status, text: event.finalMessage ?? null };
     if (live.outputSchema && event.status === "completed") {
@@ -606,7 +628,7 @@ export class SessionManager {
   #liveOf(sessionId: string): Live {
     let live = this.#live.get(sessionId);
     if (!live) {
-      live = { unsubscribe: null, pending: new Map(), outputSchema: undefined, cancelRequested: false, listeners: new Set() };
+      live = { unsubscribe: null, pending: new Map(), outputSchema: undefined, cancelRequested: false, turnActive: false, listeners: new Set() };
       this.#live.set(sessionId, live);
     }
     return live;

@@ -192,3 +192,126 @@ describe("sessions", () => {
     await call("codex_session", { action: "cancel", sessionId: running.sessionId });
   }, 40_000);
 });
+
+describe("sessions: control, scale and failure", () => {
+  test("interrupt of a slow stream: the turn ends interrupted, the session stays usable", async () => {
+    model.enqueue(reply.hang(), reply.message("Back again."));
+    const started = await start("Take your time.");
+    await model.waitForRequests(1); // the model's stream is open and silent
+    const interrupted = await call("codex_session", { action: "interrupt", sessionId: started.sessionId });
+    const view = interrupted as unknown as { session: View };
+    expect(view.session.status).toBe("idle");
+    expect(view.session.result?.status).toBe("interrupted");
+    const again = await call("codex_reply", { sessionId: started.sessionId, prompt: "Now answer.", waitForResult: 30_000 });
+    expect(again.result?.text).toBe("Back again.");
+  }, 40_000);
+
+  test("fork: a new session with the same conversation; the original is untouched", async () => {
+    model.enqueue(reply.message("The secret is 7."), reply.message("You said the secret is 7."));
+    const original = await start("Remember: the secret is 7.", { advanced: { waitForResult: 30_000 } });
+    const forked = ((await call("codex_session", { action: "fork", sessionId: original.sessionId })) as unknown as { session: View }).session;
+    expect(forked.sessionId).not.toBe(original.sessionId);
+    expect(forked.threadId).not.toBe(original.threadId);
+    expect(forked.status).toBe("idle");
+    const answer = await call("codex_reply", { sessionId: forked.sessionId, prompt: "What was the secret?", waitForResult: 30_000 });
+    expect(answer.result?.text).toBe("You said the secret is 7.");
+    expect(model.responsesRequests()[1]!.userTexts().join("\n")).toContain("Remember: the secret is 7.");
+    const list = (await call("codex_session", { action: "list" })) as unknown as { sessions: { sessionId: string; forkedFrom?: string }[] };
+    expect(list.sessions.find((s) => s.sessionId === forked.sessionId)?.forkedFrom).toBe(original.sessionId);
+  }, 40_000);
+
+  test("a command printing 1 MiB: every poll stays under maxBytes and the whole output is retrievable", async () => {
+    model.enqueue(reply.execCommand("head -c 1048576 /dev/zero | tr '\\0' x", { callId: "call_big" }), reply.message("Done printing."));
+    const started = await start("Print a lot.", { sandbox: "danger-full-access" });
+    await pollUntil(started.sessionId, ["idle"]);
+    const maxBytes = 64 * 1024;
+    let cursor = 1;
+    let polls = 0;
+    const parts = new Map<number, string[]>();
+    let completed: { cursor: number; data: Record<string, unknown> } | undefined;
+    for (;;) {
+      const result = await client.callTool({ name: "codex_check", arguments: { action: "poll", sessionId: started.sessionId, cursor, responseMode: "full", pollOptions: { maxBytes } } });
+      polls += 1;
+      expect(JSON.stringify(result).length).toBeLessThanOrEqual(maxBytes);
+      const view = result.structuredContent as View;
+      for (const e of view.events ?? []) {
+        if (e.type === "command_completed") completed = e;
+        if (e.type === "command_completed_continued") {
+          const list = parts.get(e.data.of as number) ?? [];
+          list[(e.data.index as number) - 1] = e.data.text as string;
+          parts.set(e.data.of as number, list);
+        }
+      }
+      cursor = view.nextCursor!;
+      if (!view.hasMore) break;
+    }
+    expect(polls).toBeGreaterThan(10);
+    expect(completed).toBeDefined();
+    const whole = (completed!.data.output as string) + (parts.get(completed!.cursor) ?? []).join("");
+    expect(whole.replace(/\s+$/, "")).toBe("x".repeat(1048576));
+  }, 60_000);
+
+  test("the app-server killed mid-turn: CODEX_CRASHED, the server keeps serving, a reply resumes on a new process", async () => {
+    model.enqueue(reply.hang());
+    const started = await start("Hang until killed.");
+    await model.waitForRequests(1); // Codex is mid-turn: its request to the model hangs
+    const info = JSON.parse(((await client.readResource({ uri: "codex-mcp:///server-info" })).contents[0] as { text: string }).text);
+    const appServer = info.children.find((c: { label: string }) => c.label.includes("app-server"));
+    expect(appServer).toBeDefined();
+    process.kill(appServer.pid, "SIGKILL");
+    const { view } = await pollUntil(started.sessionId, ["error"]);
+    expect(view.error?.code).toBe("CODEX_CRASHED");
+    expect(view.error?.hint).toContain("codex_reply");
+    // A new session works, and so does continuing the crashed one (its thread is resumed).
+    model.enqueue(reply.message("Fresh start."), reply.message("Resumed."));
+    const fresh = await start("New one.", { advanced: { waitForResult: 30_000 } });
+    expect(fresh.result?.text).toBe("Fresh start.");
+    const resumed = await call("codex_reply", { sessionId: started.sessionId, prompt: "Still there?", waitForResult: 30_000 });
+    expect(resumed.result?.text).toBe("Resumed.");
+  }, 60_000);
+
+  test("five concurrent sessions stay isolated", async () => {
+    model.setHandler((request) => reply.message(`echo: ${request.lastUserText()} (${request.userTexts().filter((t) => t.startsWith("task")).length} tasks seen)`));
+    const views = await Promise.all([1, 2, 3, 4, 5].map((n) => start(`task ${n}`, { advanced: { waitForResult: 30_000 } })));
+    views.forEach((v, i) => expect(v.result?.text).toBe(`echo: task ${i + 1} (1 tasks seen)`));
+    expect(new Set(views.map((v) => v.threadId)).size).toBe(5);
+    const replies = await Promise.all(views.map((v, i) => call("codex_reply", { sessionId: v.sessionId, prompt: `task ${i + 1} again`, waitForResult: 30_000 })));
+    replies.forEach((v, i) => expect(v.result?.text).toBe(`echo: task ${i + 1} again (2 tasks seen)`));
+  }, 60_000);
+
+  test("progress notifications arrive while waitForResult waits, strictly increasing", async () => {
+    model.enqueue(reply.message(["one ", "two ", "three ", "four ", "five."], { delayMs: 700 }));
+    const progress: { progress: number; message?: string }[] = [];
+    const result = await client.callTool(
+      { name: "codex", arguments: { prompt: "Slowly.", approvalPolicy: "never", sandbox: "read-only", cwd: home.workspace, advanced: { waitForResult: 30_000 } } },
+      undefined,
+      { onprogress: (p) => void progress.push(p), resetTimeoutOnProgress: true },
+    );
+    expect((result.structuredContent as View).result?.text).toBe("one two three four five.");
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    for (let i = 1; i < progress.length; i++) expect(progress[i]!.progress).toBeGreaterThan(progress[i - 1]!.progress);
+    expect(progress.some((p) => /running|writing|thinking/.test(p.message ?? ""))).toBe(true);
+  }, 40_000);
+
+  test("notifications/cancelled interrupts the turn and the call is still answered (status cancelled)", async () => {
+    model.enqueue(reply.hang());
+    const abort = new AbortController();
+    const call = client.callTool(
+      { name: "codex", arguments: { prompt: "Wait forever.", approvalPolicy: "never", sandbox: "read-only", cwd: home.workspace, advanced: { waitForResult: 60_000 } } },
+      undefined,
+      { signal: abort.signal },
+    );
+    await model.waitForRequests(1);
+    abort.abort("the user pressed Esc");
+    await expect(call).rejects.toThrow();
+    // The server answered anyway, on the wire, with the cancelled session.
+    let answer: { result?: { structuredContent?: View } } | undefined;
+    for (let i = 0; i < 100 && !answer; i++) {
+      await Bun.sleep(50);
+      answer = server.stdout().split("\n").filter(Boolean).map((l) => JSON.parse(l)).find((m) => m.result?.structuredContent?.status === "cancelled");
+    }
+    expect(answer?.result?.structuredContent?.result?.status).toBe("interrupted");
+    const list = (await (async () => (await client.callTool({ name: "codex_session", arguments: { action: "list" } })).structuredContent)()) as { sessions: { status: string }[] };
+    expect(list.sessions.map((s) => s.status)).toEqual(["cancelled"]);
+  }, 40_000);
+});
