@@ -151,6 +151,26 @@ describe("sessions", () => {
     expect(existsSync(join(home.workspace, "never-runs"))).toBe(false);
   }, 40_000);
 
+  test("a question in plan mode is answered with respond_user_input; the answer reaches the model", async () => {
+    const question = { id: "color", header: "Color", question: "Which color?", options: [{ label: "Blue", description: "calm" }, { label: "Red", description: "loud" }] };
+    model.enqueue(reply.functionCall("request_user_input", { questions: [question] }, { callId: "call_ask" }), reply.message("Blue it is."));
+    const started = await start("Ask me something.", { advanced: { collaborationMode: "plan" } });
+    const { view } = await pollUntil(started.sessionId, ["waiting_input"]);
+    expect(view.interactionState).toBe("needs_input");
+    const action = view.actions[0] as Action & { questions?: { id: string; question: string }[] };
+    expect(action.kind).toBe("user_input");
+    expect(action.questions?.[0]).toMatchObject({ id: "color", question: "Which color?" });
+    // Answering with the wrong tool, or an unknown question, is refused with a hint.
+    const wrong = await client.callTool({ name: "codex_check", arguments: { action: "respond_permission", sessionId: started.sessionId, requestId: action.requestId, decision: "accept" } });
+    expect((wrong.content as { text: string }[])[0]!.text).toStartWith("Error [INVALID_ARGUMENT]");
+    const unknown = await client.callTool({ name: "codex_check", arguments: { action: "respond_user_input", sessionId: started.sessionId, requestId: action.requestId, answers: { size: "L" } } });
+    expect((unknown.content as { text: string }[])[0]!.text).toContain('no question "size"');
+    await call("codex_check", { action: "respond_user_input", sessionId: started.sessionId, requestId: action.requestId, answers: { color: "Blue" } });
+    const done = await pollUntil(started.sessionId, ["idle"]);
+    expect(done.view.result?.text).toBe("Blue it is.");
+    expect(JSON.parse(model.responsesRequests()[1]!.toolOutput("call_ask")!)).toEqual({ answers: { color: { answers: ["Blue"] } } });
+  }, 40_000);
+
   test("codex_reply carries the conversation", async () => {
     model.enqueue(reply.message("First answer."), reply.message("Second answer."));
     const first = await start("First question.", { advanced: { waitForResult: 30_000 } });

@@ -9,7 +9,7 @@ import * as z from "zod";
 import type { ServerContext } from "../context.ts";
 import { errorResult } from "../errors.ts";
 import { ImagePaths } from "./codex.ts";
-import { ApprovalPolicy, Effort, OutputSchema, SandboxMode, SessionView, Summary, WaitForResult } from "./schemas.ts";
+import { ApprovalPolicy, CollaborationMode, Effort, OutputSchema, SandboxMode, SessionView, Summary, WaitForResult } from "./schemas.ts";
 import { type ToolExtra, waitAndAnswer } from "./session-view.ts";
 
 export function registerCodexReply(server: McpServer, ctx: ServerContext): void {
@@ -25,6 +25,7 @@ export function registerCodexReply(server: McpServer, ctx: ServerContext): void 
         model: z.string().optional(),
         effort: Effort.optional(),
         summary: Summary.optional(),
+        collaborationMode: CollaborationMode.optional(),
         approvalPolicy: ApprovalPolicy.optional(),
         sandbox: SandboxMode.optional(),
         cwd: z.string().optional().describe("Absolute working directory for this and later turns."),
@@ -42,6 +43,7 @@ export function registerCodexReply(server: McpServer, ctx: ServerContext): void 
           model: args.model,
           effort: args.effort,
           summary: args.summary,
+          collaborationMode: args.collaborationMode,
           approvalPolicy: args.approvalPolicy,
           sandbox: args.sandbox,
           cwd: args.cwd,

@@ -8,7 +8,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import * as z from "zod";
 import type { ServerContext } from "../context.ts";
 import { errorResult } from "../errors.ts";
-import { ApprovalPolicy, Effort, OutputSchema, SandboxMode, SessionView, Summary, WaitForResult } from "./schemas.ts";
+import { ApprovalPolicy, CollaborationMode, Effort, OutputSchema, SandboxMode, SessionView, Summary, WaitForResult } from "./schemas.ts";
 import { type ToolExtra, waitAndAnswer } from "./session-view.ts";
 
 export const ImagePaths = z.array(z.string()).max(16).describe("Absolute paths of local images to attach to the prompt.");
@@ -34,6 +34,7 @@ export function registerCodex(server: McpServer, ctx: ServerContext): void {
             developerInstructions: z.string().optional(),
             personality: z.string().optional(),
             summary: Summary.optional(),
+            collaborationMode: CollaborationMode.optional(),
             config: z.record(z.string(), z.unknown()).optional().describe("Codex config overrides, e.g. {\"model_reasoning_effort\":\"high\"}."),
             ephemeral: z.boolean().optional().describe("Do not persist the thread."),
             outputSchema: OutputSchema.optional(),
@@ -63,7 +64,7 @@ export function registerCodex(server: McpServer, ctx: ServerContext): void {
             personality: a.personality,
             ephemeral: a.ephemeral,
           },
-          turn: { prompt: args.prompt, images: a.images, outputSchema: a.outputSchema, effort: args.effort, summary: a.summary },
+          turn: { prompt: args.prompt, images: a.images, outputSchema: a.outputSchema, effort: args.effort, summary: a.summary, collaborationMode: a.collaborationMode },
           approvalTimeoutMs: a.approvalTimeoutMs,
         });
         return await waitAndAnswer(ctx, record.id, a.waitForResult ?? 0, extra as ToolExtra);

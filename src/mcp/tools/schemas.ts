@@ -27,6 +27,10 @@ export const OutputSchema = z
   .record(z.string(), z.unknown())
   .describe("A JSON Schema the final message must follow; the parsed value comes back as result.structuredOutput.");
 
+export const CollaborationMode = z
+  .enum(["default", "plan"])
+  .describe("Codex's collaboration mode; in plan mode Codex may ask questions (answered with codex_check respond_user_input). Sticks to later turns.");
+
 export const SessionStatus = z.enum(["running", "waiting_approval", "waiting_input", "idle", "error", "cancelled"]);
 
 export const Decision = z.union([
