@@ -412,6 +412,19 @@ async function wrapperFallback(
     `Running Codex through its npm wrapper, which needs Node.js: ${missing}.${nodeNote} ` +
     `If Codex does not start, reinstall it (${INSTALL_COMMAND}) so the platform package is present.`;
   const base = { source, name, file, env: NO_ENV_CHANGES, shim, warning, notes };
+  // The last resort on every platform: the wrapper itself, run by the node found on PATH.
+  const withNode: CodexLocation | null =
+    nodeSearch.found === null
+      ? null
+      : {
+          ...base,
+          command: nodeSearch.found,
+          argsPrefix: [shim.wrapper],
+          launch: "direct",
+          executable: shim.wrapper,
+          kind: "npm-wrapper",
+          how: `${reachedText} → ${missing}; running the wrapper with ${nodeSearch.found}`,
+        };
 
   if (!f.windows) {
     if (info !== null && hasExecuteBit(info)) {
@@ -425,17 +438,7 @@ async function wrapperFallback(
         how: `${reachedText} → ${missing}; running ${file} with Node`,
       });
     }
-    if (nodeSearch.found !== null) {
-      return ok({
-        ...base,
-        command: nodeSearch.found,
-        argsPrefix: [shim.wrapper],
-        launch: "direct",
-        executable: shim.wrapper,
-        kind: "npm-wrapper",
-        how: `${reachedText} → ${missing}; running the wrapper with ${nodeSearch.found}`,
-      });
-    }
+    if (withNode) return ok(withNode);
     return fail({
       code: "CODEX_NOT_RUNNABLE",
       message: `${file} is the Codex npm wrapper, ${missing}, and the wrapper is not executable and node is not on PATH`,
@@ -464,17 +467,7 @@ async function wrapperFallback(
       how: `${reachedText} → ${missing}; running the shim ${script} through ${cmdExe} /d /s /c (Node.js required)`,
     });
   }
-  if (nodeSearch.found !== null) {
-    return ok({
-      ...base,
-      command: nodeSearch.found,
-      argsPrefix: [shim.wrapper],
-      launch: "direct",
-      executable: shim.wrapper,
-      kind: "npm-wrapper",
-      how: `${reachedText} → ${missing}; running the wrapper with ${nodeSearch.found}`,
-    });
-  }
+  if (withNode) return ok(withNode);
   return fail({
     code: "CODEX_NOT_RUNNABLE",
     message: `${file} leads to the Codex npm wrapper, ${missing}, there is no .cmd shim beside it, and node is not on PATH`,

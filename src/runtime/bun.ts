@@ -4,18 +4,7 @@
  *
  * @module
  */
-import {
-  exitAfter,
-  isTerminal,
-  killProcess,
-  killProcessGroup,
-  nodeFileSystem,
-  onProcessSignal,
-  onUnhandledProcessError,
-  originalStdoutWrite,
-  processWritable,
-  redirectProcessStdout,
-} from "./node-process.ts";
+import { processRuntime } from "./node-process.ts";
 import { type ChildProcess, type ExitStatus, type Runtime, SpawnError, type SpawnOptions } from "./types.ts";
 
 /**
@@ -77,33 +66,5 @@ async function spawn(options: SpawnOptions): Promise<ChildProcess> {
 
 /** Builds the Bun runtime. Call once, early: it captures the real stdout before anything can replace it. */
 export function createBunRuntime(): Runtime {
-  const stdout = processWritable(process.stdout, originalStdoutWrite());
-  const stderr = processWritable(process.stderr, process.stderr.write.bind(process.stderr));
-  return {
-    name: "bun",
-    version: Bun.version,
-    platform: process.platform,
-    arch: process.arch,
-    pid: process.pid,
-    execPath: process.execPath,
-    args: process.argv.slice(2),
-    env: { ...process.env } as Record<string, string>,
-    stdio: {
-      stdin: Bun.stdin.stream(),
-      stdout: stdout.stream,
-      stderr: stderr.stream,
-      isTerminal,
-      redirectStrayStdout: redirectProcessStdout,
-    },
-    fs: nodeFileSystem,
-    cwd: () => process.cwd(),
-    spawn,
-    kill: killProcess,
-    killGroup: killProcessGroup,
-    onSignal: onProcessSignal,
-    onUnhandledError: onUnhandledProcessError,
-    unrefTimer: (timer) => void (timer as { unref?: () => void }).unref?.(),
-    memoryRss: () => process.memoryUsage.rss(),
-    exit: (code) => exitAfter([stdout, stderr], code),
-  };
+  return processRuntime({ name: "bun", version: Bun.version, stdin: Bun.stdin.stream(), spawn });
 }

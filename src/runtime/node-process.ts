@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isatty } from "node:tty";
-import type { FileSystem, Signal } from "./types.ts";
+import type { FileSystem, Runtime, RuntimeName, Signal } from "./types.ts";
 import { trackedWritable, type TrackedWritable } from "./write-tracker.ts";
 
 type NodeWrite = (chunk: Uint8Array | string, callback?: (error?: Error | null) => void) => boolean;
@@ -108,4 +108,48 @@ export function onUnhandledProcessError(handler: (error: unknown) => void): void
 export async function exitAfter(streams: readonly TrackedWritable[], code: number): Promise<never> {
   await Promise.race([Promise.all(streams.map((s) => s.settled())), new Promise((r) => setTimeout(r, 5000))]);
   process.exit(code);
+}
+
+/** What differs between the Node and Bun adapters; everything else is Node's `process`. */
+export interface ProcessRuntimeParts {
+  name: RuntimeName;
+  version: string;
+  stdin: ReadableStream<Uint8Array>;
+  spawn: Runtime["spawn"];
+}
+
+/**
+ * A {@link Runtime} on Node's `process`, for Node and Bun. Call once, early: it captures the real
+ * stdout before anything can replace it.
+ */
+export function processRuntime(parts: ProcessRuntimeParts): Runtime {
+  const stdout = processWritable(process.stdout, originalStdoutWrite());
+  const stderr = processWritable(process.stderr, process.stderr.write.bind(process.stderr));
+  return {
+    name: parts.name,
+    version: parts.version,
+    platform: process.platform,
+    arch: process.arch,
+    pid: process.pid,
+    execPath: process.execPath,
+    args: process.argv.slice(2),
+    env: { ...process.env } as Record<string, string>,
+    stdio: {
+      stdin: parts.stdin,
+      stdout: stdout.stream,
+      stderr: stderr.stream,
+      isTerminal,
+      redirectStrayStdout: redirectProcessStdout,
+    },
+    fs: nodeFileSystem,
+    cwd: () => process.cwd(),
+    spawn: parts.spawn,
+    kill: killProcess,
+    killGroup: killProcessGroup,
+    onSignal: onProcessSignal,
+    onUnhandledError: onUnhandledProcessError,
+    unrefTimer: (timer) => void (timer as { unref?: () => void }).unref?.(),
+    memoryRss: () => process.memoryUsage.rss(),
+    exit: (code) => exitAfter([stdout, stderr], code),
+  };
 }

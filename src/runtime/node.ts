@@ -6,18 +6,7 @@
  */
 import { spawn as nodeSpawn } from "node:child_process";
 import { Readable, Writable } from "node:stream";
-import {
-  exitAfter,
-  isTerminal,
-  killProcess,
-  killProcessGroup,
-  nodeFileSystem,
-  onProcessSignal,
-  onUnhandledProcessError,
-  originalStdoutWrite,
-  processWritable,
-  redirectProcessStdout,
-} from "./node-process.ts";
+import { processRuntime } from "./node-process.ts";
 import { type ChildProcess, type ExitStatus, type Runtime, SpawnError, type SpawnOptions } from "./types.ts";
 
 async function spawn(options: SpawnOptions): Promise<ChildProcess> {
@@ -53,34 +42,12 @@ async function spawn(options: SpawnOptions): Promise<ChildProcess> {
 
 /** Builds the Node runtime. Call once, early: it captures the real stdout before anything can replace it. */
 export function createNodeRuntime(): Runtime {
-  const stdout = processWritable(process.stdout, originalStdoutWrite());
-  const stderr = processWritable(process.stderr, process.stderr.write.bind(process.stderr));
+  // A closed or broken stdin must not surface as an unhandled 'error' event.
   process.stdin.on("error", () => {});
-  return {
+  return processRuntime({
     name: "node",
     version: process.versions.node,
-    platform: process.platform,
-    arch: process.arch,
-    pid: process.pid,
-    execPath: process.execPath,
-    args: process.argv.slice(2),
-    env: { ...process.env } as Record<string, string>,
-    stdio: {
-      stdin: Readable.toWeb(process.stdin) as unknown as ReadableStream<Uint8Array>,
-      stdout: stdout.stream,
-      stderr: stderr.stream,
-      isTerminal,
-      redirectStrayStdout: redirectProcessStdout,
-    },
-    fs: nodeFileSystem,
-    cwd: () => process.cwd(),
+    stdin: Readable.toWeb(process.stdin) as unknown as ReadableStream<Uint8Array>,
     spawn,
-    kill: killProcess,
-    killGroup: killProcessGroup,
-    onSignal: onProcessSignal,
-    onUnhandledError: onUnhandledProcessError,
-    unrefTimer: (timer) => void (timer as { unref?: () => void }).unref?.(),
-    memoryRss: () => process.memoryUsage.rss(),
-    exit: (code) => exitAfter([stdout, stderr], code),
-  };
+  });
 }
