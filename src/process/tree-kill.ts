@@ -82,12 +82,16 @@ export async function groupHasRunningMember(fs: Pick<FileSystem, "readDir" | "re
   return states.some((s) => s !== null && s.pgrp === pgid && s.state !== "Z" && s.state !== "X");
 }
 
-/** The state letter and process group of a `/proc/<pid>/stat` line ("pid (comm) S ppid pgrp …"). */
-export function parseProcStat(line: string): { state: string; pgrp: number } | null {
+/**
+ * The state letter, process group and start time of a `/proc/<pid>/stat` line
+ * ("pid (comm) S ppid pgrp … starttime …"). The start time (field 22, clock ticks since boot) tells
+ * a process from a later one that reuses its pid.
+ */
+export function parseProcStat(line: string): { state: string; pgrp: number; startTime: string } | null {
   // `comm` may itself contain spaces and parentheses: the fields resume after the last ')'.
   const fields = line.slice(line.lastIndexOf(")") + 2).split(" ");
   const pgrp = Number(fields[2]);
-  return fields[0] && Number.isInteger(pgrp) ? { state: fields[0], pgrp } : null;
+  return fields[0] && Number.isInteger(pgrp) ? { state: fields[0], pgrp, startTime: fields[19] ?? "" } : null;
 }
 
 /** The exact command that kills a Windows process tree by force. */

@@ -143,7 +143,8 @@ describe("POSIX process groups", () => {
     delete stats["/proc/100/stat"]; // the leader is gone: only a zombie is left in group 100
     expect(await groupHasRunningMember(fs, 100)).toBe(false);
     expect(await groupHasRunningMember(fs, 555)).toBe(true);
-    expect(parseProcStat("7 (a) b) c) D 1 42 42")).toEqual({ state: "D", pgrp: 42 });
+    // A real line's layout (from `cat /proc/self/stat`), with a comm holding ") " to trip naive parsers.
+    expect(parseProcStat("7 (a) b) c) D 1 42 42 0 -1 4194304 134 0 0 0 0 0 0 0 20 0 1 0 290874 3133440 385")).toEqual({ state: "D", pgrp: 42, startTime: "290874" });
     expect(parseProcStat("garbage")).toBeNull();
   });
 });
