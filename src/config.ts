@@ -9,8 +9,14 @@ import { LOG_LEVELS, type LogLevel } from "./log.ts";
 import { STDIO_MODES, type StdioMode } from "./mcp/stdio-preflight.ts";
 import { DEFAULT_TIMEOUTS, MAX_TIMEOUT_MS } from "./process/timeouts.ts";
 
+/** How sessions drive Codex: decided by the readiness probe (`auto`), or forced. */
+export const BACKEND_MODES = ["auto", "app-server", "exec"] as const;
+export type BackendModeSetting = (typeof BACKEND_MODES)[number];
+
 export interface Config {
   stdioMode: StdioMode;
+  /** CODEX_MCP_MODE: `auto` probes `codex app-server` and falls back to `codex exec --json`. */
+  backendMode: BackendModeSetting;
   logLevel: LogLevel;
   /** Registers tools that exist only for codex-mcp's own tests. */
   testHooks: boolean;
@@ -33,6 +39,7 @@ export interface Config {
 /** Every variable codex-mcp reads, with what it means: `--help` prints this list. */
 export const ENVIRONMENT_VARIABLES: readonly { name: string; values: string; meaning: string }[] = [
   { name: "CODEX_MCP_STDIO_MODE", values: STDIO_MODES.join("|") + " (default auto)", meaning: "stdout preflight: strict refuses to start on a blocking risk, auto warns, off skips" },
+  { name: "CODEX_MCP_MODE", values: BACKEND_MODES.join("|") + " (default auto)", meaning: "how sessions drive Codex: auto probes `codex app-server` and falls back to `codex exec --json`; the others force one" },
   { name: "CODEX_MCP_LOG_LEVEL", values: LOG_LEVELS.join("|") + " (default warn)", meaning: "how much to log on stderr" },
   { name: "CODEX_MCP_STARTUP_TIMEOUT_MS", values: `milliseconds (default ${DEFAULT_TIMEOUTS.startupMs})`, meaning: "how long a Codex process may take to start and complete its handshake" },
   { name: "CODEX_MCP_REQUEST_TIMEOUT_MS", values: `milliseconds (default ${DEFAULT_TIMEOUTS.requestMs})`, meaning: "how long one request to a Codex process may go unanswered" },
@@ -72,6 +79,7 @@ const milliseconds = (name: string, fallback: number) =>
 
 const EnvSchema = v.object({
   CODEX_MCP_STDIO_MODE: oneOf("CODEX_MCP_STDIO_MODE", STDIO_MODES, "auto"),
+  CODEX_MCP_MODE: oneOf("CODEX_MCP_MODE", BACKEND_MODES, "auto"),
   CODEX_MCP_LOG_LEVEL: oneOf("CODEX_MCP_LOG_LEVEL", LOG_LEVELS, "warn"),
   CODEX_MCP_TEST_HOOKS: v.optional(v.string()),
   CODEX_MCP_STARTUP_TIMEOUT_MS: milliseconds("CODEX_MCP_STARTUP_TIMEOUT_MS", DEFAULT_TIMEOUTS.startupMs),
@@ -83,6 +91,16 @@ const EnvSchema = v.object({
   CODEX_MCP_TERMINAL_TTL_MS: milliseconds("CODEX_MCP_TERMINAL_TTL_MS", 5 * 60_000),
 });
 
+/**
+ * CODEX_MCP_MODE alone, for code that has the environment but not the {@link Config} (the
+ * readiness check behind `codex_setup`). An invalid value reads as `auto` here: `loadConfig`
+ * already refused it at start-up.
+ */
+export function backendModeFrom(env: Readonly<Record<string, string | undefined>>): BackendModeSetting {
+  const result = v.safeParse(EnvSchema.entries.CODEX_MCP_MODE, env["CODEX_MCP_MODE"]);
+  return result.success ? result.output : "auto";
+}
+
 /** Reads the configuration; throws {@link ConfigError} listing every invalid variable. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
   const result = v.safeParse(EnvSchema, env);
@@ -93,6 +111,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   const out = result.output;
   return {
     stdioMode: out.CODEX_MCP_STDIO_MODE,
+    backendMode: out.CODEX_MCP_MODE,
     logLevel: out.CODEX_MCP_LOG_LEVEL,
     testHooks: out.CODEX_MCP_TEST_HOOKS === "1",
     startupTimeoutMs: out.CODEX_MCP_STARTUP_TIMEOUT_MS,

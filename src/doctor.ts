@@ -33,6 +33,7 @@ export async function runDoctor(runtime: Runtime, config: Config, supervisor: Su
     stdio: { mode: config.stdioMode, findings },
     cwd,
     clientInfo: { name: NAME, version: VERSION },
+    mode: config.backendMode,
   });
   return { text: options.json ? JSON.stringify(report, null, 2) + "\n" : formatReport(report), code: report.ready ? 0 : 1 };
 }

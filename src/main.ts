@@ -14,7 +14,7 @@ import { formatFinding, runPreflight } from "./mcp/stdio-preflight.ts";
 import { StdioTransport } from "./mcp/stdio-transport.ts";
 import { guardStdout } from "./mcp/stdout-guard.ts";
 import { createSupervisor, type Supervisor } from "./process/supervisor.ts";
-import { createBackend } from "./codex/backend-factory.ts";
+import { BackendFactory } from "./codex/backend-factory.ts";
 import { SessionManager } from "./sessions/manager.ts";
 import { MemorySessionStore } from "./sessions/memory-store.ts";
 import { NAME, VERSION } from "./version.ts";
@@ -114,9 +114,10 @@ async function serveStdio(runtime: Runtime, log: Logger): Promise<number> {
 
   const supervisor = supervisorFor(runtime, config, log);
   const transport = new StdioTransport(runtime.stdio.stdin, runtime.stdio.stdout);
+  const backends = new BackendFactory({ runtime, supervisor, log, clientInfo: { name: NAME, version: VERSION }, mode: config.backendMode });
   const sessions = new SessionManager({
     store: new MemorySessionStore(),
-    backend: () => createBackend({ runtime, supervisor, log, clientInfo: { name: NAME, version: VERSION } }),
+    backend: () => backends.create(),
     policy: config,
     log,
     isDirectory: async (path) => (await runtime.fs.stat(path))?.isDirectory === true,
@@ -129,6 +130,7 @@ async function serveStdio(runtime: Runtime, log: Logger): Promise<number> {
     log,
     supervisor,
     sessions,
+    backendStatus: () => backends.status(),
     answerCancelledCall: (id, result) => transport.send({ jsonrpc: "2.0", id, result }),
     startedAt: new Date(),
     preflight,

@@ -1,39 +1,114 @@
 /**
- * Builds the {@link Backend} sessions run on: finds Codex (as the readiness check does) and starts
- * driving it through `codex app-server`. Called once, on the first session, so a server without
+ * Builds the {@link Backend} sessions run on: finds Codex (as the readiness check does), decides
+ * how to drive it — `codex app-server`, or the `codex exec --json` fallback — and remembers the
+ * decision and its reason for `server-info`. Called on the first session, so a server without
  * Codex still starts and answers `codex_setup`.
+ *
+ * The decision (CODEX_MCP_MODE): `app-server` and `exec` force a backend (exec is checked with
+ * `codex exec --help` so a Codex without it fails here, clearly); `auto` probes `codex app-server`
+ * with a real `initialize` and falls back to exec when it does not answer (`decideBackend`).
  *
  * @module
  */
+import type { BackendModeSetting } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { Supervisor } from "../process/supervisor.ts";
 import type { Runtime } from "../runtime/types.ts";
 import { AppServerBackend } from "./app-server/backend.ts";
 import { type Backend, BackendError } from "./backend.ts";
+import { ExecBackend } from "./exec/backend.ts";
 import { locateCodex } from "./locate.ts";
-import { childEnvironment } from "./readiness.ts";
+import { type BackendMode, childEnvironment, decideBackend } from "./readiness.ts";
 
 export interface BackendFactoryOptions {
   runtime: Pick<Runtime, "platform" | "arch" | "env" | "fs" | "cwd">;
   supervisor: Supervisor;
   log: Logger;
   clientInfo: { name: string; version: string };
+  /** CODEX_MCP_MODE (default `auto`). */
+  mode?: BackendModeSetting;
 }
 
-export async function createBackend(options: BackendFactoryOptions): Promise<Backend> {
-  const { runtime } = options;
-  const located = await locateCodex({ platform: runtime.platform, arch: runtime.arch, env: runtime.env, fs: runtime.fs, cwd: runtime.cwd() });
-  if (!located.ok) {
-    const code = located.error.code === "CODEX_NOT_FOUND" ? "CODEX_NOT_FOUND" : "INVALID_ARGUMENT";
-    throw new BackendError(code, located.error.message, `${located.error.hint} Call codex_setup for a full diagnosis.`);
+/** What `server-info` shows about the backend. Cheap: never starts Codex to answer. */
+export interface BackendStatus {
+  /** CODEX_MCP_MODE. */
+  setting: BackendModeSetting;
+  /** The backend in use; before the first session, the forced one or `null`. */
+  mode: BackendMode | null;
+  started: boolean;
+  reason: string;
+}
+
+/** Creates the backend once it is needed and keeps the decision. */
+export class BackendFactory {
+  readonly #options: BackendFactoryOptions;
+  #status: BackendStatus;
+
+  constructor(options: BackendFactoryOptions) {
+    this.#options = options;
+    const setting = options.mode ?? "auto";
+    this.#status = {
+      setting,
+      mode: setting === "auto" ? null : setting,
+      started: false,
+      reason: setting === "auto" ? "not started: decided on the first session (app-server when it answers, else exec)" : `not started: forced by CODEX_MCP_MODE=${setting}`,
+    };
   }
-  return new AppServerBackend({
-    supervisor: options.supervisor,
-    location: located.value,
-    env: childEnvironment(runtime.env, located.value),
-    log: options.log,
-    clientInfo: options.clientInfo,
-    startupTimeoutMs: options.supervisor.timeouts.startupMs,
-    requestTimeoutMs: options.supervisor.timeouts.requestMs,
-  });
+
+  status(): BackendStatus {
+    return { ...this.#status };
+  }
+
+  async create(): Promise<Backend> {
+    const { runtime, supervisor, log, clientInfo } = this.#options;
+    const setting = this.#status.setting;
+    const located = await locateCodex({ platform: runtime.platform, arch: runtime.arch, env: runtime.env, fs: runtime.fs, cwd: runtime.cwd() });
+    if (!located.ok) {
+      const code = located.error.code === "CODEX_NOT_FOUND" ? "CODEX_NOT_FOUND" : "INVALID_ARGUMENT";
+      throw new BackendError(code, located.error.message, `${located.error.hint} Call codex_setup for a full diagnosis.`);
+    }
+    const location = located.value;
+    const env = childEnvironment(runtime.env, location);
+
+    let mode: BackendMode;
+    let reason: string;
+    if (setting === "app-server") {
+      // Forced: AppServerBackend's own start-up says clearly why it fails, if it does.
+      mode = "app-server";
+      reason = "forced by CODEX_MCP_MODE=app-server";
+    } else {
+      const decision = await decideBackend({ supervisor, location, env, cwd: runtime.cwd(), timeoutMs: supervisor.timeouts.startupMs, clientInfo, mode: setting });
+      if (!decision.ok || decision.mode === null) {
+        throw new BackendError(
+          setting === "exec" ? "NOT_SUPPORTED" : "CODEX_CRASHED",
+          `Codex cannot be driven: ${decision.reason}`,
+          setting === "exec"
+            ? "CODEX_MCP_MODE=exec needs a Codex with `codex exec`. Unset CODEX_MCP_MODE, or install Codex (`npm install -g @openai/codex@latest`); codex_setup shows the details."
+            : "Call codex_setup (or run `codex-mcp doctor`) to see why Codex does not start.",
+        );
+      }
+      mode = decision.mode;
+      reason = decision.reason;
+    }
+    this.#status = { setting, mode, started: true, reason };
+    log.info(`backend: ${mode} (${reason})`);
+
+    if (mode === "exec") {
+      return new ExecBackend({ supervisor, location, env, log, fs: runtime.fs, requestTimeoutMs: supervisor.timeouts.requestMs });
+    }
+    return new AppServerBackend({
+      supervisor,
+      location,
+      env,
+      log,
+      clientInfo,
+      startupTimeoutMs: supervisor.timeouts.startupMs,
+      requestTimeoutMs: supervisor.timeouts.requestMs,
+    });
+  }
+}
+
+/** One backend, decided as {@link BackendFactory} does (without keeping the decision). */
+export function createBackend(options: BackendFactoryOptions): Promise<Backend> {
+  return new BackendFactory(options).create();
 }

@@ -111,7 +111,16 @@ export interface UserInputRequest {
 
 /** Everything a thread reports, normalised. */
 export type BackendEvent =
-  | { type: "turn_started"; turnId: string }
+  | {
+      type: "turn_started";
+      turnId: string;
+      /**
+       * Codex's own thread id, when the backend learns it only now. Exec: Codex creates a thread
+       * when its first turn runs, so the id `startThread` returned is codex-mcp's (`exec_…`); the
+       * backend answers to both from then on.
+       */
+      threadId?: string;
+    }
   | { type: "agent_message_delta"; itemId: string; delta: string }
   | { type: "agent_message"; itemId: string; text: string }
   | { type: "reasoning_delta"; itemId: string; delta: string }

@@ -2,13 +2,15 @@
  * Is Codex ready to drive, and if not, what should a person do? One core behind two faces: the MCP
  * tool `codex_setup` and the command `codex-mcp doctor`.
  *
- * It finds the executable, asks its version, probes `codex app-server` with a real `initialize`
- * under a time limit (the backend decision: app-server, else exec), reads the login status, and
- * lists CODEX_HOME and the config files Codex will read. The three Codex processes run at once,
- * each through the supervisor and torn down before the report is returned.
+ * It finds the executable, asks its version, decides the backend (see {@link decideBackend}:
+ * CODEX_MCP_MODE forces one; `auto` probes `codex app-server` with a real `initialize` under a
+ * time limit, else `codex exec`), reads the login status, and lists CODEX_HOME and the config
+ * files Codex will read. The Codex processes run at once, each through the supervisor and torn
+ * down before the report is returned.
  *
  * @module
  */
+import { type BackendModeSetting, backendModeFrom } from "../config.ts";
 import type { PreflightFinding, StdioMode } from "../mcp/stdio-preflight.ts";
 import type { Supervisor } from "../process/supervisor.ts";
 import type { Runtime } from "../runtime/types.ts";
@@ -57,6 +59,8 @@ export interface ReadinessDeps {
   /** How long each probe may take (the supervisor's start-up timeout by default). */
   probeTimeoutMs?: number;
   clientInfo: { name: string; version: string };
+  /** CODEX_MCP_MODE; read from `runtime.env` when absent. */
+  mode?: BackendModeSetting;
 }
 
 const INSTALL_HINT = "Install Codex with `npm install -g @openai/codex`, or set CODEX_MCP_PATH to the codex executable.";
@@ -108,7 +112,8 @@ export async function checkReadiness(deps: ReadinessDeps): Promise<ReadinessRepo
   if (location.warning) problems.push({ code: "CODEX_NEEDS_NODE", severity: "warning", message: location.warning, hint: "Install Codex from npm so its native binary is present: `npm install -g @openai/codex`." });
 
   const probe: Probe = { deps, location, env: childEnvironment(runtime.env, location), cwd, timeoutMs: deps.probeTimeoutMs ?? deps.supervisor.timeouts.startupMs };
-  const [version, appServer, login] = await Promise.all([runOnce(probe, ["--version"]), probeAppServer(probe), runOnce(probe, ["login", "status"])]);
+  const setting = deps.mode ?? backendModeFrom(runtime.env);
+  const [version, decision, login] = await Promise.all([runOnce(probe, ["--version"]), decide(probe, setting), runOnce(probe, ["login", "status"])]);
 
   if (version.code === 0) {
     // A first line, and a short one: whatever answered may not be Codex at all.
@@ -122,18 +127,27 @@ export async function checkReadiness(deps: ReadinessDeps): Promise<ReadinessRepo
     });
   }
 
-  if (appServer.ok) {
-    report.backend = { mode: "app-server", reason: `app-server answered initialize in ${appServer.ms} ms`, userAgent: appServer.userAgent, probeMs: appServer.ms };
-  } else if (version.code === 0) {
-    report.backend = { mode: "exec", reason: `app-server unavailable (${appServer.reason}); \`codex exec --json\` will be used`, userAgent: null, probeMs: null };
+  const { mode, reason, userAgent, probeMs } = decision;
+  report.backend = { mode, reason, userAgent, probeMs };
+  if (!decision.ok && !(setting === "auto" && version.code !== 0)) {
+    // (When even --version fails, CODEX_NOT_RUNNABLE above says it all.)
+    problems.push(
+      setting === "auto"
+        ? { code: "NO_BACKEND", severity: "error", message: `Neither \`codex app-server\` nor \`codex exec\` works: ${decision.failure}.`, hint: `Check that this is the Codex CLI and that it runs. ${INSTALL_HINT}` }
+        : {
+            code: setting === "exec" ? "EXEC_UNAVAILABLE" : "APP_SERVER_UNAVAILABLE",
+            severity: "error",
+            message: `CODEX_MCP_MODE=${setting}, but \`codex ${setting}\` does not work: ${decision.failure}.`,
+            hint: `Unset CODEX_MCP_MODE (auto uses app-server when it works, else exec), or install a Codex that has \`codex ${setting}\`: \`npm install -g @openai/codex@latest\`.`,
+          },
+    );
+  } else if (mode === "exec" && setting === "auto") {
     problems.push({
       code: "APP_SERVER_UNAVAILABLE",
       severity: "warning",
-      message: `\`codex app-server\` did not start: ${appServer.reason}. Sessions will use \`codex exec\`, which cannot ask for approvals or fork.`,
-      hint: "Upgrade Codex (`npm install -g @openai/codex@latest`) for approvals, interrupts and forks.",
+      message: `\`codex app-server\` did not start: ${decision.appServerFailure}. Sessions use \`codex exec\`, which cannot ask for approvals or questions.`,
+      hint: "Upgrade Codex (`npm install -g @openai/codex@latest`) for approvals and questions. CODEX_MCP_MODE=exec makes this choice explicit.",
     });
-  } else {
-    report.backend = { mode: null, reason: `Codex does not run: ${appServer.reason}`, userAgent: null, probeMs: null };
   }
 
   const loginText = (login.stdout + login.stderr).split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("WARNING:")).join(" ");
@@ -151,13 +165,82 @@ export async function checkReadiness(deps: ReadinessDeps): Promise<ReadinessRepo
   return finish(report);
 }
 
+/** How sessions will drive Codex, and why. */
+export interface BackendDecision {
+  /** `false` when the chosen (or every) way does not work; `mode` is then what was forced, or `null`. */
+  ok: boolean;
+  mode: BackendMode | null;
+  reason: string;
+  userAgent: string | null;
+  probeMs: number | null;
+  /** Why it does not work (when `ok` is false). */
+  failure: string;
+  /** `auto` chose exec: why app-server did not do. */
+  appServerFailure: string;
+}
+
+export interface DecideBackendOptions {
+  supervisor: Supervisor;
+  location: CodexLocation;
+  /** The complete environment of the probes (`childEnvironment`). */
+  env: Record<string, string>;
+  cwd: string;
+  timeoutMs: number;
+  clientInfo: { name: string; version: string };
+  mode: BackendModeSetting;
+}
+
+/**
+ * Chooses the backend: `exec` or `app-server` when CODEX_MCP_MODE forces it (exec is checked with
+ * `codex exec --help`, app-server probed with `initialize`), else app-server when it answers
+ * `initialize` within the time limit, else exec when `codex exec --help` works (both are asked
+ * at once). Never throws.
+ */
+export function decideBackend(options: DecideBackendOptions): Promise<BackendDecision> {
+  const probe: Probe = {
+    deps: { supervisor: options.supervisor, clientInfo: options.clientInfo },
+    location: options.location,
+    env: options.env,
+    cwd: options.cwd,
+    timeoutMs: options.timeoutMs,
+  };
+  return decide(probe, options.mode);
+}
+
+async function decide(probe: Probe, setting: BackendModeSetting): Promise<BackendDecision> {
+  const none = { userAgent: null, probeMs: null, failure: "", appServerFailure: "" };
+  const forced = `forced by CODEX_MCP_MODE=${setting}`;
+  if (setting === "exec") {
+    const exec = await runOnce(probe, ["exec", "--help"]);
+    if (exec.code === 0) return { ...none, ok: true, mode: "exec", reason: `${forced} (\`codex exec --help\` works)` };
+    const failure = `\`codex exec --help\` failed (${exec.failure})${quote(exec.stderr)}`;
+    return { ...none, ok: false, mode: "exec", reason: `${forced}, but ${failure}`, failure };
+  }
+  // In auto mode exec is checked at the same time: it costs a few milliseconds, and a sequential
+  // check would double the wait for a Codex that hangs.
+  const [appServer, execCheck] = await Promise.all([probeAppServer(probe), setting === "auto" ? runOnce(probe, ["exec", "--help"]) : null]);
+  if (appServer.ok) {
+    const answered = `app-server answered initialize in ${appServer.ms} ms`;
+    return { ...none, ok: true, mode: "app-server", reason: setting === "app-server" ? `${forced}; ${answered}` : answered, userAgent: appServer.userAgent, probeMs: appServer.ms };
+  }
+  if (setting === "app-server") {
+    return { ...none, ok: false, mode: "app-server", reason: `${forced}, but it does not start: ${appServer.reason}`, failure: appServer.reason };
+  }
+  const exec = execCheck ?? (await runOnce(probe, ["exec", "--help"]));
+  if (exec.code === 0) {
+    return { ...none, ok: true, mode: "exec", reason: `app-server unavailable (${appServer.reason}); \`codex exec --json\` will be used`, appServerFailure: appServer.reason };
+  }
+  const failure = `app-server: ${appServer.reason}; exec: \`codex exec --help\` failed (${exec.failure})${quote(exec.stderr)}`;
+  return { ...none, ok: false, mode: null, reason: `Codex does not run: ${failure}`, failure, appServerFailure: appServer.reason };
+}
+
 function finish(report: ReadinessReport): ReadinessReport {
   report.ready = !report.problems.some((p) => p.severity === "error");
   return report;
 }
 
 interface Probe {
-  deps: ReadinessDeps;
+  deps: Pick<ReadinessDeps, "supervisor" | "clientInfo">;
   location: CodexLocation;
   env: Record<string, string>;
   cwd: string;

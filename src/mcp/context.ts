@@ -1,4 +1,5 @@
 /** What every tool and resource may use: the runtime, the configuration, the logger, the supervisor. */
+import type { BackendStatus } from "../codex/backend-factory.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { Supervisor } from "../process/supervisor.ts";
@@ -14,6 +15,8 @@ export interface ServerContext {
   /** Every child process goes through it; shutdown tears its children down. */
   supervisor: Supervisor;
   sessions: SessionManager;
+  /** Which backend sessions run on (app-server or exec) and why; cheap, never starts Codex. */
+  backendStatus?: () => BackendStatus;
   /**
    * Answers a request the client has cancelled. The SDK drops such answers, but clients and
    * peers have been seen waiting forever for one, so the session tools answer anyway.

@@ -465,6 +465,8 @@ export class SessionManager {
       case "turn_started":
         this.#liveOf(sessionId).turnActive = true;
         patch.currentTurnId = event.turnId;
+        // The exec backend learns Codex's own thread id only when the first turn starts.
+        if (event.threadId) patch.threadId = event.threadId;
         patch.phase = "thinking";
         break;
       case "agent_message_delta":

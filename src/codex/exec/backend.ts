@@ -1,0 +1,552 @@
+/**
+ * {@link Backend} over `codex exec --json`: the fallback for Codex builds without `app-server`.
+ * One short-lived process per turn; Codex keeps the thread's history in CODEX_HOME between them.
+ *
+ * - A thread's first turn runs `codex exec`, later turns `codex exec resume <id>` (see `args.ts`
+ *   for the flags and what resume forgets). The prompt goes in on stdin, which is then closed:
+ *   no argument injection, no length limit, and exec never waits on an open pipe.
+ * - Codex creates a thread only when its first turn runs, so {@link ExecBackend.startThread}
+ *   answers with a provisional id (`exec_…`). Once Codex names the thread (`thread.started`), the
+ *   backend answers to both ids, and that turn's `turn_started` carries Codex's id.
+ * - Exec has no turn ids: turns are numbered here (`exec_turn_<n>`). `turn_started` is emitted
+ *   when Codex prints `turn.started`; `turn_completed` at `turn.completed` / `turn.failed`, or
+ *   when the process ends without either (exit code → `failed` with Codex's stderr; our interrupt
+ *   → `interrupted`; a signal we did not send → `backend_crashed`).
+ * - Interrupt and teardown: SIGINT first (Codex stops the commands it started on SIGINT; on
+ *   SIGTERM or SIGKILL unsandboxed ones can leak where Linux's parent-death signal does not reach
+ *   them), then SIGTERM, then SIGKILL, through the supervisor.
+ * - Exec never asks anything: approvals other than "never" and plan mode are refused with
+ *   NOT_SUPPORTED; `respond` has nothing to answer.
+ *
+ * Everything read from Codex is validated (`events.ts`); what does not validate is logged and
+ * reported to the thread as a `warning` (an `error` for the turn's own start and end).
+ *
+ * @module
+ */
+import type { Logger } from "../../log.ts";
+import type { ExitReport, SupervisedChild, TeardownStep } from "../../process/child.ts";
+import { ChildSpawnError } from "../../process/errors.ts";
+import type { Supervisor } from "../../process/supervisor.ts";
+import type { FileSystem } from "../../runtime/types.ts";
+import {
+  type Backend,
+  type BackendEvent,
+  BackendError,
+  type RequestAnswer,
+  type StartedThread,
+  type ThreadSettings,
+  type TurnInput,
+} from "../backend.ts";
+import { buildInvocation, type CodexLocation } from "../locate.ts";
+import { type ExecSettings, execArgs, execSettingsFor, forkArgs, resumeArgs, settingsForTurn, type TurnFiles } from "./args.ts";
+import { ExecTurnReader } from "./events.ts";
+
+export interface ExecBackendOptions {
+  supervisor: Supervisor;
+  location: CodexLocation;
+  /** The complete environment of each process, the location's changes applied (`childEnvironment`). */
+  env: Record<string, string>;
+  log: Logger;
+  /** For the temporary files of `--output-schema` and base instructions. */
+  fs: Pick<FileSystem, "makeTempDir" | "writeTextFile" | "remove">;
+  /** How long `codex exec fork` may take. */
+  requestTimeoutMs: number;
+  /** How long a turn's process may linger after its turn ended before it is torn down (default: the supervisor's kill grace). */
+  lingerMs?: number;
+}
+
+/** Teardown of an exec process: the escalation the supervisor applies at shutdown. */
+export const EXEC_ESCALATION: readonly TeardownStep[] = ["close-stdin", "SIGINT", "SIGTERM", "SIGKILL"];
+/** An interrupt skips the stdin step: closing stdin mid-prompt would run a truncated prompt. */
+const INTERRUPT_ESCALATION: readonly TeardownStep[] = ["SIGINT", "SIGTERM", "SIGKILL"];
+
+/** Events kept for a thread nobody has subscribed to yet. */
+const BACKLOG_LIMIT = 2_000;
+const PROVISIONAL = "exec_";
+
+type Listener = (event: BackendEvent) => void;
+
+interface Turn {
+  readonly id: string;
+  readonly child: SupervisedChild;
+  readonly reader: ExecTurnReader;
+  readonly tempDir: string | null;
+  /** Codex ended the turn (`turn.completed` / `turn.failed`), or the process has exited. */
+  finished: boolean;
+  /** Codex's end of the turn, emitted once the process has exited. */
+  completion: Extract<BackendEvent, { type: "turn_completed" }> | null;
+  interruptRequested: boolean;
+  /** Resolves once the process has exited and its end was handled. */
+  done: Promise<void>;
+  linger: ReturnType<typeof setTimeout> | null;
+}
+
+interface ExecThread {
+  /** The id handed out: provisional (`exec_…`) or Codex's. */
+  readonly id: string;
+  /** Codex's id once a turn has run (or for a thread resumed or forked by Codex's id). */
+  codexThreadId: string | null;
+  /** `null` for a thread subscribed to but never started, resumed or forked here. */
+  settings: ExecSettings | null;
+  turn: Turn | null;
+  /** A turn is being prepared (temp files, spawn). */
+  starting: boolean;
+  readonly listeners: Set<Listener>;
+  /** Events before the first subscriber; `null` from then on. */
+  backlog: BackendEvent[] | null;
+}
+
+export class ExecBackend implements Backend {
+  readonly mode = "exec" as const;
+
+  readonly #options: ExecBackendOptions;
+  readonly #log: Logger;
+  /** Every id a thread answers to (provisional and Codex's) → the thread. */
+  readonly #threads = new Map<string, ExecThread>();
+  /** Provisional id → Codex's id; kept after release, so a released thread can be resumed by either. */
+  readonly #aliases = new Map<string, string>();
+  #turnCounter = 0;
+  #closed = false;
+  #closing: Promise<void> | null = null;
+
+  constructor(options: ExecBackendOptions) {
+    this.#options = options;
+    this.#log = options.log;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Threads
+
+  async startThread(settings: ThreadSettings): Promise<StartedThread> {
+    this.#checkOpen();
+    const exec = execSettingsFor(settings);
+    const id = provisionalId();
+    this.#register(this.#newThread(id, null, exec));
+    return { threadId: id, model: exec.model ?? null };
+  }
+
+  async resumeThread(threadId: string, settings: ThreadSettings): Promise<StartedThread> {
+    this.#checkOpen();
+    const exec = execSettingsFor(settings);
+    const existing = this.#threads.get(threadId);
+    if (existing) {
+      existing.settings = exec;
+      return { threadId, model: exec.model ?? null };
+    }
+    // A provisional id that never got Codex's: its thread never ran a turn, so it has no history.
+    const codexId = threadId.startsWith(PROVISIONAL) ? (this.#aliases.get(threadId) ?? null) : checkCodexId(threadId);
+    this.#register(this.#newThread(threadId, codexId, exec));
+    return { threadId, model: exec.model ?? null };
+  }
+
+  /** `codex exec fork <id>` without a prompt: Codex copies the thread and exits (~0.2 s). */
+  async forkThread(threadId: string, settings: ThreadSettings): Promise<StartedThread> {
+    this.#checkOpen();
+    const exec = execSettingsFor(settings);
+    const source = this.#threads.get(threadId);
+    const codexId = source ? source.codexThreadId : threadId.startsWith(PROVISIONAL) ? (this.#aliases.get(threadId) ?? null) : checkCodexId(threadId);
+    if (codexId === null) return this.startThread(settings); // nothing ran yet: the copy of an empty thread is an empty thread
+    if (source?.settings?.ephemeral === true) {
+      throw new BackendError("NOT_SUPPORTED", `thread ${threadId} is ephemeral: Codex did not save it, so it cannot be forked`, "Fork a thread started without `ephemeral`.");
+    }
+    const forkedId = await this.#runFork(codexId, exec);
+    this.#register(this.#newThread(forkedId, forkedId, exec));
+    this.#log.debug(`forked exec thread ${codexId} into ${forkedId}`);
+    return { threadId: forkedId, model: exec.model ?? null };
+  }
+
+  async #runFork(codexId: string, settings: ExecSettings): Promise<string> {
+    const { supervisor, location, env, requestTimeoutMs } = this.#options;
+    const invocation = buildInvocation(location, forkArgs(codexId, settings));
+    const reader = new ExecTurnReader("fork", settings.cwd, null);
+    let forked: string | null = null;
+    let child: SupervisedChild;
+    try {
+      child = await supervisor.spawn({
+        command: invocation.command,
+        args: invocation.args,
+        windowsVerbatimArguments: invocation.windowsVerbatimArguments,
+        label: `codex exec fork (${codexId})`,
+        cwd: settings.cwd,
+        env,
+        stdin: "ignore",
+        timeoutMs: requestTimeoutMs,
+        teardown: { escalation: EXEC_ESCALATION },
+        onStdoutLine: (line) => {
+          const outcome = reader.read(line);
+          if (outcome.kind === "thread") forked ??= outcome.threadId;
+        },
+      });
+    } catch (error) {
+      throw spawnFailure(error);
+    }
+    const report = await child.exit;
+    if (forked !== null && report.code === 0) return forked;
+    const said = codexSaid(report.stderrTail);
+    if (report.endedBy === "timeout") {
+      throw new BackendError("TIMEOUT", `codex exec fork did not finish within ${requestTimeoutMs} ms`, "Try again; if it keeps happening, raise CODEX_MCP_REQUEST_TIMEOUT_MS.");
+    }
+    if (/unrecognized subcommand|unexpected argument|unknown (sub)?command/i.test(said)) {
+      throw new BackendError("NOT_SUPPORTED", `this Codex cannot fork from exec: ${said}`, "This Codex has no `codex exec fork`: upgrade it (`npm install -g @openai/codex@latest`), or use a Codex with `codex app-server`, which forks too.");
+    }
+    if (/no rollout found|not found/i.test(said)) {
+      throw new BackendError("INVALID_ARGUMENT", `Codex has no saved thread ${codexId}: ${said}`, "Check the thread id; an ephemeral thread, or one whose CODEX_HOME differs, cannot be forked.");
+    }
+    throw new BackendError("INTERNAL", `codex exec fork ${describeExit(report)}${said ? `: ${said}` : ""}`, "Run `codex exec fork <thread id>` by hand, or call codex_setup, to see why.");
+  }
+
+  /**
+   * Forgets a thread: a running turn is interrupted first (SIGINT). Never fails. Its ids stay
+   * known, so it can be resumed later.
+   */
+  async releaseThread(threadId: string): Promise<void> {
+    const state = this.#threads.get(threadId);
+    if (!state) return;
+    for (const [key, value] of [...this.#threads]) if (value === state) this.#threads.delete(key);
+    const turn = state.turn;
+    if (turn && !turn.finished) {
+      turn.interruptRequested = true;
+      await turn.child.teardown({ escalation: INTERRUPT_ESCALATION });
+    }
+    if (turn) await turn.done;
+  }
+
+  subscribe(threadId: string, listener: Listener): () => void {
+    let state = this.#threads.get(threadId);
+    if (!state) {
+      const codexId = threadId.startsWith(PROVISIONAL) ? (this.#aliases.get(threadId) ?? null) : threadId;
+      state = this.#newThread(threadId, codexId, null);
+      this.#register(state);
+    }
+    const subscribed = state;
+    subscribed.listeners.add(listener);
+    const backlog = subscribed.backlog;
+    subscribed.backlog = null;
+    for (const event of backlog ?? []) deliver(this.#log, listener, event);
+    return () => void subscribed.listeners.delete(listener);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Turns
+
+  async startTurn(threadId: string, input: TurnInput): Promise<{ turnId: string }> {
+    this.#checkOpen();
+    const state = this.#threads.get(threadId);
+    if (!state?.settings) {
+      throw new BackendError("INVALID_ARGUMENT", `thread ${threadId} is not loaded in the exec backend`, "Start it (startThread), or load it with resumeThread, first.");
+    }
+    if (state.starting || (state.turn && !state.turn.finished)) {
+      throw new BackendError("INVALID_ARGUMENT", `thread ${threadId} already has a turn running`, "Wait for it to finish, or interrupt it, before starting another.");
+    }
+    if (state.codexThreadId !== null && state.settings.ephemeral === true) {
+      throw new BackendError(
+        "NOT_SUPPORTED",
+        `thread ${threadId} is ephemeral: Codex did not save it, so \`codex exec resume\` cannot continue it`,
+        "Start a new session (without `ephemeral`) to have a conversation over several turns.",
+      );
+    }
+    const settings = settingsForTurn(state.settings, input);
+    state.starting = true;
+    try {
+      // The previous turn has ended; its process may take a few more milliseconds to exit.
+      if (state.turn) await state.turn.done;
+      return await this.#spawnTurn(state, settings, input);
+    } finally {
+      state.starting = false;
+    }
+  }
+
+  async #spawnTurn(state: ExecThread, settings: ExecSettings, input: TurnInput): Promise<{ turnId: string }> {
+    const { supervisor, location, env, fs } = this.#options;
+    const turnId = `exec_turn_${++this.#turnCounter}`;
+    const resuming = state.codexThreadId;
+    const files: TurnFiles = {};
+    const baseInstructions = resuming === null ? settings.baseInstructions : undefined; // Codex keeps them with the thread
+    let tempDir: string | null = null;
+    if (input.outputSchema !== undefined || baseInstructions !== undefined) {
+      try {
+        tempDir = await fs.makeTempDir("codex-mcp-exec-");
+        if (input.outputSchema !== undefined) {
+          files.outputSchema = joinPath(tempDir, "output-schema.json");
+          await fs.writeTextFile(files.outputSchema, JSON.stringify(input.outputSchema), { mode: 0o600 });
+        }
+        if (baseInstructions !== undefined) {
+          files.baseInstructions = joinPath(tempDir, "base-instructions.md");
+          await fs.writeTextFile(files.baseInstructions, baseInstructions, { mode: 0o600 });
+        }
+      } catch (error) {
+        await this.#removeTemp(tempDir);
+        throw new BackendError("INTERNAL", `could not write a temporary file for codex exec: ${(error as Error)?.message ?? String(error)}`, "Check that the temporary directory (TMPDIR) is writable.", { cause: error });
+      }
+    }
+    const images = input.images ?? [];
+    const args = resuming === null ? execArgs(settings, images, files) : resumeArgs(resuming, settings, images, files);
+    const invocation = buildInvocation(location, args);
+    const reader = new ExecTurnReader(turnId, settings.cwd, resuming);
+
+    // Lines may arrive before the turn is recorded: keep them until it is.
+    let onLine: (line: string) => void;
+    const early: string[] = [];
+    onLine = (line) => void early.push(line);
+    let child: SupervisedChild;
+    try {
+      child = await supervisor.spawn({
+        command: invocation.command,
+        args: invocation.args,
+        windowsVerbatimArguments: invocation.windowsVerbatimArguments,
+        label: `codex exec${resuming === null ? "" : " resume"} (${turnId}, thread ${resuming ?? state.id})`,
+        cwd: settings.cwd,
+        env,
+        stdin: "pipe",
+        teardown: { escalation: EXEC_ESCALATION },
+        onStdoutLine: (line) => onLine(line),
+      });
+    } catch (error) {
+      await this.#removeTemp(tempDir);
+      throw spawnFailure(error);
+    }
+    this.#log.debug(`started codex exec for thread ${state.id}, ${turnId} (pid ${child.pid})${resuming === null ? "" : `, resuming ${resuming}`}`);
+
+    const turn: Turn = { id: turnId, child, reader, tempDir, finished: false, completion: null, interruptRequested: false, done: Promise.resolve(), linger: null };
+    state.settings = settings; // the overrides stick, as they do in Codex
+    state.turn = turn;
+    turn.done = this.#watch(state, turn);
+    onLine = (line) => this.#onLine(state, turn, line);
+    for (const line of early.splice(0)) onLine(line);
+    void this.#feed(turn, input.prompt);
+    return { turnId };
+  }
+
+  /** Writes the prompt and closes stdin; a failure shows in the exit (reported by `#watch`). */
+  async #feed(turn: Turn, prompt: string): Promise<void> {
+    const written = await turn.child.write(prompt);
+    if (!written.ok) this.#log.debug(`${turn.id}: the prompt was not delivered (${written.error.message})`);
+    await turn.child.closeStdin();
+  }
+
+  #onLine(state: ExecThread, turn: Turn, line: string): void {
+    const outcome = turn.reader.read(line);
+    switch (outcome.kind) {
+      case "thread":
+        this.#onCodexThread(state, outcome.threadId);
+        return;
+      case "events":
+        for (const event of outcome.events) this.#emit(state, event);
+        return;
+      case "finished": {
+        // `turn_completed` waits for the exit (~50 ms): once it is out, the process and its
+        // temporary files are gone and the next turn can start at once.
+        turn.finished = true;
+        for (const event of outcome.events) {
+          if (event.type === "turn_completed") turn.completion = event;
+          else this.#emit(state, event);
+        }
+        // Codex exits ~50 ms after its last line; one that lingers is torn down.
+        const lingerMs = this.#options.lingerMs ?? this.#options.supervisor.timeouts.killGraceMs;
+        turn.linger = setTimeout(() => {
+          if (!turn.child.running) return;
+          this.#log.warn(`codex exec (${turn.id}) still running ${lingerMs} ms after its turn ended; tearing it down`);
+          void turn.child.teardown();
+        }, lingerMs);
+        return;
+      }
+      case "invalid": {
+        const shown = line.length > 300 ? `${line.slice(0, 300)}… (${line.length} chars)` : line;
+        this.#log.warn(`codex exec (${turn.id}) wrote a line that is ${outcome.reason}: ${shown}`);
+        const message = `codex-mcp could not read a line from codex exec (${outcome.reason}): ${shown}`;
+        this.#emit(state, outcome.severity === "error" ? { type: "error", message, willRetry: false } : { type: "warning", message });
+        return;
+      }
+      case "ignored":
+        this.#log.debug(`codex exec (${turn.id}): ignored ${outcome.type}`);
+        return;
+    }
+  }
+
+  #onCodexThread(state: ExecThread, codexId: string): void {
+    if (state.codexThreadId === null) {
+      state.codexThreadId = codexId;
+      if (!this.#threads.has(codexId)) this.#threads.set(codexId, state);
+      if (state.id !== codexId) this.#aliases.set(state.id, codexId);
+      this.#log.debug(`exec thread ${state.id} is Codex thread ${codexId}`);
+    } else if (state.codexThreadId !== codexId) {
+      this.#log.warn(`codex exec resume ${state.codexThreadId} reported thread ${codexId}`);
+      this.#emit(state, { type: "warning", message: `codex exec resumed thread ${state.codexThreadId} but reported thread ${codexId}` });
+    }
+  }
+
+  /** Waits for the turn's process to end: removes its temporary files and ends the turn if Codex did not. */
+  async #watch(state: ExecThread, turn: Turn): Promise<void> {
+    const report = await turn.child.exit;
+    if (turn.linger !== null) clearTimeout(turn.linger);
+    await this.#removeTemp(turn.tempDir);
+    turn.finished = true;
+    if (state.turn === turn) state.turn = null; // before the event: a listener may start the next turn
+    if (turn.completion) {
+      this.#log.debug(`codex exec (${turn.id}) ${describeExit(report)} after its turn ended`);
+      this.#emit(state, turn.completion);
+      return;
+    }
+    const said = codexSaid(report.stderrTail);
+    if (turn.interruptRequested) {
+      this.#emit(state, turn.reader.completed("interrupted"));
+    } else if (report.code !== null) {
+      const message =
+        report.code === 0
+          ? `codex exec exited before finishing the turn${said ? `: ${said}` : ""}`
+          : said
+            ? `${said} (codex exec exited with code ${report.code})`
+            : `codex exec exited with code ${report.code} without saying why`;
+      this.#log.warn(`${turn.id} of thread ${state.id}: ${message}`);
+      this.#emit(state, { type: "error", message, willRetry: false });
+      this.#emit(state, turn.reader.completed("failed", message));
+    } else {
+      const message = `codex exec (${turn.id}) ${describeExit(report)}, which codex-mcp did not send. Reply to continue the thread: the next turn resumes it.`;
+      this.#log.error(message);
+      this.#emit(state, { type: "backend_crashed", message, stderrTail: tailLines(report.stderrTail, 20, 4_000) });
+    }
+  }
+
+  /** Stops the running turn (SIGINT, then SIGTERM, then SIGKILL) and resolves once it has ended. */
+  async interrupt(threadId: string, turnId: string): Promise<void> {
+    const state = this.#threads.get(threadId);
+    if (!state) throw new BackendError("INVALID_ARGUMENT", `thread ${threadId} is not loaded in the exec backend`, "Check the thread id.");
+    const turn = state.turn;
+    if (!turn || turn.id !== turnId) return; // that turn is over: nothing to interrupt
+    if (!turn.finished) {
+      turn.interruptRequested = true;
+      await turn.child.teardown({ escalation: INTERRUPT_ESCALATION });
+    }
+    await turn.done;
+  }
+
+  async cleanBackgroundTerminals(threadId: string): Promise<void> {
+    const turn = this.#threads.get(threadId)?.turn;
+    if (turn && !turn.finished) {
+      throw new BackendError(
+        "NOT_SUPPORTED",
+        "the exec backend cannot clean background terminals while a turn runs",
+        "`codex exec` stops its background terminals when its turn's process ends; interrupt the turn to stop them now.",
+      );
+    }
+    // Between turns there is nothing to clean: every exec process takes its terminals with it.
+  }
+
+  async respond(requestId: string, _answer: RequestAnswer): Promise<void> {
+    throw new BackendError(
+      "REQUEST_NOT_FOUND",
+      `no pending request ${JSON.stringify(requestId)}`,
+      "The exec backend never has pending requests: `codex exec` does not ask for approvals or questions.",
+    );
+  }
+
+  /** Interrupts every running turn (SIGINT first) and waits for their processes. Later calls reject. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#closed = true;
+      const turns = new Set<Turn>();
+      for (const state of this.#threads.values()) if (state.turn) turns.add(state.turn);
+      await Promise.all(
+        [...turns].map(async (turn) => {
+          if (!turn.finished) turn.interruptRequested = true;
+          await turn.child.teardown({ escalation: INTERRUPT_ESCALATION });
+          await turn.done;
+        }),
+      );
+    })();
+    return this.#closing;
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  #checkOpen(): void {
+    if (this.#closed) throw new BackendError("INTERNAL", "the exec backend is closed", "codex-mcp is shutting down; no new Codex work can start.");
+  }
+
+  #newThread(id: string, codexThreadId: string | null, settings: ExecSettings | null): ExecThread {
+    return { id, codexThreadId, settings, turn: null, starting: false, listeners: new Set(), backlog: [] };
+  }
+
+  #register(state: ExecThread): void {
+    this.#threads.set(state.id, state);
+    if (state.codexThreadId !== null && !this.#threads.has(state.codexThreadId)) this.#threads.set(state.codexThreadId, state);
+  }
+
+  #emit(state: ExecThread, event: BackendEvent): void {
+    if (state.backlog) {
+      state.backlog.push(event);
+      if (state.backlog.length > BACKLOG_LIMIT) state.backlog.shift();
+    }
+    for (const listener of [...state.listeners]) deliver(this.#log, listener, event);
+  }
+
+  async #removeTemp(dir: string | null): Promise<void> {
+    if (dir === null) return;
+    try {
+      await this.#options.fs.remove(dir, { recursive: true });
+    } catch (error) {
+      this.#log.warn(`could not remove the temporary directory ${dir}`, error);
+    }
+  }
+}
+
+function deliver(log: Logger, listener: Listener, event: BackendEvent): void {
+  try {
+    listener(event);
+  } catch (error) {
+    log.warn(`a listener of ${event.type} events threw`, error);
+  }
+}
+
+function provisionalId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return PROVISIONAL + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** A thread id from a caller, to be given to Codex (after `--`, so it is never an option). */
+function checkCodexId(threadId: string): string {
+  if (threadId === "" || /[\u0000-\u001f]/.test(threadId)) {
+    throw new BackendError("INVALID_ARGUMENT", `${JSON.stringify(threadId)} is not a thread id`, "Pass the id of a Codex thread (a UUID).");
+  }
+  return threadId;
+}
+
+/** `dir`/`name` with the separator `dir` uses (a Windows temp dir has backslashes). */
+function joinPath(dir: string, name: string): string {
+  const separator = dir.includes("\\") && !dir.includes("/") ? "\\" : "/";
+  return dir.endsWith(separator) ? dir + name : dir + separator + name;
+}
+
+function spawnFailure(error: unknown): BackendError {
+  if (error instanceof ChildSpawnError) {
+    if (error.code === "SHUTDOWN") return new BackendError("INTERNAL", "codex-mcp is shutting down", "No new Codex work can start.", { cause: error });
+    return new BackendError("CODEX_NOT_FOUND", `could not start codex exec: ${error.message}`, `${error.hint}. Install Codex (\`npm install -g @openai/codex\`) or set CODEX_MCP_PATH to the codex executable.`, { cause: error });
+  }
+  return new BackendError("INTERNAL", `could not start codex exec: ${(error as Error)?.message ?? String(error)}`, "This is unexpected; the codex-mcp log has details.", { cause: error });
+}
+
+function describeExit(report: ExitReport): string {
+  if (report.endedBy === "timeout") return "ran out of time";
+  if (report.signal) return `was killed by ${report.signal}`;
+  return `exited with code ${report.code}`;
+}
+
+/** What Codex said on stderr, without its start-up warnings and log lines: its last few lines. */
+function codexSaid(stderr: string): string {
+  const lines = stderr
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("WARNING: proceeding") && !/^\d{4}-\d\d-\d\dT[\d:.]+Z\s+(TRACE|DEBUG|INFO|WARN)\b/.test(line));
+  return lines.slice(-4).join(" ").slice(-1_000);
+}
+
+/** The last `lines` non-empty lines of a stderr tail, at most `chars` characters. */
+function tailLines(stderr: string, lines: number, chars: number): string {
+  const kept = stderr
+    .split("\n")
+    .map((line) => line.trimEnd())
+    .filter((line) => line !== "")
+    .slice(-lines)
+    .join("\n");
+  return kept.length > chars ? kept.slice(-chars) : kept;
+}
