@@ -34,6 +34,12 @@ export interface Config {
   runningTtlMs: number;
   /** Cancelled and failed sessions are dropped from memory this long after their last activity. */
   terminalTtlMs: number;
+  /** Where sessions live: SQLite in the state directory (default), or memory only. */
+  store: "sqlite" | "memory";
+  /** Persisted sessions inactive this long are deleted from the state database. */
+  retentionMs: number;
+  /** At shutdown, how long running turns may take to finish before they are interrupted. */
+  shutdownGraceMs: number;
 }
 
 /** Every variable codex-mcp reads, with what it means: `--help` prints this list. */
@@ -48,6 +54,10 @@ export const ENVIRONMENT_VARIABLES: readonly { name: string; values: string; mea
   { name: "CODEX_MCP_IDLE_TTL_MS", values: "milliseconds (default 1800000, 30 min)", meaning: "idle sessions are cancelled after this long" },
   { name: "CODEX_MCP_RUNNING_TTL_MS", values: "milliseconds (default 14400000, 4 h)", meaning: "a turn running this long is interrupted and its session cancelled" },
   { name: "CODEX_MCP_TERMINAL_TTL_MS", values: "milliseconds (default 300000, 5 min)", meaning: "cancelled and failed sessions are forgotten this long after their last activity" },
+  { name: "CODEX_MCP_STORE", values: "sqlite|memory (default sqlite)", meaning: "keep sessions in SQLite in the state directory (they survive restarts) or in memory only" },
+  { name: "CODEX_MCP_STATE_DIR", values: "a directory", meaning: "where state lives (default: $XDG_STATE_HOME/codex-mcp or ~/.local/state/codex-mcp; macOS ~/Library/Application Support/codex-mcp; Windows %LOCALAPPDATA%\\codex-mcp)" },
+  { name: "CODEX_MCP_RETENTION_MS", values: "milliseconds (default 604800000, 7 days)", meaning: "persisted sessions inactive this long are deleted" },
+  { name: "CODEX_MCP_SHUTDOWN_GRACE_MS", values: "milliseconds (default 10000)", meaning: "at shutdown, running turns may finish for this long before they are interrupted; a second signal cuts it short" },
   { name: "CODEX_MCP_PATH", values: "a file path", meaning: "the Codex executable to run (not together with CODEX_MCP_COMMAND)" },
   { name: "CODEX_MCP_COMMAND", values: "a bare name", meaning: "a Codex executable to look up on PATH instead of codex, codex-internal" },
   { name: "CODEX_HOME", values: "a directory", meaning: "Codex's own home (default ~/.codex); must exist when set" },
@@ -89,6 +99,9 @@ const EnvSchema = v.object({
   CODEX_MCP_IDLE_TTL_MS: milliseconds("CODEX_MCP_IDLE_TTL_MS", 30 * 60_000),
   CODEX_MCP_RUNNING_TTL_MS: milliseconds("CODEX_MCP_RUNNING_TTL_MS", 4 * 3_600_000),
   CODEX_MCP_TERMINAL_TTL_MS: milliseconds("CODEX_MCP_TERMINAL_TTL_MS", 5 * 60_000),
+  CODEX_MCP_STORE: oneOf("CODEX_MCP_STORE", ["sqlite", "memory"] as const, "sqlite"),
+  CODEX_MCP_RETENTION_MS: milliseconds("CODEX_MCP_RETENTION_MS", 7 * 24 * 3_600_000),
+  CODEX_MCP_SHUTDOWN_GRACE_MS: milliseconds("CODEX_MCP_SHUTDOWN_GRACE_MS", 10_000),
 });
 
 /**
@@ -121,5 +134,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     idleTtlMs: out.CODEX_MCP_IDLE_TTL_MS,
     runningTtlMs: out.CODEX_MCP_RUNNING_TTL_MS,
     terminalTtlMs: out.CODEX_MCP_TERMINAL_TTL_MS,
+    store: out.CODEX_MCP_STORE,
+    retentionMs: out.CODEX_MCP_RETENTION_MS,
+    shutdownGraceMs: out.CODEX_MCP_SHUTDOWN_GRACE_MS,
   };
 }

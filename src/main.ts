@@ -16,7 +16,9 @@ import { guardStdout } from "./mcp/stdout-guard.ts";
 import { createSupervisor, type Supervisor } from "./process/supervisor.ts";
 import { BackendFactory } from "./codex/backend-factory.ts";
 import { SessionManager } from "./sessions/manager.ts";
-import { MemorySessionStore } from "./sessions/memory-store.ts";
+import { openSessionStore } from "./sessions/open-store.ts";
+import { StoreError } from "./sessions/sqlite-store.ts";
+import { ChildLedger, childLedgerDir, identifier, reapOrphans, supervisedOutput } from "./process/orphans.ts";
 import { NAME, VERSION } from "./version.ts";
 import { loadRuntime } from "./runtime/detect.ts";
 import type { Runtime } from "./runtime/types.ts";
@@ -112,17 +114,40 @@ async function serveStdio(runtime: Runtime, log: Logger): Promise<number> {
     return 2;
   }
 
+  // Sessions survive restarts: open the state first, so a broken one stops us with a clear reason.
+  let opened;
+  try {
+    opened = await openSessionStore(runtime, config.store);
+  } catch (error) {
+    if (!(error instanceof StoreError)) throw error;
+    log.print(`codex-mcp: cannot start: ${error.code}: ${error.message}\n  hint: ${error.hint}\n`);
+    return 2;
+  }
+  for (const warning of opened.warnings) log.warn(warning);
+
   const supervisor = supervisorFor(runtime, config, log);
+  const identify = identifier(runtime, supervisedOutput(supervisor));
+  const self = { pid: runtime.pid, startTime: await identify(runtime.pid) };
+  const ledger = opened.stateDir ? new ChildLedger({ fs: runtime.fs, dir: childLedgerDir(opened.stateDir), owner: self, identify, log }) : null;
+  ledger?.attach(supervisor.registry);
+
   const transport = new StdioTransport(runtime.stdio.stdin, runtime.stdio.stdout);
   const backends = new BackendFactory({ runtime, supervisor, log, clientInfo: { name: NAME, version: VERSION }, mode: config.backendMode });
   const sessions = new SessionManager({
-    store: new MemorySessionStore(),
+    store: opened.store,
+    persistent: opened.kind === "sqlite",
     backend: () => backends.create(),
     policy: config,
     log,
     isDirectory: async (path) => (await runtime.fs.stat(path))?.isDirectory === true,
     defaultCwd: runtime.cwd(),
+    owner: self,
+    isOwnerAlive: async (owner) => owner.startTime !== null && (await identify(owner.pid)) === owner.startTime,
   });
+  const recovery = await sessions.recover();
+  if (recovery.recovered > 0) {
+    log.info(`recovered ${recovery.recovered} session(s) from earlier runs; ${recovery.interrupted.length} had a turn cut off by the restart`);
+  }
   sessions.startLifecycle(30_000, (timer) => runtime.unrefTimer(timer));
   const ctx: ServerContext = {
     runtime,
@@ -140,23 +165,40 @@ async function serveStdio(runtime: Runtime, log: Logger): Promise<number> {
   const closed = new Promise<void>((resolve) => (server.server.onclose = resolve));
   server.server.onerror = (error) => log.warn("protocol error", error);
 
+  // Shutdown: the first signal stops taking calls and lets running turns finish (up to
+  // CODEX_MCP_SHUTDOWN_GRACE_MS); a second cuts that wait short; a third exits at once.
+  const hurry = new AbortController();
   let signals = 0;
-  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
+  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP", "SIGBREAK"] as const) {
     runtime.onSignal(signal, () => {
       signals += 1;
-      log.info(`${signal}: shutting down`);
-      if (signals > 1) void runtime.exit(130);
+      log.info(`${signal}: shutting down${signals > 1 ? " now" : ""}`);
+      if (signals === 2) hurry.abort();
+      if (signals > 2) void runtime.exit(130);
       void transport.close();
     });
   }
 
   await server.connect(transport);
-  log.info(`serving MCP over stdio (${runtime.name} ${runtime.version}, pid ${runtime.pid})`);
+  log.info(`serving MCP over stdio (${runtime.name} ${runtime.version}, pid ${runtime.pid}, ${opened.kind} store${opened.stateDir ? ` in ${opened.stateDir}` : ""})`);
+  // Children of servers that died without tearing them down: reaped in the background, since
+  // waiting on them must not delay the handshake.
+  const reaping = opened.stateDir
+    ? reapOrphans({ fs: runtime.fs, dir: childLedgerDir(opened.stateDir), self, identify, signal: runtime, graceMs: config.killGraceMs, log })
+        .then((report) => report.children.length > 0 && log.info(`reaped orphans of earlier runs: ${report.children.map((c) => `${c.label} ${c.pid} ${c.outcome}`).join(", ")}`))
+        .catch((error) => log.warn("reaping orphans failed", error))
+    : Promise.resolve();
+
   await closed;
+  const drained = await sessions.drain(config.shutdownGraceMs, hurry.signal);
+  if (drained.interrupted.length > 0) log.info(`shutdown: interrupted ${drained.interrupted.length} running turn(s)`);
   await sessions.close();
   // No child outlives the server: Codex processes get stdin EOF, then SIGTERM, then SIGKILL.
   const reports = await supervisor.teardownAll();
   if (reports.length > 0) log.info(`stopped ${reports.length} child process(es)`);
+  await reaping;
+  await ledger?.close();
+  opened.store.close();
   await transport.flushed();
   return 0;
 }

@@ -14,6 +14,7 @@ import type { Logger } from "../log.ts";
 import type { FileSystem, Runtime } from "../runtime/types.ts";
 import { parseProcStat } from "./tree-kill.ts";
 import type { ChildRecord, ChildRegistry } from "./registry.ts";
+import type { Supervisor } from "./supervisor.ts";
 import { delay } from "./timeouts.ts";
 
 /** A process, told apart from later ones with the same pid by its start time. */
@@ -45,6 +46,27 @@ export function identifier(runtime: Pick<Runtime, "platform" | "fs">, run?: (arg
     };
   }
   return async () => null;
+}
+
+/** Where a state directory keeps the ledgers. */
+export function childLedgerDir(stateDir: string): string {
+  return `${stateDir}/children`;
+}
+
+/** Runs a short command through the supervisor and returns its stdout (`null` on failure). */
+export function supervisedOutput(supervisor: Supervisor): (argv: string[]) => Promise<string | null> {
+  return async ([command, ...args]) => {
+    if (command === undefined) return null;
+    const lines: string[] = [];
+    try {
+      const child = await supervisor.spawn({ command, args, stdin: "ignore", timeoutMs: 5_000, label: command, onStdoutLine: (l) => void lines.push(l) });
+      const exit = await child.exit;
+      await child.stdoutDone;
+      return exit.code === 0 ? lines.join("\n") : null;
+    } catch {
+      return null;
+    }
+  };
 }
 
 /** One child in a ledger. */

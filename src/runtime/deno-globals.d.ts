@@ -8,7 +8,7 @@ declare namespace Deno {
   const args: string[];
   const version: { deno: string };
   const build: { os: string; arch: string };
-  const errors: { NotFound: ErrorConstructor; PermissionDenied: ErrorConstructor };
+  const errors: { NotFound: ErrorConstructor; PermissionDenied: ErrorConstructor; AlreadyExists: ErrorConstructor };
   const env: { toObject(): Record<string, string> };
   interface StdStream {
     readonly readable: ReadableStream<Uint8Array>;
@@ -64,11 +64,12 @@ declare namespace Deno {
   function unrefTimer(id: number): void;
   function memoryUsage(): { rss: number };
   function readTextFile(path: string): Promise<string>;
-  function writeTextFile(path: string, data: string, options?: { mode?: number }): Promise<void>;
+  function writeTextFile(path: string, data: string, options?: { mode?: number; createNew?: boolean }): Promise<void>;
   function stat(path: string): Promise<FileInfo>;
   function mkdir(path: string, options?: { recursive?: boolean; mode?: number }): Promise<void>;
   function remove(path: string, options?: { recursive?: boolean }): Promise<void>;
   function readDir(path: string): AsyncIterable<{ name: string }>;
   function realPath(path: string): Promise<string>;
   function makeTempDir(options?: { prefix?: string }): Promise<string>;
+  function chmod(path: string, mode: number): Promise<void>;
 }

@@ -1,10 +1,12 @@
 /**
  * The Deno adapter, on Deno's own APIs. Stdout goes through `Deno.stdout.writable`: Deno's
  * `process.stdout.write` blocks the whole event loop while a reader is slow (measured: a 1.2 s
- * stall), the writable stream does not.
+ * stall), the writable stream does not. SQLite is `node:sqlite`, which Deno implements natively.
  *
  * @module
  */
+import { DatabaseSync } from "node:sqlite";
+import { openNodeSqlite } from "./node-sqlite.ts";
 import { type ChildProcess, type FileSystem, type Runtime, type Signal, SpawnError, type SpawnOptions } from "./types.ts";
 import { trackedWritable } from "./write-tracker.ts";
 
@@ -56,7 +58,14 @@ function kill(pid: number, signal: Signal | 0): boolean {
 
 const fs: FileSystem = {
   readTextFile: (path) => Deno.readTextFile(path),
-  writeTextFile: (path, data, options) => Deno.writeTextFile(path, data, { mode: options?.mode }),
+  async writeTextFile(path, data, options) {
+    try {
+      await Deno.writeTextFile(path, data, { mode: options?.mode, createNew: options?.createNew });
+    } catch (error) {
+      if (error instanceof Deno.errors.AlreadyExists) throw Object.assign(error, { code: "EEXIST" });
+      throw error;
+    }
+  },
   async stat(path) {
     try {
       const s = await Deno.stat(path);
@@ -81,6 +90,7 @@ const fs: FileSystem = {
   },
   realPath: (path) => Deno.realPath(path),
   makeTempDir: (prefix) => Deno.makeTempDir({ prefix }),
+  chmod: (path, mode) => Deno.chmod(path, mode),
 };
 
 /** A writer for one of Deno's std streams that never closes the underlying fd. */
@@ -147,6 +157,8 @@ export function createDenoRuntime(): Runtime {
     },
     unrefTimer: (timer) => Deno.unrefTimer(timer as unknown as number),
     memoryRss: () => Deno.memoryUsage().rss,
+    // Deno's node:sqlite (Deno ≥ 2.2) is the same DatabaseSync as Node's and Bun's.
+    openDatabase: (path) => openNodeSqlite(DatabaseSync, path, `deno ${Deno.version.deno}`),
     async exit(code) {
       await Promise.race([Promise.all([stdout.settled(), stderr.settled()]), new Promise((r) => setTimeout(r, 5000))]);
       Deno.exit(code);

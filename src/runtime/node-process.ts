@@ -5,11 +5,12 @@
  *
  * @module
  */
-import { mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isatty } from "node:tty";
-import type { FileSystem, Runtime, RuntimeName, Signal } from "./types.ts";
+import { openNodeSqlite } from "./node-sqlite.ts";
+import type { Database, FileSystem, Runtime, RuntimeName, Signal } from "./types.ts";
 import { trackedWritable, type TrackedWritable } from "./write-tracker.ts";
 
 type NodeWrite = (chunk: Uint8Array | string, callback?: (error?: Error | null) => void) => boolean;
@@ -18,7 +19,7 @@ type NodeWrite = (chunk: Uint8Array | string, callback?: (error?: Error | null) 
 export const nodeFileSystem: FileSystem = {
   readTextFile: (path) => readFile(path, "utf8"),
   async writeTextFile(path, data, options) {
-    await writeFile(path, data, { encoding: "utf8", mode: options?.mode });
+    await writeFile(path, data, { encoding: "utf8", mode: options?.mode, flag: options?.createNew ? "wx" : "w" });
   },
   async stat(path) {
     try {
@@ -44,7 +45,18 @@ export const nodeFileSystem: FileSystem = {
   readDir: (path) => readdir(path),
   realPath: (path) => realpath(path),
   makeTempDir: (prefix) => mkdtemp(join(tmpdir(), prefix)),
+  chmod: (path, mode) => chmod(path, mode),
 };
+
+/**
+ * Opens an SQLite database with `node:sqlite`, loaded on first use (not at start-up: Node prints an
+ * ExperimentalWarning, on stderr, when it loads, and Node before 22.13 has no such module at all,
+ * which then fails here with `SQLITE_UNAVAILABLE` instead of at import).
+ */
+export function openProcessDatabase(path: string, runtime: string): Database {
+  const sqlite = process.getBuiltinModule?.("node:sqlite") as typeof import("node:sqlite") | undefined;
+  return openNodeSqlite(sqlite?.DatabaseSync, path, runtime);
+}
 
 /** A write stream of `process` as a backpressured, EPIPE-safe {@link TrackedWritable}. */
 export function processWritable(stream: NodeJS.WriteStream, write: NodeWrite): TrackedWritable {
@@ -150,6 +162,7 @@ export function processRuntime(parts: ProcessRuntimeParts): Runtime {
     onUnhandledError: onUnhandledProcessError,
     unrefTimer: (timer) => void (timer as { unref?: () => void }).unref?.(),
     memoryRss: () => process.memoryUsage.rss(),
+    openDatabase: (path) => openProcessDatabase(path, `${parts.name} ${parts.version}`),
     exit: (code) => exitAfter([stdout, stderr], code),
   };
 }

@@ -94,7 +94,11 @@ export interface FileInfo {
 /** The file operations the core needs; paths are native paths. */
 export interface FileSystem {
   readTextFile(path: string): Promise<string>;
-  writeTextFile(path: string, data: string, options?: { mode?: number }): Promise<void>;
+  /**
+   * Writes (creating or truncating) a file. `mode` applies when the file is created. With
+   * `createNew` an existing file is left alone and the call rejects with code `EEXIST`.
+   */
+  writeTextFile(path: string, data: string, options?: { mode?: number; createNew?: boolean }): Promise<void>;
   /** `null` when nothing exists at `path`; other errors reject. Follows symlinks. */
   stat(path: string): Promise<FileInfo | null>;
   mkdir(path: string, options?: { recursive?: boolean; mode?: number }): Promise<void>;
@@ -102,6 +106,57 @@ export interface FileSystem {
   readDir(path: string): Promise<string[]>;
   realPath(path: string): Promise<string>;
   makeTempDir(prefix: string): Promise<string>;
+  /** Sets the permission bits of `path` (POSIX; on Windows only the read-only bit means anything). */
+  chmod(path: string, mode: number): Promise<void>;
+}
+
+/** What SQLite takes as a parameter and gives back in a row. Booleans are not values: use 0/1. */
+export type SqlValue = null | number | bigint | string | Uint8Array;
+
+/** A row: column name → value. */
+export type SqlRow = Record<string, SqlValue>;
+
+/** A prepared statement. Parameters bind to `?` in order. Every method throws {@link DatabaseError}. */
+export interface SqlStatement {
+  /** Runs it for its effect. `lastInsertRowid` is only meaningful after an INSERT into a rowid table. */
+  run(...params: SqlValue[]): { changes: number; lastInsertRowid: number | bigint };
+  /** The first row, or undefined. */
+  get(...params: SqlValue[]): SqlRow | undefined;
+  all(...params: SqlValue[]): SqlRow[];
+}
+
+/**
+ * An open SQLite database file: a minimal, synchronous handle (node:sqlite's `DatabaseSync` under
+ * Node, Bun and Deno alike). No policy here: pragmas, transactions and schema are the core's.
+ */
+export interface Database {
+  /** The file as opened. */
+  readonly path: string;
+  /** Runs one or more statements, no parameters, no rows. */
+  exec(sql: string): void;
+  prepare(sql: string): SqlStatement;
+  /** Closes it; statements prepared on it can no longer be used. Closing twice is harmless. */
+  close(): void;
+}
+
+/** What the database handle throws: SQLite's own result code, spelt and numbered, plus its message. */
+export class DatabaseError extends Error {
+  /**
+   * SQLite's primary result code by name (`SQLITE_NOTADB`, `SQLITE_CORRUPT`, `SQLITE_BUSY`,
+   * `SQLITE_READONLY`, `SQLITE_CANTOPEN`, `SQLITE_FULL`, `SQLITE_IOERR`, `SQLITE_CONSTRAINT`, …),
+   * or `SQLITE_UNAVAILABLE` when this runtime has no SQLite (Node older than 22.13), or
+   * `SQLITE_UNKNOWN` for an error that carried no SQLite code.
+   */
+  readonly code: string;
+  /** SQLite's extended result code, when there was one (e.g. 1555 for a primary-key violation). */
+  readonly errcode: number | null;
+
+  constructor(code: string, errcode: number | null, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "DatabaseError";
+    this.code = code;
+    this.errcode = errcode;
+  }
 }
 
 /** A JavaScript runtime, as the core sees it. */
@@ -141,6 +196,13 @@ export interface Runtime {
   unrefTimer(timer: ReturnType<typeof setTimeout>): void;
   /** Resident set size of this process in bytes. */
   memoryRss(): number;
+  /**
+   * Opens the SQLite database at `path`, creating an empty one when the file does not exist (its
+   * directory must). Synchronous, like every call on the handle. Opening reads nothing yet: a file
+   * that is not a database fails on the first statement, with `SQLITE_NOTADB`. Throws
+   * {@link DatabaseError}.
+   */
+  openDatabase(path: string): Database;
   /** Exits once everything written to stdout and stderr has been handed to the OS. */
   exit(code: number): Promise<never>;
 }

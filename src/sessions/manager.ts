@@ -30,6 +30,8 @@ export interface SessionPolicy {
   idleTtlMs: number;
   runningTtlMs: number;
   terminalTtlMs: number;
+  /** With a persistent store: sessions inactive this long are deleted from disk. */
+  retentionMs: number;
 }
 
 export interface SessionManagerOptions {
@@ -41,6 +43,22 @@ export interface SessionManagerOptions {
   /** Checks that a cwd exists and is a directory. */
   isDirectory: (path: string) => Promise<boolean>;
   defaultCwd: string;
+  /** Sessions are kept on disk: forgetting one from memory does not delete it. */
+  persistent?: boolean;
+  /** This server process: stamped on the sessions it runs. */
+  owner?: { pid: number; startTime: string | null };
+  /** Whether the server that owned a session is still running (restart recovery leaves those alone). */
+  isOwnerAlive?: (owner: { pid: number; startTime: string | null }) => Promise<boolean>;
+}
+
+/** What {@link SessionManager.recover} found from earlier runs. */
+export interface RecoveryReport {
+  /** Sessions on record from earlier runs. */
+  recovered: number;
+  /** Of those, the ones whose turn was cut off by the restart. */
+  interrupted: string[];
+  /** Codex's requests from the dead runs, closed as expired. */
+  expiredRequests: number;
 }
 
 export interface StartOptions {
@@ -130,6 +148,7 @@ export class SessionManager {
       result: undefined,
       error: undefined,
       forkedFrom: undefined,
+      owner: this.#o.owner,
     };
     this.#o.store.createSession(record);
     const live = this.#liveOf(record.id);
@@ -160,7 +179,7 @@ export class SessionManager {
     const live = this.#liveOf(sessionId);
     let threadId = record.threadId;
     if (!threadId) throw new ToolError("SESSION_NOT_FOUND", `session ${sessionId} has no Codex thread (it failed to start)`, "Start a new session with the codex tool.");
-    this.#update(sessionId, { status: "running", error: undefined, result: undefined, turnStartedAt: Date.now(), phase: "starting the turn" });
+    this.#update(sessionId, { status: "running", error: undefined, result: undefined, interruptedBy: undefined, owner: this.#o.owner, turnStartedAt: Date.now(), phase: "starting the turn" });
     try {
       if (!live.unsubscribe) {
         // The thread is not loaded in this backend (Codex crashed, the session was cancelled, or
@@ -213,6 +232,8 @@ export class SessionManager {
       result: undefined,
       error: undefined,
       forkedFrom: source.id,
+      owner: this.#o.owner,
+      interruptedBy: undefined,
     };
     this.#o.store.createSession(record);
     const live = this.#liveOf(record.id);
@@ -355,13 +376,15 @@ export class SessionManager {
     const requestId = pending.request.requestId;
     clearTimeout(pending.timer);
     live.pending.delete(requestId);
+    this.#update(sessionId, { pendingRequestIds: [...live.pending.keys()] });
     try {
       const backend = await this.#backendOrError();
       await backend.respond(requestId, answer);
     } catch (error) {
       throw asToolError(error);
     } finally {
-      this.#o.store.appendEvent(sessionId, "request_answered", { requestId, ...recorded });
+      // Pinned: an approval's outcome is kept as long as the request itself.
+      this.#o.store.appendEvent(sessionId, "request_answered", { requestId, ...recorded }, { pinned: true });
       this.#settleStatus(sessionId);
     }
   }
@@ -419,30 +442,106 @@ export class SessionManager {
     return this.get(sessionId);
   }
 
-  /** Removes sessions by status and age; running ones are cancelled first. */
-  async clean(filter: { statuses: readonly SessionStatus[]; olderThanMs: number; dryRun: boolean }): Promise<SessionRecord[]> {
+  /**
+   * Removes sessions by status and age; active ones are cancelled first. With a persistent store
+   * they are only dropped from memory unless `includeDisk` deletes them from the database too.
+   */
+  async clean(filter: { statuses: readonly SessionStatus[]; olderThanMs: number; dryRun: boolean; includeDisk?: boolean }): Promise<SessionRecord[]> {
     const cutoff = Date.now() - filter.olderThanMs;
     const chosen = this.list().filter((r) => filter.statuses.includes(r.status) && r.lastActivityAt <= cutoff);
     if (filter.dryRun) return chosen;
     for (const record of chosen) {
-      if (record.status !== "cancelled") await this.cancel(record.id, "removed by clean");
-      this.#forget(record.id);
+      if (isActive(record.status)) await this.cancel(record.id, "removed by clean");
+      this.#forget(record.id, { fromDisk: filter.includeDisk === true });
     }
     return chosen;
   }
 
   /** Applies the lifecycle: idle and overlong sessions are cancelled, terminal ones forgotten. */
   async sweep(now = Date.now()): Promise<void> {
-    const { idleTtlMs, runningTtlMs, terminalTtlMs } = this.#o.policy;
+    const { idleTtlMs, runningTtlMs, terminalTtlMs, retentionMs } = this.#o.policy;
     for (const record of this.list()) {
-      if (TERMINAL.includes(record.status)) {
-        if (now - record.lastActivityAt >= terminalTtlMs) this.#forget(record.id);
+      if (this.#o.persistent && !isActive(record.status) && now - record.lastActivityAt >= retentionMs) {
+        this.#forget(record.id, { fromDisk: true });
+      } else if (TERMINAL.includes(record.status)) {
+        if (now - record.lastActivityAt >= terminalTtlMs) this.#forget(record.id, { fromDisk: false });
+      } else if (!this.#live.has(record.id)) {
+        // Not running here: a session from an earlier run (resumable as it is) or one that
+        // another server sharing the state directory is running. Not ours to cancel.
+        continue;
       } else if (record.status === "idle") {
         if (now - record.lastActivityAt >= idleTtlMs) await this.cancel(record.id, `idle for ${Math.round(idleTtlMs / 1000)} s`);
       } else if (record.turnStartedAt !== undefined && now - record.turnStartedAt >= runningTtlMs) {
         await this.cancel(record.id, `turn ran for ${Math.round(runningTtlMs / 1000)} s`);
       }
     }
+  }
+
+  /**
+   * At start-up: sessions on record from servers that are gone. A turn they were running was cut
+   * off — marked so, with a hint — and what Codex had asked is closed as expired. Sessions of a
+   * server still running (another client's) are left alone. A reply resumes any of them.
+   */
+  async recover(): Promise<RecoveryReport> {
+    const report: RecoveryReport = { recovered: 0, interrupted: [], expiredRequests: 0 };
+    const self = this.#o.owner;
+    for (const record of this.#o.store.listSessions()) {
+      const owner = record.owner;
+      if (owner && self && owner.pid === self.pid && owner.startTime === self.startTime) continue;
+      if (owner && (await this.#o.isOwnerAlive?.(owner))) continue;
+      report.recovered += 1;
+      for (const requestId of record.pendingRequestIds ?? []) {
+        this.#o.store.appendEvent(record.id, "request_expired", { requestId, reason: "the server that received it stopped" }, { pinned: true });
+        report.expiredRequests += 1;
+      }
+      if (!isActive(record.status)) {
+        if (record.pendingRequestIds?.length) this.#update(record.id, { pendingRequestIds: [] });
+        continue;
+      }
+      report.interrupted.push(record.id);
+      const stoppedBy = owner ? `codex-mcp (pid ${owner.pid})` : "codex-mcp";
+      this.#o.store.appendEvent(record.id, "interrupted_by_restart", { turnId: record.currentTurnId }, { pinned: true });
+      this.#update(record.id, {
+        status: "error",
+        phase: "interrupted by a restart",
+        interruptedBy: "restart",
+        pendingRequestIds: [],
+        currentTurnId: null,
+        turnStartedAt: undefined,
+        error: {
+          code: "INTERRUPTED_BY_RESTART",
+          message: `${stoppedBy} stopped while this session's turn was running`,
+          hint: "Its events up to then are kept (codex_check poll). Reply with codex_reply to resume the thread with its history.",
+        },
+      });
+    }
+    return report;
+  }
+
+  /** Sessions of this server whose turn is still going. */
+  #activeSessions(): SessionRecord[] {
+    return this.list().filter((r) => isActive(r.status) && this.#live.has(r.id));
+  }
+
+  /**
+   * Graceful shutdown: lets running turns finish for up to `graceMs` (their events keep being
+   * stored), or until `hurry` aborts; then interrupts what is still running and marks it.
+   */
+  async drain(graceMs: number, hurry?: AbortSignal): Promise<{ finished: number; interrupted: string[] }> {
+    const running = this.#activeSessions().map((r) => r.id);
+    await Promise.all(running.map((id) => this.waitForTurn(id, graceMs, hurry)));
+    const left = this.#activeSessions();
+    for (const record of left) {
+      this.#liveOf(record.id).cancelRequested = false;
+      try {
+        await this.interrupt(record.id);
+      } catch (error) {
+        this.#o.log.warn(`shutdown: could not interrupt ${record.id}`, error);
+      }
+      this.#o.store.appendEvent(record.id, "interrupted_by_shutdown", {}, { pinned: true });
+      this.#update(record.id, { interruptedBy: "shutdown", phase: "interrupted by shutdown" });
+    }
+    return { finished: running.length - left.length, interrupted: left.map((r) => r.id) };
   }
 
   /** Server shutdown: stop the sweep, decline what is pending, and close the backend. */
@@ -457,6 +556,15 @@ export class SessionManager {
   // ---- events from Codex -----------------------------------------------------------------------
 
   #onEvent(sessionId: string, event: BackendEvent): void {
+    try {
+      this.#applyEvent(sessionId, event);
+    } catch (error) {
+      // A store write can fail (disk full, a locked database): report it, keep the backend going.
+      this.#o.log.error(`session ${sessionId}: could not record ${event.type}`, error);
+    }
+  }
+
+  #applyEvent(sessionId: string, event: BackendEvent): void {
     if (!this.#o.store.getSession(sessionId)) return;
     const { type, ...data } = event;
     this.#o.store.appendEvent(sessionId, type, data);
@@ -560,6 +668,7 @@ export class SessionManager {
     const timeoutMs = record.approvalTimeoutMs;
     const timer = setTimeout(() => void this.#expire(sessionId, request.requestId), timeoutMs);
     live.pending.set(request.requestId, { request, createdAt, expiresAt: createdAt + timeoutMs, timer });
+    this.#update(sessionId, { pendingRequestIds: [...live.pending.keys()] });
   }
 
   /** Nobody answered in time: decline (or answer nothing), and record that it happened. */
@@ -577,12 +686,13 @@ export class SessionManager {
 
   #dropPending(sessionId: string, requestId?: string): void {
     const live = this.#live.get(sessionId);
-    if (!live) return;
+    if (!live || live.pending.size === 0) return;
     for (const [id, pending] of live.pending) {
       if (requestId !== undefined && id !== requestId) continue;
       clearTimeout(pending.timer);
       live.pending.delete(id);
     }
+    if (this.#o.store.getSession(sessionId)) this.#update(sessionId, { pendingRequestIds: [...live.pending.keys()] });
   }
 
   /** While a turn runs, the status follows what is pending. */
@@ -620,11 +730,16 @@ export class SessionManager {
     }
   }
 
-  #forget(sessionId: string): void {
+  /**
+   * Drops a session from memory. A memory store loses it; a persistent one keeps it on disk
+   * (listed, readable, resumable) unless `fromDisk`.
+   */
+  #forget(sessionId: string, options: { fromDisk: boolean }): void {
     this.#dropPending(sessionId);
     this.#live.get(sessionId)?.unsubscribe?.();
     this.#live.delete(sessionId);
-    this.#o.store.deleteSession(sessionId);
+    if (!this.#o.persistent || options.fromDisk) this.#o.store.deleteSession(sessionId);
+    else this.#o.store.unloadSession?.(sessionId);
   }
 
   #liveOf(sessionId: string): Live {

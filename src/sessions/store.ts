@@ -87,6 +87,12 @@ export interface SessionRecord {
   pendingRequestIds?: string[];
   /** The session this one was forked from. */
   forkedFrom?: string;
+  /** The server process that runs this session (pid and OS start time): a restart can tell its
+   * own sessions from those of a server that died, and from those of one still running. */
+  owner?: { pid: number; startTime: string | null };
+  /** Set when a turn was cut short by the server stopping: by a restart (found at start-up) or by
+   * a shutdown whose grace ran out. A reply resumes the thread. */
+  interruptedBy?: "restart" | "shutdown";
 }
 
 /** Which sessions {@link SessionStore.listSessions} returns. All given conditions must hold. */
@@ -136,6 +142,8 @@ export interface SessionStore {
   waitForEvents(id: string, afterCursor: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
   /** Ends every pending wait and releases the storage. The store is not used afterwards. */
   close(): void;
+  /** Frees what is cached in memory for a session; it stays stored. Persistent stores only. */
+  unloadSession?(id: string): void;
 }
 
 /** A read about a session the store does not have. */

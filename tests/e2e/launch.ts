@@ -5,7 +5,8 @@
  * Launch modes: the compiled binary, `bun src/main.ts`, `deno run`, and Node ≥ 22 on the sources.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
@@ -123,7 +124,11 @@ export async function launch(mode: LaunchMode, options: LaunchOptions = {}): Pro
   assertLaunchable(mode);
   const [command, ...args] = commandFor(mode, options.preload);
   const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries({ ...(options.inheritEnv === false ? {} : process.env), CODEX_MCP_TEST_HOOKS: "1", ...options.env })) {
+  // Each server gets a state directory of its own unless the test shares one (restart tests do):
+  // tests never write into the real user's ~/.local/state.
+  const ownStateDir = options.env?.CODEX_MCP_STATE_DIR === undefined ? mkdtempSync(join(tmpdir(), "codex-mcp-test-state-")) : null;
+  const stateDir = options.env?.CODEX_MCP_STATE_DIR ?? ownStateDir!;
+  for (const [key, value] of Object.entries({ ...(options.inheritEnv === false ? {} : process.env), CODEX_MCP_TEST_HOOKS: "1", CODEX_MCP_STATE_DIR: stateDir, ...options.env })) {
     if (value !== undefined) env[key] = value;
   }
   const child = spawn(command!, args, { cwd: ROOT, env, stdio: ["pipe", "pipe", "pipe"] });
@@ -149,6 +154,7 @@ export async function launch(mode: LaunchMode, options: LaunchOptions = {}): Pro
     async dispose() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       await exited;
+      if (ownStateDir) rmSync(ownStateDir, { recursive: true, force: true });
     },
   };
   if (options.connect === false) {

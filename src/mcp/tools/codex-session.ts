@@ -44,7 +44,7 @@ export function registerCodexSession(server: McpServer, ctx: ServerContext): voi
     {
       title: "Manage Codex sessions",
       description:
-        "action=list: every session. get: one session (includeSensitive adds its cwd and settings). cancel: stop it for good (interrupts its turn, declines what it asked). interrupt: stop the current turn, keep the session. fork: a new session with the same conversation. clean: remove sessions by statuses (default idle, error, cancelled) and age olderThanMs, dryRun to preview. clean_background_terminals: stop terminals Codex keeps running for the session.",
+        "action=list: every session. get: one session (includeSensitive adds its cwd and settings). cancel: stop it for good (interrupts its turn, declines what it asked). interrupt: stop the current turn, keep the session. fork: a new session with the same conversation. clean: remove sessions by statuses (default idle, error, cancelled) and age olderThanMs (dryRun previews; includeDisk deletes persisted sessions for good). clean_background_terminals: stop terminals Codex keeps running for the session.",
       inputSchema: {
         action: z.enum(["list", "get", "cancel", "interrupt", "fork", "clean", "clean_background_terminals"]),
         sessionId: z.string().optional().describe("Required for get, cancel, interrupt, fork, clean_background_terminals."),
@@ -52,6 +52,7 @@ export function registerCodexSession(server: McpServer, ctx: ServerContext): voi
         statuses: z.array(SessionStatus).optional().describe("clean: which statuses to remove (default idle, error, cancelled)."),
         olderThanMs: z.number().int().min(0).optional().describe("clean: only sessions idle at least this long (default 0)."),
         dryRun: z.boolean().optional().describe("clean: list what would be removed, remove nothing."),
+        includeDisk: z.boolean().optional().describe("clean: also delete the sessions from the state database (their history is gone for good). Without it they are only dropped from memory and stay resumable."),
       },
       outputSchema: {
         action: z.string(),
@@ -90,7 +91,7 @@ export function registerCodexSession(server: McpServer, ctx: ServerContext): voi
           case "clean_background_terminals":
             return structuredResult({ action: "clean_background_terminals", session: sessionView(s, await s.cleanBackgroundTerminals(id())) });
           case "clean": {
-            const removed = await s.clean({ statuses: args.statuses ?? ["idle", "error", "cancelled"], olderThanMs: args.olderThanMs ?? 0, dryRun: args.dryRun ?? false });
+            const removed = await s.clean({ statuses: args.statuses ?? ["idle", "error", "cancelled"], olderThanMs: args.olderThanMs ?? 0, dryRun: args.dryRun ?? false, includeDisk: args.includeDisk });
             return structuredResult({ action: "clean", removed: removed.map(summary), dryRun: args.dryRun ?? false });
           }
         }
