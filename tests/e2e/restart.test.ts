@@ -1,0 +1,193 @@
+/**
+ * Durable state through the compiled binary: sessions survive a server killed with SIGKILL, the
+ * events a client was given survive a kill mid-stream, a shutdown lets a running turn finish, and
+ * a broken state directory or database stops start-up with a clear reason.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type CodexHome, makeCodexHome } from "../harness/codex-home.ts";
+import { type FakeModel, reply, startFakeModel } from "../harness/fake-model.ts";
+import { BIN, COMPILED, type Launched, launch } from "./launch.ts";
+
+type Event = { cursor: number; type: string; data: Record<string, unknown> };
+type View = {
+  sessionId: string;
+  status: string;
+  result?: { text: string | null; status: string };
+  error?: { code: string; message: string; hint: string };
+  events?: Event[];
+  nextCursor?: number;
+  hasMore?: boolean;
+};
+
+let model: FakeModel;
+let home: CodexHome;
+let stateDir: string;
+const servers: Launched[] = [];
+
+beforeAll(async () => {
+  model = await startFakeModel();
+});
+afterAll(async () => {
+  await model.close();
+});
+beforeEach(() => {
+  model.reset();
+  home = makeCodexHome({ modelUrl: model.url });
+  stateDir = mkdtempSync(join(tmpdir(), "codex-mcp-test-restart-"));
+});
+afterEach(async () => {
+  for (const s of servers.splice(0)) {
+    await s.closeStdin().catch(() => {});
+    await s.dispose();
+  }
+  home.cleanup();
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+async function server(extra: Record<string, string> = {}): Promise<Launched> {
+  const s = await launch("compiled", {
+    env: { ...home.env, CODEX_MCP_PATH: join(BIN, "codex"), CODEX_MCP_STATE_DIR: stateDir, CODEX_MCP_KILL_GRACE_MS: "500", ...extra },
+    inheritEnv: false,
+  });
+  servers.push(s);
+  return s;
+}
+
+async function call(s: Launched, name: string, args: Record<string, unknown>): Promise<View> {
+  const result = await s.client.callTool({ name, arguments: args });
+  if (result.isError) throw new Error((result.content as { text: string }[])[0]!.text);
+  return result.structuredContent as View;
+}
+
+/** Every event from cursor 1, paging until there is no more. */
+async function allEvents(s: Launched, sessionId: string): Promise<Event[]> {
+  const events: Event[] = [];
+  let cursor = 1;
+  for (;;) {
+    const view = await call(s, "codex_check", { action: "poll", sessionId, cursor, responseMode: "full" });
+    events.push(...(view.events ?? []));
+    cursor = view.nextCursor!;
+    if (!view.hasMore) return events;
+  }
+}
+
+function children(s: Launched): Promise<{ pid: number; label: string }[]> {
+  return s.client.readResource({ uri: "codex-mcp:///server-info" }).then((r) => JSON.parse((r.contents[0] as { text: string }).text).children);
+}
+
+const alive = (pid: number) => {
+  const ps = spawnSync("ps", ["-o", "stat=", "-p", String(pid)], { encoding: "utf8" });
+  return ps.status === 0 && !ps.stdout.trim().startsWith("Z");
+};
+
+describe("restarts", () => {
+  test("SIGKILL mid-turn, start again: the session is listed with the restart marker, its events are readable, a reply resumes with history", async () => {
+    model.enqueue(reply.message("The capital is Paris."), reply.hang(), reply.message("Resumed: we talked about Paris."));
+    const first = await server();
+    const started = await call(first, "codex", { prompt: "What is the capital of France?", approvalPolicy: "never", sandbox: "read-only", cwd: home.workspace, advanced: { waitForResult: 30_000 } });
+    expect(started.result?.text).toBe("The capital is Paris.");
+    await call(first, "codex_reply", { sessionId: started.sessionId, prompt: "And of Italy?" });
+    await model.waitForRequests(2);
+    const before = await allEvents(first, started.sessionId);
+    const appServers = (await children(first)).filter((c) => c.label.includes("app-server"));
+    expect(appServers.length).toBe(1);
+    expect(readdirSync(join(stateDir, "children")).length).toBe(1); // the killed server's ledger
+
+    first.child.kill("SIGKILL");
+    await first.exited;
+
+    const second = await server();
+    const list = (await call(second, "codex_session", { action: "list" })) as unknown as { sessions: { sessionId: string; status: string }[] };
+    expect(list.sessions).toContainEqual(expect.objectContaining({ sessionId: started.sessionId, status: "error" }));
+    const got = (await call(second, "codex_session", { action: "get", sessionId: started.sessionId })) as unknown as { session: View & { interactionState: string } };
+    expect(got.session.error?.code).toBe("INTERRUPTED_BY_RESTART");
+    expect(got.session.error?.hint).toContain("codex_reply");
+
+    // Everything the first server had handed out is still there, unchanged; then the marker.
+    const after = await allEvents(second, started.sessionId);
+    for (const event of before) expect(after.find((e) => e.cursor === event.cursor)).toEqual(event);
+    expect(after.map((e) => e.type)).toContain("interrupted_by_restart");
+
+    // No process of the killed run is left: its app-server is gone and its ledger reaped.
+    for (let i = 0; i < 40 && appServers.some((c) => alive(c.pid)); i++) await Bun.sleep(50);
+    expect(appServers.filter((c) => alive(c.pid))).toEqual([]);
+    for (let i = 0; i < 40 && readdirSync(join(stateDir, "children")).length > 1; i++) await Bun.sleep(50);
+    expect(readdirSync(join(stateDir, "children")).length).toBeLessThanOrEqual(1); // only the live server's own
+
+    const resumed = await call(second, "codex_reply", { sessionId: started.sessionId, prompt: "What did we talk about?", waitForResult: 30_000 });
+    expect(resumed.result?.text).toBe("Resumed: we talked about Paris.");
+    const history = model.responsesRequests().at(-1)!.userTexts().join("\n");
+    expect(history).toContain("What is the capital of France?");
+    expect(history).toContain("What did we talk about?");
+  }, 60_000);
+
+  test("SIGKILL while events stream heavily: the database opens cleanly and every event a client was given is still there", async () => {
+    const chunks = Array.from({ length: 200 }, (_, i) => `chunk-${i} `);
+    model.enqueue(reply.message(chunks, { delayMs: 10 }));
+    const first = await server();
+    const started = await call(first, "codex", { prompt: "Stream a lot.", approvalPolicy: "never", sandbox: "read-only", cwd: home.workspace });
+    await model.waitForRequests(1);
+    const seen: Event[] = [];
+    let cursor = 1;
+    while (seen.filter((e) => e.type === "agent_message_delta").length < 20) {
+      const view = await call(first, "codex_check", { action: "poll", sessionId: started.sessionId, cursor, responseMode: "full", pollOptions: { waitMs: 2_000 } });
+      seen.push(...(view.events ?? []));
+      cursor = view.nextCursor!;
+    }
+    first.child.kill("SIGKILL");
+    await first.exited;
+
+    const second = await server();
+    const after = await allEvents(second, started.sessionId);
+    for (const event of seen) expect(after.find((e) => e.cursor === event.cursor)).toEqual(event);
+  }, 60_000);
+
+  test("stdin EOF during a turn: the turn finishes within the grace, its result is persisted, all children are gone, exit code 0", async () => {
+    model.enqueue(reply.message(["Finished ", "after ", "the ", "client ", "left."], { delayMs: 200 }));
+    const first = await server();
+    const started = await call(first, "codex", { prompt: "Take a second.", approvalPolicy: "never", sandbox: "read-only", cwd: home.workspace });
+    await model.waitForRequests(1);
+    const kids = await children(first);
+    expect(await first.closeStdin()).toEqual({ code: 0, signal: null });
+    expect(kids.filter((c) => alive(c.pid))).toEqual([]);
+
+    const second = await server();
+    const view = ((await call(second, "codex_session", { action: "get", sessionId: started.sessionId })) as unknown as { session: View }).session;
+    expect(view.status).toBe("idle");
+    expect(view.result).toMatchObject({ status: "completed", text: "Finished after the client left." });
+  }, 60_000);
+});
+
+describe("a broken state stops start-up with a clear reason", () => {
+  function start(env: Record<string, string>) {
+    const r = spawnSync(COMPILED, [], { env: { ...home.env, ...env }, input: "", encoding: "utf8", timeout: 20_000 });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  test("an unwritable state directory", () => {
+    const file = join(stateDir, "a-file");
+    writeFileSync(file, "not a directory");
+    const r = start({ CODEX_MCP_STATE_DIR: join(file, "state") });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("STATE_DIR_UNWRITABLE");
+    expect(r.stderr).toContain("CODEX_MCP_STATE_DIR");
+    expect(r.stderr).toContain("hint:");
+  });
+
+  test("a corrupt database is reported and left untouched", () => {
+    const db = join(stateDir, "state.db");
+    const garbage = Buffer.from("this is not an SQLite database, and it must survive byte for byte\n".repeat(100));
+    writeFileSync(db, garbage);
+    const r = start({ CODEX_MCP_STATE_DIR: stateDir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("STATE_CORRUPT");
+    expect(r.stderr).toContain(db);
+    expect(readFileSync(db).equals(garbage)).toBe(true);
+    expect(existsSync(db)).toBe(true);
+  });
+});
