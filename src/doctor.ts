@@ -7,7 +7,10 @@
 import { checkReadiness, type ReadinessReport } from "./codex/readiness.ts";
 import type { Config } from "./config.ts";
 import { runPreflight } from "./mcp/stdio-preflight.ts";
+import { childLedgerDir, identifier, type ReapReport, reapOrphans, supervisedOutput } from "./process/orphans.ts";
 import type { Supervisor } from "./process/supervisor.ts";
+import { resolveStateDir } from "./sessions/state-dir.ts";
+import type { Logger } from "./log.ts";
 import type { Runtime } from "./runtime/types.ts";
 import { NAME, VERSION } from "./version.ts";
 
@@ -17,7 +20,7 @@ export interface DoctorOptions {
 }
 
 /** Runs the checks; resolves to the text to print and the exit code (0 ready, 1 not). */
-export async function runDoctor(runtime: Runtime, config: Config, supervisor: Supervisor, options: DoctorOptions): Promise<{ text: string; code: number }> {
+export async function runDoctor(runtime: Runtime, config: Config, supervisor: Supervisor, log: Logger, options: DoctorOptions): Promise<{ text: string; code: number }> {
   // The terminal doctor runs in says nothing about how an MCP client will start the server:
   // check only what the environment would carry into that launch.
   const findings = runPreflight({ runtime: runtime.name, platform: runtime.platform, env: runtime.env, stdinIsTerminal: false, stdoutIsTerminal: false });
@@ -35,7 +38,38 @@ export async function runDoctor(runtime: Runtime, config: Config, supervisor: Su
     clientInfo: { name: NAME, version: VERSION },
     mode: config.backendMode,
   });
-  return { text: options.json ? JSON.stringify(report, null, 2) + "\n" : formatReport(report), code: report.ready ? 0 : 1 };
+  const orphans = await reapOrphansOfDeadServers(runtime, config, supervisor, log);
+  const text = options.json ? JSON.stringify({ ...report, orphans }, null, 2) + "\n" : formatReport(report) + formatOrphans(orphans);
+  return { text, code: report.ready ? 0 : 1 };
+}
+
+/** Children left by codex-mcp servers that died without tearing them down: found and terminated. */
+async function reapOrphansOfDeadServers(runtime: Runtime, config: Config, supervisor: Supervisor, log: Logger): Promise<ReapReport | null> {
+  let dir: string;
+  try {
+    dir = resolveStateDir({ env: runtime.env, platform: runtime.platform, cwd: runtime.cwd() }).path;
+  } catch {
+    return null; // no state directory: nothing was ever recorded
+  }
+  const identify = identifier(runtime, supervisedOutput(supervisor));
+  return reapOrphans({
+    fs: runtime.fs,
+    dir: childLedgerDir(dir),
+    self: { pid: runtime.pid, startTime: await identify(runtime.pid) },
+    identify,
+    signal: runtime,
+    graceMs: config.killGraceMs,
+    log,
+  });
+}
+
+function formatOrphans(report: ReapReport | null): string {
+  if (!report || report.children.length === 0) {
+    const live = report && report.liveOwners > 0 ? ` (${report.liveOwners} running server(s) left alone)` : "";
+    return `\nOrphaned processes: none${live}\n`;
+  }
+  const rows = report.children.map((c) => `  ${c.label} pid ${c.pid} (left by codex-mcp pid ${c.owner.pid}): ${c.outcome}`);
+  return `\nOrphaned processes of codex-mcp servers that are gone:\n${rows.join("\n")}\n`;
 }
 
 /** The report as a person reads it. */

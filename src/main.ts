@@ -56,7 +56,7 @@ export async function main(runtime: Runtime, log: Logger): Promise<number> {
       if (!config) return 2;
       const supervisor = supervisorFor(runtime, config, log);
       try {
-        const result = await runDoctor(runtime, config, supervisor, command);
+        const result = await runDoctor(runtime, config, supervisor, log, command);
         if (result.code === 2) log.print(result.text);
         else await writeStdout(runtime, result.text);
         return result.code;

@@ -162,6 +162,43 @@ describe("restarts", () => {
   }, 60_000);
 });
 
+describe("codex-mcp doctor and orphans", () => {
+  test("reports and terminates the children a dead server left behind, and leaves a reused pid alone", async () => {
+    const { spawn } = await import("node:child_process");
+    const orphan = spawn("sleep", ["300"], { detached: true, stdio: "ignore" });
+    const bystander = spawn("sleep", ["300"], { detached: true, stdio: "ignore" });
+    try {
+      await Bun.sleep(50);
+      const startTime = (pid: number) => readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")[19]!;
+      const ledgers = join(stateDir, "children");
+      spawnSync("mkdir", ["-p", ledgers]);
+      const dead = { pid: 2_000_000_000, startTime: "1" };
+      writeFileSync(
+        join(ledgers, "2000000000-1.json"),
+        JSON.stringify({
+          owner: dead,
+          children: [
+            { pid: orphan.pid, pgid: orphan.pid, label: "codex app-server", startedAt: 0, startTime: startTime(orphan.pid!) },
+            { pid: bystander.pid, pgid: bystander.pid, label: "codex app-server", startedAt: 0, startTime: "0 (an earlier process with this pid)" },
+          ],
+        }),
+      );
+      const r = spawnSync(COMPILED, ["doctor", "--json"], { env: { ...home.env, CODEX_MCP_PATH: join(BIN, "codex"), CODEX_MCP_STATE_DIR: stateDir }, encoding: "utf8", timeout: 30_000 });
+      const report = JSON.parse(r.stdout) as { orphans: { children: { pid: number; outcome: string }[] } };
+      expect(report.orphans.children.map((c) => [c.pid, c.outcome])).toEqual([
+        [orphan.pid!, "terminated"],
+        [bystander.pid!, "pid-reused"],
+      ]);
+      expect(alive(orphan.pid!)).toBe(false);
+      expect(alive(bystander.pid!)).toBe(true);
+      expect(readdirSync(ledgers)).toEqual([]);
+    } finally {
+      orphan.kill("SIGKILL");
+      bystander.kill("SIGKILL");
+    }
+  }, 40_000);
+});
+
 describe("a broken state stops start-up with a clear reason", () => {
   function start(env: Record<string, string>) {
     const r = spawnSync(COMPILED, [], { env: { ...home.env, ...env }, input: "", encoding: "utf8", timeout: 20_000 });
