@@ -6,7 +6,6 @@
  */
 import { parseCommandLine, usageText, versionText } from "./cli.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
-import { runDoctor } from "./doctor.ts";
 import { createLogger, type Logger } from "./log.ts";
 import type { ServerContext } from "./mcp/context.ts";
 import { createMcpServer } from "./mcp/server.ts";
@@ -17,7 +16,7 @@ import { createSupervisor, type Supervisor } from "./process/supervisor.ts";
 import { BackendFactory } from "./codex/backend-factory.ts";
 import { SessionManager } from "./sessions/manager.ts";
 import { openSessionStore } from "./sessions/open-store.ts";
-import { StoreError } from "./sessions/sqlite-store.ts";
+import { StoreError } from "./sessions/store-error.ts";
 import { ChildLedger, childLedgerDir, identifier, reapOrphans, supervisedOutput } from "./process/orphans.ts";
 import { NAME, VERSION } from "./version.ts";
 import { loadRuntime } from "./runtime/detect.ts";
@@ -56,6 +55,7 @@ export async function main(runtime: Runtime, log: Logger): Promise<number> {
       if (!config) return 2;
       const supervisor = supervisorFor(runtime, config, log);
       try {
+        const { runDoctor } = await import("./doctor.ts");
         const result = await runDoctor(runtime, config, supervisor, log, command);
         if (result.code === 2) log.print(result.text);
         else await writeStdout(runtime, result.text);

@@ -14,9 +14,7 @@ import type { BackendModeSetting } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { Supervisor } from "../process/supervisor.ts";
 import type { Runtime } from "../runtime/types.ts";
-import { AppServerBackend } from "./app-server/backend.ts";
 import { type Backend, BackendError } from "./backend.ts";
-import { ExecBackend } from "./exec/backend.ts";
 import { locateCodex } from "./locate.ts";
 import { type BackendMode, childEnvironment, decideBackend } from "./readiness.ts";
 
@@ -94,8 +92,11 @@ export class BackendFactory {
     log.info(`backend: ${mode} (${reason})`);
 
     if (mode === "exec") {
-      return new ExecBackend({ supervisor, location, env, log, fs: runtime.fs, requestTimeoutMs: supervisor.timeouts.requestMs });
+      // Loaded on first use: a server that only answers initialize never evaluates either driver.
+    const { ExecBackend } = await import("./exec/backend.ts");
+    return new ExecBackend({ supervisor, location, env, log, fs: runtime.fs, requestTimeoutMs: supervisor.timeouts.requestMs });
     }
+    const { AppServerBackend } = await import("./app-server/backend.ts");
     return new AppServerBackend({
       supervisor,
       location,

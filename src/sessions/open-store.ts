@@ -7,7 +7,6 @@
  */
 import type { Runtime } from "../runtime/types.ts";
 import { MemorySessionStore } from "./memory-store.ts";
-import { SqliteSessionStore } from "./sqlite-store.ts";
 import { prepareStateDir } from "./state-dir.ts";
 import type { SessionStore } from "./store.ts";
 
@@ -26,6 +25,7 @@ export interface OpenedStore {
 export async function openSessionStore(runtime: Pick<Runtime, "env" | "platform" | "cwd" | "fs" | "openDatabase">, kind: StoreKind): Promise<OpenedStore> {
   if (kind === "memory") return { store: new MemorySessionStore(), kind, stateDir: null, databasePath: null, warnings: [] };
   const dir = await prepareStateDir({ env: runtime.env, platform: runtime.platform, cwd: runtime.cwd(), fs: runtime.fs });
+  const { SqliteSessionStore } = await import("./sqlite-store.ts");
   const store = SqliteSessionStore.open({ path: dir.databasePath, openDatabase: (path) => runtime.openDatabase(path) });
   return { store, kind, stateDir: dir.path, databasePath: dir.databasePath, warnings: [...dir.warnings, ...store.warnings] };
 }

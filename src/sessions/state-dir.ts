@@ -31,7 +31,7 @@ import { type Environment, getNonEmptyEnv } from "../codex/discovery.ts";
 import { homeDirectory } from "../codex/codex-home.ts";
 import { isAbsolutePath, joinPath, pathFlavor, resolvePath } from "../codex/paths.ts";
 import type { FileInfo, FileSystem } from "../runtime/types.ts";
-import { StoreError } from "./sqlite-store.ts";
+import { StoreError } from "./store-error.ts";
 
 export const STATE_DIR_VARIABLE = "CODEX_MCP_STATE_DIR";
 /** The directory's name under the platform's state root. */
