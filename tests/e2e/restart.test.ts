@@ -162,6 +162,29 @@ describe("restarts", () => {
   }, 60_000);
 });
 
+describe("shutdown by signal", () => {
+  test("SIGTERM waits for a running turn; a second SIGTERM cuts the wait short; the turn is marked interrupted by shutdown", async () => {
+    model.enqueue(reply.hang());
+    const first = await server({ CODEX_MCP_SHUTDOWN_GRACE_MS: "60000" });
+    const started = await call(first, "codex", { prompt: "Never finish.", approvalPolicy: "never", sandbox: "read-only", cwd: home.workspace });
+    await model.waitForRequests(1);
+    first.child.kill("SIGTERM");
+    // Within the 60 s grace the server waits for the turn.
+    const early = await Promise.race([first.exited.then(() => "exited"), Bun.sleep(1_500).then(() => "waiting")]);
+    expect(early).toBe("waiting");
+    const t = performance.now();
+    first.child.kill("SIGTERM");
+    expect(await first.exited).toEqual({ code: 0, signal: null });
+    expect(performance.now() - t).toBeLessThan(10_000);
+
+    const second = await server();
+    const view = ((await call(second, "codex_session", { action: "get", sessionId: started.sessionId })) as unknown as { session: View & { interruptedBy?: string } }).session;
+    expect(view.result?.status).toBe("interrupted");
+    const events = await allEvents(second, started.sessionId);
+    expect(events.map((e) => e.type)).toContain("interrupted_by_shutdown");
+  }, 60_000);
+});
+
 describe("codex-mcp doctor and orphans", () => {
   test("reports and terminates the children a dead server left behind, and leaves a reused pid alone", async () => {
     const { spawn } = await import("node:child_process");
