@@ -40,7 +40,8 @@ import {
   type TurnInput,
 } from "../backend.ts";
 import { spawnLineChannel } from "../child-channel.ts";
-import { JsonRpcConnection, RpcClosedError, RpcError, type RequestId } from "../jsonrpc.ts";
+import { JsonRpcConnection, RpcClosedError, RpcError, RpcTimeoutError, type RequestId } from "../jsonrpc.ts";
+import { delay } from "../../process/timeouts.ts";
 import { buildInvocation, type CodexLocation } from "../locate.ts";
 import { toBackendError } from "./errors.ts";
 import { mapNotification, TurnMemory } from "./notifications.ts";
@@ -480,9 +481,9 @@ export class AppServerBackend implements Backend {
     void child.exit.then((report) => this.#onExit(live, report));
     this.#log.debug(`started codex app-server #${generation} (pid ${child.pid})`, { command: invocation.command });
 
+    const exited = child.exit.then((report) => Promise.reject(new RpcClosedError(`it ${describeExit(report)} before answering initialize${quoteStderr(report.stderrTail)}`)));
+    exited.catch(() => {});
     try {
-      const exited = child.exit.then((report) => Promise.reject(new RpcClosedError(`it ${describeExit(report)} before answering initialize${quoteStderr(report.stderrTail)}`)));
-      exited.catch(() => {});
       const answer = await Promise.race([
         rpc.request(
           "initialize",
@@ -498,7 +499,11 @@ export class AppServerBackend implements Backend {
       if (!parsed.success) throw new Error(`unexpected initialize answer: ${describeIssues(parsed.issues)}`);
       await rpc.notify("initialized");
       this.#log.info(`codex app-server #${generation} ready${parsed.output.userAgent ? ` (${parsed.output.userAgent})` : ""}`);
-    } catch (error) {
+    } catch (caught) {
+      // A write can fail (broken pipe) a moment before the exit is seen: the exit, with the
+      // child's own last words on stderr, explains more.
+      const exitedFirst = caught instanceof RpcTimeoutError ? null : await Promise.race([exited.catch((e: unknown) => e), delay(500).then(() => null)]);
+      const error = exitedFirst ?? caught;
       live.stopping = true;
       rpc.close("codex app-server did not start");
       await child.teardown();
