@@ -143,7 +143,7 @@ const isDirectory = async (path: string): Promise<boolean> => (await runtime.fs.
 
 async function makeManager(store: SessionStore): Promise<SessionManager> {
   const { backend } = await world.backend();
-  return new SessionManager({ store, backend: async () => backend, policy, log: memoryLogger(), isDirectory, defaultCwd: world.home.workspace });
+  return new SessionManager({ store, backend: async () => backend, policy, log: memoryLogger(), isDirectory });
 }
 
 const turnStores = { memory: new MemorySessionStore(), sqlite: await sqliteStore() };

@@ -140,7 +140,6 @@ async function serveStdio(runtime: Runtime, log: Logger): Promise<number> {
     policy: config,
     log,
     isDirectory: async (path) => (await runtime.fs.stat(path))?.isDirectory === true,
-    defaultCwd: runtime.cwd(),
     owner: self,
     isOwnerAlive: async (owner) => owner.startTime !== null && (await identify(owner.pid)) === owner.startTime,
   });

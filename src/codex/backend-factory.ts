@@ -108,8 +108,3 @@ export class BackendFactory {
     });
   }
 }
-
-/** One backend, decided as {@link BackendFactory} does (without keeping the decision). */
-export function createBackend(options: BackendFactoryOptions): Promise<Backend> {
-  return new BackendFactory(options).create();
-}

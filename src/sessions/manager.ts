@@ -22,7 +22,7 @@ import {
 } from "../codex/backend.ts";
 import type { Logger } from "../log.ts";
 import { ToolError } from "../mcp/errors.ts";
-import type { ReadResult, SessionEvent, SessionRecord, SessionStatus, SessionStore } from "./store.ts";
+import type { ReadResult, SessionRecord, SessionStatus, SessionStore } from "./store.ts";
 
 /** Settings of the lifecycle and approvals; from the configuration. */
 export interface SessionPolicy {
@@ -42,7 +42,6 @@ export interface SessionManagerOptions {
   log: Logger;
   /** Checks that a cwd exists and is a directory. */
   isDirectory: (path: string) => Promise<boolean>;
-  defaultCwd: string;
   /** Sessions are kept on disk: forgetting one from memory does not delete it. */
   persistent?: boolean;
   /** This server process: stamped on the sessions it runs. */
@@ -778,4 +777,3 @@ function newId(prefix: string): string {
   return `${prefix}_${Array.from(bytes, (b) => b.toString(36).padStart(2, "0")).join("").slice(0, 14)}`;
 }
 
-export type { SessionEvent };
