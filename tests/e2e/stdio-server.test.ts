@@ -89,6 +89,17 @@ for (const mode of LAUNCH_MODES) {
       expect(codes).toContainEqual([78, -32601]);
     }, 30_000);
 
+    test("the stdout reader goes away (EPIPE) mid-answer: the server survives, and exits 0 at end of input", async () => {
+      const server = await start(mode, { env: { CODEX_MCP_STORE: "memory" } });
+      await server.client.ping();
+      server.child.stdout.destroy(); // the client stops reading
+      await server.transport.sendRaw(JSON.stringify({ jsonrpc: "2.0", id: 900, method: "tools/call", params: { name: "debug_echo", arguments: { text: "x".repeat(FIVE_MIB) } } }) + "\n");
+      await Bun.sleep(1_000);
+      expect(server.child.exitCode).toBeNull();
+      expect(server.child.signalCode).toBeNull();
+      expect(await server.closeStdin()).toEqual({ code: 0, signal: null });
+    }, 30_000);
+
     test("SIGTERM shuts down cleanly with exit code 0", async () => {
       const server = await start(mode);
       await server.client.ping();
