@@ -1,0 +1,211 @@
+/**
+ * The session manager's rules over a scripted fake backend: the lifecycle (idle, running and
+ * terminal TTLs, retention), restart recovery, and the shutdown drain. The real backends are
+ * covered end to end elsewhere; this is about the manager's decisions.
+ */
+import { describe, expect, test } from "bun:test";
+import type { Backend, BackendEvent, RequestAnswer, StartedThread, ThreadSettings, TurnInput } from "../../src/codex/backend.ts";
+import { createLogger } from "../../src/log.ts";
+import { SessionManager, type SessionPolicy } from "../../src/sessions/manager.ts";
+import { MemorySessionStore } from "../../src/sessions/memory-store.ts";
+import type { SessionRecord } from "../../src/sessions/store.ts";
+
+/** A backend whose turns end only when the test says so. */
+class FakeBackend implements Backend {
+  readonly mode = "app-server" as const;
+  readonly listeners = new Map<string, (event: BackendEvent) => void>();
+  readonly calls: string[] = [];
+  #threads = 0;
+  #turns = 0;
+
+  async startThread(_settings: ThreadSettings): Promise<StartedThread> {
+    return { threadId: `t${++this.#threads}`, model: null };
+  }
+  async resumeThread(threadId: string): Promise<StartedThread> {
+    this.calls.push(`resume ${threadId}`);
+    return { threadId, model: null };
+  }
+  async forkThread(): Promise<StartedThread> {
+    return { threadId: `t${++this.#threads}`, model: null };
+  }
+  async startTurn(threadId: string, _input: TurnInput): Promise<{ turnId: string }> {
+    const turnId = `turn${++this.#turns}`;
+    queueMicrotask(() => this.emit(threadId, { type: "turn_started", turnId }));
+    return { turnId };
+  }
+  async interrupt(threadId: string, turnId: string): Promise<void> {
+    this.calls.push(`interrupt ${threadId}`);
+    queueMicrotask(() => this.emit(threadId, { type: "turn_completed", turnId, status: "interrupted" }));
+  }
+  async respond(requestId: string, answer: RequestAnswer): Promise<void> {
+    this.calls.push(`respond ${requestId} ${JSON.stringify(answer)}`);
+  }
+  subscribe(threadId: string, listener: (event: BackendEvent) => void): () => void {
+    this.listeners.set(threadId, listener);
+    return () => this.listeners.delete(threadId);
+  }
+  async cleanBackgroundTerminals(): Promise<void> {}
+  async releaseThread(threadId: string): Promise<void> {
+    this.calls.push(`release ${threadId}`);
+  }
+  async close(): Promise<void> {}
+  emit(threadId: string, event: BackendEvent): void {
+    this.listeners.get(threadId)?.(event);
+  }
+}
+
+const MINUTE = 60_000;
+const policy: SessionPolicy = { approvalTimeoutMs: MINUTE, idleTtlMs: 30 * MINUTE, runningTtlMs: 240 * MINUTE, terminalTtlMs: 5 * MINUTE, retentionMs: 7 * 24 * 60 * MINUTE };
+const settings: ThreadSettings = { cwd: "/", approvalPolicy: "never", sandbox: "read-only" };
+const self = { pid: 100, startTime: "me" };
+
+function world(options: { persistent?: boolean; alive?: (owner: { pid: number; startTime: string | null }) => boolean } = {}) {
+  const backend = new FakeBackend();
+  const store = new MemorySessionStore();
+  const sessions = new SessionManager({
+    store,
+    backend: async () => backend,
+    policy,
+    log: createLogger(new WritableStream(), "error"),
+    isDirectory: async () => true,
+    persistent: options.persistent,
+    owner: self,
+    isOwnerAlive: async (owner) => options.alive?.(owner) ?? false,
+  });
+  return { backend, store, sessions };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 5));
+
+async function finishedSession(w: ReturnType<typeof world>): Promise<SessionRecord> {
+  const started = await w.sessions.start({ settings, turn: { prompt: "hi" } });
+  await tick();
+  w.backend.emit(started.threadId!, { type: "turn_completed", turnId: started.currentTurnId!, status: "completed", finalMessage: "done" });
+  return w.sessions.get(started.id);
+}
+
+describe("lifecycle", () => {
+  test("an idle session is cancelled after the idle TTL, not before", async () => {
+    const w = world();
+    const s = await finishedSession(w);
+    expect(s.status).toBe("idle");
+    await w.sessions.sweep(s.lastActivityAt + policy.idleTtlMs - 1);
+    expect(w.sessions.get(s.id).status).toBe("idle");
+    await w.sessions.sweep(s.lastActivityAt + policy.idleTtlMs);
+    expect(w.sessions.get(s.id).status).toBe("cancelled");
+    expect(w.backend.calls).toContain(`release ${s.threadId}`);
+  });
+
+  test("a turn running longer than the running TTL is interrupted and its session cancelled", async () => {
+    const w = world();
+    const s = await w.sessions.start({ settings, turn: { prompt: "long" } });
+    await tick();
+    await w.sessions.sweep(s.turnStartedAt! + policy.runningTtlMs);
+    expect(w.backend.calls).toContain(`interrupt ${s.threadId}`);
+    expect(w.sessions.get(s.id).status).toBe("cancelled");
+  });
+
+  test("terminal sessions are forgotten after the terminal TTL; with a persistent store they stay on disk", async () => {
+    for (const persistent of [false, true]) {
+      const w = world({ persistent });
+      const s = await finishedSession(w);
+      await w.sessions.cancel(s.id);
+      const cancelled = w.sessions.get(s.id);
+      await w.sessions.sweep(cancelled.lastActivityAt + policy.terminalTtlMs);
+      expect(w.store.getSession(s.id) !== undefined).toBe(persistent);
+    }
+  });
+
+  test("persisted sessions are deleted after the retention period", async () => {
+    const w = world({ persistent: true });
+    const s = await finishedSession(w);
+    await w.sessions.sweep(s.lastActivityAt + policy.retentionMs - 1);
+    expect(w.store.getSession(s.id)).toBeDefined();
+    await w.sessions.sweep(s.lastActivityAt + policy.retentionMs);
+    expect(w.store.getSession(s.id)).toBeUndefined();
+  });
+
+  test("the sweep never cancels a session this server is not running", async () => {
+    const w = world({ persistent: true, alive: () => true });
+    const now = Date.now();
+    w.store.createSession(record("other", { status: "running", owner: { pid: 200, startTime: "other" }, lastActivityAt: now - policy.idleTtlMs * 10, turnStartedAt: now - policy.runningTtlMs * 2 }));
+    await w.sessions.sweep(now);
+    expect(w.sessions.get("other").status).toBe("running");
+  });
+});
+
+function record(id: string, patch: Partial<SessionRecord>): SessionRecord {
+  const now = Date.now();
+  return {
+    id,
+    threadId: `thread-${id}`,
+    status: "idle",
+    backend: "app-server",
+    settings,
+    approvalTimeoutMs: MINUTE,
+    createdAt: now,
+    updatedAt: now,
+    lastActivityAt: now,
+    turns: 1,
+    currentTurnId: null,
+    phase: "done",
+    preview: id,
+    ...patch,
+  };
+}
+
+describe("restart recovery", () => {
+  test("a dead server's running session is marked, its pending requests expire; a live server's is left alone", async () => {
+    const deadOwner = { pid: 1, startTime: "gone" };
+    const liveOwner = { pid: 2, startTime: "running" };
+    const w = world({ alive: (owner) => owner.startTime === "running" });
+    w.store.createSession(record("cut", { status: "waiting_approval", currentTurnId: "turn9", owner: deadOwner, pendingRequestIds: ["req_7"] }));
+    w.store.createSession(record("quiet", { status: "idle", owner: deadOwner }));
+    w.store.createSession(record("theirs", { status: "running", currentTurnId: "turn3", owner: liveOwner }));
+
+    const report = await w.sessions.recover();
+    expect(report).toEqual({ recovered: 2, interrupted: ["cut"], expiredRequests: 1 });
+
+    const cut = w.sessions.get("cut");
+    expect(cut).toMatchObject({ status: "error", interruptedBy: "restart", pendingRequestIds: [], currentTurnId: null });
+    expect(cut.error?.code).toBe("INTERRUPTED_BY_RESTART");
+    const types = w.sessions.read("cut", 1, { maxEvents: 10, maxBytes: 64 * 1024 }).events.map((e) => [e.type, e.data.requestId]);
+    expect(types).toEqual([["request_expired", "req_7"], ["interrupted_by_restart", undefined]]);
+    expect(w.sessions.get("quiet").status).toBe("idle");
+    expect(w.sessions.get("theirs").status).toBe("running");
+  });
+
+  test("a reply to a recovered session resumes its thread first", async () => {
+    const w = world();
+    w.store.createSession(record("old", { status: "error", owner: { pid: 1, startTime: "gone" } }));
+    await w.sessions.reply("old", { prompt: "again" });
+    expect(w.backend.calls).toContain("resume thread-old");
+    expect(w.sessions.get("old")).toMatchObject({ status: "running", owner: self, interruptedBy: undefined });
+  });
+});
+
+describe("shutdown drain", () => {
+  test("turns that finish within the grace finish; the rest are interrupted and marked", async () => {
+    const w = world();
+    const quick = await w.sessions.start({ settings, turn: { prompt: "quick" } });
+    const slow = await w.sessions.start({ settings, turn: { prompt: "slow" } });
+    await tick();
+    setTimeout(() => w.backend.emit(quick.threadId!, { type: "turn_completed", turnId: quick.currentTurnId!, status: "completed", finalMessage: "ok" }), 20);
+    const drained = await w.sessions.drain(150);
+    expect(drained).toEqual({ finished: 1, interrupted: [slow.id] });
+    expect(w.sessions.get(quick.id)).toMatchObject({ status: "idle", result: { text: "ok" } });
+    expect(w.sessions.get(slow.id)).toMatchObject({ status: "idle", interruptedBy: "shutdown", result: { status: "interrupted" } });
+  });
+
+  test("an aborted grace interrupts at once", async () => {
+    const w = world();
+    const s = await w.sessions.start({ settings, turn: { prompt: "slow" } });
+    await tick();
+    const hurry = new AbortController();
+    const started = performance.now();
+    setTimeout(() => hurry.abort(), 20);
+    const drained = await w.sessions.drain(60_000, hurry.signal);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(drained.interrupted).toEqual([s.id]);
+  });
+});
