@@ -10,6 +10,7 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { type CodexHome, makeCodexHome } from "../harness/codex-home.ts";
 import { type FakeModel, reply, startFakeModel } from "../harness/fake-model.ts";
 import { BIN, type Launched, launch } from "./launch.ts";
+import { pageCommandOutput } from "./paging.ts";
 
 type Action = { requestId: string; kind: string; command?: string; files?: { path: string }[]; availableDecisions?: unknown[] };
 type View = {
@@ -244,31 +245,9 @@ describe("sessions: control, scale and failure", () => {
     model.enqueue(reply.execCommand("head -c 1048576 /dev/zero | tr '\\0' x", { callId: "call_big" }), reply.message("Done printing."));
     const started = await start("Print a lot.", { sandbox: "danger-full-access" });
     await pollUntil(started.sessionId, ["idle"]);
-    const maxBytes = 64 * 1024;
-    let cursor = 1;
-    let polls = 0;
-    const parts = new Map<number, string[]>();
-    let completed: { cursor: number; data: Record<string, unknown> } | undefined;
-    for (;;) {
-      const result = await client.callTool({ name: "codex_check", arguments: { action: "poll", sessionId: started.sessionId, cursor, responseMode: "full", pollOptions: { maxBytes } } });
-      polls += 1;
-      expect(JSON.stringify(result).length).toBeLessThanOrEqual(maxBytes);
-      const view = result.structuredContent as View;
-      for (const e of view.events ?? []) {
-        if (e.type === "command_completed") completed = e;
-        if (e.type === "command_completed_continued") {
-          const list = parts.get(e.data.of as number) ?? [];
-          list[(e.data.index as number) - 1] = e.data.text as string;
-          parts.set(e.data.of as number, list);
-        }
-      }
-      cursor = view.nextCursor!;
-      if (!view.hasMore) break;
-    }
+    const { polls, output } = await pageCommandOutput(client, started.sessionId, 64 * 1024);
     expect(polls).toBeGreaterThan(10);
-    expect(completed).toBeDefined();
-    const whole = (completed!.data.output as string) + (parts.get(completed!.cursor) ?? []).join("");
-    expect(whole.replace(/\s+$/, "")).toBe("x".repeat(1048576));
+    expect(output.replace(/\s+$/, "")).toBe("x".repeat(1048576));
   }, 60_000);
 
   test("the app-server killed mid-turn: CODEX_CRASHED, the server keeps serving, a reply resumes on a new process", async () => {

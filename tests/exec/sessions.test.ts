@@ -12,6 +12,7 @@ import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { BIN, COMPILED, type Launched, launch } from "../e2e/launch.ts";
+import { pageCommandOutput } from "../e2e/paging.ts";
 import { codexBinary } from "../harness/codex-bin.ts";
 import { type CodexHome, makeCodexHome } from "../harness/codex-home.ts";
 import { type FakeModel, reply, startFakeModel } from "../harness/fake-model.ts";
@@ -203,30 +204,9 @@ describe("sessions on codex exec", () => {
     model.enqueue(reply.execCommand("head -c 1048576 /dev/zero | tr '\\0' x", { callId: "call_big" }), reply.message("Done printing."));
     const started = await start("Print a lot.", { sandbox: "danger-full-access" });
     await pollUntil(started.sessionId, ["idle"]);
-    const maxBytes = 64 * 1024;
-    let cursor = 1;
-    let polls = 0;
-    const parts = new Map<number, string[]>();
-    let completed: { cursor: number; data: Record<string, unknown> } | undefined;
-    for (;;) {
-      const result = await client.callTool({ name: "codex_check", arguments: { action: "poll", sessionId: started.sessionId, cursor, responseMode: "full", pollOptions: { maxBytes } } });
-      polls += 1;
-      expect(JSON.stringify(result).length).toBeLessThanOrEqual(maxBytes);
-      const view = result.structuredContent as View;
-      for (const e of view.events ?? []) {
-        if (e.type === "command_completed") completed = e;
-        if (e.type === "command_completed_continued") {
-          const list = parts.get(e.data.of as number) ?? [];
-          list[(e.data.index as number) - 1] = e.data.text as string;
-          parts.set(e.data.of as number, list);
-        }
-      }
-      cursor = view.nextCursor!;
-      if (!view.hasMore) break;
-    }
+    const { polls, output } = await pageCommandOutput(client, started.sessionId, 64 * 1024);
     expect(polls).toBeGreaterThan(10);
-    const whole = (completed!.data.output as string) + (parts.get(completed!.cursor) ?? []).join("");
-    expect(whole.replace(/\s+$/, "")).toBe("x".repeat(1048576));
+    expect(output.replace(/\s+$/, "")).toBe("x".repeat(1048576));
   }, 60_000);
 
   test("five concurrent sessions stay isolated", async () => {

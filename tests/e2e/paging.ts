@@ -1,0 +1,39 @@
+/**
+ * The paging check both backends' session tests share: read a session's whole event log with
+ * `codex_check poll` under a small `maxBytes`, proving every answer fits and a large command output
+ * can be put back together from its pieces.
+ */
+import { expect } from "bun:test";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+
+type PolledEvent = { cursor: number; type: string; data: Record<string, unknown> };
+
+/**
+ * Polls `sessionId` from cursor 1 in `responseMode: "full"` until nothing is left, asserting each
+ * whole answer is at most `maxBytes`. Returns how many polls it took and the complete output of
+ * the (last) `command_completed` event, continuation parts included.
+ */
+export async function pageCommandOutput(client: Client, sessionId: string, maxBytes: number): Promise<{ polls: number; output: string }> {
+  let cursor = 1;
+  let polls = 0;
+  const parts = new Map<number, string[]>();
+  let completed: PolledEvent | undefined;
+  for (;;) {
+    const result = await client.callTool({ name: "codex_check", arguments: { action: "poll", sessionId, cursor, responseMode: "full", pollOptions: { maxBytes } } });
+    polls += 1;
+    expect(JSON.stringify(result).length).toBeLessThanOrEqual(maxBytes);
+    const view = result.structuredContent as { events?: PolledEvent[]; nextCursor: number; hasMore: boolean };
+    for (const e of view.events ?? []) {
+      if (e.type === "command_completed") completed = e;
+      if (e.type === "command_completed_continued") {
+        const list = parts.get(e.data.of as number) ?? [];
+        list[(e.data.index as number) - 1] = e.data.text as string;
+        parts.set(e.data.of as number, list);
+      }
+    }
+    cursor = view.nextCursor;
+    if (!view.hasMore) break;
+  }
+  expect(completed).toBeDefined();
+  return { polls, output: (completed!.data.output as string) + (parts.get(completed!.cursor) ?? []).join("") };
+}
