@@ -144,7 +144,8 @@ export interface CodexLocation {
   notes: string[];
 }
 
-/** A program and arguments ready for `Runtime.spawn`. */
+/** A program and arguments ready for `Runtime.spawn`. Spread it whole into the spawn options, so
+ * the Windows verbatim flag can never be left behind. */
 export interface Invocation {
   command: string;
   args: string[];

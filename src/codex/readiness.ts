@@ -268,9 +268,7 @@ async function runOnce(probe: Probe, args: string[]): Promise<RunResult> {
   const stdout: string[] = [];
   try {
     const child = await probe.deps.supervisor.spawn({
-      command: invocation.command,
-      args: invocation.args,
-      windowsVerbatimArguments: invocation.windowsVerbatimArguments,
+      ...invocation,
       label: `codex ${args.join(" ")}`,
       cwd: probe.cwd,
       env: probe.env,
@@ -296,9 +294,7 @@ async function probeAppServer(probe: Probe): Promise<AppServerProbe> {
   let spawned;
   try {
     spawned = await spawnLineChannel(probe.deps.supervisor, {
-      command: invocation.command,
-      args: invocation.args,
-      windowsVerbatimArguments: invocation.windowsVerbatimArguments,
+      ...invocation,
       label: "codex app-server (probe)",
       cwd: probe.cwd,
       env: probe.env,

@@ -455,9 +455,7 @@ export class AppServerBackend implements Backend {
     let spawned;
     try {
       spawned = await spawnLineChannel(supervisor, {
-        command: invocation.command,
-        args: invocation.args,
-        windowsVerbatimArguments: invocation.windowsVerbatimArguments,
+        ...invocation,
         label: `codex app-server #${generation}`,
         env,
         ...(this.#options.cwd !== undefined ? { cwd: this.#options.cwd } : {}),

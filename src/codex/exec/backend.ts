@@ -163,9 +163,7 @@ export class ExecBackend implements Backend {
     let child: SupervisedChild;
     try {
       child = await supervisor.spawn({
-        command: invocation.command,
-        args: invocation.args,
-        windowsVerbatimArguments: invocation.windowsVerbatimArguments,
+        ...invocation,
         label: `codex exec fork (${codexId})`,
         cwd: settings.cwd,
         env,
@@ -291,9 +289,7 @@ export class ExecBackend implements Backend {
     let child: SupervisedChild;
     try {
       child = await supervisor.spawn({
-        command: invocation.command,
-        args: invocation.args,
-        windowsVerbatimArguments: invocation.windowsVerbatimArguments,
+        ...invocation,
         label: `codex exec${resuming === null ? "" : " resume"} (${turnId}, thread ${resuming ?? state.id})`,
         cwd: settings.cwd,
         env,
