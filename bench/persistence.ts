@@ -29,6 +29,7 @@ import { prepareStateDir } from "../src/sessions/state-dir.ts";
 import type { SessionRecord, SessionStore } from "../src/sessions/store.ts";
 import { createWorld, memoryLogger, runtime } from "../tests/app-server/helpers.ts";
 import { reply } from "../tests/harness/fake-model.ts";
+import { summary } from "./lib.ts";
 
 const RESULTS = join(import.meta.dir, "results");
 const arg = (name: string, fallback: number): number => {
@@ -129,11 +130,6 @@ interface Stats {
   p90: number;
   min: number;
 }
-const quantile = (xs: number[], q: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-};
-const stats = (xs: number[]): Stats => ({ median: quantile(xs, 0.5), p90: quantile(xs, 0.9), min: Math.min(...xs) });
 
 const world = await createWorld();
 const DELTAS = Array.from({ length: 20 }, (_, i) => `word${i} `);
@@ -182,8 +178,8 @@ try {
 }
 
 const turns = (["first", "followUp"] as const).map((kind) => {
-  const memory = stats(samples[kind].memory);
-  const sqlite = stats(samples[kind].sqlite);
+  const memory: Stats = summary(samples[kind].memory);
+  const sqlite: Stats = summary(samples[kind].sqlite);
   return { kind, memory, sqlite, ratio: sqlite.median / memory.median };
 });
 

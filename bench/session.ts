@@ -23,7 +23,7 @@
  * at the end. Results go to bench/results/session.{json,md}; a previous JSON is compared against
  * before being replaced.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -32,8 +32,8 @@ import { codexBinary } from "../tests/harness/codex-bin.ts";
 import { type CodexHome, makeCodexHome } from "../tests/harness/codex-home.ts";
 import { type FakeModel, reply, startFakeModel } from "../tests/harness/fake-model.ts";
 import { type Launched, launch } from "../tests/e2e/launch.ts";
+import { capture, ensureBuilt, median, parseBenchArgs, procMiB, ROOT, rssMiB, summary } from "./lib.ts";
 
-const ROOT = path.resolve(import.meta.dir, "..");
 const RESULTS_DIR = path.join(ROOT, "bench", "results");
 const RESULTS_JSON = path.join(RESULTS_DIR, "session.json");
 const RESULTS_MD = path.join(RESULTS_DIR, "session.md");
@@ -126,96 +126,17 @@ interface Results {
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 
-function parseArgs(argv: string[]): { runs: number; rebuild: boolean } | "help" {
-  let runs = DEFAULT_RUNS;
-  let rebuild = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === "-h" || arg === "--help") return "help";
-    if (arg === "--rebuild") {
-      rebuild = true;
-    } else if (arg === "--runs" || arg.startsWith("--runs=")) {
-      const raw = arg.includes("=") ? arg.slice("--runs=".length) : argv[++i];
-      const n = Number(raw);
-      if (!Number.isInteger(n) || n < 30) throw new Error(`--runs needs an integer ≥ 30, got ${raw}`);
-      runs = n;
-    } else {
-      throw new Error(`unknown option "${arg}"`);
-    }
-  }
-  return { runs, rebuild };
-}
-
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-function quantile(sorted: number[], q: number): number {
-  // Nearest-rank, so p90 is an observed value.
-  const rank = Math.max(1, Math.ceil(q * sorted.length));
-  return sorted[rank - 1] as number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
 function stats(samples: number[]): Stats {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return {
-    samplesMs: samples.map((v) => Math.round(v * 100) / 100),
-    medianMs: median(samples),
-    p90Ms: quantile(sorted, 0.9),
-    minMs: sorted[0] as number,
-  };
-}
-
-async function capture(cmd: string[]): Promise<string | null> {
-  try {
-    const proc = Bun.spawn(cmd, { cwd: ROOT, stdin: "ignore", stdout: "pipe", stderr: "ignore" });
-    const out = await new Response(proc.stdout).text();
-    return (await proc.exited) === 0 ? out.trim() : null;
-  } catch {
-    return null;
-  }
-}
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) newest = Math.max(newest, statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds dist/codex-mcp through build.ts when it is missing or older than its sources. */
-async function ensureBuilt(force: boolean): Promise<void> {
-  const sources = Math.max(
-    newestMtime(path.join(ROOT, "src")),
-    statSync(path.join(ROOT, "build.ts")).mtimeMs,
-    statSync(path.join(ROOT, "package-lock.json")).mtimeMs,
-  );
-  if (!force && existsSync(PRODUCT_BINARY) && statSync(PRODUCT_BINARY).mtimeMs >= sources) return;
-  console.log(`building ${path.relative(ROOT, PRODUCT_BINARY)} …`);
-  const proc = Bun.spawn([process.execPath, path.join(ROOT, "build.ts")], { cwd: ROOT, stdin: "ignore", stdout: "inherit", stderr: "inherit" });
-  const code = await proc.exited;
-  if (code !== 0 || !existsSync(PRODUCT_BINARY)) throw new Error(`build.ts failed (exit ${code})`);
+  const s = summary(samples);
+  return { samplesMs: samples.map((v) => Math.round(v * 100) / 100), medianMs: s.median, p90Ms: s.p90, minMs: s.min };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Processes and memory
 
-/** A field of /proc/<pid>/status or smaps_rollup in MiB; null when the process or field is gone. */
-function procKiB(file: string, field: string): number | null {
-  try {
-    const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, "m").exec(readFileSync(file, "utf8"));
-    return match ? Number(match[1]) / 1024 : null;
-  } catch {
-    return null;
-  }
-}
-const rssMiB = (pid: number) => procKiB(`/proc/${pid}/status`, "VmRSS");
-const pssMiB = (pid: number) => procKiB(`/proc/${pid}/smaps_rollup`, "Pss");
+const pssMiB = (pid: number) => procMiB(`/proc/${pid}/smaps_rollup`, "Pss");
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ): 100 on Linux everywhere in practice. */
 const USER_HZ = 100;
@@ -521,7 +442,7 @@ async function measureTiming(model: FakeModel, runs: number): Promise<{ timing: 
         direct: ds,
         codexMcp: ms,
         ratio: ms.medianMs / ds.medianMs,
-        pairedDeltaMs: median(m.map((v, i) => v - (d[i] as number))),
+        pairedDeltaMs: median(m.map((v, i) => v - (d[i] as number))) as number,
         cpu: { direct: dCpu.perSample(), codexMcp: mCpu.perSample() },
       };
     };
@@ -687,7 +608,7 @@ function checkLine(timing: TimingCase[]): { pass: boolean; text: string } {
 async function main(): Promise<number> {
   let options: { runs: number; rebuild: boolean } | "help";
   try {
-    options = parseArgs(process.argv.slice(2));
+    options = parseBenchArgs(process.argv.slice(2), { runs: DEFAULT_RUNS, minRuns: 30 });
   } catch (error) {
     console.error(`session.ts: ${(error as Error).message}\n\n${USAGE}`);
     return 2;
@@ -698,7 +619,8 @@ async function main(): Promise<number> {
   }
   if (process.platform !== "linux") console.warn("session.ts: memory is read from /proc; it will be missing on this platform");
   const loadAtStart = os.loadavg()[0] as number;
-  await ensureBuilt(options.rebuild);
+  const buildError = await ensureBuilt(PRODUCT_BINARY, [path.join(ROOT, "src")], [], options.rebuild);
+  if (buildError) throw new Error(buildError);
 
   const model = await startFakeModel({ handler: () => reply.message(ANSWER) });
   let timing: TimingCase[];

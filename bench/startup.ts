@@ -10,12 +10,12 @@
  * lands on all modes alike. Results go to bench/results/startup.{json,md}; a previous JSON is
  * compared against before being replaced.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { mkdir, readdir, stat, writeFile } from "node:fs/promises";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { capture, ensureBuilt, median, parseBenchArgs, quantile, ROOT, rssMiB } from "./lib.ts";
 
-const ROOT = path.resolve(import.meta.dir, "..");
 const RESULTS_DIR = path.join(ROOT, "bench", "results");
 const RESULTS_JSON = path.join(RESULTS_DIR, "startup.json");
 const RESULTS_MD = path.join(RESULTS_DIR, "startup.md");
@@ -90,75 +90,12 @@ interface Results {
   check: { pass: boolean; text: string };
 }
 
-function parseArgs(argv: string[]): { runs: number; rebuild: boolean } | "help" {
-  let runs = 25;
-  let rebuild = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === "-h" || arg === "--help") return "help";
-    if (arg === "--rebuild") {
-      rebuild = true;
-    } else if (arg === "--runs" || arg.startsWith("--runs=")) {
-      const raw = arg.includes("=") ? arg.slice("--runs=".length) : argv[++i];
-      const n = Number(raw);
-      if (!Number.isInteger(n) || n < 20) throw new Error(`--runs needs an integer ≥ 20, got ${raw}`);
-      runs = n;
-    } else {
-      throw new Error(`unknown option "${arg}"`);
-    }
-  }
-  return { runs, rebuild };
-}
-
 function localBin(name: string): string | null {
   for (const candidate of [name, `${name}.exe`, `${name}.cmd`]) {
     const p = path.join(ROOT, "node_modules", ".bin", candidate);
     if (existsSync(p)) return p;
   }
   return Bun.which(name);
-}
-
-async function capture(cmd: string[]): Promise<string | null> {
-  try {
-    const proc = Bun.spawn(cmd, { cwd: ROOT, stdin: "ignore", stdout: "pipe", stderr: "ignore" });
-    const out = await new Response(proc.stdout).text();
-    return (await proc.exited) === 0 ? out.trim() : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Newest modification time of the files that make up a build, to spot a stale binary. */
-async function newestMtime(paths: string[]): Promise<number> {
-  let newest = 0;
-  for (const p of paths) {
-    if (!existsSync(p)) continue;
-    const info = await stat(p);
-    if (info.isDirectory()) {
-      for (const entry of await readdir(p, { recursive: true, withFileTypes: true })) {
-        if (entry.isFile()) newest = Math.max(newest, statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
-      }
-    } else {
-      newest = Math.max(newest, info.mtimeMs);
-    }
-  }
-  return newest;
-}
-
-/** Builds `binary` through build.ts (so the bench measures exactly what ships) when missing or stale. */
-async function ensureBuilt(binary: string, sources: string[], buildArgs: string[], force: boolean): Promise<string | null> {
-  const sourcesMtime = await newestMtime([...sources, path.join(ROOT, "build.ts"), path.join(ROOT, "package-lock.json")]);
-  if (!force && existsSync(binary) && statSync(binary).mtimeMs >= sourcesMtime) return null;
-  console.log(`building ${path.relative(ROOT, binary)} …`);
-  const proc = Bun.spawn([process.execPath, path.join(ROOT, "build.ts"), ...buildArgs], {
-    cwd: ROOT,
-    stdin: "ignore",
-    stdout: "inherit",
-    stderr: "inherit",
-  });
-  const code = await proc.exited;
-  if (code !== 0 || !existsSync(binary)) return `build.ts ${buildArgs.join(" ")} failed (exit ${code})`;
-  return null;
 }
 
 async function prepareModes(rebuild: boolean, nodeVersion: string | null): Promise<Mode[]> {
@@ -199,16 +136,6 @@ async function prepareModes(rebuild: boolean, nodeVersion: string | null): Promi
 }
 
 /** VmRSS of a live process in MiB; null where /proc does not exist. */
-function rssMiB(pid: number): number | null {
-  if (process.platform !== "linux") return null;
-  try {
-    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return match ? Number(match[1]) / 1024 : null;
-  } catch {
-    return null;
-  }
-}
-
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | "timeout"> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<"timeout">((resolve) => {
@@ -293,19 +220,6 @@ async function measureOnce(mode: Mode): Promise<{ sample?: Sample; error?: strin
   return { sample, error, killed };
 }
 
-function quantile(sorted: number[], q: number): number {
-  // Nearest-rank, so p90 of 25 runs is an observed value.
-  const rank = Math.max(1, Math.ceil(q * sorted.length));
-  return sorted[rank - 1] as number;
-}
-
-function median(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
 function summarise(state: ModeState, runs: number): ModeSummary {
   const measured = state.samples.slice(WARMUP);
   const ms = measured.map((s) => s.ms);
@@ -375,7 +289,7 @@ function checkLine(modes: ModeSummary[]): { pass: boolean; text: string } {
 async function main(): Promise<number> {
   let options: { runs: number; rebuild: boolean } | "help";
   try {
-    options = parseArgs(process.argv.slice(2));
+    options = parseBenchArgs(process.argv.slice(2), { runs: 25, minRuns: 20 });
   } catch (error) {
     console.error(`startup.ts: ${(error as Error).message}\n\n${USAGE}`);
     return 2;

@@ -11,6 +11,7 @@ import os from "node:os";
 import { join } from "node:path";
 import { createSupervisor } from "../src/process/supervisor.ts";
 import { loadRuntime } from "../src/runtime/detect.ts";
+import { summary } from "./lib.ts";
 
 const RESULTS = join(import.meta.dir, "results");
 const runsArg = process.argv.indexOf("--runs");
@@ -52,19 +53,14 @@ for (let i = 0; i < RUNS; i++) {
   }
 }
 
-const quantile = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-};
-const row = (xs: number[]) => ({ median: quantile(xs, 0.5), p90: quantile(xs, 0.9), min: Math.min(...xs) });
 const result = {
   date: new Date().toISOString(),
   runtime: `${runtime.name} ${runtime.version}`,
   machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}`,
   runs: RUNS,
-  raw: row(samples.raw),
-  supervised: row(samples.supervised),
-  ratio: row(samples.supervised).median / row(samples.raw).median,
+  raw: summary(samples.raw),
+  supervised: summary(samples.supervised),
+  ratio: summary(samples.supervised).median / summary(samples.raw).median,
 };
 
 const previousFile = join(RESULTS, "supervisor.json");
