@@ -11,7 +11,7 @@
  */
 import path from "node:path";
 import { AppServerBackend } from "../../src/codex/app-server/backend.ts";
-import type { BackendEvent, ThreadSettings } from "../../src/codex/backend.ts";
+import type { Backend, BackendEvent, ThreadSettings } from "../../src/codex/backend.ts";
 import { type CodexLocation, locateCodex } from "../../src/codex/locate.ts";
 import { childEnvironment } from "../../src/codex/readiness.ts";
 import type { Logger } from "../../src/log.ts";
@@ -59,12 +59,15 @@ function safeJson(value: unknown): string {
 }
 
 /** Everything one backend under test is made of. */
-export interface TestBackend {
-  backend: AppServerBackend;
+/** A backend under test, with what it was built on. */
+export interface MadeBackend<B extends Backend> {
+  backend: B;
   supervisor: Supervisor;
   log: MemoryLogger;
   location: CodexLocation;
 }
+
+export type TestBackend = MadeBackend<AppServerBackend>;
 
 export interface BackendOptions {
   /** CODEX_MCP_PATH (default: node_modules/.bin/codex). */
@@ -75,11 +78,12 @@ export interface BackendOptions {
   startupTimeoutMs?: number;
 }
 
-export interface World {
+/** One fake model and one throwaway CODEX_HOME per test file, and backends built on them. */
+export interface BackendWorld<B extends Backend, O extends BackendOptions> {
   model: FakeModel;
   home: CodexHome;
-  /** A new backend, torn down by {@link World.afterEach}. */
-  backend(options?: BackendOptions): Promise<TestBackend>;
+  /** A new backend, torn down by {@link BackendWorld.afterEach}. */
+  backend(options?: O): Promise<MadeBackend<B>>;
   /** Thread settings in the workspace (approval "never", sandbox "read-only" unless overridden). */
   settings(overrides?: Partial<ThreadSettings>): ThreadSettings;
   /** Closes this test's backends and checks that no child is left. */
@@ -88,14 +92,30 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function createWorld(options: { extraToml?: string } = {}): Promise<World> {
+export type World = BackendWorld<AppServerBackend, BackendOptions>;
+
+/** What a backend is built from: the real runtime's supervisor and the located Codex. */
+export interface BackendParts {
+  supervisor: Supervisor;
+  log: MemoryLogger;
+  location: CodexLocation;
+  /** Codex's environment (the throwaway home's, plus what its npm wrapper would set). */
+  env: Record<string, string>;
+  home: CodexHome;
+}
+
+/** A world whose backends `build` makes; both drivers' suites use it. */
+export async function createBackendWorld<B extends Backend, O extends BackendOptions>(
+  build: (parts: BackendParts, options: O) => B,
+  options: { extraToml?: string; resetModelAfterEach?: boolean } = {},
+): Promise<BackendWorld<B, O>> {
   const model = await startFakeModel();
   const home = makeCodexHome({ modelUrl: model.url, ...(options.extraToml ? { extraToml: options.extraToml } : {}) });
-  const live: TestBackend[] = [];
+  const live: MadeBackend<B>[] = [];
   return {
     model,
     home,
-    async backend(opts = {}) {
+    async backend(opts = {} as O) {
       const log = memoryLogger();
       const supervisor = createSupervisor({ runtime, logger: log, timeouts: { killGraceMs: 2_000 } });
       const env = { ...home.env, ...opts.extraEnv };
@@ -107,16 +127,7 @@ export async function createWorld(options: { extraToml?: string } = {}): Promise
         cwd: PROJECT_ROOT,
       });
       if (!located.ok) throw new Error(`locateCodex: ${located.error.message}`);
-      const backend = new AppServerBackend({
-        supervisor,
-        location: located.value,
-        env: childEnvironment(env, located.value),
-        log,
-        clientInfo: { name: "codex-mcp-test", version: "0.0.0" },
-        startupTimeoutMs: opts.startupTimeoutMs ?? 15_000,
-        requestTimeoutMs: opts.requestTimeoutMs ?? 15_000,
-        cwd: home.workspace,
-      });
+      const backend = build({ supervisor, log, location: located.value, env: childEnvironment(env, located.value), home }, opts);
       const made = { backend, supervisor, log, location: located.value };
       live.push(made);
       return made;
@@ -125,6 +136,7 @@ export async function createWorld(options: { extraToml?: string } = {}): Promise
       return { cwd: home.workspace, approvalPolicy: "never", sandbox: "read-only", ...overrides };
     },
     async afterEach() {
+      if (options.resetModelAfterEach) model.reset(); // a failed test must not leave its scripts to the next
       const all = live.splice(0);
       await Promise.all(all.map((t) => t.backend.close()));
       for (const t of all) {
@@ -140,6 +152,23 @@ export async function createWorld(options: { extraToml?: string } = {}): Promise
       home.cleanup();
     },
   };
+}
+
+export function createWorld(options: { extraToml?: string } = {}): Promise<World> {
+  return createBackendWorld<AppServerBackend, BackendOptions>(
+    (parts, opts) =>
+      new AppServerBackend({
+        supervisor: parts.supervisor,
+        location: parts.location,
+        env: parts.env,
+        log: parts.log,
+        clientInfo: { name: "codex-mcp-test", version: "0.0.0" },
+        startupTimeoutMs: opts.startupTimeoutMs ?? 15_000,
+        requestTimeoutMs: opts.requestTimeoutMs ?? 15_000,
+        cwd: parts.home.workspace,
+      }),
+    options,
+  );
 }
 
 /** Every event of one thread, with waiting helpers. */

@@ -7,71 +7,20 @@ import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { ThreadSettings } from "../../src/codex/backend.ts";
 import { ExecBackend } from "../../src/codex/exec/backend.ts";
-import { locateCodex } from "../../src/codex/locate.ts";
-import { childEnvironment } from "../../src/codex/readiness.ts";
-import { createSupervisor, type Supervisor } from "../../src/process/supervisor.ts";
-import { CODEX_PATH, type MemoryLogger, memoryLogger, type Recorder, runtime } from "../app-server/helpers.ts";
-import { PROJECT_ROOT } from "../harness/codex-bin.ts";
-import { type CodexHome, makeCodexHome } from "../harness/codex-home.ts";
-import { type FakeModel, startFakeModel } from "../harness/fake-model.ts";
+import { type BackendOptions, type BackendWorld, createBackendWorld, type MadeBackend, type Recorder, runtime } from "../app-server/helpers.ts";
 
 export { record, type Recorder } from "../app-server/helpers.ts";
 
-export interface TestExecBackend {
-  backend: ExecBackend;
-  supervisor: Supervisor;
-  log: MemoryLogger;
-}
+export type ExecWorld = BackendWorld<ExecBackend, Pick<BackendOptions, "codexPath" | "requestTimeoutMs">>;
+export type TestExecBackend = MadeBackend<ExecBackend>;
 
-export interface ExecWorld {
-  model: FakeModel;
-  home: CodexHome;
-  backend(options?: { codexPath?: string; requestTimeoutMs?: number }): Promise<TestExecBackend>;
-  settings(overrides?: Partial<ThreadSettings>): ThreadSettings;
-  afterEach(): Promise<void>;
-  close(): Promise<void>;
-}
-
-export async function createExecWorld(options: { extraToml?: string } = {}): Promise<ExecWorld> {
-  const model = await startFakeModel();
-  const home = makeCodexHome({ modelUrl: model.url, ...(options.extraToml ? { extraToml: options.extraToml } : {}) });
-  const live: TestExecBackend[] = [];
-  return {
-    model,
-    home,
-    async backend(opts = {}) {
-      const log = memoryLogger();
-      const supervisor = createSupervisor({ runtime, logger: log, timeouts: { killGraceMs: 2_000 } });
-      const env = { ...home.env };
-      const located = await locateCodex({ platform: runtime.platform, arch: runtime.arch, env: { ...env, CODEX_MCP_PATH: opts.codexPath ?? CODEX_PATH }, fs: runtime.fs, cwd: PROJECT_ROOT });
-      if (!located.ok) throw new Error(`locateCodex: ${located.error.message}`);
-      const backend = new ExecBackend({ supervisor, location: located.value, env: childEnvironment(env, located.value), log, fs: runtime.fs, requestTimeoutMs: opts.requestTimeoutMs ?? 15_000 });
-      const made = { backend, supervisor, log };
-      live.push(made);
-      return made;
-    },
-    settings(overrides = {}) {
-      return { cwd: home.workspace, approvalPolicy: "never", sandbox: "read-only", ...overrides };
-    },
-    async afterEach() {
-      model.reset(); // a failed test must not leave its scripts to the next
-      const all = live.splice(0);
-      await Promise.all(all.map((t) => t.backend.close()));
-      for (const t of all) {
-        const left = t.supervisor.registry.list();
-        if (left.length > 0) {
-          await t.supervisor.teardownAll();
-          throw new Error(`children left after close(): ${JSON.stringify(left)}`);
-        }
-      }
-    },
-    async close() {
-      await model.close();
-      home.cleanup();
-    },
-  };
+export function createExecWorld(options: { extraToml?: string } = {}): Promise<ExecWorld> {
+  return createBackendWorld(
+    (parts, opts: Pick<BackendOptions, "codexPath" | "requestTimeoutMs">) =>
+      new ExecBackend({ supervisor: parts.supervisor, location: parts.location, env: parts.env, log: parts.log, fs: runtime.fs, requestTimeoutMs: opts.requestTimeoutMs ?? 15_000 }),
+    { ...options, resetModelAfterEach: true },
+  );
 }
 
 /** Runs one turn and resolves with its `turn_completed` and the events it produced. */
