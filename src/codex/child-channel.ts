@@ -4,9 +4,10 @@
  *
  * @module
  */
-import type { SupervisedChild } from "../process/child.ts";
+import type { ExitReport, SupervisedChild } from "../process/child.ts";
 import type { SpawnChildOptions, Supervisor } from "../process/supervisor.ts";
-import type { LineChannel } from "./jsonrpc.ts";
+import { delay } from "../process/timeouts.ts";
+import { type LineChannel, RpcTimeoutError } from "./jsonrpc.ts";
 
 export interface ChildChannel {
   child: SupervisedChild;
@@ -32,4 +33,20 @@ export async function spawnLineChannel(supervisor: Supervisor, options: Omit<Spa
     },
   };
   return { child, channel };
+}
+
+/**
+ * The answer to `request`, unless the child exits first: then `exitError(report)` is thrown. A
+ * request that fails otherwise — a broken pipe on write — is usually that same exit, seen a moment
+ * late, so for up to `settleMs` the exit (with the child's own last words) is preferred as the
+ * explanation. A timeout is reported as it is: the child is still running.
+ */
+export async function answerOrExit<T>(child: SupervisedChild, request: Promise<T>, exitError: (report: ExitReport) => Error, settleMs = 500): Promise<T> {
+  const exited = child.exit.then(exitError);
+  try {
+    return await Promise.race([request, exited.then((error) => Promise.reject(error))]);
+  } catch (error) {
+    if (error instanceof RpcTimeoutError) throw error;
+    throw (await Promise.race([exited, delay(settleMs).then(() => null)])) ?? error;
+  }
 }

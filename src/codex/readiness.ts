@@ -14,11 +14,10 @@ import { type BackendModeSetting, backendModeFrom } from "../config.ts";
 import type { PreflightFinding, StdioMode } from "../mcp/stdio-preflight.ts";
 import type { Supervisor } from "../process/supervisor.ts";
 import type { Runtime } from "../runtime/types.ts";
-import { spawnLineChannel } from "./child-channel.ts";
+import { answerOrExit, spawnLineChannel } from "./child-channel.ts";
 import { type CodexHome, type ConfigTomlFile, findConfigFiles, resolveCodexHome } from "./codex-home.ts";
 import { JsonRpcConnection } from "./jsonrpc.ts";
 import { buildInvocation, type CodexLocation, locateCodex } from "./locate.ts";
-import { delay } from "../process/timeouts.ts";
 
 /** Something in the way, with what to do about it. `error` problems make codex-mcp not ready. */
 export interface Problem {
@@ -305,18 +304,15 @@ async function probeAppServer(probe: Probe): Promise<AppServerProbe> {
   }
   const { child, channel } = spawned;
   const rpc = new JsonRpcConnection(channel, { requestTimeoutMs: probe.timeoutMs });
-  const exited = child.exit.then((exit) => new Error(`it exited (${exit.signal ?? `code ${exit.code}`}) before answering${quote(exit.stderrTail)}`));
   try {
-    const answer = await Promise.race([
+    const answer = await answerOrExit(
+      child,
       rpc.request<{ userAgent?: unknown }>("initialize", { clientInfo: { ...probe.deps.clientInfo, title: null }, capabilities: null }),
-      exited.then((error) => Promise.reject(error)),
-    ]);
+      (exit) => new Error(`it exited (${exit.signal ?? `code ${exit.code}`}) before answering${quote(exit.stderrTail)}`),
+    );
     return { ok: true, ms: Math.round(performance.now() - started), userAgent: typeof answer?.userAgent === "string" ? answer.userAgent : "" };
   } catch (error) {
-    // A write can fail (broken pipe) a moment before the exit is seen: the exit, with the
-    // child's own last words, is the more useful explanation.
-    const exitedFirst = await Promise.race([exited, delay(500).then(() => null)]);
-    return { ok: false, reason: (exitedFirst ?? (error as Error)).message };
+    return { ok: false, reason: (error as Error).message };
   } finally {
     rpc.close("probe finished");
     await child.teardown();

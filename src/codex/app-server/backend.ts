@@ -39,9 +39,8 @@ import {
   type ThreadSettings,
   type TurnInput,
 } from "../backend.ts";
-import { spawnLineChannel } from "../child-channel.ts";
-import { JsonRpcConnection, RpcClosedError, RpcError, RpcTimeoutError, type RequestId } from "../jsonrpc.ts";
-import { delay } from "../../process/timeouts.ts";
+import { answerOrExit, spawnLineChannel } from "../child-channel.ts";
+import { JsonRpcConnection, RpcClosedError, RpcError, type RequestId } from "../jsonrpc.ts";
 import { buildInvocation, type CodexLocation } from "../locate.ts";
 import { toBackendError } from "./errors.ts";
 import { mapNotification, TurnMemory } from "./notifications.ts";
@@ -479,10 +478,9 @@ export class AppServerBackend implements Backend {
     void child.exit.then((report) => this.#onExit(live, report));
     this.#log.debug(`started codex app-server #${generation} (pid ${child.pid})`, { command: invocation.command });
 
-    const exited = child.exit.then((report) => Promise.reject(new RpcClosedError(`it ${describeExit(report)} before answering initialize${quoteStderr(report.stderrTail)}`)));
-    exited.catch(() => {});
     try {
-      const answer = await Promise.race([
+      const answer = await answerOrExit(
+        child,
         rpc.request(
           "initialize",
           {
@@ -491,17 +489,13 @@ export class AppServerBackend implements Backend {
           },
           { timeoutMs: startupTimeoutMs },
         ),
-        exited,
-      ]);
+        (report) => new RpcClosedError(`it ${describeExit(report)} before answering initialize${quoteStderr(report.stderrTail)}`),
+      );
       const parsed = v.safeParse(InitializeResponse, answer);
       if (!parsed.success) throw new Error(`unexpected initialize answer: ${describeIssues(parsed.issues)}`);
       await rpc.notify("initialized");
       this.#log.info(`codex app-server #${generation} ready${parsed.output.userAgent ? ` (${parsed.output.userAgent})` : ""}`);
-    } catch (caught) {
-      // A write can fail (broken pipe) a moment before the exit is seen: the exit, with the
-      // child's own last words on stderr, explains more.
-      const exitedFirst = caught instanceof RpcTimeoutError ? null : await Promise.race([exited.catch((e: unknown) => e), delay(500).then(() => null)]);
-      const error = exitedFirst ?? caught;
+    } catch (error) {
       live.stopping = true;
       rpc.close("codex app-server did not start");
       await child.teardown();
