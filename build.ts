@@ -60,7 +60,12 @@ const TARGETS = {
   "linux-x64": { os: "linux", arch: "x64", bunTarget: "bun-linux-x64", npmPackage: "@oven/bun-linux-x64" },
   "linux-arm64": { os: "linux", arch: "arm64", bunTarget: "bun-linux-arm64", npmPackage: "@oven/bun-linux-aarch64" },
   "darwin-x64": { os: "darwin", arch: "x64", bunTarget: "bun-darwin-x64", npmPackage: "@oven/bun-darwin-x64" },
-  "darwin-arm64": { os: "darwin", arch: "arm64", bunTarget: "bun-darwin-arm64", npmPackage: "@oven/bun-darwin-aarch64" },
+  "darwin-arm64": {
+    os: "darwin",
+    arch: "arm64",
+    bunTarget: "bun-darwin-arm64",
+    npmPackage: "@oven/bun-darwin-aarch64",
+  },
   "windows-x64": { os: "windows", arch: "x64", bunTarget: "bun-windows-x64", npmPackage: "@oven/bun-windows-x64" },
 } as const satisfies Record<string, TargetSpec>;
 
@@ -138,7 +143,7 @@ function parseArgs(argv: string[]): Options | "help" {
         throw new UsageError(`unknown option "${arg}"`);
     }
   }
-  if (all) for (const t of TARGET_NAMES) targets.add(t);
+  if (all) { for (const t of TARGET_NAMES) targets.add(t); }
   if (outfile !== null && targets.size > 0) {
     throw new UsageError("--outfile applies to a host build only; drop --target/--all or --outfile");
   }
@@ -194,7 +199,9 @@ async function readHeader(file: string): Promise<Uint8Array> {
 /** Throws a message naming the file when its header does not match the target; returns the header description. */
 async function checkFormat(file: string, spec: TargetSpec, what: string): Promise<string> {
   const result = verifyExecutable(await readHeader(file), spec.os, spec.arch);
-  if (!result.ok) throw new Error(`${what} ${rel(file)} is not a ${spec.os}-${spec.arch} executable: ${result.message}`);
+  if (!result.ok) {
+    throw new Error(`${what} ${rel(file)} is not a ${spec.os}-${spec.arch} executable: ${result.message}`);
+  }
   return result.info.description;
 }
 

@@ -28,7 +28,10 @@ export function summary(samples: readonly number[]): { median: number; p90: numb
 }
 
 /** `--runs N` (at least `minRuns`), `--rebuild`, `--help`. */
-export function parseBenchArgs(argv: readonly string[], defaults: { runs: number; minRuns: number }): { runs: number; rebuild: boolean } | "help" {
+export function parseBenchArgs(
+  argv: readonly string[],
+  defaults: { runs: number; minRuns: number },
+): { runs: number; rebuild: boolean } | "help" {
   let runs = defaults.runs;
   let rebuild = false;
   for (let i = 0; i < argv.length; i++) {
@@ -39,7 +42,9 @@ export function parseBenchArgs(argv: readonly string[], defaults: { runs: number
     } else if (arg === "--runs" || arg.startsWith("--runs=")) {
       const raw = arg.includes("=") ? arg.slice("--runs=".length) : argv[++i];
       const n = Number(raw);
-      if (!Number.isInteger(n) || n < defaults.minRuns) throw new Error(`--runs needs an integer ≥ ${defaults.minRuns}, got ${raw}`);
+      if (!Number.isInteger(n) || n < defaults.minRuns) {
+        throw new Error(`--runs needs an integer ≥ ${defaults.minRuns}, got ${raw}`);
+      }
       runs = n;
     } else {
       throw new Error(`unknown option "${arg}"`);
@@ -80,11 +85,21 @@ function newestMtime(paths: readonly string[]): number {
  * Builds `binary` through build.ts (so a bench measures exactly what ships) when it is missing,
  * older than `sources`, build.ts or the lockfile, or `force`. Returns an error message, or null.
  */
-export async function ensureBuilt(binary: string, sources: readonly string[], buildArgs: readonly string[], force: boolean): Promise<string | null> {
+export async function ensureBuilt(
+  binary: string,
+  sources: readonly string[],
+  buildArgs: readonly string[],
+  force: boolean,
+): Promise<string | null> {
   const sourcesMtime = newestMtime([...sources, path.join(ROOT, "build.ts"), path.join(ROOT, "package-lock.json")]);
   if (!force && existsSync(binary) && statSync(binary).mtimeMs >= sourcesMtime) return null;
   console.log(`building ${path.relative(ROOT, binary)} …`);
-  const proc = Bun.spawn([process.execPath, path.join(ROOT, "build.ts"), ...buildArgs], { cwd: ROOT, stdin: "ignore", stdout: "inherit", stderr: "inherit" });
+  const proc = Bun.spawn([process.execPath, path.join(ROOT, "build.ts"), ...buildArgs], {
+    cwd: ROOT,
+    stdin: "ignore",
+    stdout: "inherit",
+    stderr: "inherit",
+  });
   const code = await proc.exited;
   return code !== 0 || !existsSync(binary) ? `build.ts ${buildArgs.join(" ")} failed (exit ${code})` : null;
 }

@@ -45,13 +45,32 @@ const scratch = mkdtempSync(join(os.tmpdir(), "codex-mcp-bench-persistence-"));
 let scratchCount = 0;
 
 async function sqliteStore(): Promise<SqliteSessionStore> {
-  const state = await prepareStateDir({ env: { CODEX_MCP_STATE_DIR: join(scratch, `state-${++scratchCount}`) }, platform: runtime.platform, cwd: runtime.cwd(), fs: runtime.fs });
+  const state = await prepareStateDir({
+    env: { CODEX_MCP_STATE_DIR: join(scratch, `state-${++scratchCount}`) },
+    platform: runtime.platform,
+    cwd: runtime.cwd(),
+    fs: runtime.fs,
+  });
   return SqliteSessionStore.open({ path: state.databasePath, openDatabase: runtime.openDatabase });
 }
 
 function record(id: string): SessionRecord {
   const now = Date.now();
-  return { id, threadId: null, status: "running", backend: "app-server", settings: { cwd: scratch, approvalPolicy: "never", sandbox: "read-only" }, approvalTimeoutMs: 60_000, createdAt: now, updatedAt: now, lastActivityAt: now, turns: 0, currentTurnId: null, phase: "bench", preview: id };
+  return {
+    id,
+    threadId: null,
+    status: "running",
+    backend: "app-server",
+    settings: { cwd: scratch, approvalPolicy: "never", sandbox: "read-only" },
+    approvalTimeoutMs: 60_000,
+    createdAt: now,
+    updatedAt: now,
+    lastActivityAt: now,
+    turns: 0,
+    currentTurnId: null,
+    phase: "bench",
+    preview: id,
+  };
 }
 
 // ---- 1. appends ------------------------------------------------------------------------------------
@@ -66,9 +85,24 @@ interface Workload {
 const SMALL = "x".repeat(100);
 const LARGE = "y".repeat(16 * 1024);
 const WORKLOADS: Workload[] = [
-  { name: "100 B deltas, one stream (merged)", count: Math.round(20_000 * SCALE), payloadBytes: 100, event: (i) => ({ type: "agent_message_delta", data: { itemId: `m${Math.floor(i / 4_000)}`, delta: SMALL } }) },
-  { name: "100 B deltas, distinct items (a row each)", count: Math.round(20_000 * SCALE), payloadBytes: 100, event: (i) => ({ type: "command_output_delta", data: { itemId: `c${i}`, delta: SMALL } }) },
-  { name: "16 KiB events", count: Math.round(2_000 * SCALE), payloadBytes: 16 * 1024, event: (i) => ({ type: "item_completed", data: { itemId: `i${i}`, text: LARGE } }) },
+  {
+    name: "100 B deltas, one stream (merged)",
+    count: Math.round(20_000 * SCALE),
+    payloadBytes: 100,
+    event: (i) => ({ type: "agent_message_delta", data: { itemId: `m${Math.floor(i / 4_000)}`, delta: SMALL } }),
+  },
+  {
+    name: "100 B deltas, distinct items (a row each)",
+    count: Math.round(20_000 * SCALE),
+    payloadBytes: 100,
+    event: (i) => ({ type: "command_output_delta", data: { itemId: `c${i}`, delta: SMALL } }),
+  },
+  {
+    name: "16 KiB events",
+    count: Math.round(2_000 * SCALE),
+    payloadBytes: 16 * 1024,
+    event: (i) => ({ type: "item_completed", data: { itemId: `i${i}`, text: LARGE } }),
+  },
 ];
 
 interface AppendResult {
@@ -108,7 +142,12 @@ for (const workload of WORKLOADS) {
     appends: workload.count,
     payloadBytes: workload.payloadBytes,
     memory: { eventsPerSec: (workload.count / m.ms) * 1000, ms: m.ms },
-    sqlite: { eventsPerSec: (workload.count / s.ms) * 1000, ms: s.ms, rowsWritten: s.rows, fileMiB: fileBytes / 2 ** 20 },
+    sqlite: {
+      eventsPerSec: (workload.count / s.ms) * 1000,
+      ms: s.ms,
+      rowsWritten: s.rows,
+      fileMiB: fileBytes / 2 ** 20,
+    },
     slowdown: m.ms === 0 ? 0 : s.ms / m.ms,
   });
   // Reopening what was written: the start-up cost of a server with this state.
@@ -134,7 +173,13 @@ interface Stats {
 const world = await createWorld();
 const DELTAS = Array.from({ length: 20 }, (_, i) => `word${i} `);
 world.model.setHandler(() => reply.message(DELTAS));
-const policy = { approvalTimeoutMs: 60_000, idleTtlMs: 3_600_000, runningTtlMs: 3_600_000, terminalTtlMs: 3_600_000, retentionMs: 7 * 24 * 3_600_000 };
+const policy = {
+  approvalTimeoutMs: 60_000,
+  idleTtlMs: 3_600_000,
+  runningTtlMs: 3_600_000,
+  terminalTtlMs: 3_600_000,
+  retentionMs: 7 * 24 * 3_600_000,
+};
 const isDirectory = async (path: string): Promise<boolean> => (await runtime.fs.stat(path))?.isDirectory === true;
 
 async function makeManager(store: SessionStore): Promise<SessionManager> {
@@ -145,20 +190,29 @@ async function makeManager(store: SessionStore): Promise<SessionManager> {
 const turnStores = { memory: new MemorySessionStore(), sqlite: await sqliteStore() };
 const sides = { memory: await makeManager(turnStores.memory), sqlite: await makeManager(turnStores.sqlite) };
 type Side = keyof typeof sides;
-const samples: Record<"first" | "followUp", Record<Side, number[]>> = { first: { memory: [], sqlite: [] }, followUp: { memory: [], sqlite: [] } };
+const samples: Record<"first" | "followUp", Record<Side, number[]>> = {
+  first: { memory: [], sqlite: [] },
+  followUp: { memory: [], sqlite: [] },
+};
 
 async function turn(side: Side, round: number, keep: boolean): Promise<void> {
   const manager = sides[side];
   let t = performance.now();
   const started = await manager.start({ settings: world.settings(), turn: { prompt: `round ${round}` } });
-  if ((await manager.waitForTurn(started.id, 30_000)) !== "finished") throw new Error(`${side}: the first turn did not finish`);
+  if ((await manager.waitForTurn(started.id, 30_000)) !== "finished") {
+    throw new Error(`${side}: the first turn did not finish`);
+  }
   const firstMs = performance.now() - t;
   t = performance.now();
   await manager.reply(started.id, { prompt: `follow-up ${round}` });
-  if ((await manager.waitForTurn(started.id, 30_000)) !== "finished") throw new Error(`${side}: the follow-up did not finish`);
+  if ((await manager.waitForTurn(started.id, 30_000)) !== "finished") {
+    throw new Error(`${side}: the follow-up did not finish`);
+  }
   const followMs = performance.now() - t;
   const result = manager.get(started.id).result;
-  if (result?.status !== "completed" || result.text !== DELTAS.join("")) throw new Error(`${side}: unexpected result ${JSON.stringify(result)}`);
+  if (result?.status !== "completed" || result.text !== DELTAS.join("")) {
+    throw new Error(`${side}: unexpected result ${JSON.stringify(result)}`);
+  }
   if (keep) {
     samples.first[side].push(firstMs);
     samples.followUp[side].push(followMs);
@@ -210,26 +264,40 @@ const lines = [
   "",
   "## Appends per second (`SessionStore.appendEvent`, 4 sessions round-robin, default event-log bounds)",
   "",
-  `| workload | appends | memory events/s | SQLite events/s | SQLite row writes (inserts + rewrites) | slowdown (×) | DB MiB |${previous ? " previous SQLite events/s |" : ""}`,
+  `| workload | appends | memory events/s | SQLite events/s | SQLite row writes (inserts + rewrites) | slowdown (×) | DB MiB |${
+    previous ? " previous SQLite events/s |" : ""
+  }`,
   `| --- | --- | --- | --- | --- | --- | --- |${previous ? " --- |" : ""}`,
   ...appendResults.map(
     (a) =>
-      `| ${a.workload} | ${int(a.appends)} | ${int(a.memory.eventsPerSec)} | ${int(a.sqlite.eventsPerSec)} | ${int(a.sqlite.rowsWritten)} | ${fmt(a.slowdown, 1)} | ${fmt(a.sqlite.fileMiB, 1)} |${was(prevAppend(a.workload) && int(prevAppend(a.workload)!.sqlite.eventsPerSec))}`,
+      `| ${a.workload} | ${int(a.appends)} | ${int(a.memory.eventsPerSec)} | ${int(a.sqlite.eventsPerSec)} | ${
+        int(a.sqlite.rowsWritten)
+      } | ${fmt(a.slowdown, 1)} | ${fmt(a.sqlite.fileMiB, 1)} |${
+        was(prevAppend(a.workload) && int(prevAppend(a.workload)!.sqlite.eventsPerSec))
+      }`,
   ),
   "",
   "Reopening the database each workload left (what a server start pays): open = integrity check + WAL + migrations; list = `listSessions()`; load = one session's log restored on first access.",
   "",
   "| workload | open ms | list ms | load one log ms (events) |",
   "| --- | --- | --- | --- |",
-  ...openTimes.map((o) => `| ${o.workload} | ${fmt(o.openMs)} | ${fmt(o.listMs)} | ${fmt(o.loadLogMs)} (${o.events}) |`),
+  ...openTimes.map((o) =>
+    `| ${o.workload} | ${fmt(o.openMs)} | ${fmt(o.listMs)} | ${fmt(o.loadLogMs)} (${o.events}) |`
+  ),
   "",
   `## One-message turn through a SessionManager (real Codex app-server + fake model, 20 streamed deltas), ${RUNS} runs each after ${WARMUP} warm-ups, interleaved`,
   "",
-  `| turn | memory median ms | memory p90 | SQLite median ms | SQLite p90 | ratio SQLite / memory (medians) |${previous ? " previous ratio |" : ""}`,
+  `| turn | memory median ms | memory p90 | SQLite median ms | SQLite p90 | ratio SQLite / memory (medians) |${
+    previous ? " previous ratio |" : ""
+  }`,
   `| --- | --- | --- | --- | --- | --- |${previous ? " --- |" : ""}`,
   ...turns.map(
     (t) =>
-      `| ${t.kind === "first" ? "first turn (start → finished)" : "follow-up (reply → finished)"} | ${fmt(t.memory.median)} | ${fmt(t.memory.p90)} | ${fmt(t.sqlite.median)} | ${fmt(t.sqlite.p90)} | **${fmt(t.ratio, 3)}×** |${was(prevTurn(t.kind) && `${fmt(prevTurn(t.kind)!.ratio, 3)}×`)}`,
+      `| ${t.kind === "first" ? "first turn (start → finished)" : "follow-up (reply → finished)"} | ${
+        fmt(t.memory.median)
+      } | ${fmt(t.memory.p90)} | ${fmt(t.sqlite.median)} | ${fmt(t.sqlite.p90)} | **${fmt(t.ratio, 3)}×** |${
+        was(prevTurn(t.kind) && `${fmt(prevTurn(t.kind)!.ratio, 3)}×`)
+      }`,
   ),
   "",
   "Reproduce: `bun bench/persistence.ts [--runs N] [--scale F]`",

@@ -31,7 +31,7 @@ import { type AppServer, startAppServer, textInput } from "../tests/harness/app-
 import { codexBinary } from "../tests/harness/codex-bin.ts";
 import { type CodexHome, makeCodexHome } from "../tests/harness/codex-home.ts";
 import { type FakeModel, reply, startFakeModel } from "../tests/harness/fake-model.ts";
-import { type Launched, launch } from "../tests/e2e/launch.ts";
+import { launch, type Launched } from "../tests/e2e/launch.ts";
 import { capture, ensureBuilt, median, parseBenchArgs, procMiB, ROOT, rssMiB, summary } from "./lib.ts";
 
 const RESULTS_DIR = path.join(ROOT, "bench", "results");
@@ -110,7 +110,13 @@ interface MemorySide {
 interface Results {
   date: string;
   machine: { cpus: number; cpuModel: string; platform: string; arch: string; release: string; totalMemMiB: number };
-  versions: { bun: string; codex: string | null; codexMcp: string | null; mcpSdk: string | null; source: string | null };
+  versions: {
+    bun: string;
+    codex: string | null;
+    codexMcp: string | null;
+    mcpSdk: string | null;
+    source: string | null;
+  };
   /** 1-minute load averages when the run started and ended: other work on the machine skews the timing. */
   loadAverage: { start: number; end: number };
   runs: number;
@@ -179,7 +185,9 @@ class CpuMeter {
   }
 
   perSample(): CpuPerTurn {
-    const mean = (key: string) => (this.#totals.has(key) && this.#count > 0 ? (this.#totals.get(key) as number) / this.#count : null);
+    const mean = (
+      key: string,
+    ) => (this.#totals.has(key) && this.#count > 0 ? (this.#totals.get(key) as number) / this.#count : null);
     return { appServer: mean("appServer"), codexMcp: mean("codexMcp"), bench: mean("bench") ?? 0 };
   }
 }
@@ -224,7 +232,9 @@ function descendantsOf(pid: number): number[] {
 
 function commandOf(pid: number): string {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).map((a) => path.basename(a)).join(" ").slice(0, 60);
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).map((a) => path.basename(a)).join(
+      " ",
+    ).slice(0, 60);
   } catch {
     return "?";
   }
@@ -296,7 +306,9 @@ async function startMcp(model: FakeModel, extraEnv: Record<string, string> = {})
   // As a real client does: the tool list first (the SDK then validates structured output).
   await server.client.listTools();
   const call = async (name: string, args: Record<string, unknown>): Promise<View> => {
-    const result = await server.client.callTool({ name, arguments: args }, undefined, { timeout: TURN_TIMEOUT_MS + 10_000 });
+    const result = await server.client.callTool({ name, arguments: args }, undefined, {
+      timeout: TURN_TIMEOUT_MS + 10_000,
+    });
     if (result.isError) throw new Error(`${name}: ${(result.content as { text: string }[])[0]?.text}`);
     return result.structuredContent as View;
   };
@@ -305,7 +317,13 @@ async function startMcp(model: FakeModel, extraEnv: Record<string, string> = {})
     home,
     call,
     start: (prompt) =>
-      call("codex", { prompt, approvalPolicy: "never", sandbox: "workspace-write", cwd: home.workspace, advanced: { waitForResult: WAIT_FOR_RESULT_MS } }),
+      call("codex", {
+        prompt,
+        approvalPolicy: "never",
+        sandbox: "workspace-write",
+        cwd: home.workspace,
+        advanced: { waitForResult: WAIT_FOR_RESULT_MS },
+      }),
     reply: (sessionId, prompt) => call("codex_reply", { sessionId, prompt, waitForResult: WAIT_FOR_RESULT_MS }),
     async serverInfo() {
       const resource = await server.client.readResource({ uri: "codex-mcp:///server-info" });
@@ -328,7 +346,9 @@ async function startMcp(model: FakeModel, extraEnv: Record<string, string> = {})
 
 function assertDone(view: View, what: string): void {
   if (view.status !== "idle" || view.result?.status !== "completed" || view.result.text !== ANSWER) {
-    throw new Error(`${what}: unexpected answer ${JSON.stringify({ status: view.status, result: view.result, error: view.error })}`);
+    throw new Error(
+      `${what}: unexpected answer ${JSON.stringify({ status: view.status, result: view.result, error: view.error })}`,
+    );
   }
 }
 
@@ -359,13 +379,18 @@ async function startDirect(model: FakeModel): Promise<DirectSide> {
     },
     async turn(threadId, prompt) {
       const from = app.notifications.length;
-      const { turn } = await app.request<{ turn: { id: string } }>("turn/start", { threadId, input: [textInput(prompt)] }, TURN_TIMEOUT_MS);
+      const { turn } = await app.request<{ turn: { id: string } }>("turn/start", {
+        threadId,
+        input: [textInput(prompt)],
+      }, TURN_TIMEOUT_MS);
       const done = await app.waitForNotification(
         "turn/completed",
         (p) => p?.threadId === threadId && p?.turn?.id === turn.id,
         { timeoutMs: TURN_TIMEOUT_MS, from },
       );
-      if (done.params.turn.status !== "completed") throw new Error(`direct turn ended ${done.params.turn.status}: ${JSON.stringify(done.params.turn.error)}`);
+      if (done.params.turn.status !== "completed") {
+        throw new Error(`direct turn ended ${done.params.turn.status}: ${JSON.stringify(done.params.turn.error)}`);
+      }
     },
     async close() {
       await app.close();
@@ -393,10 +418,23 @@ async function measureTiming(model: FakeModel, runs: number): Promise<{ timing: 
     const info = await mcp.serverInfo();
     const mcpPids = { codexMcp: info.pid, appServer: (info.children[0] as { pid: number }).pid };
     const directPids = { appServer: direct.app.pid };
-    const samples = { directFirst: [] as number[], mcpFirst: [] as number[], directFollow: [] as number[], mcpFollow: [] as number[], ping: [] as number[] };
-    const cpu = { directFirst: new CpuMeter(), mcpFirst: new CpuMeter(), directFollow: new CpuMeter(), mcpFollow: new CpuMeter() };
+    const samples = {
+      directFirst: [] as number[],
+      mcpFirst: [] as number[],
+      directFollow: [] as number[],
+      mcpFollow: [] as number[],
+      ping: [] as number[],
+    };
+    const cpu = {
+      directFirst: new CpuMeter(),
+      mcpFirst: new CpuMeter(),
+      directFollow: new CpuMeter(),
+      mcpFollow: new CpuMeter(),
+    };
     const rounds = WARMUP + runs;
-    console.log(`timing: ${rounds} rounds (${WARMUP} warm-up) of first + follow-up turns, direct and codex-mcp interleaved …`);
+    console.log(
+      `timing: ${rounds} rounds (${WARMUP} warm-up) of first + follow-up turns, direct and codex-mcp interleaved …`,
+    );
     for (let round = 0; round < rounds; round++) {
       const keep = round >= WARMUP;
       let threadId = "";
@@ -408,27 +446,37 @@ async function measureTiming(model: FakeModel, runs: number): Promise<{ timing: 
           timed(async () => {
             threadId = await direct.startThread();
             await direct.turn(threadId, `first ${round}`);
-          }),
-        );
+          }));
         if (keep) samples.directFirst.push(ms);
       };
       const mcpFirst = async () => {
-        const { ms, value } = await meter(cpu.mcpFirst).measure(mcpPids, () => timed(() => mcp.start(`first ${round}`)));
+        const { ms, value } = await meter(cpu.mcpFirst).measure(
+          mcpPids,
+          () => timed(() => mcp.start(`first ${round}`)),
+        );
         assertDone(value, "codex");
         sessionId = value.sessionId;
         if (keep) samples.mcpFirst.push(ms);
       };
       const directFollow = async () => {
-        const { ms } = await meter(cpu.directFollow).measure(directPids, () => timed(() => direct.turn(threadId, `follow-up ${round}`)));
+        const { ms } = await meter(cpu.directFollow).measure(
+          directPids,
+          () => timed(() => direct.turn(threadId, `follow-up ${round}`)),
+        );
         if (keep) samples.directFollow.push(ms);
       };
       const mcpFollow = async () => {
-        const { ms, value } = await meter(cpu.mcpFollow).measure(mcpPids, () => timed(() => mcp.reply(sessionId, `follow-up ${round}`)));
+        const { ms, value } = await meter(cpu.mcpFollow).measure(
+          mcpPids,
+          () => timed(() => mcp.reply(sessionId, `follow-up ${round}`)),
+        );
         assertDone(value, "codex_reply");
         if (keep) samples.mcpFollow.push(ms);
       };
       // Alternate which side goes first, so neither always runs right after the other.
-      const order = round % 2 === 0 ? [directFirst, mcpFirst, directFollow, mcpFollow] : [mcpFirst, directFirst, mcpFollow, directFollow];
+      const order = round % 2 === 0
+        ? [directFirst, mcpFirst, directFollow, mcpFollow]
+        : [mcpFirst, directFirst, mcpFollow, directFollow];
       for (const step of order) await step();
       const { ms: pingMs } = await timed(() => mcp.server.client.ping());
       if (keep) samples.ping.push(pingMs);
@@ -485,7 +533,9 @@ async function mcpMemory(model: FakeModel): Promise<{ side: MemorySide; version:
     let started = 0;
     for (const target of [1, MEMORY_SESSIONS]) {
       for (; started < target; started++) assertDone(await mcp.start(`session ${started + 1}`), "codex");
-      const list = (await mcp.call("codex_session", { action: "list" })) as unknown as { sessions: { status: string }[] };
+      const list = (await mcp.call("codex_session", { action: "list" })) as unknown as {
+        sessions: { status: string }[];
+      };
       if (list.sessions.length !== target || list.sessions.some((s) => s.status !== "idle")) {
         throw new Error(`expected ${target} idle sessions, got ${JSON.stringify(list.sessions.map((s) => s.status))}`);
       }
@@ -532,7 +582,9 @@ function marginal(points: MemoryPoint[]): number {
 async function leftovers(homes: readonly string[]): Promise<string[]> {
   await sleep(300);
   const found: string[] = [];
-  for (const [pid, label] of startedPids) if (alive(pid)) found.push(`${label} (pid ${pid}) still running: ${commandOf(pid)}`);
+  for (const [pid, label] of startedPids) {
+    if (alive(pid)) found.push(`${label} (pid ${pid}) still running: ${commandOf(pid)}`);
+  }
   const ps = await capture(["ps", "-eo", "pid=,ppid=,args="]);
   for (const line of (ps ?? "").split("\n")) {
     const [pid] = line.trim().split(/\s+/);
@@ -543,7 +595,9 @@ async function leftovers(homes: readonly string[]): Promise<string[]> {
     } catch {
       continue;
     }
-    if (homes.some((home) => environ.includes(home)) && alive(Number(pid))) found.push(`stray process using a bench CODEX_HOME: ${line.trim()}`);
+    if (homes.some((home) => environ.includes(home)) && alive(Number(pid))) {
+      found.push(`stray process using a bench CODEX_HOME: ${line.trim()}`);
+    }
   }
   return found;
 }
@@ -554,22 +608,59 @@ async function leftovers(homes: readonly string[]): Promise<string[]> {
 const fmt = (n: number | null | undefined, digits = 1) => (n === null || n === undefined ? "—" : n.toFixed(digits));
 
 function timingTable(results: Results, previous: Results | null): string {
-  const header = ["turn", "side", "median ms", "p90 ms", "min ms", "× direct (medians)", "Δ per round (median)", "CPU ms/turn: app-server", "codex-mcp", "bench process"];
+  const header = [
+    "turn",
+    "side",
+    "median ms",
+    "p90 ms",
+    "min ms",
+    "× direct (medians)",
+    "Δ per round (median)",
+    "CPU ms/turn: app-server",
+    "codex-mcp",
+    "bench process",
+  ];
   if (previous) header.push("previous median ms", "previous ×");
   const lines = [`| ${header.join(" | ")} |`, `|${header.map(() => " --- ").join("|")}|`];
   for (const c of results.timing) {
     const before = previous?.timing.find((p) => p.name === c.name);
-    for (const [side, s, ratio, delta, cpu, prev, prevRatio] of [
-      ["codex app-server directly", c.direct, "1.00", "", c.cpu.direct, before?.direct.medianMs, ""],
-      ["codex-mcp", c.codexMcp, c.ratio.toFixed(2), `${c.pairedDeltaMs >= 0 ? "+" : ""}${fmt(c.pairedDeltaMs)} ms`, c.cpu.codexMcp, before?.codexMcp.medianMs, before ? before.ratio.toFixed(2) : "—"],
-    ] as const) {
-      const row = [c.name, side, fmt(s.medianMs), fmt(s.p90Ms), fmt(s.minMs), ratio, delta, fmt(cpu.appServer), fmt(cpu.codexMcp), fmt(cpu.bench)];
+    for (
+      const [side, s, ratio, delta, cpu, prev, prevRatio] of [
+        ["codex app-server directly", c.direct, "1.00", "", c.cpu.direct, before?.direct.medianMs, ""],
+        [
+          "codex-mcp",
+          c.codexMcp,
+          c.ratio.toFixed(2),
+          `${c.pairedDeltaMs >= 0 ? "+" : ""}${fmt(c.pairedDeltaMs)} ms`,
+          c.cpu.codexMcp,
+          before?.codexMcp.medianMs,
+          before ? before.ratio.toFixed(2) : "—",
+        ],
+      ] as const
+    ) {
+      const row = [
+        c.name,
+        side,
+        fmt(s.medianMs),
+        fmt(s.p90Ms),
+        fmt(s.minMs),
+        ratio,
+        delta,
+        fmt(cpu.appServer),
+        fmt(cpu.codexMcp),
+        fmt(cpu.bench),
+      ];
       if (previous) row.push(fmt(prev), prevRatio);
       lines.push(`| ${row.join(" | ")} |`);
     }
   }
   const p = results.mcpPing;
-  lines.push("", `MCP \`ping\` round trip through the warm server (the fixed cost of one client ↔ codex-mcp hop): median ${fmt(p.medianMs, 2)} ms, p90 ${fmt(p.p90Ms, 2)} ms, min ${fmt(p.minMs, 2)} ms.`);
+  lines.push(
+    "",
+    `MCP \`ping\` round trip through the warm server (the fixed cost of one client ↔ codex-mcp hop): median ${
+      fmt(p.medianMs, 2)
+    } ms, p90 ${fmt(p.p90Ms, 2)} ms, min ${fmt(p.minMs, 2)} ms.`,
+  );
   return lines.join("\n");
 }
 
@@ -578,8 +669,14 @@ function memoryTable(results: Results, previous: Results | null): string {
   const lines = [`| ${header.join(" | ")} |`, `|${header.map(() => " --- ").join("|")}|`];
   for (const side of results.memory) {
     for (const point of side.points) {
-      for (const p of point.processes) lines.push(`| ${side.name} | ${point.sessions} | ${p.label} | ${p.pid} | ${fmt(p.rssMiB)} | ${fmt(p.pssMiB)} |`);
-      lines.push(`| ${side.name} | ${point.sessions} | **sum** | | **${fmt(point.totalRssMiB)}** | ${fmt(point.totalPssMiB)} |`);
+      for (const p of point.processes) {
+        lines.push(
+          `| ${side.name} | ${point.sessions} | ${p.label} | ${p.pid} | ${fmt(p.rssMiB)} | ${fmt(p.pssMiB)} |`,
+        );
+      }
+      lines.push(
+        `| ${side.name} | ${point.sessions} | **sum** | | **${fmt(point.totalRssMiB)}** | ${fmt(point.totalPssMiB)} |`,
+      );
     }
   }
   const summary = ["side", `sum at 0`, "sum at 1", `sum at ${MEMORY_SESSIONS}`, "MiB per extra session (VmRSS)"];
@@ -599,7 +696,13 @@ function checkLine(timing: TimingCase[]): { pass: boolean; text: string } {
   const pass = first.ratio <= TARGET_RATIO;
   return {
     pass,
-    text: `one-message turn ≤ ${TARGET_RATIO.toFixed(2)}× direct: ${pass ? "PASS" : "FAIL"} (${first.ratio.toFixed(2)}×: ${first.codexMcp.medianMs.toFixed(1)} ms vs ${first.direct.medianMs.toFixed(1)} ms; paired estimate 1 + median Δ / direct median = ${(1 + first.pairedDeltaMs / first.direct.medianMs).toFixed(2)}×)`,
+    text: `one-message turn ≤ ${TARGET_RATIO.toFixed(2)}× direct: ${pass ? "PASS" : "FAIL"} (${
+      first.ratio.toFixed(2)
+    }×: ${first.codexMcp.medianMs.toFixed(1)} ms vs ${
+      first.direct.medianMs.toFixed(1)
+    } ms; paired estimate 1 + median Δ / direct median = ${
+      (1 + first.pairedDeltaMs / first.direct.medianMs).toFixed(2)
+    }×)`,
   };
 }
 
@@ -617,7 +720,9 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (process.platform !== "linux") console.warn("session.ts: memory is read from /proc; it will be missing on this platform");
+  if (process.platform !== "linux") {
+    console.warn("session.ts: memory is read from /proc; it will be missing on this platform");
+  }
   const loadAtStart = os.loadavg()[0] as number;
   const buildError = await ensureBuilt(PRODUCT_BINARY, [path.join(ROOT, "src")], [], options.rebuild);
   if (buildError) throw new Error(buildError);
@@ -646,7 +751,9 @@ async function main(): Promise<number> {
   const source = commit === null ? null : `${commit}${dirty ? " + uncommitted changes in src/" : ""}`;
   let mcpSdk: string | null = null;
   try {
-    mcpSdk = JSON.parse(readFileSync(path.join(ROOT, "node_modules", "@modelcontextprotocol", "sdk", "package.json"), "utf8")).version;
+    mcpSdk =
+      JSON.parse(readFileSync(path.join(ROOT, "node_modules", "@modelcontextprotocol", "sdk", "package.json"), "utf8"))
+        .version;
   } catch {
     // not installed the usual way
   }
@@ -682,8 +789,14 @@ async function main(): Promise<number> {
   }
   const tTable = timingTable(results, previous);
   const mTable = memoryTable(results, previous);
-  const left = stray.length ? `processes left behind:\n${stray.map((s) => `- ${s}`).join("\n")}` : "processes left behind: none";
-  console.log(`\n${tTable}\n\n${results.check.text}${previous ? ` (previous run ${previous.check.text.match(/\(([\d.]+)×/)?.[1] ?? "?"}×)` : ""}\n\n${mTable}\n\n${left}`);
+  const left = stray.length
+    ? `processes left behind:\n${stray.map((s) => `- ${s}`).join("\n")}`
+    : "processes left behind: none";
+  console.log(
+    `\n${tTable}\n\n${results.check.text}${
+      previous ? ` (previous run ${previous.check.text.match(/\(([\d.]+)×/)?.[1] ?? "?"}×)` : ""
+    }\n\n${mTable}\n\n${left}`,
+  );
 
   const { machine, versions } = results;
   const md = [
@@ -693,8 +806,14 @@ async function main(): Promise<number> {
     "",
     `- date: ${results.date}`,
     `- machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.totalMemMiB} MiB, ${machine.platform}-${machine.arch} ${machine.release}`,
-    `- bun ${versions.bun}, ${versions.codex ?? "codex: unknown version"}, codex-mcp ${versions.codexMcp ?? "?"} (dist/codex-mcp built from ${versions.source ?? "unknown sources"}), @modelcontextprotocol/sdk ${versions.mcpSdk ?? "?"}`,
-    `- 1-minute load average: ${results.loadAverage.start.toFixed(2)} at the start, ${results.loadAverage.end.toFixed(2)} at the end (${machine.cpus} CPUs; other work on the machine moves the timing)`,
+    `- bun ${versions.bun}, ${versions.codex ?? "codex: unknown version"}, codex-mcp ${
+      versions.codexMcp ?? "?"
+    } (dist/codex-mcp built from ${versions.source ?? "unknown sources"}), @modelcontextprotocol/sdk ${
+      versions.mcpSdk ?? "?"
+    }`,
+    `- 1-minute load average: ${results.loadAverage.start.toFixed(2)} at the start, ${
+      results.loadAverage.end.toFixed(2)
+    } at the end (${machine.cpus} CPUs; other work on the machine moves the timing)`,
     previous ? `- compared with the run of ${previous.date}` : "- no previous run to compare with",
     "",
     "## One-message turn",
@@ -703,7 +822,9 @@ async function main(): Promise<number> {
     "",
     tTable,
     "",
-    `**${results.check.text}**${previous ? ` (previous run: ${previous.check.text.match(/\(([\d.]+)×/)?.[1] ?? "?"}×)` : ""}`,
+    `**${results.check.text}**${
+      previous ? ` (previous run: ${previous.check.text.match(/\(([\d.]+)×/)?.[1] ?? "?"}×)` : ""
+    }`,
     "",
     "## Memory of idle sessions",
     "",

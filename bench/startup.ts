@@ -115,12 +115,11 @@ async function prepareModes(rebuild: boolean, nodeVersion: string | null): Promi
 
   // Node runs .ts directly only from 22.18 (type stripping on by default) / 23.6.
   const [major = 0, minor = 0] = (nodeVersion ?? "").replace(/^v/, "").split(".").map(Number);
-  const nodeProblem =
-    node === null
-      ? "node not found"
-      : major > 22 || (major === 22 && minor >= 18)
-        ? undefined
-        : `node ${nodeVersion ?? "?"} cannot run TypeScript without flags (needs ≥ 22.18)`;
+  const nodeProblem = node === null
+    ? "node not found"
+    : major > 22 || (major === 22 && minor >= 18)
+    ? undefined
+    : `node ${nodeVersion ?? "?"} cannot run TypeScript without flags (needs ≥ 22.18)`;
 
   return [
     { name: "compiled", command: [PRODUCT_BINARY], unavailable: noProduct ?? productBuild ?? undefined },
@@ -174,7 +173,9 @@ async function measureOnce(mode: Mode): Promise<{ sample?: Sample; error?: strin
     let found: { at: number; line: string } | null = null;
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) return found ?? { error: `stdout closed before a response${buffered ? `: ${buffered.slice(0, 200)}` : ""}` };
+      if (done) {
+        return found ?? { error: `stdout closed before a response${buffered ? `: ${buffered.slice(0, 200)}` : ""}` };
+      }
       if (found) continue;
       const at = performance.now();
       buffered += decoder.decode(value, { stream: true });
@@ -226,8 +227,7 @@ function summarise(state: ModeState, runs: number): ModeSummary {
   const sorted = [...ms].sort((a, b) => a - b);
   const rss = measured.map((s) => s.rssMiB).filter((v): v is number => v !== null);
   const complete = ms.length >= runs;
-  const error =
-    state.mode.unavailable ??
+  const error = state.mode.unavailable ??
     (complete ? undefined : `${ms.length}/${runs} runs succeeded; last error: ${state.failures.at(-1) ?? "?"}`);
   return {
     name: state.mode.name,
@@ -259,10 +259,11 @@ function markdownTable(results: Results, previous: Results | null): string {
       : [m.name, "failed", "—", "—", "—", "—"];
     if (previous) {
       const before = previous.modes.find((p) => p.name === m.name && p.ok)?.medianMs ?? null;
-      const delta =
-        before !== null && m.medianMs !== null
-          ? `${m.medianMs - before >= 0 ? "+" : ""}${(m.medianMs - before).toFixed(1)} ms (${(((m.medianMs - before) / before) * 100).toFixed(0)}%)`
-          : "—";
+      const delta = before !== null && m.medianMs !== null
+        ? `${m.medianMs - before >= 0 ? "+" : ""}${(m.medianMs - before).toFixed(1)} ms (${
+          (((m.medianMs - before) / before) * 100).toFixed(0)
+        }%)`
+        : "—";
       row.push(fmt(before), delta);
     }
     return row;
@@ -276,7 +277,9 @@ function checkLine(modes: ModeSummary[]): { pass: boolean; text: string } {
   const compiled = modes.find((m) => m.name === "compiled");
   const hello = modes.find((m) => m.name === HELLO);
   const label = `compiled median ≤ ${TARGET_MS} ms and ≤ ${TARGET_RATIO}× hello`;
-  if (!compiled?.ok || compiled.medianMs === null) return { pass: false, text: `${label}: FAIL (compiled did not run)` };
+  if (!compiled?.ok || compiled.medianMs === null) {
+    return { pass: false, text: `${label}: FAIL (compiled did not run)` };
+  }
   if (!hello?.ok || hello.medianMs === null) return { pass: false, text: `${label}: FAIL (hello did not run)` };
   const ratio = compiled.medianMs / hello.medianMs;
   const pass = compiled.medianMs <= TARGET_MS && ratio <= TARGET_RATIO;
@@ -309,10 +312,14 @@ async function main(): Promise<number> {
 
   const modes = await prepareModes(rebuild, nodeVersion);
   const states: ModeState[] = modes.map((mode) => ({ mode, samples: [], failures: [], attempts: 0, killed: 0 }));
-  for (const state of states) if (state.mode.unavailable) console.log(`skipping ${state.mode.name}: ${state.mode.unavailable}`);
+  for (const state of states) {
+    if (state.mode.unavailable) console.log(`skipping ${state.mode.name}: ${state.mode.unavailable}`);
+  }
 
   const rounds = WARMUP + runs;
-  console.log(`measuring ${states.filter((s) => !s.mode.unavailable).length} modes × ${rounds} runs (${WARMUP} warm-up) …`);
+  console.log(
+    `measuring ${states.filter((s) => !s.mode.unavailable).length} modes × ${rounds} runs (${WARMUP} warm-up) …`,
+  );
   for (let round = 0; round < rounds; round++) {
     const order = states.map((_, i) => states[(i + round) % states.length] as ModeState);
     for (const state of order) {
@@ -367,7 +374,11 @@ async function main(): Promise<number> {
   const notes: string[] = [];
   for (const m of summaries) {
     if (m.error) notes.push(`- ${m.name}: ${m.error}`);
-    if (m.killedAfterStdinClose > 0) notes.push(`- ${m.name}: ${m.killedAfterStdinClose} run(s) did not exit within ${EXIT_TIMEOUT_MS} ms of stdin closing and were killed`);
+    if (m.killedAfterStdinClose > 0) {
+      notes.push(
+        `- ${m.name}: ${m.killedAfterStdinClose} run(s) did not exit within ${EXIT_TIMEOUT_MS} ms of stdin closing and were killed`,
+      );
+    }
   }
   console.log(`\n${table}\n\n${results.check.text}`);
   if (notes.length) console.log(`\n${notes.join("\n")}`);

@@ -73,10 +73,16 @@ const lines = [
   "",
   `| path | median ms | p90 ms | min ms |${previous ? " previous median ms |" : ""}`,
   `| --- | --- | --- | --- |${previous ? " --- |" : ""}`,
-  `| runtime.spawn (raw, pipes drained) | ${fmt(result.raw.median)} | ${fmt(result.raw.p90)} | ${fmt(result.raw.min)} |${previous ? ` ${fmt(previous.raw.median)} |` : ""}`,
-  `| supervisor.spawn → exit report | ${fmt(result.supervised.median)} | ${fmt(result.supervised.p90)} | ${fmt(result.supervised.min)} |${previous ? ` ${fmt(previous.supervised.median)} |` : ""}`,
+  `| runtime.spawn (raw, pipes drained) | ${fmt(result.raw.median)} | ${fmt(result.raw.p90)} | ${
+    fmt(result.raw.min)
+  } |${previous ? ` ${fmt(previous.raw.median)} |` : ""}`,
+  `| supervisor.spawn → exit report | ${fmt(result.supervised.median)} | ${fmt(result.supervised.p90)} | ${
+    fmt(result.supervised.min)
+  } |${previous ? ` ${fmt(previous.supervised.median)} |` : ""}`,
   "",
-  `Ratio supervised / raw (medians): **${result.ratio.toFixed(2)}×**${previous ? ` (previous run ${previous.ratio.toFixed(2)}×)` : ""}.`,
+  `Ratio supervised / raw (medians): **${result.ratio.toFixed(2)}×**${
+    previous ? ` (previous run ${previous.ratio.toFixed(2)}×)` : ""
+  }.`,
   "",
   "Reproduce: `bun bench/supervisor.ts`",
 ];

@@ -30,7 +30,10 @@ if (build.status !== 0) process.exit(build.status ?? 1);
 // reports the output, it answers; the follow-up gets a short reply.
 const model = await startFakeModel();
 model.enqueue(
-  reply.items([reply.reasoning("The user wants a greeting file. I'll write it with a shell command."), reply.execCommand("printf 'hello from codex\\n' > greeting.txt && cat greeting.txt")]),
+  reply.items([
+    reply.reasoning("The user wants a greeting file. I'll write it with a shell command."),
+    reply.execCommand("printf 'hello from codex\\n' > greeting.txt && cat greeting.txt"),
+  ]),
   reply.message("I created greeting.txt; it says: hello from codex."),
   reply.message("You're welcome! greeting.txt is still there."),
 );
@@ -61,9 +64,17 @@ async function tool(name: string, args: Record<string, unknown>, quiet = false):
 try {
   await client.connect(transport);
   const tools = await client.listTools();
-  say(`${bold("✓")} connected to ${client.getServerVersion()?.name} ${client.getServerVersion()?.version}; tools: ${tools.tools.map((t) => t.name).join(", ")}\n`);
+  say(
+    `${bold("✓")} connected to ${client.getServerVersion()?.name} ${client.getServerVersion()?.version}; tools: ${
+      tools.tools.map((t) => t.name).join(", ")
+    }\n`,
+  );
 
-  const setup = (await tool("codex_setup", {})) as unknown as { ready: boolean; version: string; backend: { mode: string } };
+  const setup = (await tool("codex_setup", {})) as unknown as {
+    ready: boolean;
+    version: string;
+    backend: { mode: string };
+  };
   say(`${bold("←")} ready: ${setup.ready}, ${setup.version}, backend ${setup.backend.mode}\n`);
 
   let view = await tool("codex", {
@@ -80,17 +91,29 @@ try {
   say(dim("   (long-polling: each poll returns as soon as something new happens; passing nextCursor each time)"));
   while (view.status !== "idle" && view.status !== "error") {
     polls += 1;
-    view = await tool("codex_check", { action: "poll", sessionId: view.sessionId, cursor, pollOptions: { waitMs: 10_000 } }, true);
+    view = await tool("codex_check", {
+      action: "poll",
+      sessionId: view.sessionId,
+      cursor,
+      pollOptions: { waitMs: 10_000 },
+    }, true);
     cursor = view.nextCursor ?? cursor;
     for (const e of view.events ?? []) {
       if (e.type === "reasoning") say(dim(`   · thinking: ${e.data.text}`));
-      if (e.type === "command_completed") say(dim(`   · ran ${e.data.command} → exit ${e.data.exitCode}: ${String(e.data.output).trim()}`));
+      if (e.type === "command_completed") {
+        say(dim(`   · ran ${e.data.command} → exit ${e.data.exitCode}: ${String(e.data.output).trim()}`));
+      }
       if (e.type === "agent_message") say(dim(`   · says: ${e.data.text}`));
     }
     const action = view.actions[0];
     if (action) {
       say(`${bold("←")} Codex asks to run: ${action.command}`);
-      view = await tool("codex_check", { action: "respond_permission", sessionId: view.sessionId, requestId: action.requestId, decision: "accept" });
+      view = await tool("codex_check", {
+        action: "respond_permission",
+        sessionId: view.sessionId,
+        requestId: action.requestId,
+        decision: "accept",
+      });
       say(`${bold("←")} approved; status ${view.status}`);
     }
   }
@@ -99,7 +122,11 @@ try {
 
   view = await tool("codex_reply", { sessionId: view.sessionId, prompt: "Thanks!", waitForResult: 30_000 });
   say(`${bold("←")} ${view.status}: ${view.result?.text}\n`);
-  say(`${bold("✓")} done: the fake model saw ${model.responsesRequests().length} requests; the last one carried the whole conversation.`);
+  say(
+    `${
+      bold("✓")
+    } done: the fake model saw ${model.responsesRequests().length} requests; the last one carried the whole conversation.`,
+  );
 } finally {
   await client.close().catch(() => {});
   await model.close();

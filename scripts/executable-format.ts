@@ -116,8 +116,7 @@ function detectPe(bytes: Uint8Array): DetectResult {
   if (optionalMagic !== PE32_PLUS_MAGIC) {
     return { ok: false, reason: `PE optional header magic ${hex(optionalMagic)} is not PE32+ (0x20b)` };
   }
-  const arch =
-    machine === IMAGE_FILE_MACHINE_AMD64 ? "x64" : machine === IMAGE_FILE_MACHINE_ARM64 ? "arm64" : null;
+  const arch = machine === IMAGE_FILE_MACHINE_AMD64 ? "x64" : machine === IMAGE_FILE_MACHINE_ARM64 ? "arm64" : null;
   const name = arch === "x64" ? "AMD64" : arch === "arm64" ? "ARM64" : "unknown";
   return {
     ok: true,

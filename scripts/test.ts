@@ -37,14 +37,21 @@ function step(name: string, command: string, argv: string[]): void {
   const started = performance.now();
   const result = spawnSync(command, argv, { cwd: ROOT, stdio: "inherit" });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  check(`${name} (${seconds} s)`, result.status === 0, result.status === 0 ? "" : `exit ${result.status ?? result.signal}`);
+  check(
+    `${name} (${seconds} s)`,
+    result.status === 0,
+    result.status === 0 ? "" : `exit ${result.status ?? result.signal}`,
+  );
 }
 
 /** Runs `bun test`, echoing its output, and returns its pass/fail counts. */
 function bunTest(): Promise<{ pass: number; fail: number; code: number | null }> {
   process.stdout.write("\n▶ bun test\n");
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["test", "--timeout", "60000", ...testArgs], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["test", "--timeout", "60000", ...testArgs], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let tail = "";
     const forward = (target: NodeJS.WriteStream) => (chunk: Buffer) => {
       target.write(chunk);
@@ -93,7 +100,9 @@ const tests = await bunTest();
 passed += tests.pass;
 failed += tests.fail;
 if (tests.fail > 0) failures.push(`${tests.fail} bun test case(s)`);
-if (tests.code !== 0 && tests.fail === 0) check("bun test exited cleanly", false, `exit code ${tests.code} with no failing case reported`);
+if (tests.code !== 0 && tests.fail === 0) {
+  check("bun test exited cleanly", false, `exit code ${tests.code} with no failing case reported`);
+}
 
 // Give children a moment to finish exiting after the last test, then look for any left behind.
 await new Promise((r) => setTimeout(r, 500));

@@ -51,7 +51,9 @@ export function versionText(runtime: { name: string; version: string }): string 
 
 export function usageText(): string {
   const width = Math.max(...ENVIRONMENT_VARIABLES.map((v) => v.name.length));
-  const env = ENVIRONMENT_VARIABLES.map((v) => `  ${v.name.padEnd(width)}  ${v.values}\n  ${" ".repeat(width)}  ${v.meaning}`).join("\n");
+  const env = ENVIRONMENT_VARIABLES.map((v) =>
+    `  ${v.name.padEnd(width)}  ${v.values}\n  ${" ".repeat(width)}  ${v.meaning}`
+  ).join("\n");
   return `${NAME} ${VERSION} — drive OpenAI Codex agents from any MCP client.
 
 Usage:

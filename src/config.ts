@@ -44,22 +44,89 @@ export interface Config {
 
 /** Every variable codex-mcp reads, with what it means: `--help` prints this list. */
 export const ENVIRONMENT_VARIABLES: readonly { name: string; values: string; meaning: string }[] = [
-  { name: "CODEX_MCP_STDIO_MODE", values: STDIO_MODES.join("|") + " (default auto)", meaning: "stdout preflight: strict refuses to start on a blocking risk, auto warns, off skips" },
-  { name: "CODEX_MCP_MODE", values: BACKEND_MODES.join("|") + " (default auto)", meaning: "how sessions drive Codex: auto probes `codex app-server` and falls back to `codex exec --json`; the others force one" },
-  { name: "CODEX_MCP_LOG_LEVEL", values: LOG_LEVELS.join("|") + " (default warn)", meaning: "how much to log on stderr" },
-  { name: "CODEX_MCP_STARTUP_TIMEOUT_MS", values: `milliseconds (default ${DEFAULT_TIMEOUTS.startupMs})`, meaning: "how long a Codex process may take to start and complete its handshake" },
-  { name: "CODEX_MCP_REQUEST_TIMEOUT_MS", values: `milliseconds (default ${DEFAULT_TIMEOUTS.requestMs})`, meaning: "how long one request to a Codex process may go unanswered" },
-  { name: "CODEX_MCP_KILL_GRACE_MS", values: `milliseconds (default ${DEFAULT_TIMEOUTS.killGraceMs})`, meaning: "how long teardown waits at each step (stdin EOF, SIGTERM, SIGKILL) for a child to exit" },
-  { name: "CODEX_MCP_APPROVAL_TIMEOUT_MS", values: "milliseconds (default 60000)", meaning: "an unanswered approval or question is declined after this long" },
-  { name: "CODEX_MCP_IDLE_TTL_MS", values: "milliseconds (default 1800000, 30 min)", meaning: "idle sessions are cancelled after this long" },
-  { name: "CODEX_MCP_RUNNING_TTL_MS", values: "milliseconds (default 14400000, 4 h)", meaning: "a turn running this long is interrupted and its session cancelled" },
-  { name: "CODEX_MCP_TERMINAL_TTL_MS", values: "milliseconds (default 300000, 5 min)", meaning: "cancelled and failed sessions are forgotten this long after their last activity" },
-  { name: "CODEX_MCP_STORE", values: "sqlite|memory (default sqlite)", meaning: "keep sessions in SQLite in the state directory (they survive restarts) or in memory only" },
-  { name: "CODEX_MCP_STATE_DIR", values: "a directory", meaning: "where state lives (default: $XDG_STATE_HOME/codex-mcp or ~/.local/state/codex-mcp; macOS ~/Library/Application Support/codex-mcp; Windows %LOCALAPPDATA%\\codex-mcp)" },
-  { name: "CODEX_MCP_RETENTION_MS", values: "milliseconds (default 604800000, 7 days)", meaning: "persisted sessions inactive this long are deleted" },
-  { name: "CODEX_MCP_SHUTDOWN_GRACE_MS", values: "milliseconds (default 10000)", meaning: "at shutdown, running turns may finish for this long before they are interrupted; a second signal cuts it short" },
-  { name: "CODEX_MCP_PATH", values: "a file path", meaning: "the Codex executable to run (not together with CODEX_MCP_COMMAND)" },
-  { name: "CODEX_MCP_COMMAND", values: "a bare name", meaning: "a Codex executable to look up on PATH instead of codex, codex-internal" },
+  {
+    name: "CODEX_MCP_STDIO_MODE",
+    values: STDIO_MODES.join("|") + " (default auto)",
+    meaning: "stdout preflight: strict refuses to start on a blocking risk, auto warns, off skips",
+  },
+  {
+    name: "CODEX_MCP_MODE",
+    values: BACKEND_MODES.join("|") + " (default auto)",
+    meaning:
+      "how sessions drive Codex: auto probes `codex app-server` and falls back to `codex exec --json`; the others force one",
+  },
+  {
+    name: "CODEX_MCP_LOG_LEVEL",
+    values: LOG_LEVELS.join("|") + " (default warn)",
+    meaning: "how much to log on stderr",
+  },
+  {
+    name: "CODEX_MCP_STARTUP_TIMEOUT_MS",
+    values: `milliseconds (default ${DEFAULT_TIMEOUTS.startupMs})`,
+    meaning: "how long a Codex process may take to start and complete its handshake",
+  },
+  {
+    name: "CODEX_MCP_REQUEST_TIMEOUT_MS",
+    values: `milliseconds (default ${DEFAULT_TIMEOUTS.requestMs})`,
+    meaning: "how long one request to a Codex process may go unanswered",
+  },
+  {
+    name: "CODEX_MCP_KILL_GRACE_MS",
+    values: `milliseconds (default ${DEFAULT_TIMEOUTS.killGraceMs})`,
+    meaning: "how long teardown waits at each step (stdin EOF, SIGTERM, SIGKILL) for a child to exit",
+  },
+  {
+    name: "CODEX_MCP_APPROVAL_TIMEOUT_MS",
+    values: "milliseconds (default 60000)",
+    meaning: "an unanswered approval or question is declined after this long",
+  },
+  {
+    name: "CODEX_MCP_IDLE_TTL_MS",
+    values: "milliseconds (default 1800000, 30 min)",
+    meaning: "idle sessions are cancelled after this long",
+  },
+  {
+    name: "CODEX_MCP_RUNNING_TTL_MS",
+    values: "milliseconds (default 14400000, 4 h)",
+    meaning: "a turn running this long is interrupted and its session cancelled",
+  },
+  {
+    name: "CODEX_MCP_TERMINAL_TTL_MS",
+    values: "milliseconds (default 300000, 5 min)",
+    meaning: "cancelled and failed sessions are forgotten this long after their last activity",
+  },
+  {
+    name: "CODEX_MCP_STORE",
+    values: "sqlite|memory (default sqlite)",
+    meaning: "keep sessions in SQLite in the state directory (they survive restarts) or in memory only",
+  },
+  {
+    name: "CODEX_MCP_STATE_DIR",
+    values: "a directory",
+    meaning:
+      "where state lives (default: $XDG_STATE_HOME/codex-mcp or ~/.local/state/codex-mcp; macOS ~/Library/Application Support/codex-mcp; Windows %LOCALAPPDATA%\\codex-mcp)",
+  },
+  {
+    name: "CODEX_MCP_RETENTION_MS",
+    values: "milliseconds (default 604800000, 7 days)",
+    meaning: "persisted sessions inactive this long are deleted",
+  },
+  {
+    name: "CODEX_MCP_SHUTDOWN_GRACE_MS",
+    values: "milliseconds (default 10000)",
+    meaning:
+      "at shutdown, running turns may finish for this long before they are interrupted; a second signal cuts it short",
+  },
+  {
+    name: "CODEX_MCP_PATH",
+    values: "a file path",
+    meaning: "the Codex executable to run (not together with CODEX_MCP_COMMAND)",
+  },
+  {
+    name: "CODEX_MCP_COMMAND",
+    values: "a bare name",
+    meaning: "a Codex executable to look up on PATH instead of codex, codex-internal",
+  },
   { name: "CODEX_HOME", values: "a directory", meaning: "Codex's own home (default ~/.codex); must exist when set" },
 ];
 

@@ -31,7 +31,9 @@ export function createLogger(stderr: WritableStream<Uint8Array>, level: LogLevel
   const emit = (at: LogLevel, message: string, detail?: unknown) => {
     if (LOG_LEVELS.indexOf(at) > threshold) return;
     let line = `codex-mcp[${at}]: ${message}`;
-    if (detail !== undefined) line += ` ${detail instanceof Error ? (detail.stack ?? detail.message) : safeJson(detail)}`;
+    if (detail !== undefined) {
+      line += ` ${detail instanceof Error ? (detail.stack ?? detail.message) : safeJson(detail)}`;
+    }
     print(line + "\n");
   };
   return {

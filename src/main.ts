@@ -85,7 +85,11 @@ function configOrExplain(runtime: Runtime, log: Logger): Config | null {
 function supervisorFor(runtime: Runtime, config: Config, log: Logger): Supervisor {
   return createSupervisor({
     runtime,
-    timeouts: { startupMs: config.startupTimeoutMs, requestMs: config.requestTimeoutMs, killGraceMs: config.killGraceMs },
+    timeouts: {
+      startupMs: config.startupTimeoutMs,
+      requestMs: config.requestTimeoutMs,
+      killGraceMs: config.killGraceMs,
+    },
     logger: log,
   });
 }
@@ -98,19 +102,18 @@ async function serveStdio(runtime: Runtime, log: Logger): Promise<number> {
   if (!config) return 2;
   runtime.onUnhandledError((error) => log.error("unhandled error (the server keeps running)", error));
 
-  const preflight =
-    config.stdioMode === "off"
-      ? []
-      : runPreflight({
-          runtime: runtime.name,
-          platform: runtime.platform,
-          env: runtime.env,
-          stdinIsTerminal: runtime.stdio.isTerminal("stdin"),
-          stdoutIsTerminal: runtime.stdio.isTerminal("stdout"),
-        });
+  const preflight = config.stdioMode === "off" ? [] : runPreflight({
+    runtime: runtime.name,
+    platform: runtime.platform,
+    env: runtime.env,
+    stdinIsTerminal: runtime.stdio.isTerminal("stdin"),
+    stdoutIsTerminal: runtime.stdio.isTerminal("stdout"),
+  });
   if (preflight.length > 0) log.print(preflight.map(formatFinding).join("\n") + "\n");
   if (config.stdioMode === "strict" && preflight.some((f) => f.severity === "blocking")) {
-    log.print("codex-mcp: refusing to start: CODEX_MCP_STDIO_MODE=strict and the preflight found a blocking risk (above).\n");
+    log.print(
+      "codex-mcp: refusing to start: CODEX_MCP_STDIO_MODE=strict and the preflight found a blocking risk (above).\n",
+    );
     return 2;
   }
 
@@ -128,11 +131,19 @@ async function serveStdio(runtime: Runtime, log: Logger): Promise<number> {
   const supervisor = supervisorFor(runtime, config, log);
   const identify = identifier(runtime, supervisedOutput(supervisor));
   const self = { pid: runtime.pid, startTime: await identify(runtime.pid) };
-  const ledger = opened.stateDir ? new ChildLedger({ fs: runtime.fs, dir: childLedgerDir(opened.stateDir), owner: self, identify, log }) : null;
+  const ledger = opened.stateDir
+    ? new ChildLedger({ fs: runtime.fs, dir: childLedgerDir(opened.stateDir), owner: self, identify, log })
+    : null;
   ledger?.attach(supervisor.registry);
 
   const transport = new StdioTransport(runtime.stdio.stdin, runtime.stdio.stdout);
-  const backends = new BackendFactory({ runtime, supervisor, log, clientInfo: { name: NAME, version: VERSION }, mode: config.backendMode });
+  const backends = new BackendFactory({
+    runtime,
+    supervisor,
+    log,
+    clientInfo: { name: NAME, version: VERSION },
+    mode: config.backendMode,
+  });
   const sessions = new SessionManager({
     store: opened.store,
     persistent: opened.kind === "sqlite",
@@ -145,7 +156,9 @@ async function serveStdio(runtime: Runtime, log: Logger): Promise<number> {
   });
   const recovery = await sessions.recover();
   if (recovery.recovered > 0) {
-    log.info(`recovered ${recovery.recovered} session(s) from earlier runs; ${recovery.interrupted.length} had a turn cut off by the restart`);
+    log.info(
+      `recovered ${recovery.recovered} session(s) from earlier runs; ${recovery.interrupted.length} had a turn cut off by the restart`,
+    );
   }
   sessions.startLifecycle(30_000, (timer) => runtime.unrefTimer(timer));
   const ctx: ServerContext = {
@@ -179,13 +192,32 @@ async function serveStdio(runtime: Runtime, log: Logger): Promise<number> {
   }
 
   await server.connect(transport);
-  log.info(`serving MCP over stdio (${runtime.name} ${runtime.version}, pid ${runtime.pid}, ${opened.kind} store${opened.stateDir ? ` in ${opened.stateDir}` : ""})`);
+  log.info(
+    `serving MCP over stdio (${runtime.name} ${runtime.version}, pid ${runtime.pid}, ${opened.kind} store${
+      opened.stateDir ? ` in ${opened.stateDir}` : ""
+    })`,
+  );
   // Children of servers that died without tearing them down: reaped in the background, since
   // waiting on them must not delay the handshake.
   const reaping = opened.stateDir
-    ? reapOrphans({ fs: runtime.fs, dir: childLedgerDir(opened.stateDir), self, identify, signal: runtime, graceMs: config.killGraceMs, log })
-        .then((report) => report.children.length > 0 && log.info(`reaped orphans of earlier runs: ${report.children.map((c) => `${c.label} ${c.pid} ${c.outcome}`).join(", ")}`))
-        .catch((error) => log.warn("reaping orphans failed", error))
+    ? reapOrphans({
+      fs: runtime.fs,
+      dir: childLedgerDir(opened.stateDir),
+      self,
+      identify,
+      signal: runtime,
+      graceMs: config.killGraceMs,
+      log,
+    })
+      .then((report) =>
+        report.children.length > 0 &&
+        log.info(
+          `reaped orphans of earlier runs: ${
+            report.children.map((c) => `${c.label} ${c.pid} ${c.outcome}`).join(", ")
+          }`,
+        )
+      )
+      .catch((error) => log.warn("reaping orphans failed", error))
     : Promise.resolve();
 
   await closed;

@@ -49,7 +49,9 @@ export class BackendFactory {
       setting,
       mode: setting === "auto" ? null : setting,
       started: false,
-      reason: setting === "auto" ? "not started: decided on the first session (app-server when it answers, else exec)" : `not started: forced by CODEX_MCP_MODE=${setting}`,
+      reason: setting === "auto"
+        ? "not started: decided on the first session (app-server when it answers, else exec)"
+        : `not started: forced by CODEX_MCP_MODE=${setting}`,
     };
   }
 
@@ -60,10 +62,20 @@ export class BackendFactory {
   async create(): Promise<Backend> {
     const { runtime, supervisor, log, clientInfo } = this.#options;
     const setting = this.#status.setting;
-    const located = await locateCodex({ platform: runtime.platform, arch: runtime.arch, env: runtime.env, fs: runtime.fs, cwd: runtime.cwd() });
+    const located = await locateCodex({
+      platform: runtime.platform,
+      arch: runtime.arch,
+      env: runtime.env,
+      fs: runtime.fs,
+      cwd: runtime.cwd(),
+    });
     if (!located.ok) {
       const code = located.error.code === "CODEX_NOT_FOUND" ? "CODEX_NOT_FOUND" : "INVALID_ARGUMENT";
-      throw new BackendError(code, located.error.message, `${located.error.hint} Call codex_setup for a full diagnosis.`);
+      throw new BackendError(
+        code,
+        located.error.message,
+        `${located.error.hint} Call codex_setup for a full diagnosis.`,
+      );
     }
     const location = located.value;
     const env = childEnvironment(runtime.env, location);
@@ -75,7 +87,15 @@ export class BackendFactory {
       mode = "app-server";
       reason = "forced by CODEX_MCP_MODE=app-server";
     } else {
-      const decision = await decideBackend({ supervisor, location, env, cwd: runtime.cwd(), timeoutMs: supervisor.timeouts.startupMs, clientInfo, mode: setting });
+      const decision = await decideBackend({
+        supervisor,
+        location,
+        env,
+        cwd: runtime.cwd(),
+        timeoutMs: supervisor.timeouts.startupMs,
+        clientInfo,
+        mode: setting,
+      });
       if (!decision.ok || decision.mode === null) {
         throw new BackendError(
           setting === "exec" ? "NOT_SUPPORTED" : "CODEX_CRASHED",
@@ -93,8 +113,15 @@ export class BackendFactory {
 
     if (mode === "exec") {
       // Loaded on first use: a server that only answers initialize never evaluates either driver.
-    const { ExecBackend } = await import("./exec/backend.ts");
-    return new ExecBackend({ supervisor, location, env, log, fs: runtime.fs, requestTimeoutMs: supervisor.timeouts.requestMs });
+      const { ExecBackend } = await import("./exec/backend.ts");
+      return new ExecBackend({
+        supervisor,
+        location,
+        env,
+        log,
+        fs: runtime.fs,
+        requestTimeoutMs: supervisor.timeouts.requestMs,
+      });
     }
     const { AppServerBackend } = await import("./app-server/backend.ts");
     return new AppServerBackend({

@@ -106,28 +106,43 @@ export interface UserInputRequest {
   requestId: string;
   turnId: string | null;
   itemId: string | null;
-  questions: { id: string; header: string; question: string; options: { label: string; description?: string }[] | null; isOther: boolean; isSecret: boolean }[];
+  questions: {
+    id: string;
+    header: string;
+    question: string;
+    options: { label: string; description?: string }[] | null;
+    isOther: boolean;
+    isSecret: boolean;
+  }[];
 }
 
 /** Everything a thread reports, normalised. */
 export type BackendEvent =
   | {
-      type: "turn_started";
-      turnId: string;
-      /**
-       * Codex's own thread id, when the backend learns it only now. Exec: Codex creates a thread
-       * when its first turn runs, so the id `startThread` returned is codex-mcp's (`exec_…`); the
-       * backend answers to both from then on.
-       */
-      threadId?: string;
-    }
+    type: "turn_started";
+    turnId: string;
+    /**
+     * Codex's own thread id, when the backend learns it only now. Exec: Codex creates a thread
+     * when its first turn runs, so the id `startThread` returned is codex-mcp's (`exec_…`); the
+     * backend answers to both from then on.
+     */
+    threadId?: string;
+  }
   | { type: "agent_message_delta"; itemId: string; delta: string }
   | { type: "agent_message"; itemId: string; text: string }
   | { type: "reasoning_delta"; itemId: string; delta: string }
   | { type: "reasoning"; itemId: string; text: string }
   | { type: "command_started"; itemId: string; command: string; cwd?: string }
   | { type: "command_output_delta"; itemId: string; delta: string }
-  | { type: "command_completed"; itemId: string; command: string; exitCode: number | null; output: string; status: string; durationMs?: number }
+  | {
+    type: "command_completed";
+    itemId: string;
+    command: string;
+    exitCode: number | null;
+    output: string;
+    status: string;
+    durationMs?: number;
+  }
   | { type: "file_change"; itemId: string; changes: FileChangeSummary[]; status: string }
   | { type: "plan_updated"; plan: { step: string; status: string }[]; explanation?: string }
   | ApprovalRequest
@@ -138,14 +153,14 @@ export type BackendEvent =
   | { type: "warning"; message: string }
   | { type: "error"; message: string; willRetry: boolean; codexErrorInfo?: unknown }
   | {
-      type: "turn_completed";
-      turnId: string;
-      status: "completed" | "interrupted" | "failed";
-      error?: { message: string; codexErrorInfo?: unknown };
-      /** The turn's last agent message, when there was one. */
-      finalMessage?: string;
-      durationMs?: number;
-    }
+    type: "turn_completed";
+    turnId: string;
+    status: "completed" | "interrupted" | "failed";
+    error?: { message: string; codexErrorInfo?: unknown };
+    /** The turn's last agent message, when there was one. */
+    finalMessage?: string;
+    durationMs?: number;
+  }
   /** The Codex process behind this thread died; the thread can be resumed on a new one. */
   | { type: "backend_crashed"; message: string; stderrTail: string };
 
@@ -178,7 +193,14 @@ export interface Backend {
 }
 
 /** Why a backend call failed, in the tools' error vocabulary. */
-export type BackendErrorCode = "CODEX_NOT_FOUND" | "CODEX_CRASHED" | "TIMEOUT" | "NOT_SUPPORTED" | "REQUEST_NOT_FOUND" | "INVALID_ARGUMENT" | "INTERNAL";
+export type BackendErrorCode =
+  | "CODEX_NOT_FOUND"
+  | "CODEX_CRASHED"
+  | "TIMEOUT"
+  | "NOT_SUPPORTED"
+  | "REQUEST_NOT_FOUND"
+  | "INVALID_ARGUMENT"
+  | "INTERNAL";
 
 export class BackendError extends Error {
   readonly code: BackendErrorCode;

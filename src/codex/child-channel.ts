@@ -15,7 +15,10 @@ export interface ChildChannel {
 }
 
 /** Starts a child through the supervisor with its stdout delivered as lines to one listener. */
-export async function spawnLineChannel(supervisor: Supervisor, options: Omit<SpawnChildOptions, "onStdoutLine">): Promise<ChildChannel> {
+export async function spawnLineChannel(
+  supervisor: Supervisor,
+  options: Omit<SpawnChildOptions, "onStdoutLine">,
+): Promise<ChildChannel> {
   let listener: ((line: string) => void) | null = null;
   const early: string[] = [];
   const child = await supervisor.spawn({
@@ -41,7 +44,12 @@ export async function spawnLineChannel(supervisor: Supervisor, options: Omit<Spa
  * late, so for up to `settleMs` the exit (with the child's own last words) is preferred as the
  * explanation. A timeout is reported as it is: the child is still running.
  */
-export async function answerOrExit<T>(child: SupervisedChild, request: Promise<T>, exitError: (report: ExitReport) => Error, settleMs = 500): Promise<T> {
+export async function answerOrExit<T>(
+  child: SupervisedChild,
+  request: Promise<T>,
+  exitError: (report: ExitReport) => Error,
+  settleMs = 500,
+): Promise<T> {
   const exited = child.exit.then(exitError);
   try {
     return await Promise.race([request, exited.then((error) => Promise.reject(error))]);

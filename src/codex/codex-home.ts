@@ -86,7 +86,9 @@ export async function resolveCodexHome(deps: CodexHomeDeps): Promise<Outcome<Cod
         ok: false,
         error: {
           code: "CONFIG_INVALID",
-          message: `CODEX_HOME=${JSON.stringify(configured)}: ${absolute} does not exist; Codex requires CODEX_HOME to be an existing directory`,
+          message: `CODEX_HOME=${
+            JSON.stringify(configured)
+          }: ${absolute} does not exist; Codex requires CODEX_HOME to be an existing directory`,
           hint: `Create it (${mkdir}), point CODEX_HOME at an existing directory, or unset it to use ~/.codex.`,
           variable: "CODEX_HOME",
           path: absolute,
@@ -99,7 +101,8 @@ export async function resolveCodexHome(deps: CodexHomeDeps): Promise<Outcome<Cod
         error: {
           code: "CONFIG_INVALID",
           message: `CODEX_HOME=${JSON.stringify(configured)}: ${absolute} is not a directory`,
-          hint: "Point CODEX_HOME at a directory (Codex keeps config.toml, auth.json and sessions there), or unset it to use ~/.codex.",
+          hint:
+            "Point CODEX_HOME at a directory (Codex keeps config.toml, auth.json and sessions there), or unset it to use ~/.codex.",
           variable: "CODEX_HOME",
           path: absolute,
         },
@@ -126,7 +129,9 @@ export async function resolveCodexHome(deps: CodexHomeDeps): Promise<Outcome<Cod
       ok: false,
       error: {
         code: "HOME_NOT_FOUND",
-        message: `CODEX_HOME is not set and there is no home directory (${f.windows ? "USERPROFILE" : "HOME"} is unset) to find ~/.codex in`,
+        message: `CODEX_HOME is not set and there is no home directory (${
+          f.windows ? "USERPROFILE" : "HOME"
+        } is unset) to find ~/.codex in`,
         hint: `Set CODEX_HOME to the Codex configuration directory, or set ${f.windows ? "USERPROFILE" : "HOME"}.`,
         variable: "CODEX_HOME",
       },
@@ -144,8 +149,7 @@ export async function resolveCodexHome(deps: CodexHomeDeps): Promise<Outcome<Cod
       path,
       source: "default",
       exists,
-      how:
-        `CODEX_HOME is not set; using the default ${path} (from ${home.variable}), ` +
+      how: `CODEX_HOME is not set; using the default ${path} (from ${home.variable}), ` +
         (exists ? "which exists" : "which does not exist yet"),
       warnings,
     },
@@ -160,7 +164,9 @@ export function homeDirectory(env: Environment, platform: string): { value: stri
     if (profile !== undefined) return { value: profile, variable: `USERPROFILE=${profile}` };
     const drive = get("HOMEDRIVE");
     const homePath = get("HOMEPATH");
-    if (drive !== undefined && homePath !== undefined) return { value: drive + homePath, variable: `HOMEDRIVE+HOMEPATH=${drive}${homePath}` };
+    if (drive !== undefined && homePath !== undefined) {
+      return { value: drive + homePath, variable: `HOMEDRIVE+HOMEPATH=${drive}${homePath}` };
+    }
   }
   const home = get("HOME");
   return home === undefined ? null : { value: home, variable: `HOME=${home}` };
@@ -255,19 +261,32 @@ export async function findConfigFiles(deps: CodexHomeDeps, home: CodexHome): Pro
     if ((await statOrNull(deps.fs, path))?.isFile !== true) continue;
     const decision = await trustFor(deps, dir, projectRoot, trust);
     const active = decision.trust === "trusted";
-    files.push({ scope: "project", path, exists: true, trust: decision.trust, ...(decision.key ? { trustKey: decision.key } : {}), active });
+    files.push({
+      scope: "project",
+      path,
+      exists: true,
+      trust: decision.trust,
+      ...(decision.key ? { trustKey: decision.key } : {}),
+      active,
+    });
     if (!active) {
       notes.push(
         decision.trust === "untrusted"
           ? `${path} is ignored: ${decision.key} is marked untrusted in ${userPath}`
-          : `${path} is ignored unless the project is trusted: add [projects.${JSON.stringify(projectRoot)}] trust_level = "trusted" to ${userPath} (or accept Codex's trust prompt)`,
+          : `${path} is ignored unless the project is trusted: add [projects.${
+            JSON.stringify(projectRoot)
+          }] trust_level = "trusted" to ${userPath} (or accept Codex's trust prompt)`,
       );
     }
   }
   return { files, projectRoot, projectRootMarkers: markers, markersFrom, searchedDirs, notes };
 }
 
-async function readFacts(deps: CodexHomeDeps, path: string, notes: string[]): Promise<{ exists: boolean; facts: CodexTomlFacts | null }> {
+async function readFacts(
+  deps: CodexHomeDeps,
+  path: string,
+  notes: string[],
+): Promise<{ exists: boolean; facts: CodexTomlFacts | null }> {
   const info = await statOrNull(deps.fs, path);
   if (info === null) return { exists: false, facts: null };
   if (!info.isFile) {
@@ -284,7 +303,11 @@ async function readFacts(deps: CodexHomeDeps, path: string, notes: string[]): Pr
 
 /** The nearest ancestor of `cwd` (itself included) holding a marker; `cwd` when none does or
  * there are no markers. */
-export async function findProjectRoot(deps: Pick<CodexHomeDeps, "platform" | "fs">, cwd: string, markers: readonly string[]): Promise<string> {
+export async function findProjectRoot(
+  deps: Pick<CodexHomeDeps, "platform" | "fs">,
+  cwd: string,
+  markers: readonly string[],
+): Promise<string> {
   const f = pathFlavor(deps.platform);
   if (markers.length === 0) return cwd;
   for (const dir of ancestorsOf(cwd, f)) {

@@ -43,7 +43,14 @@ export class RpcClosedError extends Error {
 }
 
 /** JSON-RPC's reserved codes, and Codex's "overloaded, retry later". */
-export const RPC = { parseError: -32700, invalidRequest: -32600, methodNotFound: -32601, invalidParams: -32602, internalError: -32603, overloaded: -32001 } as const;
+export const RPC = {
+  parseError: -32700,
+  invalidRequest: -32600,
+  methodNotFound: -32601,
+  invalidParams: -32602,
+  internalError: -32603,
+  overloaded: -32001,
+} as const;
 
 export interface JsonRpcOptions {
   /** Default timeout of a request. */
@@ -92,7 +99,7 @@ export class JsonRpcConnection {
   /** Sends a request and resolves with its result; retries "overloaded" answers with backoff. */
   async request<T = unknown>(method: string, params?: unknown, options: { timeoutMs?: number } = {}): Promise<T> {
     const retries = this.#options.overloadRetries ?? 4;
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0;; attempt++) {
       try {
         return (await this.#requestOnce(method, params, options.timeoutMs ?? this.#options.requestTimeoutMs)) as T;
       } catch (error) {
@@ -176,13 +183,27 @@ export class JsonRpcConnection {
   async #answer(id: RequestId, method: string, params: unknown): Promise<void> {
     let reply: object;
     try {
-      if (!this.#options.onRequest) throw new RpcError(RPC.internalError, `this client does not take requests (${method})`);
+      if (!this.#options.onRequest) {
+        throw new RpcError(RPC.internalError, `this client does not take requests (${method})`);
+      }
       reply = { id, result: (await this.#options.onRequest(method, params, id)) ?? {} };
     } catch (error) {
-      reply =
-        error instanceof RpcError
-          ? { id, error: { code: error.code, message: error.message, ...(error.data === undefined ? {} : { data: error.data }) } }
-          : { id, error: { code: RPC.internalError, message: `failed to handle ${method}: ${(error as Error).message ?? String(error)}` } };
+      reply = error instanceof RpcError
+        ? {
+          id,
+          error: {
+            code: error.code,
+            message: error.message,
+            ...(error.data === undefined ? {} : { data: error.data }),
+          },
+        }
+        : {
+          id,
+          error: {
+            code: RPC.internalError,
+            message: `failed to handle ${method}: ${(error as Error).message ?? String(error)}`,
+          },
+        };
     }
     // The peer may be gone by now; there is nobody left to tell.
     await this.#send(reply).catch(() => {});

@@ -52,7 +52,7 @@ import {
   type ShimKind,
   wrapperEnvironment,
 } from "./npm-package.ts";
-import { searchPath, type PathSearchResult } from "./path-search.ts";
+import { type PathSearchResult, searchPath } from "./path-search.ts";
 import {
   basenamePath,
   dirnamePath,
@@ -173,10 +173,10 @@ export async function locateCodex(deps: LocateDeps): Promise<Outcome<CodexLocati
   if (explicitPath !== undefined && explicitCommand !== undefined) {
     return fail({
       code: "CONFIG_INVALID",
-      message:
-        `CODEX_MCP_PATH and CODEX_MCP_COMMAND are both set (CODEX_MCP_PATH=${JSON.stringify(explicitPath)}, ` +
+      message: `CODEX_MCP_PATH and CODEX_MCP_COMMAND are both set (CODEX_MCP_PATH=${JSON.stringify(explicitPath)}, ` +
         `CODEX_MCP_COMMAND=${JSON.stringify(explicitCommand)}); they are alternatives`,
-      hint: "Unset one of them: CODEX_MCP_PATH names the Codex executable file, CODEX_MCP_COMMAND a command name looked up on PATH.",
+      hint:
+        "Unset one of them: CODEX_MCP_PATH names the Codex executable file, CODEX_MCP_COMMAND a command name looked up on PATH.",
       variable: "CODEX_MCP_PATH",
     });
   }
@@ -188,7 +188,8 @@ export async function locateCodex(deps: LocateDeps): Promise<Outcome<CodexLocati
       return fail({
         code: "CONFIG_INVALID",
         message: `CODEX_MCP_COMMAND=${JSON.stringify(explicitCommand)} is not a bare command name`,
-        hint: "Set CODEX_MCP_COMMAND to a name looked up on PATH (for example codex), or put a file path in CODEX_MCP_PATH instead.",
+        hint:
+          "Set CODEX_MCP_COMMAND to a name looked up on PATH (for example codex), or put a file path in CODEX_MCP_PATH instead.",
         variable: "CODEX_MCP_COMMAND",
       });
     }
@@ -197,8 +198,7 @@ export async function locateCodex(deps: LocateDeps): Promise<Outcome<CodexLocati
       return fail({
         code: "CODEX_NOT_FOUND",
         message: `CODEX_MCP_COMMAND=${JSON.stringify(explicitCommand)} was not found on PATH` + searchSummary(result),
-        hint:
-          `Install it, add its directory to PATH, or fix CODEX_MCP_COMMAND (unset it to look for codex). ` +
+        hint: `Install it, add its directory to PATH, or fix CODEX_MCP_COMMAND (unset it to look for codex). ` +
           `To install the Codex CLI: ${INSTALL_COMMAND}`,
         variable: "CODEX_MCP_COMMAND",
         searched: result.searched,
@@ -218,11 +218,11 @@ export async function locateCodex(deps: LocateDeps): Promise<Outcome<CodexLocati
   const searched = last?.searched ?? [];
   return fail({
     code: "CODEX_NOT_FOUND",
-    message:
-      "The Codex CLI was not found: neither codex nor codex-internal is on PATH" +
+    message: "The Codex CLI was not found: neither codex nor codex-internal is on PATH" +
       searchSummary({ found: null, searched, skipped: [] }) +
       (notes.length > 0 ? `; ${notes.join("; ")}` : ""),
-    hint: `Install it with \`${INSTALL_COMMAND}\` and make sure its directory is on PATH, or set CODEX_MCP_PATH to the codex executable.`,
+    hint:
+      `Install it with \`${INSTALL_COMMAND}\` and make sure its directory is on PATH, or set CODEX_MCP_PATH to the codex executable.`,
     searched,
   });
 }
@@ -245,7 +245,9 @@ async function fromExplicitPath(value: string, deps: LocateDeps, f: PathFlavor):
     return fail({
       code: "CONFIG_INVALID",
       message: `CODEX_MCP_PATH=${JSON.stringify(value)}: ${file} does not exist`,
-      hint: `Fix CODEX_MCP_PATH to point at the Codex executable (${f.windows ? "`where codex`" : "`command -v codex`"} prints it), or unset it to look for codex on PATH.`,
+      hint: `Fix CODEX_MCP_PATH to point at the Codex executable (${
+        f.windows ? "`where codex`" : "`command -v codex`"
+      } prints it), or unset it to look for codex on PATH.`,
       variable: "CODEX_MCP_PATH",
       path: file,
     });
@@ -254,7 +256,9 @@ async function fromExplicitPath(value: string, deps: LocateDeps, f: PathFlavor):
     const inside = info.isDirectory ? await executableInside(file, deps, f) : null;
     return fail({
       code: "CONFIG_INVALID",
-      message: `CODEX_MCP_PATH=${JSON.stringify(value)}: ${file} is ${info.isDirectory ? "a directory" : "not a regular file"}, not the Codex executable`,
+      message: `CODEX_MCP_PATH=${JSON.stringify(value)}: ${file} is ${
+        info.isDirectory ? "a directory" : "not a regular file"
+      }, not the Codex executable`,
       hint: inside
         ? `Set CODEX_MCP_PATH to the executable itself: ${inside}`
         : "Set CODEX_MCP_PATH to the Codex executable file itself, or unset it to look for codex on PATH.",
@@ -334,7 +338,8 @@ async function classify(
         file,
         executable: native.path,
         kind: "npm-native",
-        how: `${origin} (${reached}) → native binary ${native.path} from ${native.packageName}${version}; Node is not needed`,
+        how:
+          `${origin} (${reached}) → native binary ${native.path} from ${native.packageName}${version}; Node is not needed`,
         env: wrapperEnvironment(wrapper, packageManager),
         shim,
         notes,
@@ -349,8 +354,12 @@ async function classify(
     if (info === null || !hasExecuteBit(info)) {
       return fail({
         code: source === "CODEX_MCP_PATH" ? "CONFIG_INVALID" : "CODEX_NOT_RUNNABLE",
-        message: `${source === "CODEX_MCP_PATH" ? `CODEX_MCP_PATH=${file}` : file} is not executable (no execute permission bit)`,
-        hint: `Make it executable (chmod +x ${file}), or point ${source === "CODEX_MCP_PATH" ? "CODEX_MCP_PATH" : "CODEX_MCP_PATH or PATH"} at the Codex executable. To install Codex: ${INSTALL_COMMAND}`,
+        message: `${
+          source === "CODEX_MCP_PATH" ? `CODEX_MCP_PATH=${file}` : file
+        } is not executable (no execute permission bit)`,
+        hint: `Make it executable (chmod +x ${file}), or point ${
+          source === "CODEX_MCP_PATH" ? "CODEX_MCP_PATH" : "CODEX_MCP_PATH or PATH"
+        } at the Codex executable. To install Codex: ${INSTALL_COMMAND}`,
         ...(source === "CODEX_MCP_PATH" ? { variable: "CODEX_MCP_PATH" } : {}),
         path: file,
       });
@@ -380,11 +389,11 @@ async function classify(
   }
   return fail({
     code: source === "CODEX_MCP_PATH" ? "CONFIG_INVALID" : "CODEX_NOT_RUNNABLE",
-    message: `${file} cannot be started on Windows: only .exe, .com, .cmd and .bat files can, and it is not an npm shim for Codex`,
-    hint:
-      source === "CODEX_MCP_PATH"
-        ? "Set CODEX_MCP_PATH to codex.exe (or npm's codex.cmd shim)."
-        : `Remove its extension from PATHEXT or its directory from PATH, or set CODEX_MCP_PATH to codex.exe. To install Codex: ${INSTALL_COMMAND}`,
+    message:
+      `${file} cannot be started on Windows: only .exe, .com, .cmd and .bat files can, and it is not an npm shim for Codex`,
+    hint: source === "CODEX_MCP_PATH"
+      ? "Set CODEX_MCP_PATH to codex.exe (or npm's codex.cmd shim)."
+      : `Remove its extension from PATHEXT or its directory from PATH, or set CODEX_MCP_PATH to codex.exe. To install Codex: ${INSTALL_COMMAND}`,
     ...(source === "CODEX_MCP_PATH" ? { variable: "CODEX_MCP_PATH" } : {}),
     path: file,
   });
@@ -407,25 +416,22 @@ async function wrapperFallback(
     : `Codex ships no native binary for ${deps.platform}/${deps.arch}`;
   const nodeSearch = await searchPath("node", deps);
   // npm's Windows shims prefer a node.exe beside them.
-  const nodeBeside = f.windows && (await statOrNull(deps.fs, joinPath(f, dirnamePath(file, f), "node.exe")))?.isFile === true;
+  const nodeBeside = f.windows &&
+    (await statOrNull(deps.fs, joinPath(f, dirnamePath(file, f), "node.exe")))?.isFile === true;
   const nodeNote = nodeSearch.found === null && !nodeBeside ? " node is not on PATH either, so it will fail." : "";
-  const warning =
-    `Running Codex through its npm wrapper, which needs Node.js: ${missing}.${nodeNote} ` +
+  const warning = `Running Codex through its npm wrapper, which needs Node.js: ${missing}.${nodeNote} ` +
     `If Codex does not start, reinstall it (${INSTALL_COMMAND}) so the platform package is present.`;
   const base = { source, name, file, env: NO_ENV_CHANGES, shim, warning, notes };
   // The last resort on every platform: the wrapper itself, run by the node found on PATH.
-  const withNode: CodexLocation | null =
-    nodeSearch.found === null
-      ? null
-      : {
-          ...base,
-          command: nodeSearch.found,
-          argsPrefix: [shim.wrapper],
-          launch: "direct",
-          executable: shim.wrapper,
-          kind: "npm-wrapper",
-          how: `${reachedText} → ${missing}; running the wrapper with ${nodeSearch.found}`,
-        };
+  const withNode: CodexLocation | null = nodeSearch.found === null ? null : {
+    ...base,
+    command: nodeSearch.found,
+    argsPrefix: [shim.wrapper],
+    launch: "direct",
+    executable: shim.wrapper,
+    kind: "npm-wrapper",
+    how: `${reachedText} → ${missing}; running the wrapper with ${nodeSearch.found}`,
+  };
 
   if (!f.windows) {
     if (info !== null && hasExecuteBit(info)) {
@@ -442,7 +448,8 @@ async function wrapperFallback(
     if (withNode) return ok(withNode);
     return fail({
       code: "CODEX_NOT_RUNNABLE",
-      message: `${file} is the Codex npm wrapper, ${missing}, and the wrapper is not executable and node is not on PATH`,
+      message:
+        `${file} is the Codex npm wrapper, ${missing}, and the wrapper is not executable and node is not on PATH`,
       hint: `Reinstall Codex (${INSTALL_COMMAND}) so the native platform package is installed.`,
       path: file,
     });
@@ -471,14 +478,35 @@ async function wrapperFallback(
   if (withNode) return ok(withNode);
   return fail({
     code: "CODEX_NOT_RUNNABLE",
-    message: `${file} leads to the Codex npm wrapper, ${missing}, there is no .cmd shim beside it, and node is not on PATH`,
-    hint: `Reinstall Codex (${INSTALL_COMMAND}) so the native platform package is installed, or set CODEX_MCP_PATH to codex.exe.`,
+    message:
+      `${file} leads to the Codex npm wrapper, ${missing}, there is no .cmd shim beside it, and node is not on PATH`,
+    hint:
+      `Reinstall Codex (${INSTALL_COMMAND}) so the native platform package is installed, or set CODEX_MCP_PATH to codex.exe.`,
     path: file,
   });
 }
 
-function directLocation(file: string, source: CodexSource, name: string, kind: CodexKind, how: string, notes: string[]): CodexLocation {
-  return { command: file, argsPrefix: [], launch: "direct", source, name, file, executable: file, kind, how, env: NO_ENV_CHANGES, notes };
+function directLocation(
+  file: string,
+  source: CodexSource,
+  name: string,
+  kind: CodexKind,
+  how: string,
+  notes: string[],
+): CodexLocation {
+  return {
+    command: file,
+    argsPrefix: [],
+    launch: "direct",
+    source,
+    name,
+    file,
+    executable: file,
+    kind,
+    how,
+    env: NO_ENV_CHANGES,
+    notes,
+  };
 }
 
 function describeOrigin(file: string, source: CodexSource, name: string): string {
@@ -488,7 +516,9 @@ function describeOrigin(file: string, source: CodexSource, name: string): string
     case "CODEX_MCP_COMMAND":
       return `found CODEX_MCP_COMMAND=${name} on PATH at ${file}`;
     case "PATH":
-      return name === "codex" ? `found codex on PATH at ${file}` : `found ${name} on PATH at ${file} (no codex on PATH)`;
+      return name === "codex"
+        ? `found codex on PATH at ${file}`
+        : `found ${name} on PATH at ${file} (no codex on PATH)`;
   }
 }
 

@@ -99,7 +99,9 @@ export async function identifyWrapper(realFile: string, ctx: NpmContext): Promis
     return { wrapper: realFile, packageRoot, version: typeof version === "string" ? version : null };
   }
   const scope = dirnamePath(packageRoot, f);
-  if (!sameName(basenamePath(packageRoot, f), "codex", f) || !sameName(basenamePath(scope, f), "@openai", f)) return null;
+  if (!sameName(basenamePath(packageRoot, f), "codex", f) || !sameName(basenamePath(scope, f), "@openai", f)) {
+    return null;
+  }
   return { wrapper: realFile, packageRoot, version: null };
 }
 
@@ -116,7 +118,9 @@ async function readJson(fs: DiscoveryFileSystem, path: string): Promise<Record<s
   }
   try {
     const value: unknown = JSON.parse(text);
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
   } catch {
     return null;
   }
@@ -260,10 +264,19 @@ export async function findNativeBinary(wrapper: NpmWrapper, ctx: NpmContext): Pr
     if (found !== null) {
       const version = found.version ?? (await platformPackageVersion(ctx.fs, f, dir, name));
       if (version !== null && wrapper.version !== null && version !== wrapper.version) {
-        notes.push(`${name} is version ${version} but the wrapper is ${wrapper.version}; reinstall Codex so they match`);
+        notes.push(
+          `${name} is version ${version} but the wrapper is ${wrapper.version}; reinstall Codex so they match`,
+        );
       }
       return {
-        native: { path: found.path, packageDir: dir, packageName: name, targetTriple: triple, manifest: found.manifest, version },
+        native: {
+          path: found.path,
+          packageDir: dir,
+          packageName: name,
+          targetTriple: triple,
+          manifest: found.manifest,
+          version,
+        },
         tried,
         notes,
       };
@@ -272,7 +285,12 @@ export async function findNativeBinary(wrapper: NpmWrapper, ctx: NpmContext): Pr
   return { native: null, tried, notes };
 }
 
-async function platformPackageVersion(fs: DiscoveryFileSystem, f: PathFlavor, dir: string, name: string): Promise<string | null> {
+async function platformPackageVersion(
+  fs: DiscoveryFileSystem,
+  f: PathFlavor,
+  dir: string,
+  name: string,
+): Promise<string | null> {
   if (name === "@openai/codex") return null;
   const manifest = await readJson(fs, joinPath(f, dir, "package.json"));
   const version = manifest?.["version"];
@@ -310,7 +328,9 @@ async function nativeInVendorDir(
       candidates.push(entryPath);
       if (f.windows && extnamePath(entryPath, f).toLowerCase() !== ".exe") candidates.push(`${entryPath}.exe`);
     } else if (entry !== undefined) {
-      notes.push(`${manifestPath} has an unusable entrypoint ${JSON.stringify(entry)}; using bin/${nativeExeName(ctx.platform)}`);
+      notes.push(
+        `${manifestPath} has an unusable entrypoint ${JSON.stringify(entry)}; using bin/${nativeExeName(ctx.platform)}`,
+      );
     }
   }
   candidates.push(joinPath(f, vendorDir, "bin", nativeExeName(ctx.platform)));
@@ -349,9 +369,15 @@ export type PackageManager = "npm" | "pnpm" | "bun";
  * `.modules.yaml`) whose `@openai/codex` is this package. Otherwise npm. (The wrapper also knows
  * Vite+ and reads `npm_config_user_agent`; neither is replicated here.)
  */
-export async function detectPackageManager(wrapper: NpmWrapper, entryDirs: readonly string[], ctx: NpmContext): Promise<PackageManager> {
+export async function detectPackageManager(
+  wrapper: NpmWrapper,
+  entryDirs: readonly string[],
+  ctx: NpmContext,
+): Promise<PackageManager> {
   const f = pathFlavor(ctx.platform);
-  if ([wrapper.packageRoot, ...entryDirs].some((p) => /[\\/]\.bun[\\/]install[\\/]global(?:[\\/]|$)/.test(p))) return "bun";
+  if ([wrapper.packageRoot, ...entryDirs].some((p) => /[\\/]\.bun[\\/]install[\\/]global(?:[\\/]|$)/.test(p))) {
+    return "bun";
+  }
   const starts = [wrapper.packageRoot, ...entryDirs];
   const visited = new Set<string>();
   for (const start of starts) {
@@ -369,8 +395,14 @@ export async function detectPackageManager(wrapper: NpmWrapper, entryDirs: reado
 }
 
 /** The variables the wrapper sets for the native binary, and the ones it clears. */
-export function wrapperEnvironment(wrapper: NpmWrapper, manager: PackageManager): { set: Record<string, string>; unset: string[] } {
+export function wrapperEnvironment(
+  wrapper: NpmWrapper,
+  manager: PackageManager,
+): { set: Record<string, string>; unset: string[] } {
   const all = ["CODEX_MANAGED_BY_NPM", "CODEX_MANAGED_BY_BUN", "CODEX_MANAGED_BY_PNPM", "CODEX_MANAGED_BY_VITE_PLUS"];
   const mine = `CODEX_MANAGED_BY_${manager.toUpperCase()}`;
-  return { set: { CODEX_MANAGED_PACKAGE_ROOT: wrapper.packageRoot, [mine]: "1" }, unset: all.filter((name) => name !== mine) };
+  return {
+    set: { CODEX_MANAGED_PACKAGE_ROOT: wrapper.packageRoot, [mine]: "1" },
+    unset: all.filter((name) => name !== mine),
+  };
 }

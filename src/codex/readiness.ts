@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { type BackendModeSetting, backendModeFrom } from "../config.ts";
+import { backendModeFrom, type BackendModeSetting } from "../config.ts";
 import type { PreflightFinding, StdioMode } from "../mcp/stdio-preflight.ts";
 import type { Supervisor } from "../process/supervisor.ts";
 import type { Runtime } from "../runtime/types.ts";
@@ -62,7 +62,8 @@ export interface ReadinessDeps {
   mode?: BackendModeSetting;
 }
 
-const INSTALL_HINT = "Install Codex with `npm install -g @openai/codex`, or set CODEX_MCP_PATH to the codex executable.";
+const INSTALL_HINT =
+  "Install Codex with `npm install -g @openai/codex`, or set CODEX_MCP_PATH to the codex executable.";
 
 /** Runs every check; never throws for what it finds, only reports it. */
 export async function checkReadiness(deps: ReadinessDeps): Promise<ReadinessReport> {
@@ -82,21 +83,45 @@ export async function checkReadiness(deps: ReadinessDeps): Promise<ReadinessRepo
     problems,
   };
   for (const finding of deps.stdio.findings) {
-    problems.push({ code: `STDIO_${finding.id.toUpperCase().replaceAll("-", "_")}`, severity: "warning", message: finding.message, hint: finding.hint });
+    problems.push({
+      code: `STDIO_${finding.id.toUpperCase().replaceAll("-", "_")}`,
+      severity: "warning",
+      message: finding.message,
+      hint: finding.hint,
+    });
   }
 
   const home = await resolveCodexHome({ platform: runtime.platform, env: runtime.env, cwd, fs: runtime.fs });
   if (home.ok) {
     report.codexHome = { path: home.value.path, source: home.value.source, exists: home.value.exists };
-    const config = await findConfigFiles({ platform: runtime.platform, env: runtime.env, cwd, fs: runtime.fs }, home.value);
-    report.configFiles = config.files.map((f) => ({ scope: f.scope, path: f.path, exists: f.exists, active: f.active ?? null }));
+    const config = await findConfigFiles(
+      { platform: runtime.platform, env: runtime.env, cwd, fs: runtime.fs },
+      home.value,
+    );
+    report.configFiles = config.files.map((f) => ({
+      scope: f.scope,
+      path: f.path,
+      exists: f.exists,
+      active: f.active ?? null,
+    }));
   } else {
     problems.push({ code: home.error.code, severity: "error", message: home.error.message, hint: home.error.hint });
   }
 
-  const located = await locateCodex({ platform: runtime.platform, arch: runtime.arch, env: runtime.env, fs: runtime.fs, cwd });
+  const located = await locateCodex({
+    platform: runtime.platform,
+    arch: runtime.arch,
+    env: runtime.env,
+    fs: runtime.fs,
+    cwd,
+  });
   if (!located.ok) {
-    problems.push({ code: located.error.code, severity: "error", message: located.error.message, hint: located.error.hint });
+    problems.push({
+      code: located.error.code,
+      severity: "error",
+      message: located.error.message,
+      hint: located.error.hint,
+    });
     return finish(report);
   }
   const location = located.value;
@@ -108,11 +133,28 @@ export async function checkReadiness(deps: ReadinessDeps): Promise<ReadinessRepo
     kind: location.kind,
     how: location.how,
   };
-  if (location.warning) problems.push({ code: "CODEX_NEEDS_NODE", severity: "warning", message: location.warning, hint: "Install Codex from npm so its native binary is present: `npm install -g @openai/codex`." });
+  if (location.warning) {
+    problems.push({
+      code: "CODEX_NEEDS_NODE",
+      severity: "warning",
+      message: location.warning,
+      hint: "Install Codex from npm so its native binary is present: `npm install -g @openai/codex`.",
+    });
+  }
 
-  const probe: Probe = { deps, location, env: childEnvironment(runtime.env, location), cwd, timeoutMs: deps.probeTimeoutMs ?? deps.supervisor.timeouts.startupMs };
+  const probe: Probe = {
+    deps,
+    location,
+    env: childEnvironment(runtime.env, location),
+    cwd,
+    timeoutMs: deps.probeTimeoutMs ?? deps.supervisor.timeouts.startupMs,
+  };
   const setting = deps.mode ?? backendModeFrom(runtime.env);
-  const [version, decision, login] = await Promise.all([runOnce(probe, ["--version"]), decide(probe, setting), runOnce(probe, ["login", "status"])]);
+  const [version, decision, login] = await Promise.all([
+    runOnce(probe, ["--version"]),
+    decide(probe, setting),
+    runOnce(probe, ["login", "status"]),
+  ]);
 
   if (version.code === 0) {
     // A first line, and a short one: whatever answered may not be Codex at all.
@@ -132,24 +174,34 @@ export async function checkReadiness(deps: ReadinessDeps): Promise<ReadinessRepo
     // (When even --version fails, CODEX_NOT_RUNNABLE above says it all.)
     problems.push(
       setting === "auto"
-        ? { code: "NO_BACKEND", severity: "error", message: `Neither \`codex app-server\` nor \`codex exec\` works: ${decision.failure}.`, hint: `Check that this is the Codex CLI and that it runs. ${INSTALL_HINT}` }
+        ? {
+          code: "NO_BACKEND",
+          severity: "error",
+          message: `Neither \`codex app-server\` nor \`codex exec\` works: ${decision.failure}.`,
+          hint: `Check that this is the Codex CLI and that it runs. ${INSTALL_HINT}`,
+        }
         : {
-            code: setting === "exec" ? "EXEC_UNAVAILABLE" : "APP_SERVER_UNAVAILABLE",
-            severity: "error",
-            message: `CODEX_MCP_MODE=${setting}, but \`codex ${setting}\` does not work: ${decision.failure}.`,
-            hint: `Unset CODEX_MCP_MODE (auto uses app-server when it works, else exec), or install a Codex that has \`codex ${setting}\`: \`npm install -g @openai/codex@latest\`.`,
-          },
+          code: setting === "exec" ? "EXEC_UNAVAILABLE" : "APP_SERVER_UNAVAILABLE",
+          severity: "error",
+          message: `CODEX_MCP_MODE=${setting}, but \`codex ${setting}\` does not work: ${decision.failure}.`,
+          hint:
+            `Unset CODEX_MCP_MODE (auto uses app-server when it works, else exec), or install a Codex that has \`codex ${setting}\`: \`npm install -g @openai/codex@latest\`.`,
+        },
     );
   } else if (mode === "exec" && setting === "auto") {
     problems.push({
       code: "APP_SERVER_UNAVAILABLE",
       severity: "warning",
-      message: `\`codex app-server\` did not start: ${decision.appServerFailure}. Sessions use \`codex exec\`, which cannot ask for approvals or questions.`,
-      hint: "Upgrade Codex (`npm install -g @openai/codex@latest`) for approvals and questions. CODEX_MCP_MODE=exec makes this choice explicit.",
+      message:
+        `\`codex app-server\` did not start: ${decision.appServerFailure}. Sessions use \`codex exec\`, which cannot ask for approvals or questions.`,
+      hint:
+        "Upgrade Codex (`npm install -g @openai/codex@latest`) for approvals and questions. CODEX_MCP_MODE=exec makes this choice explicit.",
     });
   }
 
-  const loginText = (login.stdout + login.stderr).split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("WARNING:")).join(" ");
+  const loginText = (login.stdout + login.stderr).split("\n").map((l) => l.trim()).filter((l) =>
+    l && !l.startsWith("WARNING:")
+  ).join(" ");
   if (login.code === 0) report.login = { status: "logged-in", detail: loginText || "logged in" };
   else if (/not logged in/i.test(loginText)) {
     report.login = { status: "not-logged-in", detail: loginText };
@@ -157,7 +209,8 @@ export async function checkReadiness(deps: ReadinessDeps): Promise<ReadinessRepo
       code: "NOT_LOGGED_IN",
       severity: "warning",
       message: "Codex is not logged in.",
-      hint: "Run `codex login` (ChatGPT account) or `printenv OPENAI_API_KEY | codex login --with-api-key`. Not needed when config.toml selects a model provider with its own credentials.",
+      hint:
+        "Run `codex login` (ChatGPT account) or `printenv OPENAI_API_KEY | codex login --with-api-key`. Not needed when config.toml selects a model provider with its own credentials.",
     });
   } else report.login = { status: "unknown", detail: loginText || login.failure };
 
@@ -217,20 +270,51 @@ async function decide(probe: Probe, setting: BackendModeSetting): Promise<Backen
   }
   // In auto mode exec is checked at the same time: it costs a few milliseconds, and a sequential
   // check would double the wait for a Codex that hangs.
-  const [appServer, execCheck] = await Promise.all([probeAppServer(probe), setting === "auto" ? runOnce(probe, ["exec", "--help"]) : null]);
+  const [appServer, execCheck] = await Promise.all([
+    probeAppServer(probe),
+    setting === "auto" ? runOnce(probe, ["exec", "--help"]) : null,
+  ]);
   if (appServer.ok) {
     const answered = `app-server answered initialize in ${appServer.ms} ms`;
-    return { ...none, ok: true, mode: "app-server", reason: setting === "app-server" ? `${forced}; ${answered}` : answered, userAgent: appServer.userAgent, probeMs: appServer.ms };
+    return {
+      ...none,
+      ok: true,
+      mode: "app-server",
+      reason: setting === "app-server" ? `${forced}; ${answered}` : answered,
+      userAgent: appServer.userAgent,
+      probeMs: appServer.ms,
+    };
   }
   if (setting === "app-server") {
-    return { ...none, ok: false, mode: "app-server", reason: `${forced}, but it does not start: ${appServer.reason}`, failure: appServer.reason };
+    return {
+      ...none,
+      ok: false,
+      mode: "app-server",
+      reason: `${forced}, but it does not start: ${appServer.reason}`,
+      failure: appServer.reason,
+    };
   }
   const exec = execCheck ?? (await runOnce(probe, ["exec", "--help"]));
   if (exec.code === 0) {
-    return { ...none, ok: true, mode: "exec", reason: `app-server unavailable (${appServer.reason}); \`codex exec --json\` will be used`, appServerFailure: appServer.reason };
+    return {
+      ...none,
+      ok: true,
+      mode: "exec",
+      reason: `app-server unavailable (${appServer.reason}); \`codex exec --json\` will be used`,
+      appServerFailure: appServer.reason,
+    };
   }
-  const failure = `app-server: ${appServer.reason}; exec: \`codex exec --help\` failed (${exec.failure})${quote(exec.stderr)}`;
-  return { ...none, ok: false, mode: null, reason: `Codex does not run: ${failure}`, failure, appServerFailure: appServer.reason };
+  const failure = `app-server: ${appServer.reason}; exec: \`codex exec --help\` failed (${exec.failure})${
+    quote(exec.stderr)
+  }`;
+  return {
+    ...none,
+    ok: false,
+    mode: null,
+    reason: `Codex does not run: ${failure}`,
+    failure,
+    appServerFailure: appServer.reason,
+  };
 }
 
 function finish(report: ReadinessReport): ReadinessReport {
@@ -247,7 +331,10 @@ interface Probe {
 }
 
 /** The environment Codex runs with: ours, plus what its npm wrapper would have set. */
-export function childEnvironment(base: Readonly<Record<string, string>>, location: CodexLocation): Record<string, string> {
+export function childEnvironment(
+  base: Readonly<Record<string, string>>,
+  location: CodexLocation,
+): Record<string, string> {
   const env = { ...base, ...location.env.set };
   for (const name of location.env.unset) delete env[name];
   return env;
@@ -277,8 +364,17 @@ async function runOnce(probe: Probe, args: string[]): Promise<RunResult> {
     });
     const exit = await child.exit;
     await child.stdoutDone;
-    const failure = exit.endedBy === "timeout" ? `no exit within ${probe.timeoutMs} ms` : exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
-    return { code: exit.endedBy === "timeout" ? null : exit.code, stdout: stdout.join("\n"), stderr: exit.stderrTail, failure };
+    const failure = exit.endedBy === "timeout"
+      ? `no exit within ${probe.timeoutMs} ms`
+      : exit.signal
+      ? `killed by ${exit.signal}`
+      : `exit code ${exit.code}`;
+    return {
+      code: exit.endedBy === "timeout" ? null : exit.code,
+      stdout: stdout.join("\n"),
+      stderr: exit.stderrTail,
+      failure,
+    };
   } catch (error) {
     return { code: null, stdout: "", stderr: "", failure: (error as Error).message };
   }
@@ -307,10 +403,18 @@ async function probeAppServer(probe: Probe): Promise<AppServerProbe> {
   try {
     const answer = await answerOrExit(
       child,
-      rpc.request<{ userAgent?: unknown }>("initialize", { clientInfo: { ...probe.deps.clientInfo, title: null }, capabilities: null }),
-      (exit) => new Error(`it exited (${exit.signal ?? `code ${exit.code}`}) before answering${quote(exit.stderrTail)}`),
+      rpc.request<{ userAgent?: unknown }>("initialize", {
+        clientInfo: { ...probe.deps.clientInfo, title: null },
+        capabilities: null,
+      }),
+      (exit) =>
+        new Error(`it exited (${exit.signal ?? `code ${exit.code}`}) before answering${quote(exit.stderrTail)}`),
     );
-    return { ok: true, ms: Math.round(performance.now() - started), userAgent: typeof answer?.userAgent === "string" ? answer.userAgent : "" };
+    return {
+      ok: true,
+      ms: Math.round(performance.now() - started),
+      userAgent: typeof answer?.userAgent === "string" ? answer.userAgent : "",
+    };
   } catch (error) {
     return { ok: false, reason: (error as Error).message };
   } finally {

@@ -50,7 +50,8 @@ export function errorResult(error: unknown): CallToolResult {
   return toolError("INTERNAL", message, INTERNAL_HINT);
 }
 
-const INTERNAL_HINT = "This is a bug in codex-mcp. Retry once; if it persists, report it with codex-mcp's stderr (CODEX_MCP_LOG_LEVEL=debug).";
+const INTERNAL_HINT =
+  "This is a bug in codex-mcp. Retry once; if it persists, report it with codex-mcp's stderr (CODEX_MCP_LOG_LEVEL=debug).";
 
 /**
  * Errors the SDK produces itself (arguments that fail a tool's input schema, an unknown tool, an
@@ -59,11 +60,23 @@ const INTERNAL_HINT = "This is a bug in codex-mcp. Retry once; if it persists, r
 export function classifySdkToolError(message: string): CallToolResult {
   const text = message.replace(/^MCP error -?\d+: /, "");
   if (text.startsWith("Input validation error")) {
-    return toolError("INVALID_ARGUMENT", text.replace(/^Input validation error: /, ""), "Fix the named argument; tools/list shows each tool's input schema.");
+    return toolError(
+      "INVALID_ARGUMENT",
+      text.replace(/^Input validation error: /, ""),
+      "Fix the named argument; tools/list shows each tool's input schema.",
+    );
   }
   const unknownTool = /^Tool (\S+) not found/.exec(text);
-  if (unknownTool) return toolError("INVALID_ARGUMENT", `no tool named ${unknownTool[1]}`, "Call tools/list for the tools this server has.");
-  if (/^Tool \S+ disabled/.test(text)) return toolError("NOT_SUPPORTED", text, "This tool is turned off in this server.");
+  if (unknownTool) {
+    return toolError(
+      "INVALID_ARGUMENT",
+      `no tool named ${unknownTool[1]}`,
+      "Call tools/list for the tools this server has.",
+    );
+  }
+  if (/^Tool \S+ disabled/.test(text)) {
+    return toolError("NOT_SUPPORTED", text, "This tool is turned off in this server.");
+  }
   return toolError("INTERNAL", text, INTERNAL_HINT);
 }
 

@@ -32,9 +32,22 @@ export interface PreflightInput {
 const PRELOAD_FLAGS = /(?:^|\s)(?:-r|--require|--import|--loader|--experimental-loader)(?:[\s=]|$)/;
 /** `--trace-*` flags Node accepts in NODE_OPTIONS; all of them write to stderr (measured on Node 22). */
 const STDERR_TRACE_FLAGS = new Set([
-  "--trace-warnings", "--trace-deprecation", "--trace-uncaught", "--trace-exit", "--trace-sigint", "--trace-sync-io",
-  "--trace-tls", "--trace-atomics-wait", "--trace-event-categories", "--trace-event-file-pattern", "--trace-events-enabled",
-  "--trace-require-module", "--trace-env", "--trace-env-js-stack", "--trace-env-native-stack", "--trace-promises",
+  "--trace-warnings",
+  "--trace-deprecation",
+  "--trace-uncaught",
+  "--trace-exit",
+  "--trace-sigint",
+  "--trace-sync-io",
+  "--trace-tls",
+  "--trace-atomics-wait",
+  "--trace-event-categories",
+  "--trace-event-file-pattern",
+  "--trace-events-enabled",
+  "--trace-require-module",
+  "--trace-env",
+  "--trace-env-js-stack",
+  "--trace-env-native-stack",
+  "--trace-promises",
 ]);
 
 /** Runs every check. Pure: no I/O. */
@@ -44,8 +57,10 @@ export function runPreflight(input: PreflightInput): PreflightFinding[] {
     findings.push({
       id: "stdout-terminal",
       severity: "blocking",
-      message: "stdout is a terminal: codex-mcp speaks MCP (JSON-RPC) on stdout, so it is meant to be started by an MCP client, not typed at.",
-      hint: "Add codex-mcp as a `command` in your MCP client's config (see `codex-mcp --help`), or run `codex-mcp --help`.",
+      message:
+        "stdout is a terminal: codex-mcp speaks MCP (JSON-RPC) on stdout, so it is meant to be started by an MCP client, not typed at.",
+      hint:
+        "Add codex-mcp as a `command` in your MCP client's config (see `codex-mcp --help`), or run `codex-mcp --help`.",
     });
   }
   if (input.stdinIsTerminal) {
@@ -76,11 +91,14 @@ export function runPreflight(input: PreflightInput): PreflightFinding[] {
       id: "node-options-trace",
       severity: input.runtime === "node" ? "blocking" : "warning",
       message: `NODE_OPTIONS carries ${name}, a tracing flag that may print to stdout.`,
-      hint: `Remove ${name} from NODE_OPTIONS for codex-mcp; Node's --trace-warnings and similar flags are fine (they print to stderr).`,
+      hint:
+        `Remove ${name} from NODE_OPTIONS for codex-mcp; Node's --trace-warnings and similar flags are fine (they print to stderr).`,
     });
   }
 
-  if (input.platform === "win32" && /\\Documents\\(?:Windows)?PowerShell\\Modules/i.test(input.env.PSModulePath ?? "")) {
+  if (
+    input.platform === "win32" && /\\Documents\\(?:Windows)?PowerShell\\Modules/i.test(input.env.PSModulePath ?? "")
+  ) {
     // PowerShell adds the user's module folder to PSModulePath for itself and its children; the
     // system value lacks it. So its presence means a PowerShell started us, with its profile.
     findings.push({

@@ -45,7 +45,11 @@ export class StdioTransport implements Transport {
   #lastWrite: Promise<void> = Promise.resolve();
   #closed = false;
 
-  constructor(input: ReadableStream<Uint8Array>, output: WritableStream<Uint8Array>, options: StdioTransportOptions = {}) {
+  constructor(
+    input: ReadableStream<Uint8Array>,
+    output: WritableStream<Uint8Array>,
+    options: StdioTransportOptions = {},
+  ) {
     this.#input = input;
     this.#writer = output.getWriter();
     this.#maxMessageBytes = options.maxMessageBytes ?? 64 * 1024 * 1024;
@@ -58,7 +62,11 @@ export class StdioTransport implements Transport {
       new LineSplitter({
         maxLineBytes: this.#maxMessageBytes,
         onOversizedLine: (bytes) =>
-          this.#sendError(null, ErrorCode.ParseError, `Parse error: message of ${bytes} bytes exceeds the limit of ${this.#maxMessageBytes}`),
+          this.#sendError(
+            null,
+            ErrorCode.ParseError,
+            `Parse error: message of ${bytes} bytes exceeds the limit of ${this.#maxMessageBytes}`,
+          ),
       }),
     );
     this.#reader = lines.getReader();
@@ -90,7 +98,11 @@ export class StdioTransport implements Transport {
     const result = JSONRPCMessageSchema.safeParse(parsed);
     if (!result.success) {
       const id = requestIdOf(parsed);
-      this.#sendError(id ?? null, ErrorCode.InvalidRequest, "Invalid Request: not a JSON-RPC 2.0 message (see https://www.jsonrpc.org/specification)");
+      this.#sendError(
+        id ?? null,
+        ErrorCode.InvalidRequest,
+        "Invalid Request: not a JSON-RPC 2.0 message (see https://www.jsonrpc.org/specification)",
+      );
       return;
     }
     const message = result.data;

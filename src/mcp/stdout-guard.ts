@@ -9,7 +9,18 @@ import type { ServerStdio } from "../runtime/types.ts";
 
 /** Console methods that print to stdout in at least one runtime. */
 const STDOUT_CONSOLE_METHODS = [
-  "log", "info", "debug", "dir", "dirxml", "table", "trace", "group", "groupCollapsed", "count", "timeLog", "timeEnd",
+  "log",
+  "info",
+  "debug",
+  "dir",
+  "dirxml",
+  "table",
+  "trace",
+  "group",
+  "groupCollapsed",
+  "count",
+  "timeLog",
+  "timeEnd",
 ] as const;
 
 /** Installs the guard. Idempotent; lasts for the life of the process. */

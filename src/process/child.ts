@@ -252,7 +252,7 @@ export class SupervisedChild {
   async #quietWithin(ms: number): Promise<boolean> {
     const deadline = performance.now() + ms;
     if (!(await settlesWithin(this.#leaderExit, ms))) return false;
-    for (let pause = 10; ; pause = Math.min(pause * 2, 200)) {
+    for (let pause = 10;; pause = Math.min(pause * 2, 200)) {
       if (await this.#treeIsGone()) return true;
       const left = deadline - performance.now();
       if (left <= 0) return false;
@@ -297,7 +297,12 @@ export class SupervisedChild {
       endedBy: this.#endedBy,
       signalsSent: [...this.#signalsSent],
     };
-    init.logger?.debug(`child ${this.#describe()} ended`, { code: report.code, signal: report.signal, endedBy: report.endedBy, durationMs: report.durationMs });
+    init.logger?.debug(`child ${this.#describe()} ended`, {
+      code: report.code,
+      signal: report.signal,
+      endedBy: report.endedBy,
+      durationMs: report.durationMs,
+    });
     try {
       init.onSettled?.(report);
     } catch (error) {
@@ -320,7 +325,10 @@ export class SupervisedChild {
         const code = (error as { code?: unknown } | null)?.code;
         const name = (error as { name?: unknown } | null)?.name;
         // Node reports a write to a dead child as an AbortError once the pipe has failed.
-        if (code === "EPIPE" || name === "BrokenPipe" || code === "ABORT_ERR" || code === "ERR_STREAM_DESTROYED" || code === "ECONNRESET") {
+        if (
+          code === "EPIPE" || name === "BrokenPipe" || code === "ABORT_ERR" || code === "ERR_STREAM_DESTROYED" ||
+          code === "ECONNRESET"
+        ) {
           return failure("broken-pipe", "the child's stdin is closed (broken pipe)", error);
         }
         if (this.#status !== null) return failure("exited", "the child has exited", error);
@@ -347,13 +355,17 @@ export class SupervisedChild {
         controller.enqueue(chunk);
       },
     });
-    return this.#pump(stream.pipeThrough(tap).pipeThrough(this.#splitter("stderr")), (line) => this.#deliver(onLine, line, "stderr"));
+    return this.#pump(
+      stream.pipeThrough(tap).pipeThrough(this.#splitter("stderr")),
+      (line) => this.#deliver(onLine, line, "stderr"),
+    );
   }
 
   #splitter(name: string): LineSplitter {
     return new LineSplitter({
       maxLineBytes: this.#init.maxLineBytes,
-      onOversizedLine: (bytes) => this.#init.logger?.warn(`child ${this.#describe()}: dropped a ${bytes}-byte ${name} line (over the limit)`),
+      onOversizedLine: (bytes) =>
+        this.#init.logger?.warn(`child ${this.#describe()}: dropped a ${bytes}-byte ${name} line (over the limit)`),
     });
   }
 

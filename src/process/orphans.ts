@@ -28,7 +28,10 @@ export interface ProcessIdentity {
 export type Identify = (pid: number) => Promise<string | null>;
 
 /** Linux: from /proc. Other platforms: through `run` (e.g. `ps -o lstart= -p PID`), when given. */
-export function identifier(runtime: Pick<Runtime, "platform" | "fs">, run?: (argv: string[]) => Promise<string | null>): Identify {
+export function identifier(
+  runtime: Pick<Runtime, "platform" | "fs">,
+  run?: (argv: string[]) => Promise<string | null>,
+): Identify {
   if (runtime.platform === "linux") {
     return async (pid) => {
       try {
@@ -59,7 +62,14 @@ export function supervisedOutput(supervisor: Supervisor): (argv: string[]) => Pr
     if (command === undefined) return null;
     const lines: string[] = [];
     try {
-      const child = await supervisor.spawn({ command, args, stdin: "ignore", timeoutMs: 5_000, label: command, onStdoutLine: (l) => void lines.push(l) });
+      const child = await supervisor.spawn({
+        command,
+        args,
+        stdin: "ignore",
+        timeoutMs: 5_000,
+        label: command,
+        onStdoutLine: (l) => void lines.push(l),
+      });
       const exit = await child.exit;
       await child.stdoutDone;
       return exit.code === 0 ? lines.join("\n") : null;
@@ -119,7 +129,13 @@ export class ChildLedger {
 
   async #add(record: ChildRecord): Promise<void> {
     const startTime = await this.#o.identify(record.pid);
-    this.#entries.set(record.pid, { pid: record.pid, pgid: record.pgid, label: record.label, startedAt: record.startedAt, startTime });
+    this.#entries.set(record.pid, {
+      pid: record.pid,
+      pgid: record.pgid,
+      label: record.label,
+      startedAt: record.startedAt,
+      startTime,
+    });
     this.#save();
   }
 
@@ -199,7 +215,9 @@ export async function reapOrphans(o: ReapOptions): Promise<ReapReport> {
       report.liveOwners += 1;
       continue;
     }
-    for (const child of ledger.children ?? []) report.children.push({ ...child, owner: ledger.owner, outcome: await reap(child, o) });
+    for (const child of ledger.children ?? []) {
+      report.children.push({ ...child, owner: ledger.owner, outcome: await reap(child, o) });
+    }
     await o.fs.remove(path).catch(() => {});
   }
   return report;

@@ -18,7 +18,9 @@ export class StderrRing {
   #total = 0;
 
   constructor(capacity: number = DEFAULT_STDERR_TAIL_BYTES) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`stderr tail capacity must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1) {
+      throw new RangeError(`stderr tail capacity must be a positive integer, got ${capacity}`);
+    }
     this.capacity = capacity;
     this.#buffer = new Uint8Array(capacity);
   }

@@ -8,7 +8,13 @@
  */
 import type { Logger } from "../log.ts";
 import { type ChildProcess, type Runtime, SpawnError } from "../runtime/types.ts";
-import { DEFAULT_ESCALATION, type ExitReport, SupervisedChild, type TeardownOptions, type TeardownStep } from "./child.ts";
+import {
+  DEFAULT_ESCALATION,
+  type ExitReport,
+  SupervisedChild,
+  type TeardownOptions,
+  type TeardownStep,
+} from "./child.ts";
 import { ChildSpawnError } from "./errors.ts";
 import { type ChildRecord, ChildRegistry } from "./registry.ts";
 import { DEFAULT_STDERR_TAIL_BYTES } from "./stderr-ring.ts";
@@ -104,7 +110,9 @@ export class Supervisor {
   async #spawn(options: SpawnChildOptions): Promise<SupervisedChild> {
     const { command, args } = options;
     if (this.#shuttingDown) throw new ChildSpawnError("SHUTDOWN", command);
-    if (typeof command !== "string" || command === "") throw new ChildSpawnError("EINVAL", String(command), { detail: "empty command" });
+    if (typeof command !== "string" || command === "") {
+      throw new ChildSpawnError("EINVAL", String(command), { detail: "empty command" });
+    }
     if (!Array.isArray(args) || args.some((arg) => typeof arg !== "string")) {
       throw new ChildSpawnError("EINVAL", command, { detail: "args must be an array of strings" });
     }
@@ -132,7 +140,9 @@ export class Supervisor {
         windowsVerbatimArguments: options.windowsVerbatimArguments,
       });
     } catch (error) {
-      if (error instanceof SpawnError) throw new ChildSpawnError(error.code, command, { cause: error, detail: error.message });
+      if (error instanceof SpawnError) {
+        throw new ChildSpawnError(error.code, command, { cause: error, detail: error.message });
+      }
       throw new ChildSpawnError("UNKNOWN", command, { cause: error, detail: String(error) });
     }
 

@@ -61,7 +61,10 @@ export function processGroupKiller(runtime: Pick<Runtime, "kill" | "killGroup">,
 }
 
 /** Linux: whether a member of group `pgid` is anything but a zombie, from /proc; `null` when unreadable. */
-export async function groupHasRunningMember(fs: Pick<FileSystem, "readDir" | "readTextFile">, pgid: number): Promise<boolean | null> {
+export async function groupHasRunningMember(
+  fs: Pick<FileSystem, "readDir" | "readTextFile">,
+  pgid: number,
+): Promise<boolean | null> {
   let entries: string[];
   try {
     entries = await fs.readDir("/proc");
@@ -130,7 +133,10 @@ export function runtimeCommandRunner(runtime: Pick<Runtime, "spawn">): CommandRu
 }
 
 /** The tree killer for the runtime's platform. */
-export function treeKillerFor(runtime: Pick<Runtime, "platform" | "kill" | "killGroup" | "spawn" | "fs">, run?: CommandRunner): TreeKiller {
+export function treeKillerFor(
+  runtime: Pick<Runtime, "platform" | "kill" | "killGroup" | "spawn" | "fs">,
+  run?: CommandRunner,
+): TreeKiller {
   if (runtime.platform === "win32") return taskkillKiller(run ?? runtimeCommandRunner(runtime));
   return processGroupKiller(runtime, runtime.platform === "linux" ? runtime.fs : undefined);
 }

@@ -16,7 +16,9 @@ import { type ChildProcess, type ExitStatus, type Runtime, SpawnError, type Spaw
 function sinkToWritable(sink: Bun.FileSink, hasExited: () => boolean): WritableStream<Uint8Array> {
   return new WritableStream<Uint8Array>({
     async write(chunk) {
-      if (hasExited()) throw Object.assign(new Error("EPIPE: broken pipe, write (the child has exited)"), { code: "EPIPE" });
+      if (hasExited()) {
+        throw Object.assign(new Error("EPIPE: broken pipe, write (the child has exited)"), { code: "EPIPE" });
+      }
       const written: unknown = sink.write(chunk);
       if (written instanceof Promise) await written;
       const flushed: unknown = sink.flush();
@@ -52,7 +54,9 @@ async function spawn(options: SpawnOptions): Promise<ChildProcess> {
   const stdin = proc.stdin;
   return {
     pid: proc.pid,
-    stdin: stdin && typeof stdin === "object" ? sinkToWritable(stdin, () => proc.exitCode !== null || proc.signalCode !== null) : null,
+    stdin: stdin && typeof stdin === "object"
+      ? sinkToWritable(stdin, () => proc.exitCode !== null || proc.signalCode !== null)
+      : null,
     stdout: proc.stdout,
     stderr: proc.stderr,
     exited: proc.exited.then(

@@ -7,7 +7,14 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import { openNodeSqlite } from "./node-sqlite.ts";
-import { type ChildProcess, type FileSystem, type Runtime, type Signal, SpawnError, type SpawnOptions } from "./types.ts";
+import {
+  type ChildProcess,
+  type FileSystem,
+  type Runtime,
+  type Signal,
+  SpawnError,
+  type SpawnOptions,
+} from "./types.ts";
 import { trackedWritable } from "./write-tracker.ts";
 
 const platform = Deno.build.os === "windows" ? "win32" : Deno.build.os;
@@ -69,7 +76,13 @@ const fs: FileSystem = {
   async stat(path) {
     try {
       const s = await Deno.stat(path);
-      return { isFile: s.isFile, isDirectory: s.isDirectory, size: s.size, mode: s.mode === null ? null : s.mode & 0o7777, mtimeMs: s.mtime?.getTime() ?? null };
+      return {
+        isFile: s.isFile,
+        isDirectory: s.isDirectory,
+        size: s.size,
+        mode: s.mode === null ? null : s.mode & 0o7777,
+        mtimeMs: s.mtime?.getTime() ?? null,
+      };
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return null;
       throw error;
@@ -122,7 +135,8 @@ export function createDenoRuntime(): Runtime {
         out.write = (p) => Deno.stderr.write(p);
         out.writeSync = (p) => Deno.stderr.writeSync(p);
         // Deno's Node compatibility layer keeps its own `process.stdout`; route it too.
-        const nodeProcess = (globalThis as { process?: { stdout?: { write: unknown }; stderr?: { write: Function } } }).process;
+        const nodeProcess =
+          (globalThis as { process?: { stdout?: { write: unknown }; stderr?: { write: Function } } }).process;
         if (nodeProcess?.stdout && nodeProcess.stderr) {
           const stderrWrite = nodeProcess.stderr.write.bind(nodeProcess.stderr);
           nodeProcess.stdout.write = stderrWrite;

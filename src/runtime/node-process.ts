@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { isatty } from "node:tty";
 import { openNodeSqlite } from "./node-sqlite.ts";
 import type { Database, FileSystem, Runtime, RuntimeName, Signal } from "./types.ts";
-import { trackedWritable, type TrackedWritable } from "./write-tracker.ts";
+import { type TrackedWritable, trackedWritable } from "./write-tracker.ts";
 
 type NodeWrite = (chunk: Uint8Array | string, callback?: (error?: Error | null) => void) => boolean;
 
@@ -105,7 +105,9 @@ export function killProcessGroup(pgid: number, signal: Signal | 0): boolean {
 }
 
 export function onProcessSignal(signal: Signal, handler: () => void): () => void {
-  const unsupported = process.platform === "win32" ? signal !== "SIGINT" && signal !== "SIGBREAK" && signal !== "SIGTERM" : signal === "SIGBREAK";
+  const unsupported = process.platform === "win32"
+    ? signal !== "SIGINT" && signal !== "SIGBREAK" && signal !== "SIGTERM"
+    : signal === "SIGBREAK";
   if (unsupported) return () => {};
   process.on(signal, handler);
   return () => void process.off(signal, handler);

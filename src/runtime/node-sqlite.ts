@@ -91,9 +91,17 @@ function wrapStatement(statement: StatementSync, path: string): SqlStatement {
 }
 
 /** Opens `path` with the runtime's `DatabaseSync` (undefined: this runtime has none). */
-export function openNodeSqlite(DatabaseSyncClass: typeof DatabaseSync | undefined, path: string, runtime: string): Database {
+export function openNodeSqlite(
+  DatabaseSyncClass: typeof DatabaseSync | undefined,
+  path: string,
+  runtime: string,
+): Database {
   if (!DatabaseSyncClass) {
-    throw new DatabaseError("SQLITE_UNAVAILABLE", null, `${runtime} has no node:sqlite; codex-mcp's state needs Node ≥ 22.13, Bun or Deno ≥ 2.2 (${path})`);
+    throw new DatabaseError(
+      "SQLITE_UNAVAILABLE",
+      null,
+      `${runtime} has no node:sqlite; codex-mcp's state needs Node ≥ 22.13, Bun or Deno ≥ 2.2 (${path})`,
+    );
   }
   const db = guard(path, () => new DatabaseSyncClass(path));
   let open = true;

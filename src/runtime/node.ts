@@ -24,8 +24,10 @@ async function spawn(options: SpawnOptions): Promise<ChildProcess> {
   });
   await new Promise<void>((resolve, reject) => {
     child.once("spawn", resolve);
-    child.once("error", (error: NodeJS.ErrnoException) =>
-      reject(new SpawnError(error.code ?? "UNKNOWN", options.command, error.message, { cause: error })),
+    child.once(
+      "error",
+      (error: NodeJS.ErrnoException) =>
+        reject(new SpawnError(error.code ?? "UNKNOWN", options.command, error.message, { cause: error })),
     );
   });
   // Later errors (a failed kill, EPIPE on stdin) surface through the streams; never as a crash.

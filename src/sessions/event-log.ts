@@ -46,7 +46,11 @@ export const DEFAULT_PINNED_TYPES: readonly string[] = [
 ];
 
 /** Streaming types whose consecutive events for one `data.itemId` are merged (`data.delta` appended). */
-export const MERGEABLE_DELTA_TYPES: readonly string[] = ["agent_message_delta", "reasoning_delta", "command_output_delta"];
+export const MERGEABLE_DELTA_TYPES: readonly string[] = [
+  "agent_message_delta",
+  "reasoning_delta",
+  "command_output_delta",
+];
 
 /** The suffix of the type of a long field's continuation events. */
 export const CONTINUED_SUFFIX = "_continued";
@@ -174,12 +178,23 @@ export class EventLog {
     this.#softLimit = positiveInteger("softLimit", options.softLimit ?? DEFAULT_SOFT_LIMIT);
     this.#hardLimit = positiveInteger("hardLimit", options.hardLimit ?? Math.max(DEFAULT_HARD_LIMIT, this.#softLimit));
     this.#softMaxBytes = positiveInteger("softMaxBytes", options.softMaxBytes ?? DEFAULT_SOFT_MAX_BYTES);
-    this.#hardMaxBytes = positiveInteger("hardMaxBytes", options.hardMaxBytes ?? Math.max(DEFAULT_HARD_MAX_BYTES, this.#softMaxBytes));
-    if (this.#hardLimit < this.#softLimit) throw new RangeError(`hardLimit (${this.#hardLimit}) must be at least softLimit (${this.#softLimit})`);
-    if (this.#hardMaxBytes < this.#softMaxBytes) throw new RangeError(`hardMaxBytes (${this.#hardMaxBytes}) must be at least softMaxBytes (${this.#softMaxBytes})`);
+    this.#hardMaxBytes = positiveInteger(
+      "hardMaxBytes",
+      options.hardMaxBytes ?? Math.max(DEFAULT_HARD_MAX_BYTES, this.#softMaxBytes),
+    );
+    if (this.#hardLimit < this.#softLimit) {
+      throw new RangeError(`hardLimit (${this.#hardLimit}) must be at least softLimit (${this.#softLimit})`);
+    }
+    if (this.#hardMaxBytes < this.#softMaxBytes) {
+      throw new RangeError(
+        `hardMaxBytes (${this.#hardMaxBytes}) must be at least softMaxBytes (${this.#softMaxBytes})`,
+      );
+    }
     this.#chunkBytes = positiveInteger("chunkBytes", options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
     if (this.#chunkBytes < MIN_CHUNK_BYTES || this.#chunkBytes > MAX_CHUNK_BYTES) {
-      throw new RangeError(`chunkBytes must be between ${MIN_CHUNK_BYTES} and ${MAX_CHUNK_BYTES}, got ${this.#chunkBytes}`);
+      throw new RangeError(
+        `chunkBytes must be between ${MIN_CHUNK_BYTES} and ${MAX_CHUNK_BYTES}, got ${this.#chunkBytes}`,
+      );
     }
     this.#maxEventBytes = this.#chunkBytes + EVENT_OVERHEAD_BYTES;
     this.#pinnedTypes = new Set(options.pinnedTypes ?? DEFAULT_PINNED_TYPES);
@@ -192,7 +207,11 @@ export class EventLog {
     const log = new EventLog(options);
     let previous = 0;
     for (const stored of snapshot.events) {
-      if (!Number.isSafeInteger(stored.cursor) || stored.cursor <= previous) throw new RangeError(`restored events must have ascending positive cursors (got ${stored.cursor} after ${previous})`);
+      if (!Number.isSafeInteger(stored.cursor) || stored.cursor <= previous) {
+        throw new RangeError(
+          `restored events must have ascending positive cursors (got ${stored.cursor} after ${previous})`,
+        );
+      }
       previous = stored.cursor;
       const event = freezeEvent(stored.cursor, stored.at, stored.type, stored.pinned, { ...stored.data });
       log.#entries.push(log.#entryOf(event));
@@ -248,10 +267,9 @@ export class EventLog {
   append(type: string, data: Record<string, unknown>, options: AppendOptions = {}): SessionEvent[] {
     const pinned = options.pinned ?? this.#pinnedTypes.has(type);
     const at = this.#now();
-    const stored =
-      MERGEABLE_DELTA_TYPES.includes(type) && typeof data.delta === "string"
-        ? this.#appendDelta(type, data, data.delta, pinned, at)
-        : this.#appendWithContinuations(type, { ...data }, pinned, at);
+    const stored = MERGEABLE_DELTA_TYPES.includes(type) && typeof data.delta === "string"
+      ? this.#appendDelta(type, data, data.delta, pinned, at)
+      : this.#appendWithContinuations(type, { ...data }, pinned, at);
     this.#evict();
     this.#wake();
     return stored;
@@ -329,7 +347,13 @@ export class EventLog {
   // ---- appending -------------------------------------------------------------------------------
 
   /** A delta: merged into the newest event when allowed and it fits, else new delta events of at most a chunk. */
-  #appendDelta(type: string, data: Record<string, unknown>, delta: string, pinned: boolean, at: number): SessionEvent[] {
+  #appendDelta(
+    type: string,
+    data: Record<string, unknown>,
+    delta: string,
+    pinned: boolean,
+    at: number,
+  ): SessionEvent[] {
     const pieces = jsonStringBytes(delta) > this.#chunkBytes ? splitJsonText(delta, this.#chunkBytes) : [delta];
     const stored: SessionEvent[] = [];
     let first = 0;
@@ -339,7 +363,10 @@ export class EventLog {
       const piece = pieces[0]!;
       const added = jsonStringBytes(piece) - (joinsSurrogatePair(before, piece) ? 8 : 0);
       if (tail.deltaBytes + added <= this.#chunkBytes) {
-        tail.event = freezeEvent(tail.event.cursor, tail.event.at, type, pinned, { ...tail.event.data, delta: before + piece });
+        tail.event = freezeEvent(tail.event.cursor, tail.event.at, type, pinned, {
+          ...tail.event.data,
+          delta: before + piece,
+        });
         tail.deltaBytes += added;
         tail.bytes += added;
         this.#bytes += added;
@@ -347,7 +374,9 @@ export class EventLog {
         first = 1;
       }
     }
-    for (let i = first; i < pieces.length; i++) stored.push(...this.#appendWithContinuations(type, { ...data, delta: pieces[i] }, pinned, at));
+    for (let i = first; i < pieces.length; i++) {
+      stored.push(...this.#appendWithContinuations(type, { ...data, delta: pieces[i] }, pinned, at));
+    }
     return stored;
   }
 
@@ -376,7 +405,14 @@ export class EventLog {
     const stored = [head];
     for (const { field, rest } of spills) {
       rest.forEach((text, i) => {
-        stored.push(this.#push(type + CONTINUED_SUFFIX, { of: head.cursor, field, index: i + 1, text, last: i === rest.length - 1 }, pinned, at));
+        stored.push(
+          this.#push(
+            type + CONTINUED_SUFFIX,
+            { of: head.cursor, field, index: i + 1, text, last: i === rest.length - 1 },
+            pinned,
+            at,
+          ),
+        );
       });
     }
     return stored;
@@ -428,7 +464,8 @@ export class EventLog {
 
   #entryOf(event: SessionEvent): Entry {
     const { data } = event;
-    const mergeable = MERGEABLE_DELTA_TYPES.includes(event.type) && typeof data.delta === "string" && data.deltaTruncated === undefined;
+    const mergeable = MERGEABLE_DELTA_TYPES.includes(event.type) && typeof data.delta === "string" &&
+      data.deltaTruncated === undefined;
     return { event, bytes: jsonBytes(event), deltaBytes: mergeable ? jsonStringBytes(data.delta as string) : -1 };
   }
 
@@ -445,7 +482,7 @@ export class EventLog {
       this.#bytes -= entry!.bytes;
       gone.push(entry!.event);
     };
-    for (let i = 0; i < this.#entries.length && overSoft(); ) {
+    for (let i = 0; i < this.#entries.length && overSoft();) {
       if (this.#entries[i]!.event.pinned) i++;
       else remove(i);
     }
@@ -476,11 +513,19 @@ export class EventLog {
   }
 }
 
-function freezeEvent(cursor: number, at: number, type: string, pinned: boolean, data: Record<string, unknown>): SessionEvent {
+function freezeEvent(
+  cursor: number,
+  at: number,
+  type: string,
+  pinned: boolean,
+  data: Record<string, unknown>,
+): SessionEvent {
   return Object.freeze({ cursor, at, type, pinned, data: Object.freeze(data) });
 }
 
 function positiveInteger(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  }
   return value;
 }

@@ -48,13 +48,15 @@ export function jsonBytes(value: unknown): number {
  * code point). Joining the pieces gives `text` back exactly. Always at least one piece.
  */
 export function splitJsonText(text: string, chunkBytes: number, firstChunkBytes: number = chunkBytes): string[] {
-  if (!(chunkBytes >= 6)) throw new RangeError(`chunkBytes must be at least 6 (one escaped code unit), got ${chunkBytes}`);
+  if (!(chunkBytes >= 6)) {
+    throw new RangeError(`chunkBytes must be at least 6 (one escaped code unit), got ${chunkBytes}`);
+  }
   const pieces: string[] = [];
   let start = 0;
   let used = 0;
   let limit = Math.max(0, firstChunkBytes);
   const length = text.length;
-  for (let i = 0; i < length; ) {
+  for (let i = 0; i < length;) {
     const unit = unitAt(text, i);
     if (used + unit.bytes > limit) {
       pieces.push(text.slice(start, i));

@@ -14,8 +14,8 @@ import {
   type ApprovalDecision,
   type ApprovalRequest,
   type Backend,
-  type BackendEvent,
   BackendError,
+  type BackendEvent,
   type ThreadSettings,
   type TurnInput,
   type UserInputRequest,
@@ -105,7 +105,10 @@ export class SessionManager {
 
   /** Starts the lifecycle sweep (every `everyMs`). */
   startLifecycle(everyMs = 30_000, unref: (t: ReturnType<typeof setInterval>) => void = () => {}): void {
-    this.#sweeper = setInterval(() => void this.sweep().catch((e) => this.#o.log.warn("lifecycle sweep failed", e)), everyMs);
+    this.#sweeper = setInterval(
+      () => void this.sweep().catch((e) => this.#o.log.warn("lifecycle sweep failed", e)),
+      everyMs,
+    );
     unref(this.#sweeper);
   }
 
@@ -158,7 +161,11 @@ export class SessionManager {
       await this.#startTurn(record.id, backend, thread.threadId, options.turn);
     } catch (error) {
       const failure = asToolError(error);
-      this.#update(record.id, { status: "error", error: { code: failure.code, message: failure.message, hint: failure.hint }, phase: "failed to start" });
+      this.#update(record.id, {
+        status: "error",
+        error: { code: failure.code, message: failure.message, hint: failure.hint },
+        phase: "failed to start",
+      });
       throw failure;
     }
     return this.get(record.id);
@@ -177,8 +184,22 @@ export class SessionManager {
     const backend = await this.#backendOrError();
     const live = this.#liveOf(sessionId);
     let threadId = record.threadId;
-    if (!threadId) throw new ToolError("SESSION_NOT_FOUND", `session ${sessionId} has no Codex thread (it failed to start)`, "Start a new session with the codex tool.");
-    this.#update(sessionId, { status: "running", error: undefined, result: undefined, interruptedBy: undefined, owner: this.#o.owner, turnStartedAt: Date.now(), phase: "starting the turn" });
+    if (!threadId) {
+      throw new ToolError(
+        "SESSION_NOT_FOUND",
+        `session ${sessionId} has no Codex thread (it failed to start)`,
+        "Start a new session with the codex tool.",
+      );
+    }
+    this.#update(sessionId, {
+      status: "running",
+      error: undefined,
+      result: undefined,
+      interruptedBy: undefined,
+      owner: this.#o.owner,
+      turnStartedAt: Date.now(),
+      phase: "starting the turn",
+    });
     try {
       if (!live.unsubscribe) {
         // The thread is not loaded in this backend (Codex crashed, the session was cancelled, or
@@ -190,7 +211,10 @@ export class SessionManager {
       await this.#startTurn(sessionId, backend, threadId, turn);
     } catch (error) {
       const failure = asToolError(error);
-      this.#update(sessionId, { status: "error", error: { code: failure.code, message: failure.message, hint: failure.hint } });
+      this.#update(sessionId, {
+        status: "error",
+        error: { code: failure.code, message: failure.message, hint: failure.hint },
+      });
       throw failure;
     }
     return this.get(sessionId);
@@ -199,7 +223,10 @@ export class SessionManager {
   async #startTurn(sessionId: string, backend: Backend, threadId: string, turn: TurnInput): Promise<void> {
     const live = this.#liveOf(sessionId);
     live.outputSchema = turn.outputSchema;
-    this.#o.store.appendEvent(sessionId, "turn_requested", { prompt: turn.prompt.slice(0, 2_000), promptChars: turn.prompt.length });
+    this.#o.store.appendEvent(sessionId, "turn_requested", {
+      prompt: turn.prompt.slice(0, 2_000),
+      promptChars: turn.prompt.length,
+    });
     const { turnId } = await backend.startTurn(threadId, turn);
     const record = this.get(sessionId);
     this.#update(sessionId, { currentTurnId: turnId, turns: record.turns + 1, phase: "thinking" });
@@ -207,7 +234,13 @@ export class SessionManager {
 
   async fork(sessionId: string): Promise<SessionRecord> {
     const source = this.get(sessionId);
-    if (!source.threadId) throw new ToolError("SESSION_NOT_FOUND", `session ${sessionId} has no Codex thread to fork`, "Fork a session that has run at least one turn.");
+    if (!source.threadId) {
+      throw new ToolError(
+        "SESSION_NOT_FOUND",
+        `session ${sessionId} has no Codex thread to fork`,
+        "Fork a session that has run at least one turn.",
+      );
+    }
     const backend = await this.#backendOrError();
     let thread;
     try {
@@ -246,7 +279,11 @@ export class SessionManager {
   get(sessionId: string): SessionRecord {
     const record = this.#o.store.getSession(sessionId);
     if (!record) {
-      throw new ToolError("SESSION_NOT_FOUND", `no session ${JSON.stringify(sessionId)}`, "List sessions with codex_session {action: \"list\"}; finished sessions are forgotten after a while.");
+      throw new ToolError(
+        "SESSION_NOT_FOUND",
+        `no session ${JSON.stringify(sessionId)}`,
+        'List sessions with codex_session {action: "list"}; finished sessions are forgotten after a while.',
+      );
     }
     return record;
   }
@@ -334,24 +371,44 @@ export class SessionManager {
   async respondPermission(sessionId: string, requestId: string, decision: ApprovalDecision): Promise<SessionRecord> {
     const pending = this.#pendingOrError(sessionId, requestId);
     if (pending.request.type !== "approval_request") {
-      throw new ToolError("INVALID_ARGUMENT", `request ${requestId} asks questions, not for a permission`, "Answer it with codex_check {action: \"respond_user_input\", answers}.");
+      throw new ToolError(
+        "INVALID_ARGUMENT",
+        `request ${requestId} asks questions, not for a permission`,
+        'Answer it with codex_check {action: "respond_user_input", answers}.',
+      );
     }
     if (typeof decision === "object" && !pending.request.proposedExecpolicyAmendment) {
-      throw new ToolError("INVALID_ARGUMENT", `request ${requestId} offers no exec-policy amendment`, "Use accept, acceptForSession, decline or cancel.");
+      throw new ToolError(
+        "INVALID_ARGUMENT",
+        `request ${requestId} offers no exec-policy amendment`,
+        "Use accept, acceptForSession, decline or cancel.",
+      );
     }
     await this.#answer(sessionId, pending, { kind: "approval", decision }, { decision, by: "client" });
     return this.get(sessionId);
   }
 
-  async respondUserInput(sessionId: string, requestId: string, answers: Record<string, string[]>): Promise<SessionRecord> {
+  async respondUserInput(
+    sessionId: string,
+    requestId: string,
+    answers: Record<string, string[]>,
+  ): Promise<SessionRecord> {
     const pending = this.#pendingOrError(sessionId, requestId);
     if (pending.request.type !== "user_input_request") {
-      throw new ToolError("INVALID_ARGUMENT", `request ${requestId} asks for a permission, not for answers`, "Answer it with codex_check {action: \"respond_permission\", decision}.");
+      throw new ToolError(
+        "INVALID_ARGUMENT",
+        `request ${requestId} asks for a permission, not for answers`,
+        'Answer it with codex_check {action: "respond_permission", decision}.',
+      );
     }
     const known = new Set(pending.request.questions.map((q) => q.id));
     const unknown = Object.keys(answers).filter((id) => !known.has(id));
     if (unknown.length > 0) {
-      throw new ToolError("INVALID_ARGUMENT", `no question ${unknown.map((id) => JSON.stringify(id)).join(", ")} in request ${requestId}`, `The questions are: ${[...known].join(", ")}.`);
+      throw new ToolError(
+        "INVALID_ARGUMENT",
+        `no question ${unknown.map((id) => JSON.stringify(id)).join(", ")} in request ${requestId}`,
+        `The questions are: ${[...known].join(", ")}.`,
+      );
     }
     await this.#answer(sessionId, pending, { kind: "user_input", answers }, { answers, by: "client" });
     return this.get(sessionId);
@@ -364,13 +421,18 @@ export class SessionManager {
       throw new ToolError(
         "REQUEST_NOT_FOUND",
         `session ${sessionId} has no pending request ${JSON.stringify(requestId)}`,
-        "Poll (codex_check {action: \"poll\"}) for the current actions: a request ends when answered, when it times out (declined), or when its turn ends.",
+        'Poll (codex_check {action: "poll"}) for the current actions: a request ends when answered, when it times out (declined), or when its turn ends.',
       );
     }
     return pending;
   }
 
-  async #answer(sessionId: string, pending: PendingRequest, answer: Parameters<Backend["respond"]>[1], recorded: Record<string, unknown>): Promise<void> {
+  async #answer(
+    sessionId: string,
+    pending: PendingRequest,
+    answer: Parameters<Backend["respond"]>[1],
+    recorded: Record<string, unknown>,
+  ): Promise<void> {
     const live = this.#liveOf(sessionId);
     const requestId = pending.request.requestId;
     clearTimeout(pending.timer);
@@ -393,7 +455,11 @@ export class SessionManager {
   async interrupt(sessionId: string): Promise<SessionRecord> {
     // Codex refuses to interrupt a turn it has not started yet ("no active turn"): a client that
     // interrupts right after starting waits for turn_started (or the end) first.
-    await this.#until(sessionId, () => this.#liveOf(sessionId).turnActive || !isActive(this.get(sessionId).status), 10_000);
+    await this.#until(
+      sessionId,
+      () => this.#liveOf(sessionId).turnActive || !isActive(this.get(sessionId).status),
+      10_000,
+    );
     const record = this.get(sessionId);
     if (record.currentTurnId && record.threadId && isActive(record.status)) {
       const backend = await this.#backendOrError();
@@ -445,7 +511,9 @@ export class SessionManager {
    * Removes sessions by status and age; active ones are cancelled first. With a persistent store
    * they are only dropped from memory unless `includeDisk` deletes them from the database too.
    */
-  async clean(filter: { statuses: readonly SessionStatus[]; olderThanMs: number; dryRun: boolean; includeDisk?: boolean }): Promise<SessionRecord[]> {
+  async clean(
+    filter: { statuses: readonly SessionStatus[]; olderThanMs: number; dryRun: boolean; includeDisk?: boolean },
+  ): Promise<SessionRecord[]> {
     const cutoff = Date.now() - filter.olderThanMs;
     const chosen = this.list().filter((r) => filter.statuses.includes(r.status) && r.lastActivityAt <= cutoff);
     if (filter.dryRun) return chosen;
@@ -469,7 +537,9 @@ export class SessionManager {
         // another server sharing the state directory is running. Not ours to cancel.
         continue;
       } else if (record.status === "idle") {
-        if (now - record.lastActivityAt >= idleTtlMs) await this.cancel(record.id, `idle for ${Math.round(idleTtlMs / 1000)} s`);
+        if (now - record.lastActivityAt >= idleTtlMs) {
+          await this.cancel(record.id, `idle for ${Math.round(idleTtlMs / 1000)} s`);
+        }
       } else if (record.turnStartedAt !== undefined && now - record.turnStartedAt >= runningTtlMs) {
         await this.cancel(record.id, `turn ran for ${Math.round(runningTtlMs / 1000)} s`);
       }
@@ -490,7 +560,10 @@ export class SessionManager {
       if (owner && (await this.#o.isOwnerAlive?.(owner))) continue;
       report.recovered += 1;
       for (const requestId of record.pendingRequestIds ?? []) {
-        this.#o.store.appendEvent(record.id, "request_expired", { requestId, reason: "the server that received it stopped" }, { pinned: true });
+        this.#o.store.appendEvent(record.id, "request_expired", {
+          requestId,
+          reason: "the server that received it stopped",
+        }, { pinned: true });
         report.expiredRequests += 1;
       }
       if (!isActive(record.status)) {
@@ -499,7 +572,9 @@ export class SessionManager {
       }
       report.interrupted.push(record.id);
       const stoppedBy = owner ? `codex-mcp (pid ${owner.pid})` : "codex-mcp";
-      this.#o.store.appendEvent(record.id, "interrupted_by_restart", { turnId: record.currentTurnId }, { pinned: true });
+      this.#o.store.appendEvent(record.id, "interrupted_by_restart", { turnId: record.currentTurnId }, {
+        pinned: true,
+      });
       this.#update(record.id, {
         status: "error",
         phase: "interrupted by a restart",
@@ -510,7 +585,8 @@ export class SessionManager {
         error: {
           code: "INTERRUPTED_BY_RESTART",
           message: `${stoppedBy} stopped while this session's turn was running`,
-          hint: "Its events up to then are kept (codex_check poll). Reply with codex_reply to resume the thread with its history.",
+          hint:
+            "Its events up to then are kept (codex_check poll). Reply with codex_reply to resume the thread with its history.",
         },
       });
     }
@@ -616,7 +692,8 @@ export class SessionManager {
         patch.error = {
           code: "CODEX_CRASHED",
           message: event.message,
-          hint: "Reply with codex_reply to continue: codex-mcp resumes the thread, with its history, on a new Codex process.",
+          hint:
+            "Reply with codex_reply to continue: codex-mcp resumes the thread, with its history, on a new Codex process.",
         };
         break;
       }
@@ -627,11 +704,19 @@ export class SessionManager {
     this.#settleStatus(sessionId);
   }
 
-  #onTurnCompleted(sessionId: string, event: Extract<BackendEvent, { type: "turn_completed" }>, patch: Partial<SessionRecord>): void {
+  #onTurnCompleted(
+    sessionId: string,
+    event: Extract<BackendEvent, { type: "turn_completed" }>,
+    patch: Partial<SessionRecord>,
+  ): void {
     const live = this.#liveOf(sessionId);
     live.turnActive = false;
     this.#dropPending(sessionId);
-    const result: NonNullable<SessionRecord["result"]> = { turnId: event.turnId, status: event.status, text: event.finalMessage ?? null };
+    const result: NonNullable<SessionRecord["result"]> = {
+      turnId: event.turnId,
+      status: event.status,
+      text: event.finalMessage ?? null,
+    };
     if (live.outputSchema && event.status === "completed") {
       try {
         result.structuredOutput = JSON.parse(event.finalMessage ?? "");
@@ -674,8 +759,14 @@ export class SessionManager {
   async #expire(sessionId: string, requestId: string): Promise<void> {
     const pending = this.#live.get(sessionId)?.pending.get(requestId);
     if (!pending) return;
-    const answer = pending.request.type === "approval_request" ? ({ kind: "approval", decision: "decline" } as const) : ({ kind: "user_input", answers: {} } as const);
-    this.#o.store.appendEvent(sessionId, "approval_timeout", { requestId, kind: pending.request.type === "approval_request" ? pending.request.kind : "user_input", answer: answer.kind === "approval" ? "decline" : "no answers" }, { pinned: true });
+    const answer = pending.request.type === "approval_request"
+      ? ({ kind: "approval", decision: "decline" } as const)
+      : ({ kind: "user_input", answers: {} } as const);
+    this.#o.store.appendEvent(sessionId, "approval_timeout", {
+      requestId,
+      kind: pending.request.type === "approval_request" ? pending.request.kind : "user_input",
+      answer: answer.kind === "approval" ? "decline" : "no answers",
+    }, { pinned: true });
     try {
       await this.#answer(sessionId, pending, answer, { automatic: true });
     } catch (error) {
@@ -702,8 +793,8 @@ export class SessionManager {
     const status: SessionStatus = pending.some((p) => p.request.type === "approval_request")
       ? "waiting_approval"
       : pending.length > 0
-        ? "waiting_input"
-        : "running";
+      ? "waiting_input"
+      : "running";
     if (status !== record.status) this.#update(sessionId, { status });
     this.#notify(sessionId);
   }
@@ -725,7 +816,9 @@ export class SessionManager {
     if (live) live.unsubscribe = null;
     if (record?.threadId && this.#backend) {
       const backend = await this.#backend.catch(() => null);
-      await backend?.releaseThread(record.threadId).catch((e) => this.#o.log.debug(`release ${record.threadId} failed`, e));
+      await backend?.releaseThread(record.threadId).catch((e) =>
+        this.#o.log.debug(`release ${record.threadId} failed`, e)
+      );
     }
   }
 
@@ -744,7 +837,14 @@ export class SessionManager {
   #liveOf(sessionId: string): Live {
     let live = this.#live.get(sessionId);
     if (!live) {
-      live = { unsubscribe: null, pending: new Map(), outputSchema: undefined, cancelRequested: false, turnActive: false, listeners: new Set() };
+      live = {
+        unsubscribe: null,
+        pending: new Map(),
+        outputSchema: undefined,
+        cancelRequested: false,
+        turnActive: false,
+        listeners: new Set(),
+      };
       this.#live.set(sessionId, live);
     }
     return live;
@@ -756,8 +856,20 @@ export class SessionManager {
 
   async #checkCwd(cwd: string): Promise<void> {
     const absolute = cwd.startsWith("/") || /^[A-Za-z]:[\\/]/.test(cwd) || cwd.startsWith("\\\\");
-    if (!absolute) throw new ToolError("INVALID_ARGUMENT", `cwd must be an absolute path, got ${JSON.stringify(cwd)}`, "Pass the project's absolute directory, or leave cwd out to use the server's.");
-    if (!(await this.#o.isDirectory(cwd))) throw new ToolError("INVALID_ARGUMENT", `cwd ${JSON.stringify(cwd)} is not an existing directory`, "Pass an existing directory.");
+    if (!absolute) {
+      throw new ToolError(
+        "INVALID_ARGUMENT",
+        `cwd must be an absolute path, got ${JSON.stringify(cwd)}`,
+        "Pass the project's absolute directory, or leave cwd out to use the server's.",
+      );
+    }
+    if (!(await this.#o.isDirectory(cwd))) {
+      throw new ToolError(
+        "INVALID_ARGUMENT",
+        `cwd ${JSON.stringify(cwd)} is not an existing directory`,
+        "Pass an existing directory.",
+      );
+    }
   }
 }
 
@@ -769,11 +881,14 @@ function isActive(status: SessionStatus): boolean {
 function asToolError(error: unknown): ToolError {
   if (error instanceof ToolError) return error;
   if (error instanceof BackendError) return new ToolError(error.code, error.message, error.hint);
-  return new ToolError("INTERNAL", (error as Error)?.message ?? String(error), "This is a bug in codex-mcp; retry once, and report it with the server's stderr if it persists.");
+  return new ToolError(
+    "INTERNAL",
+    (error as Error)?.message ?? String(error),
+    "This is a bug in codex-mcp; retry once, and report it with the server's stderr if it persists.",
+  );
 }
 
 function newId(prefix: string): string {
   const bytes = crypto.getRandomValues(new Uint8Array(9));
   return `${prefix}_${Array.from(bytes, (b) => b.toString(36).padStart(2, "0")).join("").slice(0, 14)}`;
 }
-

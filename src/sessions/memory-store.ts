@@ -4,8 +4,23 @@
  *
  * @module
  */
-import { EventLog, type AppendOptions, type EventLogOptions, type ReadLimits, type ReadResult, type SessionEvent } from "./event-log.ts";
-import { compareByActivity, matchesFilter, SessionNotFoundError, type EventLogStats, type SessionFilter, type SessionRecord, type SessionStore } from "./store.ts";
+import {
+  type AppendOptions,
+  EventLog,
+  type EventLogOptions,
+  type ReadLimits,
+  type ReadResult,
+  type SessionEvent,
+} from "./event-log.ts";
+import {
+  compareByActivity,
+  type EventLogStats,
+  matchesFilter,
+  type SessionFilter,
+  SessionNotFoundError,
+  type SessionRecord,
+  type SessionStore,
+} from "./store.ts";
 
 export interface MemorySessionStoreOptions {
   /** Clock for `updatedAt` and event times. Default `Date.now`. */
@@ -46,7 +61,9 @@ export class MemorySessionStore implements SessionStore {
   updateSession(id: string, patch: Partial<SessionRecord>): SessionRecord | undefined {
     const session = this.#sessions.get(id);
     if (!session) return undefined;
-    if (patch.id !== undefined && patch.id !== id) throw new Error(`a session's id cannot change (${id} → ${patch.id})`);
+    if (patch.id !== undefined && patch.id !== id) {
+      throw new Error(`a session's id cannot change (${id} → ${patch.id})`);
+    }
     session.record = { ...session.record, ...structuredClone(patch), id, updatedAt: patch.updatedAt ?? this.#now() };
     return structuredClone(session.record);
   }
@@ -73,7 +90,13 @@ export class MemorySessionStore implements SessionStore {
 
   eventStats(id: string): EventLogStats {
     const log = this.#log(id);
-    return { firstCursor: log.firstCursor, latestCursor: log.latestCursor, size: log.size, bytes: log.bytes, evicted: log.evicted };
+    return {
+      firstCursor: log.firstCursor,
+      latestCursor: log.latestCursor,
+      size: log.size,
+      bytes: log.bytes,
+      evicted: log.evicted,
+    };
   }
 
   waitForEvents(id: string, afterCursor: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {

@@ -22,10 +22,26 @@ export interface OpenedStore {
   warnings: string[];
 }
 
-export async function openSessionStore(runtime: Pick<Runtime, "env" | "platform" | "cwd" | "fs" | "openDatabase">, kind: StoreKind): Promise<OpenedStore> {
-  if (kind === "memory") return { store: new MemorySessionStore(), kind, stateDir: null, databasePath: null, warnings: [] };
-  const dir = await prepareStateDir({ env: runtime.env, platform: runtime.platform, cwd: runtime.cwd(), fs: runtime.fs });
+export async function openSessionStore(
+  runtime: Pick<Runtime, "env" | "platform" | "cwd" | "fs" | "openDatabase">,
+  kind: StoreKind,
+): Promise<OpenedStore> {
+  if (kind === "memory") {
+    return { store: new MemorySessionStore(), kind, stateDir: null, databasePath: null, warnings: [] };
+  }
+  const dir = await prepareStateDir({
+    env: runtime.env,
+    platform: runtime.platform,
+    cwd: runtime.cwd(),
+    fs: runtime.fs,
+  });
   const { SqliteSessionStore } = await import("./sqlite-store.ts");
   const store = SqliteSessionStore.open({ path: dir.databasePath, openDatabase: (path) => runtime.openDatabase(path) });
-  return { store, kind, stateDir: dir.path, databasePath: dir.databasePath, warnings: [...dir.warnings, ...store.warnings] };
+  return {
+    store,
+    kind,
+    stateDir: dir.path,
+    databasePath: dir.databasePath,
+    warnings: [...dir.warnings, ...store.warnings],
+  };
 }

@@ -46,7 +46,11 @@ export interface ShapeOptions {
   session?: Readonly<Record<string, unknown>>;
 }
 
-export function shapeEvents(events: readonly SessionEvent[], mode: ResponseMode, options: ShapeOptions = {}): ShapedEvents {
+export function shapeEvents(
+  events: readonly SessionEvent[],
+  mode: ResponseMode,
+  options: ShapeOptions = {},
+): ShapedEvents {
   if (mode === "full") return { events: [...events] };
   const compact = dropSessionInfo(mergeDeltas(joinContinuations(events)), options.session);
   if (mode === "delta_compact") return { events: compact };
@@ -78,7 +82,7 @@ function joinContinuations(events: readonly SessionEvent[]): Draft[] {
     const head = typeof of === "number" && typeof field === "string" ? heads.get(of) : undefined;
     if (head && event.type === head.type + CONTINUED_SUFFIX && typeof event.data.text === "string") {
       let fields = parts.get(of as number);
-      if (!fields) parts.set(of as number, (fields = new Map()));
+      if (!fields) parts.set(of as number, fields = new Map());
       const list = fields.get(field as string) ?? [];
       list.push(event);
       fields.set(field as string, list);
@@ -145,7 +149,10 @@ function mergeDeltas(drafts: Draft[]): Draft[] {
 function sameStream(a: Draft, b: Draft): boolean {
   if (a.type !== b.type || a.pinned !== b.pinned || !MERGEABLE_DELTA_TYPES.includes(a.type)) return false;
   if (typeof a.data.itemId !== "string" || a.data.itemId !== b.data.itemId) return false;
-  if (typeof a.data.delta !== "string" || typeof b.data.delta !== "string" || "deltaTruncated" in a.data || "deltaTruncated" in b.data) return false;
+  if (
+    typeof a.data.delta !== "string" || typeof b.data.delta !== "string" || "deltaTruncated" in a.data ||
+    "deltaTruncated" in b.data
+  ) return false;
   const keys = Object.keys(a.data);
   if (keys.length !== Object.keys(b.data).length) return false;
   return keys.every((key) => key === "delta" || (key in b.data && a.data[key] === b.data[key]));
@@ -153,7 +160,9 @@ function sameStream(a: Draft, b: Draft): boolean {
 
 function dropSessionInfo(drafts: Draft[], session: Readonly<Record<string, unknown>> | undefined): Draft[] {
   if (!session) return drafts;
-  const repeats = Object.entries(session).filter(([, value]) => value !== undefined && value !== null && typeof value !== "object");
+  const repeats = Object.entries(session).filter(([, value]) =>
+    value !== undefined && value !== null && typeof value !== "object"
+  );
   if (repeats.length === 0) return drafts;
   for (const draft of drafts) {
     for (const [key, value] of repeats) if (draft.data[key] === value) delete draft.data[key];

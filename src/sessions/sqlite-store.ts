@@ -34,8 +34,22 @@
  * @module
  */
 import { type Database, DatabaseError, type SqlRow, type SqlStatement, type SqlValue } from "../runtime/types.ts";
-import { EventLog, type AppendOptions, type EventLogOptions, type ReadLimits, type ReadResult, type SessionEvent } from "./event-log.ts";
-import { SessionNotFoundError, type EventLogStats, type SessionFilter, type SessionRecord, type SessionStatus, type SessionStore } from "./store.ts";
+import {
+  type AppendOptions,
+  EventLog,
+  type EventLogOptions,
+  type ReadLimits,
+  type ReadResult,
+  type SessionEvent,
+} from "./event-log.ts";
+import {
+  type EventLogStats,
+  type SessionFilter,
+  SessionNotFoundError,
+  type SessionRecord,
+  type SessionStatus,
+  type SessionStore,
+} from "./store.ts";
 
 export { StoreError, type StoreErrorCode } from "./store-error.ts";
 import { StoreError } from "./store-error.ts";
@@ -213,7 +227,9 @@ export class SqliteSessionStore implements SessionStore {
   createSession(record: SessionRecord): SessionRecord {
     const params = rowParams(record);
     const stored = this.#transaction("create a session", () => {
-      if (this.#sql.sessionExists.get(record.id)) throw new Error(`session ${JSON.stringify(record.id)} already exists`);
+      if (this.#sql.sessionExists.get(record.id)) {
+        throw new Error(`session ${JSON.stringify(record.id)} already exists`);
+      }
       this.#sql.insertSession.run(...params);
       return recordOf(paramsRow(params));
     });
@@ -255,7 +271,9 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   updateSession(id: string, patch: Partial<SessionRecord>): SessionRecord | undefined {
-    if (patch.id !== undefined && patch.id !== id) throw new Error(`a session's id cannot change (${id} → ${patch.id})`);
+    if (patch.id !== undefined && patch.id !== id) {
+      throw new Error(`a session's id cannot change (${id} → ${patch.id})`);
+    }
     return this.#transaction("update a session", () => {
       const row = this.#sql.getSession.get(id);
       if (!row) return undefined;
@@ -290,7 +308,14 @@ export class SqliteSessionStore implements SessionStore {
         const goneCursors = new Set(gone.map((e) => e.cursor));
         for (const event of stored) {
           if (goneCursors.has(event.cursor)) continue; // appended and evicted at once
-          this.#sql.upsertEvent.run(id, event.cursor, event.at, event.type, event.pinned ? 1 : 0, JSON.stringify(event.data));
+          this.#sql.upsertEvent.run(
+            id,
+            event.cursor,
+            event.at,
+            event.type,
+            event.pinned ? 1 : 0,
+            JSON.stringify(event.data),
+          );
         }
         for (const event of gone) this.#sql.deleteEvent.run(id, event.cursor);
         return stored;
@@ -314,7 +339,13 @@ export class SqliteSessionStore implements SessionStore {
 
   eventStats(id: string): EventLogStats {
     const { log, evictedBefore } = this.#openOrThrow(id);
-    return { firstCursor: log.firstCursor, latestCursor: log.latestCursor, size: log.size, bytes: log.bytes, evicted: evictedBefore + log.evicted };
+    return {
+      firstCursor: log.firstCursor,
+      latestCursor: log.latestCursor,
+      size: log.size,
+      bytes: log.bytes,
+      evicted: evictedBefore + log.evicted,
+    };
   }
 
   waitForEvents(id: string, afterCursor: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
@@ -375,7 +406,10 @@ export class SqliteSessionStore implements SessionStore {
 
   #newLog(snapshot: { events: SessionEvent[]; latestCursor: number }, evictedBefore: number): OpenLog {
     const open: OpenLog = { log: undefined as unknown as EventLog, evictedBefore, evictedNow: [] };
-    open.log = EventLog.restore(snapshot, { ...this.#logOptions, onEvict: (events) => void open.evictedNow.push(...events) });
+    open.log = EventLog.restore(snapshot, {
+      ...this.#logOptions,
+      onEvict: (events) => void open.evictedNow.push(...events),
+    });
     return open;
   }
 
@@ -412,7 +446,12 @@ export class SqliteSessionStore implements SessionStore {
 // ---- opening ---------------------------------------------------------------------------------------
 
 /** Checks, switches to WAL and migrates an open database; returns warnings. Throws on refusal. */
-function prepareDatabase(db: Database, path: string, migrations: readonly Migration[], busyTimeoutMs: number): string[] {
+function prepareDatabase(
+  db: Database,
+  path: string,
+  migrations: readonly Migration[],
+  busyTimeoutMs: number,
+): string[] {
   const warnings: string[] = [];
   const latest = migrations[migrations.length - 1]?.version ?? 0;
   db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
@@ -427,14 +466,18 @@ function prepareDatabase(db: Database, path: string, migrations: readonly Migrat
   if (problems.length !== 1 || problems[0] !== "ok") {
     throw new StoreError(
       "STATE_CORRUPT",
-      `the state database ${path} is damaged (SQLite's integrity check: ${problems.slice(0, 3).join("; ")}); it was left as it is`,
+      `the state database ${path} is damaged (SQLite's integrity check: ${
+        problems.slice(0, 3).join("; ")
+      }); it was left as it is`,
       corruptHint(path),
       path,
     );
   }
   const mode = String(Object.values(db.prepare("PRAGMA journal_mode = WAL").get() ?? {})[0] ?? "");
   if (mode.toLowerCase() !== "wal") {
-    warnings.push(`the state database ${path} could not switch to WAL (journal mode is "${mode}"); it works, but writes are slower and a reader may wait for a writer`);
+    warnings.push(
+      `the state database ${path} could not switch to WAL (journal mode is "${mode}"); it works, but writes are slower and a reader may wait for a writer`,
+    );
   }
   db.exec("PRAGMA synchronous = NORMAL");
   migrate(db, path, migrations);
@@ -445,9 +488,12 @@ function prepareDatabase(db: Database, path: string, migrations: readonly Migrat
 function checkOwnership(db: Database, path: string, version: number): void {
   const applicationId = pragmaNumber(db, "application_id");
   const foreignId = applicationId !== 0 && applicationId !== APPLICATION_ID;
-  const hasTables = version === 0 && applicationId === 0 && db.prepare("SELECT 1 FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' LIMIT 1").get() !== undefined;
+  const hasTables = version === 0 && applicationId === 0 &&
+    db.prepare("SELECT 1 FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' LIMIT 1").get() !== undefined;
   if (!foreignId && !hasTables) return;
-  const why = foreignId ? `its application id is 0x${(applicationId >>> 0).toString(16)}, not codex-mcp's` : "it holds tables but no codex-mcp schema version";
+  const why = foreignId
+    ? `its application id is 0x${(applicationId >>> 0).toString(16)}, not codex-mcp's`
+    : "it holds tables but no codex-mcp schema version";
   throw new StoreError(
     "STATE_CORRUPT",
     `${path} is an SQLite database of another program (${why}); codex-mcp did not touch it`,
@@ -467,7 +513,9 @@ function migrate(db: Database, path: string, migrations: readonly Migration[]): 
       const now = pragmaNumber(db, "user_version");
       if (now > latest) throw newerSchema(path, now, latest);
       if (now < step.version) {
-        if (now !== step.version - 1) throw new Error(`schema step ${step.version} needs version ${step.version - 1}, the file is at ${now}`);
+        if (now !== step.version - 1) {
+          throw new Error(`schema step ${step.version} needs version ${step.version - 1}, the file is at ${now}`);
+        }
         db.exec(step.sql);
         db.exec(`PRAGMA user_version = ${step.version}`);
         db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
@@ -479,7 +527,10 @@ function migrate(db: Database, path: string, migrations: readonly Migration[]): 
       } catch {
         // nothing left to roll back
       }
-      if (error instanceof StoreError || !(error instanceof DatabaseError) || error.code === "SQLITE_BUSY" || error.code === "SQLITE_LOCKED") throw error;
+      if (
+        error instanceof StoreError || !(error instanceof DatabaseError) || error.code === "SQLITE_BUSY" ||
+        error.code === "SQLITE_LOCKED"
+      ) throw error;
       throw new StoreError(
         "STATE_WRITE_FAILED",
         `could not migrate the state database ${path} to schema version ${step.version} (${error.code}: ${error.message}); rolled back, the file is as it was`,
@@ -515,7 +566,13 @@ function storeErrorOf(error: unknown, path: string, what: string): unknown {
   switch (error.code) {
     case "SQLITE_NOTADB":
     case "SQLITE_CORRUPT":
-      return new StoreError("STATE_CORRUPT", `the state database ${path} is not a valid SQLite database (${detail}); it was left as it is`, corruptHint(path), path, { cause: error });
+      return new StoreError(
+        "STATE_CORRUPT",
+        `the state database ${path} is not a valid SQLite database (${detail}); it was left as it is`,
+        corruptHint(path),
+        path,
+        { cause: error },
+      );
     case "SQLITE_BUSY":
     case "SQLITE_LOCKED":
       return new StoreError(
@@ -526,7 +583,13 @@ function storeErrorOf(error: unknown, path: string, what: string): unknown {
         { cause: error },
       );
     case "SQLITE_UNAVAILABLE":
-      return new StoreError("STATE_UNAVAILABLE", error.message, "Run codex-mcp's own binary, or run it on Node ≥ 22.13, Bun, or Deno ≥ 2.2.", path, { cause: error });
+      return new StoreError(
+        "STATE_UNAVAILABLE",
+        error.message,
+        "Run codex-mcp's own binary, or run it on Node ≥ 22.13, Bun, or Deno ≥ 2.2.",
+        path,
+        { cause: error },
+      );
     case "SQLITE_CANTOPEN":
     case "SQLITE_READONLY":
     case "SQLITE_PERM":
@@ -544,7 +607,9 @@ function storeErrorOf(error: unknown, path: string, what: string): unknown {
     default:
       return new StoreError(
         "STATE_WRITE_FAILED",
-        what === "open" ? `could not open the state database ${path} (${detail})` : `could not ${what} in the state database ${path} (${detail}); the change was rolled back`,
+        what === "open"
+          ? `could not open the state database ${path} (${detail})`
+          : `could not ${what} in the state database ${path} (${detail}); the change was rolled back`,
         `Check the disk (space, permissions) under ${path}, or set ${STATE_DIR_VARIABLE} elsewhere.`,
         path,
         { cause: error },
@@ -564,7 +629,9 @@ function prepareStatements(db: Database) {
     sessionExists: prepare("SELECT 1 FROM sessions WHERE id = ?"),
     getSession: prepare(`SELECT ${record} FROM sessions WHERE id = ?`),
     insertSession: prepare(`INSERT INTO sessions (${record}) VALUES (${RECORD_COLUMNS.map(() => "?").join(", ")})`),
-    updateSession: prepare(`UPDATE sessions SET ${RECORD_COLUMNS.slice(1).map((c) => `${c} = ?`).join(", ")} WHERE id = ?`),
+    updateSession: prepare(
+      `UPDATE sessions SET ${RECORD_COLUMNS.slice(1).map((c) => `${c} = ?`).join(", ")} WHERE id = ?`,
+    ),
     deleteSession: prepare("DELETE FROM sessions WHERE id = ?"),
     logState: prepare("SELECT latest_cursor, evicted_events FROM sessions WHERE id = ?"),
     updateLogState: prepare("UPDATE sessions SET latest_cursor = ?, evicted_events = evicted_events + ? WHERE id = ?"),
@@ -613,7 +680,9 @@ function recordOf(row: SqlRow): SessionRecord {
     else record[key] = kind === "json" ? JSON.parse(value as string) : value;
   }
   if (typeof row.extra === "string") {
-    for (const [key, value] of Object.entries(JSON.parse(row.extra) as Record<string, unknown>)) if (!(key in record)) record[key] = value;
+    for (const [key, value] of Object.entries(JSON.parse(row.extra) as Record<string, unknown>)) {
+      if (!(key in record)) record[key] = value;
+    }
   }
   return record as unknown as SessionRecord;
 }

@@ -68,7 +68,11 @@ export function resolveStateDir(deps: StateDirDeps): StateDirLocation {
   if (configured !== undefined) {
     const path = resolvePath(f, deps.cwd, configured);
     if (!isAbsolutePath(configured, f)) {
-      warnings.push(`${STATE_DIR_VARIABLE}=${JSON.stringify(configured)} is relative; it was resolved against the working directory to ${path}. MCP clients start servers in varying directories: set an absolute path.`);
+      warnings.push(
+        `${STATE_DIR_VARIABLE}=${
+          JSON.stringify(configured)
+        } is relative; it was resolved against the working directory to ${path}. MCP clients start servers in varying directories: set an absolute path.`,
+      );
     }
     return { path, source: "CODEX_MCP_STATE_DIR", how: `${STATE_DIR_VARIABLE}=${configured}`, warnings };
   }
@@ -76,13 +80,22 @@ export function resolveStateDir(deps: StateDirDeps): StateDirLocation {
   if (deps.platform === "win32") {
     const local = get("LOCALAPPDATA");
     if (local !== undefined && isAbsolutePath(local, f)) {
-      return { path: joinPath(f, local, STATE_DIR_NAME), source: "default", how: `%LOCALAPPDATA% (${local})`, warnings };
+      return {
+        path: joinPath(f, local, STATE_DIR_NAME),
+        source: "default",
+        how: `%LOCALAPPDATA% (${local})`,
+        warnings,
+      };
     }
   } else if (deps.platform !== "darwin") {
     const xdg = get("XDG_STATE_HOME");
     if (xdg !== undefined) {
-      if (isAbsolutePath(xdg, f)) return { path: joinPath(f, xdg, STATE_DIR_NAME), source: "default", how: `$XDG_STATE_HOME (${xdg})`, warnings };
-      warnings.push(`XDG_STATE_HOME=${JSON.stringify(xdg)} is not absolute and was ignored, as the XDG Base Directory spec asks.`);
+      if (isAbsolutePath(xdg, f)) {
+        return { path: joinPath(f, xdg, STATE_DIR_NAME), source: "default", how: `$XDG_STATE_HOME (${xdg})`, warnings };
+      }
+      warnings.push(
+        `XDG_STATE_HOME=${JSON.stringify(xdg)} is not absolute and was ignored, as the XDG Base Directory spec asks.`,
+      );
     }
   }
 
@@ -91,14 +104,26 @@ export function resolveStateDir(deps: StateDirDeps): StateDirLocation {
     const homeVar = deps.platform === "win32" ? "USERPROFILE (or LOCALAPPDATA)" : "HOME";
     throw new StoreError(
       "STATE_DIR_UNRESOLVED",
-      `there is no place for codex-mcp's state: ${STATE_DIR_VARIABLE} is not set and ${home === null ? `${homeVar} is unset` : `${home.variable} is not absolute`}`,
+      `there is no place for codex-mcp's state: ${STATE_DIR_VARIABLE} is not set and ${
+        home === null ? `${homeVar} is unset` : `${home.variable} is not absolute`
+      }`,
       `Set ${STATE_DIR_VARIABLE} to a directory codex-mcp may create and write (absolute path), or set ${homeVar}.`,
       "",
     );
   }
-  const below =
-    deps.platform === "win32" ? ["AppData", "Local"] : deps.platform === "darwin" ? ["Library", "Application Support"] : [".local", "state"];
-  return { path: joinPath(f, home.value, ...below, STATE_DIR_NAME), source: "default", how: `the ${deps.platform === "win32" ? "Windows" : deps.platform === "darwin" ? "macOS" : "XDG"} default under ${home.variable}`, warnings };
+  const below = deps.platform === "win32"
+    ? ["AppData", "Local"]
+    : deps.platform === "darwin"
+    ? ["Library", "Application Support"]
+    : [".local", "state"];
+  return {
+    path: joinPath(f, home.value, ...below, STATE_DIR_NAME),
+    source: "default",
+    how: `the ${
+      deps.platform === "win32" ? "Windows" : deps.platform === "darwin" ? "macOS" : "XDG"
+    } default under ${home.variable}`,
+    warnings,
+  };
 }
 
 /** A state directory ready for the store. */
@@ -160,7 +185,11 @@ export async function prepareStateDir(deps: PrepareStateDirDeps): Promise<Prepar
     throw unwritable("exists and is not a directory");
   } else if (posix && info.mode !== null && (info.mode & 0o077) !== 0) {
     warnings.push(
-      `codex-mcp's state directory ${dir} has mode ${octal(info.mode)}: other users may list it. codex-mcp leaves an existing directory's mode alone (its database file is ${octal(DATABASE_FILE_MODE)}); \`chmod 700 '${dir}'\` makes it private.`,
+      `codex-mcp's state directory ${dir} has mode ${
+        octal(info.mode)
+      }: other users may list it. codex-mcp leaves an existing directory's mode alone (its database file is ${
+        octal(DATABASE_FILE_MODE)
+      }); \`chmod 700 '${dir}'\` makes it private.`,
     );
   }
 
@@ -181,14 +210,18 @@ export async function prepareStateDir(deps: PrepareStateDirDeps): Promise<Prepar
     if (posix) await fs.chmod(databasePath, DATABASE_FILE_MODE);
     createdDatabase = true;
   } catch (error) {
-    if ((error as { code?: unknown }).code !== "EEXIST") throw unwritable(`does not let codex-mcp create ${databasePath} (${errorText(error)})`, error);
+    if ((error as { code?: unknown }).code !== "EEXIST") {
+      throw unwritable(`does not let codex-mcp create ${databasePath} (${errorText(error)})`, error);
+    }
   }
   if (!createdDatabase) {
     const file = await fs.stat(databasePath).catch(() => null);
     if (file && !file.isFile) throw unwritable(`holds ${databasePath}, which is not a regular file`);
     if (posix && file?.mode != null && (file.mode & 0o077) !== 0) {
       warnings.push(
-        `codex-mcp's state database ${databasePath} has mode ${octal(file.mode)}: other users may read your sessions' prompts and outputs. codex-mcp leaves an existing file's mode alone; \`chmod 600 '${databasePath}'\` makes it private.`,
+        `codex-mcp's state database ${databasePath} has mode ${
+          octal(file.mode)
+        }: other users may read your sessions' prompts and outputs. codex-mcp leaves an existing file's mode alone; \`chmod 600 '${databasePath}'\` makes it private.`,
       );
     }
   }

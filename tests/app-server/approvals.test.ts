@@ -19,14 +19,19 @@ afterAll(() => world.close());
 /** A thread under "untrusted" (Codex asks before every command and patch). */
 async function untrustedThread() {
   const made = await world.backend();
-  const { threadId } = await made.backend.startThread(world.settings({ approvalPolicy: "untrusted", sandbox: "danger-full-access" }));
+  const { threadId } = await made.backend.startThread(
+    world.settings({ approvalPolicy: "untrusted", sandbox: "danger-full-access" }),
+  );
   return { ...made, threadId, events: record(made.backend, threadId) };
 }
 
 describe("command approvals", () => {
   test("accept runs the command; the model gets its output", async () => {
     const { backend, threadId, events } = await untrustedThread();
-    world.model.enqueue(reply.execCommand("touch accepted-marker && echo ran-it", { callId: "call_acc" }), reply.message("done"));
+    world.model.enqueue(
+      reply.execCommand("touch accepted-marker && echo ran-it", { callId: "call_acc" }),
+      reply.message("done"),
+    );
     const before = world.model.requests.length;
     const { turnId } = await backend.startTurn(threadId, { prompt: "run it" });
     const approval = await events.next("approval_request");
@@ -35,28 +40,39 @@ describe("command approvals", () => {
     expect(approval.command).toContain("touch accepted-marker");
     expect(approval.availableDecisions).toContain("accept");
     expect(approval.proposedExecpolicyAmendment).toEqual(["touch", "accepted-marker"]);
-    expect(approval.availableDecisions).toContainEqual({ acceptWithExecpolicyAmendment: { execpolicy_amendment: ["touch", "accepted-marker"] } });
+    expect(approval.availableDecisions).toContainEqual({
+      acceptWithExecpolicyAmendment: { execpolicy_amendment: ["touch", "accepted-marker"] },
+    });
 
     await backend.respond(approval.requestId, { kind: "approval", decision: "accept" });
     const done = await events.next("turn_completed");
     expect(done.status).toBe("completed");
-    const resolvedAt = events.events.findIndex((e) => e.type === "request_resolved" && e.requestId === approval.requestId);
+    const resolvedAt = events.events.findIndex((e) =>
+      e.type === "request_resolved" && e.requestId === approval.requestId
+    );
     expect(resolvedAt).toBeGreaterThan(events.events.indexOf(approval));
     expect(existsSync(path.join(world.home.workspace, "accepted-marker"))).toBe(true);
     const output = world.model.requests[before + 1]!.toolOutput("call_acc");
     expect(output).toContain("Process exited with code 0");
     expect(output).toContain("ran-it");
     // Settled: answering again is an error.
-    await expect(backend.respond(approval.requestId, { kind: "approval", decision: "accept" })).rejects.toMatchObject({ code: "REQUEST_NOT_FOUND" });
+    await expect(backend.respond(approval.requestId, { kind: "approval", decision: "accept" })).rejects.toMatchObject({
+      code: "REQUEST_NOT_FOUND",
+    });
   });
 
   test("decline tells the model and the turn goes on; a wrong answer shape is refused first", async () => {
     const { backend, threadId, events } = await untrustedThread();
-    world.model.enqueue(reply.execCommand("touch declined-marker", { callId: "call_dec" }), reply.message("ok, skipped"));
+    world.model.enqueue(
+      reply.execCommand("touch declined-marker", { callId: "call_dec" }),
+      reply.message("ok, skipped"),
+    );
     const before = world.model.requests.length;
     await backend.startTurn(threadId, { prompt: "try it" });
     const approval = await events.next("approval_request");
-    const wrong = await backend.respond(approval.requestId, { kind: "user_input", answers: { q: ["x"] } }).catch((e: unknown) => e);
+    const wrong = await backend.respond(approval.requestId, { kind: "user_input", answers: { q: ["x"] } }).catch((
+      e: unknown,
+    ) => e);
     expect(wrong).toBeInstanceOf(BackendError);
     expect((wrong as BackendError).code).toBe("INVALID_ARGUMENT");
     await backend.respond(approval.requestId, { kind: "approval", decision: "decline" });
@@ -70,7 +86,10 @@ describe("command approvals", () => {
 
   test("cancel ends the turn interrupted", async () => {
     const { backend, threadId, events } = await untrustedThread();
-    world.model.enqueue(reply.execCommand("touch cancelled-marker", { callId: "call_can" }), reply.message("never sent"));
+    world.model.enqueue(
+      reply.execCommand("touch cancelled-marker", { callId: "call_can" }),
+      reply.message("never sent"),
+    );
     const before = world.model.requests.length;
     await backend.startTurn(threadId, { prompt: "try it" });
     const approval = await events.next("approval_request");
@@ -111,7 +130,10 @@ describe("file-change approvals", () => {
     expect(approval.files).toEqual([{ path: path.join(world.home.workspace, "notes", "hello.txt"), kind: "add" }]);
     expect(approval.availableDecisions).toEqual(["accept", "acceptForSession", "decline", "cancel"]);
     const amendment = await backend
-      .respond(approval.requestId, { kind: "approval", decision: { acceptWithExecpolicyAmendment: { execpolicy_amendment: ["x"] } } })
+      .respond(approval.requestId, {
+        kind: "approval",
+        decision: { acceptWithExecpolicyAmendment: { execpolicy_amendment: ["x"] } },
+      })
       .catch((e: unknown) => e);
     expect((amendment as BackendError).code).toBe("INVALID_ARGUMENT");
     await backend.respond(approval.requestId, { kind: "approval", decision: "accept" });
@@ -131,8 +153,16 @@ describe("questions and interrupts", () => {
     const { backend } = await world.backend();
     const { threadId } = await backend.startThread(world.settings());
     const events = record(backend, threadId);
-    const question = { id: "color", header: "Color", question: "Which color?", options: [{ label: "Blue", description: "calm" }, { label: "Red", description: "loud" }] };
-    world.model.enqueue(reply.functionCall("request_user_input", { questions: [question] }, { callId: "call_ask" }), reply.message("blue it is"));
+    const question = {
+      id: "color",
+      header: "Color",
+      question: "Which color?",
+      options: [{ label: "Blue", description: "calm" }, { label: "Red", description: "loud" }],
+    };
+    world.model.enqueue(
+      reply.functionCall("request_user_input", { questions: [question] }, { callId: "call_ask" }),
+      reply.message("blue it is"),
+    );
     const before = world.model.requests.length;
     await backend.startTurn(threadId, { prompt: "ask me", collaborationMode: "plan" });
     const asked = await events.next("user_input_request");
@@ -141,7 +171,9 @@ describe("questions and interrupts", () => {
     await backend.respond(asked.requestId, { kind: "user_input", answers: { color: ["Blue"] } });
     const done = await events.next("turn_completed");
     expect(done).toMatchObject({ status: "completed", finalMessage: "blue it is" });
-    expect(JSON.parse(world.model.requests[before + 1]!.toolOutput("call_ask")!)).toEqual({ answers: { color: { answers: ["Blue"] } } });
+    expect(JSON.parse(world.model.requests[before + 1]!.toolOutput("call_ask")!)).toEqual({
+      answers: { color: { answers: ["Blue"] } },
+    });
   });
 
   test("interrupt ends a turn whose stream hangs", async () => {
@@ -166,7 +198,9 @@ describe("questions and interrupts", () => {
     const done = await events.next("turn_completed");
     expect(done.status).toBe("interrupted");
     await events.next("request_resolved", (e) => e.requestId === approval.requestId);
-    await expect(backend.respond(approval.requestId, { kind: "approval", decision: "accept" })).rejects.toMatchObject({ code: "REQUEST_NOT_FOUND" });
+    await expect(backend.respond(approval.requestId, { kind: "approval", decision: "accept" })).rejects.toMatchObject({
+      code: "REQUEST_NOT_FOUND",
+    });
     expect(existsSync(path.join(world.home.workspace, "interrupted-marker"))).toBe(false);
     world.model.reset();
   });

@@ -16,7 +16,11 @@ afterEach(() => world.afterEach());
 afterAll(() => world.close());
 
 const FAKE = path.join(FIXTURES, "fake-app-server");
-const fakeBackend = (mode = "") => world.backend({ codexPath: FAKE, extraEnv: { FAKE_APP_SERVER_RUNTIME: process.execPath, FAKE_APP_SERVER_MODE: mode } });
+const fakeBackend = (mode = "") =>
+  world.backend({
+    codexPath: FAKE,
+    extraEnv: { FAKE_APP_SERVER_RUNTIME: process.execPath, FAKE_APP_SERVER_MODE: mode },
+  });
 
 const warnings = (events: BackendEvent[]) => events.flatMap((e) => (e.type === "warning" ? [e.message] : []));
 
@@ -43,13 +47,21 @@ describe("a fake app-server", () => {
     expect(seen.some((m) => m.includes("not a JSON-RPC message") && m.includes("neither"))).toBe(true);
     expect(seen.some((m) => m.includes("item/completed") && m.includes("agentMessage item"))).toBe(true);
     expect(seen.some((m) => m.includes("turn/plan/updated"))).toBe(true);
-    expect(seen.some((m) => m.includes("codex-mcp refused item/commandExecution/requestApproval with unreadable parameters"))).toBe(true);
+    expect(
+      seen.some((m) =>
+        m.includes("codex-mcp refused item/commandExecution/requestApproval with unreadable parameters")
+      ),
+    ).toBe(true);
     // The unreadable approval was answered with its refusal.
     expect(answers(turn)["item/commandExecution/requestApproval"]).toEqual([{ result: { decision: "decline" } }]);
     // A turn/completed that does not validate is an error event, not a silent loss.
-    expect(turn.filter((e) => e.type === "error")).toEqual([expect.objectContaining({ willRetry: false, message: expect.stringContaining("turn/completed") })]);
+    expect(turn.filter((e) => e.type === "error")).toEqual([
+      expect.objectContaining({ willRetry: false, message: expect.stringContaining("turn/completed") }),
+    ]);
     expect(turn.filter((e) => e.type === "turn_completed")).toHaveLength(1);
-    expect(log.lines.some((l) => l.startsWith("[warn]") && l.includes("not JSON") && l.includes("this line is not JSON"))).toBe(true);
+    expect(
+      log.lines.some((l) => l.startsWith("[warn]") && l.includes("not JSON") && l.includes("this line is not JSON")),
+    ).toBe(true);
 
     const again = await runTurn(backend, events, threadId, "plain");
     expect(again.completed.finalMessage).toBe("plain answer");
@@ -62,17 +74,38 @@ describe("a fake app-server", () => {
     await backend.startTurn(threadId, { prompt: "requests" });
 
     const permissions = await events.next("approval_request", (e) => e.kind === "permissions");
-    expect(permissions).toMatchObject({ itemId: "perm_1", cwd: "/work", reason: "needs the network", availableDecisions: ["accept", "acceptForSession", "decline"] });
+    expect(permissions).toMatchObject({
+      itemId: "perm_1",
+      cwd: "/work",
+      reason: "needs the network",
+      availableDecisions: ["accept", "acceptForSession", "decline"],
+    });
     expect(permissions.message).toBe("Codex asks for network access; write access to /tmp/out.");
-    const form = await events.next("approval_request", (e) => e.kind === "mcp_elicitation" && e.message!.includes("docs"));
+    const form = await events.next(
+      "approval_request",
+      (e) => e.kind === "mcp_elicitation" && e.message!.includes("docs"),
+    );
     expect(form.message).toBe("MCP server docs: Allow the docs tool?");
     expect(form.availableDecisions).toEqual(["accept", "decline", "cancel"]);
-    const url = await events.next("approval_request", (e) => e.kind === "mcp_elicitation" && e.message!.includes("login"));
+    const url = await events.next(
+      "approval_request",
+      (e) => e.kind === "mcp_elicitation" && e.message!.includes("login"),
+    );
     expect(url).toMatchObject({ turnId: null, message: "MCP server login: Sign in (https://example.invalid/login)" });
     const question = await events.next("user_input_request");
-    expect(question.questions).toEqual([{ id: "q", header: "Q", question: "Why?", options: null, isOther: false, isSecret: true }]);
+    expect(question.questions).toEqual([{
+      id: "q",
+      header: "Q",
+      question: "Why?",
+      options: null,
+      isOther: false,
+      isSecret: true,
+    }]);
 
-    const wrong = (await backend.respond(question.requestId, { kind: "approval", decision: "accept" }).catch((e: unknown) => e)) as BackendError;
+    const wrong =
+      (await backend.respond(question.requestId, { kind: "approval", decision: "accept" }).catch((e: unknown) =>
+        e
+      )) as BackendError;
     expect(wrong.code).toBe("INVALID_ARGUMENT");
     await backend.respond(permissions.requestId, { kind: "approval", decision: "acceptForSession" });
     await backend.respond(form.requestId, { kind: "approval", decision: "accept" });
@@ -82,17 +115,32 @@ describe("a fake app-server", () => {
     expect(done.finalMessage).toBe("all answered");
 
     const got = answers(events.events);
-    expect(got["item/tool/call"]).toEqual([{ result: { contentItems: [{ type: "inputText", text: expect.stringContaining("not available") }], success: false } }]);
-    expect(got["account/chatgptAuthTokens/refresh"]).toEqual([{ error: { code: -32000, message: expect.stringContaining("codex login") } }]);
-    expect(got["attestation/generate"]).toEqual([{ error: { code: -32000, message: expect.stringContaining("attestation") } }]);
+    expect(got["item/tool/call"]).toEqual([{
+      result: { contentItems: [{ type: "inputText", text: expect.stringContaining("not available") }], success: false },
+    }]);
+    expect(got["account/chatgptAuthTokens/refresh"]).toEqual([{
+      error: { code: -32000, message: expect.stringContaining("codex login") },
+    }]);
+    expect(got["attestation/generate"]).toEqual([{
+      error: { code: -32000, message: expect.stringContaining("attestation") },
+    }]);
     const now = Math.floor(Date.now() / 1000);
     expect(got["currentTime/read"][0].result.currentTimeAt).toBeWithin(now - 60, now + 1);
     for (const legacy of ["applyPatchApproval", "execCommandApproval"]) {
-      expect(got[legacy]).toEqual([{ result: { decision: { denied: { rejection: expect.stringContaining("declined") } } } }]);
+      expect(got[legacy]).toEqual([{
+        result: { decision: { denied: { rejection: expect.stringContaining("declined") } } },
+      }]);
     }
-    expect(got["some/unknownMethod"]).toEqual([{ error: { code: -32601, message: expect.stringContaining("some/unknownMethod") } }]);
+    expect(got["some/unknownMethod"]).toEqual([{
+      error: { code: -32601, message: expect.stringContaining("some/unknownMethod") },
+    }]);
     expect(got["item/permissions/requestApproval"]).toEqual([
-      { result: { permissions: { network: { enabled: true }, fileSystem: { read: null, write: ["/tmp/out"] } }, scope: "session" } },
+      {
+        result: {
+          permissions: { network: { enabled: true }, fileSystem: { read: null, write: ["/tmp/out"] } },
+          scope: "session",
+        },
+      },
     ]);
     expect(got["mcpServer/elicitation/request"]).toEqual([
       { result: { action: "accept", content: {}, _meta: null } },
@@ -102,7 +150,9 @@ describe("a fake app-server", () => {
     // A request for a thread this backend does not follow is refused at once.
     expect(got["item/commandExecution/requestApproval"]).toEqual([{ result: { decision: "decline" } }]);
     // Each waiting request was published once and settled once.
-    const published = events.events.filter((e) => e.type === "approval_request" || e.type === "user_input_request").map((e) => (e as { requestId: string }).requestId);
+    const published = events.events.filter((e) => e.type === "approval_request" || e.type === "user_input_request").map(
+      (e) => (e as { requestId: string }).requestId,
+    );
     const resolved = events.events.flatMap((e) => (e.type === "request_resolved" ? [e.requestId] : []));
     expect(new Set(published).size).toBe(4);
     expect(resolved.sort()).toEqual([...published].sort());
@@ -116,7 +166,11 @@ describe("a fake app-server", () => {
     const init = JSON.parse(warnings(events.events)[0]!.replace(/^initialize /, ""));
     expect(init).toEqual({
       clientInfo: { name: "codex-mcp-test", title: null, version: "0.0.0" },
-      capabilities: { experimentalApi: true, requestAttestation: false, optOutNotificationMethods: [...OPTED_OUT_NOTIFICATIONS] },
+      capabilities: {
+        experimentalApi: true,
+        requestAttestation: false,
+        optOutNotificationMethods: [...OPTED_OUT_NOTIFICATIONS],
+      },
     });
   });
 

@@ -35,7 +35,9 @@ export function memoryLogger(): MemoryLogger {
   const lines: string[] = [];
   const echo = process.env["CODEX_MCP_TEST_LOG"] === "1";
   const emit = (level: string) => (message: string, detail?: unknown) => {
-    const line = `[${level}] ${message}${detail === undefined ? "" : ` ${detail instanceof Error ? detail.message : safeJson(detail)}`}`;
+    const line = `[${level}] ${message}${
+      detail === undefined ? "" : ` ${detail instanceof Error ? detail.message : safeJson(detail)}`
+    }`;
     lines.push(line);
     if (echo) process.stderr.write(line.slice(0, 2000) + "\n");
   };
@@ -127,7 +129,13 @@ export async function createBackendWorld<B extends Backend, O extends BackendOpt
         cwd: PROJECT_ROOT,
       });
       if (!located.ok) throw new Error(`locateCodex: ${located.error.message}`);
-      const backend = build({ supervisor, log, location: located.value, env: childEnvironment(env, located.value), home }, opts);
+      const backend = build({
+        supervisor,
+        log,
+        location: located.value,
+        env: childEnvironment(env, located.value),
+        home,
+      }, opts);
       const made = { backend, supervisor, log, location: located.value };
       live.push(made);
       return made;
@@ -176,11 +184,18 @@ export interface Recorder {
   readonly events: BackendEvent[];
   types(): string[];
   /** The first event (from index `from`) matching, now or later. */
-  next<T extends BackendEvent["type"]>(type: T, predicate?: (event: Extract<BackendEvent, { type: T }>) => boolean, options?: { from?: number; timeoutMs?: number }): Promise<Extract<BackendEvent, { type: T }>>;
+  next<T extends BackendEvent["type"]>(
+    type: T,
+    predicate?: (event: Extract<BackendEvent, { type: T }>) => boolean,
+    options?: { from?: number; timeoutMs?: number },
+  ): Promise<Extract<BackendEvent, { type: T }>>;
   unsubscribe(): void;
 }
 
-export function record(backend: { subscribe(threadId: string, listener: (event: BackendEvent) => void): () => void }, threadId: string): Recorder {
+export function record(
+  backend: { subscribe(threadId: string, listener: (event: BackendEvent) => void): () => void },
+  threadId: string,
+): Recorder {
   const events: BackendEvent[] = [];
   const waiters = new Set<() => void>();
   const unsubscribe = backend.subscribe(threadId, (event) => {
@@ -206,7 +221,9 @@ export function record(backend: { subscribe(threadId: string, listener: (event: 
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`no ${type} event within ${timeoutMs} ms; saw ${JSON.stringify(events.map((e) => e.type))}`));
+          reject(
+            new Error(`no ${type} event within ${timeoutMs} ms; saw ${JSON.stringify(events.map((e) => e.type))}`),
+          );
         }, timeoutMs);
         waiters.add(check);
         check();
@@ -216,7 +233,13 @@ export function record(backend: { subscribe(threadId: string, listener: (event: 
 }
 
 /** Runs one turn and resolves with its `turn_completed` and the events it produced. */
-export async function runTurn(backend: AppServerBackend, recorder: Recorder, threadId: string, prompt: string, extra: Record<string, unknown> = {}) {
+export async function runTurn(
+  backend: AppServerBackend,
+  recorder: Recorder,
+  threadId: string,
+  prompt: string,
+  extra: Record<string, unknown> = {},
+) {
   const from = recorder.events.length;
   const { turnId } = await backend.startTurn(threadId, { prompt, ...extra });
   const completed = await recorder.next("turn_completed", (e) => e.turnId === turnId, { from });

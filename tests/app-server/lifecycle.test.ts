@@ -8,7 +8,7 @@ import { AppServerBackend } from "../../src/codex/app-server/backend.ts";
 import { BackendError } from "../../src/codex/backend.ts";
 import { createSupervisor } from "../../src/process/supervisor.ts";
 import { reply } from "../harness/fake-model.ts";
-import { createWorld, memoryLogger, record, runTurn, runtime, type World } from "./helpers.ts";
+import { createWorld, memoryLogger, record, runtime, runTurn, type World } from "./helpers.ts";
 
 let world: World;
 beforeAll(async () => {
@@ -73,7 +73,9 @@ describe("the shared process", () => {
 
   test("SIGKILL mid-turn: backend_crashed, calls fail CODEX_CRASHED, the next call starts a new process", async () => {
     const { backend, supervisor } = await world.backend();
-    const { threadId } = await backend.startThread(world.settings({ approvalPolicy: "untrusted", sandbox: "danger-full-access" }));
+    const { threadId } = await backend.startThread(
+      world.settings({ approvalPolicy: "untrusted", sandbox: "danger-full-access" }),
+    );
     const other = await backend.startThread(world.settings());
     const events = record(backend, threadId);
     const otherEvents = record(backend, other.threadId);
@@ -94,7 +96,9 @@ describe("the shared process", () => {
     const failure = (await inFlight) as BackendError;
     expect(failure).toBeInstanceOf(BackendError);
     expect(failure.code).toBe("CODEX_CRASHED");
-    await expect(backend.respond(approval.requestId, { kind: "approval", decision: "accept" })).rejects.toMatchObject({ code: "REQUEST_NOT_FOUND" });
+    await expect(backend.respond(approval.requestId, { kind: "approval", decision: "accept" })).rejects.toMatchObject({
+      code: "REQUEST_NOT_FOUND",
+    });
     await expect(backend.startTurn(threadId, { prompt: "again" })).rejects.toMatchObject({ code: "CODEX_CRASHED" });
     expect(supervisor.registry.size).toBe(0);
 

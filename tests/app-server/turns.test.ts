@@ -32,7 +32,12 @@ describe("turns", () => {
     const { threadId, model } = await backend.startThread(world.settings());
     expect(model).toBe("gpt-5.5");
     const events = record(backend, threadId);
-    world.model.enqueue(reply.items([reply.reasoning(["thinking ", "hard"]), reply.message(["Hello ", "from ", "fake"], { id: "msg_one" })]));
+    world.model.enqueue(
+      reply.items([
+        reply.reasoning(["thinking ", "hard"]),
+        reply.message(["Hello ", "from ", "fake"], { id: "msg_one" }),
+      ]),
+    );
     const before = world.model.requests.length;
 
     const { turnId, completed, events: turn } = await runTurn(backend, events, threadId, "PROMPT-one");
@@ -44,9 +49,15 @@ describe("turns", () => {
     const deltas = turn.flatMap((e) => (e.type === "agent_message_delta" ? [e.delta] : []));
     expect(deltas).toEqual(["Hello ", "from ", "fake"]);
     expect(types.lastIndexOf("agent_message_delta")).toBeLessThan(types.indexOf("agent_message"));
-    expect(turn.find((e) => e.type === "agent_message")).toEqual({ type: "agent_message", itemId: "msg_one", text: "Hello from fake" });
+    expect(turn.find((e) => e.type === "agent_message")).toEqual({
+      type: "agent_message",
+      itemId: "msg_one",
+      text: "Hello from fake",
+    });
     expect(turn.find((e) => e.type === "reasoning")).toMatchObject({ type: "reasoning", text: "thinking hard" });
-    expect(turn.find((e) => e.type === "token_usage")).toMatchObject({ usage: { inputTokens: 10, outputTokens: 5, totalTokens: 15 } });
+    expect(turn.find((e) => e.type === "token_usage")).toMatchObject({
+      usage: { inputTokens: 10, outputTokens: 5, totalTokens: 15 },
+    });
     expect(turn.find((e) => e.type === "turn_started")).toEqual({ type: "turn_started", turnId });
     expect(completed).toMatchObject({ turnId, status: "completed", finalMessage: "Hello from fake" });
     expect(completed.error).toBeUndefined();
@@ -59,7 +70,12 @@ describe("turns", () => {
     const { backend } = await world.backend();
     const { threadId } = await backend.startThread(world.settings());
     const events = record(backend, threadId);
-    const schema = { type: "object", properties: { answer: { type: "string" } }, required: ["answer"], additionalProperties: false };
+    const schema = {
+      type: "object",
+      properties: { answer: { type: "string" } },
+      required: ["answer"],
+      additionalProperties: false,
+    };
     world.model.enqueue(reply.message('{"answer":"42"}'));
     const before = world.model.requests.length;
     const { completed } = await runTurn(backend, events, threadId, "structured please", { outputSchema: schema });
@@ -72,7 +88,13 @@ describe("turns", () => {
     const { threadId } = await backend.startThread(world.settings());
     const events = record(backend, threadId);
     const image = path.join(world.home.workspace, "dot.png");
-    writeFileSync(image, Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", "base64"));
+    writeFileSync(
+      image,
+      Buffer.from(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
+        "base64",
+      ),
+    );
     world.model.enqueue(reply.message("a dot"));
     const before = world.model.requests.length;
     const { completed } = await runTurn(backend, events, threadId, "what is this?", { images: [image] });
@@ -91,7 +113,9 @@ describe("turns", () => {
     expect(completed.status).toBe("failed");
     expect(completed.error?.message).toBeTruthy();
     expect(completed.error?.codexErrorInfo).toBe("internalServerError");
-    expect(turn.filter((e) => e.type === "error")).toEqual([expect.objectContaining({ type: "error", willRetry: false, message: completed.error!.message })]);
+    expect(turn.filter((e) => e.type === "error")).toEqual([
+      expect.objectContaining({ type: "error", willRetry: false, message: completed.error!.message }),
+    ]);
     expect(completed.finalMessage).toBeUndefined();
   });
 
@@ -99,7 +123,10 @@ describe("turns", () => {
     const { backend } = await world.backend();
     const { threadId } = await backend.startThread(world.settings({ sandbox: "danger-full-access" }));
     const events = record(backend, threadId);
-    world.model.enqueue(reply.execCommand("sleep 0.5; head -c 1048576 /dev/zero | tr '\\0' x", { callId: "call_big" }), reply.message("big done"));
+    world.model.enqueue(
+      reply.execCommand("sleep 0.5; head -c 1048576 /dev/zero | tr '\\0' x", { callId: "call_big" }),
+      reply.message("big done"),
+    );
     const { completed, events: turn } = await runTurn(backend, events, threadId, "print a lot");
     expect(completed.status).toBe("completed");
     const started = turn.find((e) => e.type === "command_started");
@@ -141,14 +168,22 @@ describe("turns", () => {
       return reply.message(["answer ", "to ", prompt], { delayMs: 30 });
     });
     try {
-      const [ra, rb] = await Promise.all([runTurn(backend, ea, a.threadId, "prompt-A"), runTurn(backend, eb, b.threadId, "prompt-B")]);
+      const [ra, rb] = await Promise.all([
+        runTurn(backend, ea, a.threadId, "prompt-A"),
+        runTurn(backend, eb, b.threadId, "prompt-B"),
+      ]);
       expect(ra.completed.finalMessage).toBe("answer to prompt-A");
       expect(rb.completed.finalMessage).toBe("answer to prompt-B");
-      const texts = (events: typeof ea.events) => events.flatMap((e) => (e.type === "agent_message_delta" || e.type === "agent_message" ? [JSON.stringify(e)] : []));
+      const texts = (events: typeof ea.events) =>
+        events.flatMap((
+          e,
+        ) => (e.type === "agent_message_delta" || e.type === "agent_message" ? [JSON.stringify(e)] : []));
       expect(texts(ea.events).join("")).not.toContain("prompt-B");
       expect(texts(eb.events).join("")).not.toContain("prompt-A");
-      expect(ea.events.filter((e) => e.type === "turn_completed").map((e) => e.type === "turn_completed" && e.turnId)).toEqual([ra.turnId]);
-      expect(eb.events.filter((e) => e.type === "turn_completed").map((e) => e.type === "turn_completed" && e.turnId)).toEqual([rb.turnId]);
+      expect(ea.events.filter((e) => e.type === "turn_completed").map((e) => e.type === "turn_completed" && e.turnId))
+        .toEqual([ra.turnId]);
+      expect(eb.events.filter((e) => e.type === "turn_completed").map((e) => e.type === "turn_completed" && e.turnId))
+        .toEqual([rb.turnId]);
     } finally {
       world.model.setHandler(undefined);
     }
@@ -157,13 +192,19 @@ describe("turns", () => {
   test("refusals: profile, on-failure, an unknown thread, an unknown request, background terminals", async () => {
     const { backend } = await world.backend();
     expect((await rejection(backend.startThread(world.settings({ profile: "work" })))).code).toBe("NOT_SUPPORTED");
-    expect((await rejection(backend.startThread(world.settings({ config: { profile: "work" } })))).code).toBe("NOT_SUPPORTED");
-    expect((await rejection(backend.startThread(world.settings({ approvalPolicy: "on-failure" })))).code).toBe("INVALID_ARGUMENT");
+    expect((await rejection(backend.startThread(world.settings({ config: { profile: "work" } })))).code).toBe(
+      "NOT_SUPPORTED",
+    );
+    expect((await rejection(backend.startThread(world.settings({ approvalPolicy: "on-failure" })))).code).toBe(
+      "INVALID_ARGUMENT",
+    );
     const unknown = await rejection(backend.startTurn("0199a213-81c0-7800-8aa1-bbab2a035a53", { prompt: "x" }));
     expect(unknown.code).toBe("INVALID_ARGUMENT");
     expect(unknown.message).toContain("thread not found");
     expect(unknown.hint).toContain("resumeThread");
-    expect((await rejection(backend.respond("req_999", { kind: "approval", decision: "accept" }))).code).toBe("REQUEST_NOT_FOUND");
+    expect((await rejection(backend.respond("req_999", { kind: "approval", decision: "accept" }))).code).toBe(
+      "REQUEST_NOT_FOUND",
+    );
     const bad = await rejection(backend.startThread(world.settings({ config: { model_reasoning_effort: 17 } })));
     expect(bad.code).toBe("INVALID_ARGUMENT");
     expect(bad.message).toContain("Codex refused");

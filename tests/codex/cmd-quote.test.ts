@@ -138,11 +138,17 @@ describe("quoteForCmd", () => {
 
 describe("cmdInvocation", () => {
   test("script path escaped once, arguments twice, whole line in outer quotes, verbatim", () => {
-    const inv = cmdInvocation("C:\\Windows\\System32\\cmd.exe", "C:\\Users\\John Doe (x86)\\npm\\codex.cmd", ["app-server", "a&b", ""]);
+    const inv = cmdInvocation("C:\\Windows\\System32\\cmd.exe", "C:\\Users\\John Doe (x86)\\npm\\codex.cmd", [
+      "app-server",
+      "a&b",
+      "",
+    ]);
     expect(inv.command).toBe("C:\\Windows\\System32\\cmd.exe");
     expect(inv.windowsVerbatimArguments).toBe(true);
     expect(inv.args.slice(0, 3)).toEqual(["/d", "/s", "/c"]);
-    expect(inv.args[3]).toBe('"C:\\Users\\John^ Doe^ ^(x86^)\\npm\\codex.cmd ^^^"app-server^^^" ^^^"a^^^&b^^^" ^^^"^^^""');
+    expect(inv.args[3]).toBe(
+      '"C:\\Users\\John^ Doe^ ^(x86^)\\npm\\codex.cmd ^^^"app-server^^^" ^^^"a^^^&b^^^" ^^^"^^^""',
+    );
     // cmd /s strips the outer quotes; the first parse then yields the script and its argument text.
     const line = uncaret((inv.args[3] ?? "").slice(1, -1));
     expect(line.startsWith("C:\\Users\\John Doe (x86)\\npm\\codex.cmd ")).toBe(true);

@@ -1,5 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { type CodexHome, type CodexHomeDeps, findConfigFiles, homeDirectory, resolveCodexHome } from "../../src/codex/codex-home.ts";
+import {
+  type CodexHome,
+  type CodexHomeDeps,
+  findConfigFiles,
+  homeDirectory,
+  resolveCodexHome,
+} from "../../src/codex/codex-home.ts";
 import type { Outcome } from "../../src/codex/discovery.ts";
 import { FakeFs } from "./fake-fs.ts";
 
@@ -15,7 +21,9 @@ function okHome(outcome: Outcome<CodexHome>): CodexHome {
 describe("resolveCodexHome", () => {
   test("CODEX_HOME set to an existing directory (symlinks resolved, as Codex canonicalizes)", async () => {
     const fs = new FakeFs("linux").dir("/data/codex").symlink("/home/u/codex-home", "/data/codex");
-    const home = okHome(await resolveCodexHome(deps(fs, { CODEX_HOME: "/home/u/codex-home", HOME: "/home/u" }, "/work")));
+    const home = okHome(
+      await resolveCodexHome(deps(fs, { CODEX_HOME: "/home/u/codex-home", HOME: "/home/u" }, "/work")),
+    );
     expect(home).toEqual({
       path: "/data/codex",
       source: "CODEX_HOME",
@@ -71,7 +79,9 @@ describe("resolveCodexHome", () => {
 
   test("Windows: USERPROFILE (case-insensitive names), not HOME", async () => {
     const fs = new FakeFs("win32").dir("C:\\Users\\me\\.codex");
-    const home = okHome(await resolveCodexHome(deps(fs, { UserProfile: "C:\\Users\\me", HOME: "/c/Users/me" }, "C:\\work")));
+    const home = okHome(
+      await resolveCodexHome(deps(fs, { UserProfile: "C:\\Users\\me", HOME: "/c/Users/me" }, "C:\\work")),
+    );
     expect(home).toMatchObject({ path: "C:\\Users\\me\\.codex", exists: true });
     expect(home.how).toContain("USERPROFILE=C:\\Users\\me");
     expect(homeDirectory({ HOMEDRIVE: "D:", HOMEPATH: "\\Users\\me" }, "win32")?.value).toBe("D:\\Users\\me");
@@ -111,8 +121,22 @@ describe("findConfigFiles", () => {
     expect(result.files).toEqual([
       { scope: "system", path: "/etc/codex/config.toml", exists: false },
       { scope: "user", path: "/home/u/.codex/config.toml", exists: true },
-      { scope: "project", path: "/src/app/.codex/config.toml", exists: true, trust: "trusted", trustKey: "/src/app", active: true },
-      { scope: "project", path: "/src/app/pkg/lib/.codex/config.toml", exists: true, trust: "trusted", trustKey: "/src/app", active: true },
+      {
+        scope: "project",
+        path: "/src/app/.codex/config.toml",
+        exists: true,
+        trust: "trusted",
+        trustKey: "/src/app",
+        active: true,
+      },
+      {
+        scope: "project",
+        path: "/src/app/pkg/lib/.codex/config.toml",
+        exists: true,
+        trust: "trusted",
+        trustKey: "/src/app",
+        active: true,
+      },
     ]);
   });
 
@@ -183,7 +207,14 @@ describe("findConfigFiles", () => {
     expect(result.files).toEqual([
       { scope: "system", path: "C:\\ProgramData\\OpenAI\\Codex\\config.toml", exists: false },
       { scope: "user", path: "C:\\Users\\me\\.codex\\config.toml", exists: true },
-      { scope: "project", path: "C:\\src\\app\\.codex\\config.toml", exists: true, trust: "trusted", trustKey: "c:\\src\\App", active: true },
+      {
+        scope: "project",
+        path: "C:\\src\\app\\.codex\\config.toml",
+        exists: true,
+        trust: "trusted",
+        trustKey: "c:\\src\\App",
+        active: true,
+      },
     ]);
   });
 });

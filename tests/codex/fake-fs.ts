@@ -5,7 +5,7 @@
  */
 import type { FileInfo } from "../../src/runtime/types.ts";
 import type { DiscoveryFileSystem } from "../../src/codex/discovery.ts";
-import { isAbsolutePath, joinPath, normalizePath, pathFlavor, rootOf, type PathFlavor } from "../../src/codex/paths.ts";
+import { isAbsolutePath, joinPath, normalizePath, type PathFlavor, pathFlavor, rootOf } from "../../src/codex/paths.ts";
 
 type Node =
   | { type: "file"; name: string; content: string; mode: number; size: number | undefined }
@@ -40,7 +40,9 @@ export class FakeFs implements DiscoveryFileSystem {
   }
 
   private ensureRoot(root: string): void {
-    if (!this.nodes.has(this.key(root))) this.nodes.set(this.key(root), { type: "dir", name: root, children: new Map() });
+    if (!this.nodes.has(this.key(root))) {
+      this.nodes.set(this.key(root), { type: "dir", name: root, children: new Map() });
+    }
   }
 
   /** Creates the parents of `p` as directories and returns the parent's canonical path. */
@@ -195,7 +197,7 @@ export function npmPs1Shim(relTarget: string): string {
     "$basedir=Split-Path $MyInvocation.MyCommand.Definition -Parent",
     "",
     '$exe=""',
-    "if ($PSVersionTable.PSVersion -lt \"6.0\" -or $IsWindows) {",
+    'if ($PSVersionTable.PSVersion -lt "6.0" -or $IsWindows) {',
     '  $exe=".exe"',
     "}",
     "$ret=0",
@@ -219,7 +221,7 @@ export function npmPs1Shim(relTarget: string): string {
 export function npmShShim(relTarget: string): string {
   return [
     "#!/bin/sh",
-    "basedir=$(dirname \"$(echo \"$0\" | sed -e 's,\\\\,/,g')\")",
+    'basedir=$(dirname "$(echo "$0" | sed -e \'s,\\\\,/,g\')")',
     "",
     "case `uname` in",
     '    *CYGWIN*|*MINGW*|*MSYS*) basedir=`cygpath -w "$basedir"`;;',
@@ -234,14 +236,27 @@ export function npmShShim(relTarget: string): string {
   ].join("\n");
 }
 
-export const WRAPPER_JS = '#!/usr/bin/env node\n// Unified entry point for the Codex CLI.\nimport { spawn } from "node:child_process";\n';
+export const WRAPPER_JS =
+  '#!/usr/bin/env node\n// Unified entry point for the Codex CLI.\nimport { spawn } from "node:child_process";\n';
 
-export const WRAPPER_PACKAGE_JSON = JSON.stringify({ name: "@openai/codex", version: "0.169.0", bin: { codex: "bin/codex.js" } });
+export const WRAPPER_PACKAGE_JSON = JSON.stringify({
+  name: "@openai/codex",
+  version: "0.169.0",
+  bin: { codex: "bin/codex.js" },
+});
 
 export function platformPackageJson(suffix: string): string {
   return JSON.stringify({ name: "@openai/codex", version: `0.169.0-${suffix}` });
 }
 
 export function codexPackageJson(target: string, entrypoint: string): string {
-  return JSON.stringify({ layoutVersion: 1, version: "0.169.0", target, variant: "codex", entrypoint, resourcesDir: "codex-resources", pathDir: "codex-path" });
+  return JSON.stringify({
+    layoutVersion: 1,
+    version: "0.169.0",
+    target,
+    variant: "codex",
+    entrypoint,
+    resourcesDir: "codex-resources",
+    pathDir: "codex-path",
+  });
 }

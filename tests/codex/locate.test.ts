@@ -46,7 +46,9 @@ function installPlatformPackage(
   fs.file(`${dir}${sep}package.json`, platformPackageJson(key));
   const vendor = `${dir}${sep}vendor${sep}${triple}`;
   const entry = options.entrypoint === undefined ? `bin/${exe}` : options.entrypoint;
-  if (entry !== null) fs.file(`${vendor}${sep}codex-package.json`, codexPackageJson(options.manifestTarget ?? triple, entry));
+  if (entry !== null) {
+    fs.file(`${vendor}${sep}codex-package.json`, codexPackageJson(options.manifestTarget ?? triple, entry));
+  }
   const binary = `${vendor}${sep}bin${sep}${exe}`;
   fs.file(binary, "\u007fELF", { mode: options.exeMode ?? 0o755, size: 294_277_432 });
   return binary;
@@ -55,7 +57,9 @@ function installPlatformPackage(
 describe("configuration variables", () => {
   test("CODEX_MCP_PATH and CODEX_MCP_COMMAND together are a configuration error naming both", async () => {
     const fs = new FakeFs("linux").exe("/opt/codex");
-    const error = errorOf(await locateCodex(deps(fs, { CODEX_MCP_PATH: "/opt/codex", CODEX_MCP_COMMAND: "codex", PATH: "/usr/bin" })));
+    const error = errorOf(
+      await locateCodex(deps(fs, { CODEX_MCP_PATH: "/opt/codex", CODEX_MCP_COMMAND: "codex", PATH: "/usr/bin" })),
+    );
     expect(error.code).toBe("CONFIG_INVALID");
     expect(error.message).toContain("CODEX_MCP_PATH");
     expect(error.message).toContain("CODEX_MCP_COMMAND");
@@ -71,7 +75,13 @@ describe("configuration variables", () => {
   test("CODEX_MCP_PATH: a native executable runs directly", async () => {
     const fs = new FakeFs("linux").exe("/opt/codex/codex");
     const loc = okValue(await locateCodex(deps(fs, { CODEX_MCP_PATH: "/opt/codex/codex", PATH: "" })));
-    expect(loc).toMatchObject({ command: "/opt/codex/codex", argsPrefix: [], source: "CODEX_MCP_PATH", kind: "native", launch: "direct" });
+    expect(loc).toMatchObject({
+      command: "/opt/codex/codex",
+      argsPrefix: [],
+      source: "CODEX_MCP_PATH",
+      kind: "native",
+      launch: "direct",
+    });
     expect(loc.how).toBe("CODEX_MCP_PATH points at /opt/codex/codex → runs it directly");
     expect(loc.env).toEqual({ set: {}, unset: [] });
   });
@@ -125,8 +135,14 @@ describe("configuration variables", () => {
   });
 
   test("CODEX_MCP_COMMAND: not on PATH", async () => {
-    const error = errorOf(await locateCodex(deps(new FakeFs("linux"), { CODEX_MCP_COMMAND: "codex-nightly", PATH: "/usr/bin:/bin" })));
-    expect(error).toMatchObject({ code: "CODEX_NOT_FOUND", variable: "CODEX_MCP_COMMAND", searched: ["/usr/bin", "/bin"] });
+    const error = errorOf(
+      await locateCodex(deps(new FakeFs("linux"), { CODEX_MCP_COMMAND: "codex-nightly", PATH: "/usr/bin:/bin" })),
+    );
+    expect(error).toMatchObject({
+      code: "CODEX_NOT_FOUND",
+      variable: "CODEX_MCP_COMMAND",
+      searched: ["/usr/bin", "/bin"],
+    });
     expect(error.hint).toContain("npm install -g @openai/codex");
   });
 });
@@ -173,7 +189,10 @@ describe("PATH lookup (Linux)", () => {
   });
 
   test("a symlink to a native binary runs the link, and says where it leads", async () => {
-    const fs = new FakeFs("linux").exe("/opt/codex-0.169/codex").symlink("/usr/local/bin/codex", "/opt/codex-0.169/codex");
+    const fs = new FakeFs("linux").exe("/opt/codex-0.169/codex").symlink(
+      "/usr/local/bin/codex",
+      "/opt/codex-0.169/codex",
+    );
     const loc = okValue(await locateCodex(deps(fs, { PATH: "/usr/local/bin" })));
     expect(loc.command).toBe("/usr/local/bin/codex");
     expect(loc.how).toBe("found codex on PATH at /usr/local/bin/codex (→ /opt/codex-0.169/codex) → runs it directly");
@@ -185,10 +204,22 @@ describe("npm wrapper → native binary", () => {
     const fs = new FakeFs("linux");
     const root = "/usr/local/lib/node_modules/@openai/codex";
     installWrapper(fs, root);
-    const native = installPlatformPackage(fs, `${root}/node_modules/@openai/codex-linux-x64`, "linux-x64", "x86_64-unknown-linux-musl");
+    const native = installPlatformPackage(
+      fs,
+      `${root}/node_modules/@openai/codex-linux-x64`,
+      "linux-x64",
+      "x86_64-unknown-linux-musl",
+    );
     fs.symlink("/usr/local/bin/codex", "../lib/node_modules/@openai/codex/bin/codex.js");
     const loc = okValue(await locateCodex(deps(fs, { PATH: "/usr/local/bin:/usr/bin" })));
-    expect(loc).toMatchObject({ command: native, argsPrefix: [], launch: "direct", kind: "npm-native", file: "/usr/local/bin/codex", executable: native });
+    expect(loc).toMatchObject({
+      command: native,
+      argsPrefix: [],
+      launch: "direct",
+      kind: "npm-native",
+      file: "/usr/local/bin/codex",
+      executable: native,
+    });
     expect(loc.shim).toMatchObject({
       via: "symlink",
       wrapper: `${root}/bin/codex.js`,
@@ -197,7 +228,12 @@ describe("npm wrapper → native binary", () => {
       platformPackage: "@openai/codex-linux-x64",
       packageManager: "npm",
     });
-    expect(loc.shim?.native).toMatchObject({ packageName: "@openai/codex-linux-x64", targetTriple: "x86_64-unknown-linux-musl", manifest: true, version: "0.169.0" });
+    expect(loc.shim?.native).toMatchObject({
+      packageName: "@openai/codex-linux-x64",
+      targetTriple: "x86_64-unknown-linux-musl",
+      manifest: true,
+      version: "0.169.0",
+    });
     expect(loc.env).toEqual({
       set: { CODEX_MANAGED_PACKAGE_ROOT: root, CODEX_MANAGED_BY_NPM: "1" },
       unset: ["CODEX_MANAGED_BY_BUN", "CODEX_MANAGED_BY_PNPM", "CODEX_MANAGED_BY_VITE_PLUS"],
@@ -206,16 +242,32 @@ describe("npm wrapper → native binary", () => {
       `found codex on PATH at /usr/local/bin/codex (npm symlink to the wrapper ${root}/bin/codex.js) → native binary ${native} from @openai/codex-linux-x64 0.169.0; Node is not needed`,
     );
     expect(loc.warning).toBeUndefined();
-    expect(buildInvocation(loc, ["app-server"])).toEqual({ command: native, args: ["app-server"], windowsVerbatimArguments: false });
+    expect(buildInvocation(loc, ["app-server"])).toEqual({
+      command: native,
+      args: ["app-server"],
+      windowsVerbatimArguments: false,
+    });
   });
 
   test("Linux: project-local node_modules/.bin with a hoisted platform package (arm64)", async () => {
     const fs = new FakeFs("linux");
     installWrapper(fs, "/work/app/node_modules/@openai/codex");
-    const native = installPlatformPackage(fs, "/work/app/node_modules/@openai/codex-linux-arm64", "linux-arm64", "aarch64-unknown-linux-musl");
-    installPlatformPackage(fs, "/work/app/node_modules/@openai/codex-linux-x64", "linux-x64", "x86_64-unknown-linux-musl");
+    const native = installPlatformPackage(
+      fs,
+      "/work/app/node_modules/@openai/codex-linux-arm64",
+      "linux-arm64",
+      "aarch64-unknown-linux-musl",
+    );
+    installPlatformPackage(
+      fs,
+      "/work/app/node_modules/@openai/codex-linux-x64",
+      "linux-x64",
+      "x86_64-unknown-linux-musl",
+    );
     fs.symlink("/work/app/node_modules/.bin/codex", "../@openai/codex/bin/codex.js");
-    const loc = okValue(await locateCodex(deps(fs, { PATH: "node_modules/.bin:/usr/bin" }, { arch: "arm64", cwd: "/work/app" })));
+    const loc = okValue(
+      await locateCodex(deps(fs, { PATH: "node_modules/.bin:/usr/bin" }, { arch: "arm64", cwd: "/work/app" })),
+    );
     expect(loc.command).toBe(native);
     expect(loc.shim?.native?.targetTriple).toBe("aarch64-unknown-linux-musl");
   });
@@ -224,7 +276,12 @@ describe("npm wrapper → native binary", () => {
     const fs = new FakeFs("linux");
     const root = "/home/u/.nvm/versions/node/v22.0.0/lib/node_modules/@openai/codex";
     installWrapper(fs, root);
-    const native = installPlatformPackage(fs, `${root}/node_modules/@openai/codex-linux-x64`, "linux-x64", "x86_64-unknown-linux-musl");
+    const native = installPlatformPackage(
+      fs,
+      `${root}/node_modules/@openai/codex-linux-x64`,
+      "linux-x64",
+      "x86_64-unknown-linux-musl",
+    );
     const loc = okValue(await locateCodex(deps(fs, { CODEX_MCP_PATH: `${root}/bin/codex.js` })));
     expect(loc.command).toBe(native);
     expect(loc.shim?.via).toBe("direct");
@@ -247,11 +304,20 @@ describe("npm wrapper → native binary", () => {
     const fs = new FakeFs("linux");
     const root = "/usr/lib/node_modules/@openai/codex";
     installWrapper(fs, root);
-    installPlatformPackage(fs, `${root}/node_modules/@openai/codex-linux-x64`, "linux-x64", "x86_64-unknown-linux-musl", {
-      manifestTarget: "aarch64-unknown-linux-musl",
-    });
+    installPlatformPackage(
+      fs,
+      `${root}/node_modules/@openai/codex-linux-x64`,
+      "linux-x64",
+      "x86_64-unknown-linux-musl",
+      {
+        manifestTarget: "aarch64-unknown-linux-musl",
+      },
+    );
     // Legacy layout: vendor/ inside the wrapper package, with an entrypoint that tries to escape.
-    fs.file(`${root}/vendor/x86_64-unknown-linux-musl/codex-package.json`, codexPackageJson("x86_64-unknown-linux-musl", "../../../../evil"));
+    fs.file(
+      `${root}/vendor/x86_64-unknown-linux-musl/codex-package.json`,
+      codexPackageJson("x86_64-unknown-linux-musl", "../../../../evil"),
+    );
     fs.exe(`${root}/vendor/x86_64-unknown-linux-musl/bin/codex`);
     fs.symlink("/usr/bin/codex", `${root}/bin/codex.js`);
     const loc = okValue(await locateCodex(deps(fs, { PATH: "/usr/bin" })));
@@ -271,17 +337,26 @@ describe("npm wrapper → native binary", () => {
     fs.symlink("/usr/bin/codex", `${root}/bin/codex.js`);
     const loc = okValue(await locateCodex(deps(fs, { PATH: "/usr/bin" })));
     expect(loc.shim?.native).toMatchObject({ manifest: false, version: "0.168.0" });
-    expect(loc.notes).toContain("@openai/codex-linux-x64 is version 0.168.0 but the wrapper is 0.169.0; reinstall Codex so they match");
+    expect(loc.notes).toContain(
+      "@openai/codex-linux-x64 is version 0.168.0 but the wrapper is 0.169.0; reinstall Codex so they match",
+    );
   });
 
   test("Linux: pnpm's sh shim, detected as pnpm", async () => {
     const fs = new FakeFs("linux");
     const store = "/home/u/.local/share/pnpm/global/5/node_modules/.pnpm/@openai+codex@0.169.0/node_modules";
     installWrapper(fs, `${store}/@openai/codex`);
-    const native = installPlatformPackage(fs, `${store}/@openai/codex-linux-x64`, "linux-x64", "x86_64-unknown-linux-musl");
+    const native = installPlatformPackage(
+      fs,
+      `${store}/@openai/codex-linux-x64`,
+      "linux-x64",
+      "x86_64-unknown-linux-musl",
+    );
     fs.file("/home/u/.local/share/pnpm/global/5/node_modules/.modules.yaml", "layoutVersion: 5\n");
     fs.symlink("/home/u/.local/share/pnpm/global/5/node_modules/@openai/codex", `${store}/@openai/codex`);
-    fs.file("/home/u/.local/share/pnpm/codex", npmShShim("global/5/node_modules/@openai/codex/bin/codex.js"), { mode: 0o755 });
+    fs.file("/home/u/.local/share/pnpm/codex", npmShShim("global/5/node_modules/@openai/codex/bin/codex.js"), {
+      mode: 0o755,
+    });
     const loc = okValue(await locateCodex(deps(fs, { PATH: "/home/u/.local/share/pnpm:/usr/bin" })));
     expect(loc.command).toBe(native);
     expect(loc.shim).toMatchObject({ via: "sh", packageManager: "pnpm", packageRoot: `${store}/@openai/codex` });
@@ -293,7 +368,12 @@ describe("npm wrapper → native binary", () => {
     const fs = new FakeFs("linux");
     const root = "/home/u/.bun/install/global/node_modules/@openai/codex";
     installWrapper(fs, root);
-    installPlatformPackage(fs, "/home/u/.bun/install/global/node_modules/@openai/codex-linux-x64", "linux-x64", "x86_64-unknown-linux-musl");
+    installPlatformPackage(
+      fs,
+      "/home/u/.bun/install/global/node_modules/@openai/codex-linux-x64",
+      "linux-x64",
+      "x86_64-unknown-linux-musl",
+    );
     fs.symlink("/home/u/.bun/bin/codex", `${root}/bin/codex.js`);
     const loc = okValue(await locateCodex(deps(fs, { PATH: "/home/u/.bun/bin" })));
     expect(loc.env.set["CODEX_MANAGED_BY_BUN"]).toBe("1");
@@ -303,7 +383,12 @@ describe("npm wrapper → native binary", () => {
     const fs = new FakeFs("darwin");
     const root = "/opt/homebrew/lib/node_modules/@openai/codex";
     installWrapper(fs, root);
-    const native = installPlatformPackage(fs, `${root}/node_modules/@openai/codex-darwin-arm64`, "darwin-arm64", "aarch64-apple-darwin");
+    const native = installPlatformPackage(
+      fs,
+      `${root}/node_modules/@openai/codex-darwin-arm64`,
+      "darwin-arm64",
+      "aarch64-apple-darwin",
+    );
     installPlatformPackage(fs, `${root}/node_modules/@openai/codex-darwin-x64`, "darwin-x64", "x86_64-apple-darwin");
     fs.symlink("/opt/homebrew/bin/codex", "../lib/node_modules/@openai/codex/bin/codex.js");
     const loc = okValue(await locateCodex(deps(fs, { PATH: "/opt/homebrew/bin:/usr/bin:/bin" }, { arch: "arm64" })));
@@ -315,7 +400,12 @@ describe("npm wrapper → native binary", () => {
     const fs = new FakeFs("darwin");
     const root = "/usr/local/lib/node_modules/@openai/codex";
     installWrapper(fs, root);
-    const native = installPlatformPackage(fs, `${root}/node_modules/@openai/codex-darwin-x64`, "darwin-x64", "x86_64-apple-darwin");
+    const native = installPlatformPackage(
+      fs,
+      `${root}/node_modules/@openai/codex-darwin-x64`,
+      "darwin-x64",
+      "x86_64-apple-darwin",
+    );
     fs.symlink("/usr/local/bin/codex", "../lib/node_modules/@openai/codex/bin/codex.js");
     expect(okValue(await locateCodex(deps(fs, { PATH: "/usr/local/bin" }))).command).toBe(native);
   });
@@ -333,13 +423,22 @@ describe("npm wrapper → native binary", () => {
     const prefix = "C:\\Users\\me\\AppData\\Roaming\\npm";
     const root = `${prefix}\\node_modules\\@openai\\codex`;
     installWrapper(fs, root);
-    const native = installPlatformPackage(fs, `${root}\\node_modules\\@openai\\codex-win32-x64`, "win32-x64", "x86_64-pc-windows-msvc");
+    const native = installPlatformPackage(
+      fs,
+      `${root}\\node_modules\\@openai\\codex-win32-x64`,
+      "win32-x64",
+      "x86_64-pc-windows-msvc",
+    );
     fs.file(`${prefix}\\codex`, npmShShim("node_modules/@openai/codex/bin/codex.js"));
     fs.file(`${prefix}\\codex.cmd`, npmCmdShim("node_modules\\@openai\\codex\\bin\\codex.js"));
     fs.file(`${prefix}\\codex.ps1`, npmPs1Shim("node_modules/@openai/codex/bin/codex.js"));
     const loc = okValue(await locateCodex(deps(fs, { Path: `C:\\Windows\\system32;${prefix}` })));
     expect(loc).toMatchObject({ command: native, launch: "direct", kind: "npm-native", file: `${prefix}\\codex.cmd` });
-    expect(loc.shim).toMatchObject({ via: "cmd", wrapper: `${root}\\bin\\codex.js`, platformPackage: "@openai/codex-win32-x64" });
+    expect(loc.shim).toMatchObject({
+      via: "cmd",
+      wrapper: `${root}\\bin\\codex.js`,
+      platformPackage: "@openai/codex-win32-x64",
+    });
     expect(loc.how).toBe(
       `found codex on PATH at ${prefix}\\codex.cmd (npm .cmd shim for the wrapper ${root}\\bin\\codex.js) → native binary ${native} from @openai/codex-win32-x64 0.169.0; Node is not needed`,
     );
@@ -350,9 +449,15 @@ describe("npm wrapper → native binary", () => {
     const prefix = "C:\\Users\\me\\AppData\\Roaming\\npm";
     const root = `${prefix}\\node_modules\\@openai\\codex`;
     installWrapper(fs, root);
-    const native = installPlatformPackage(fs, `${root}\\node_modules\\@openai\\codex-win32-arm64`, "win32-arm64", "aarch64-pc-windows-msvc", {
-      entrypoint: "bin/codex",
-    });
+    const native = installPlatformPackage(
+      fs,
+      `${root}\\node_modules\\@openai\\codex-win32-arm64`,
+      "win32-arm64",
+      "aarch64-pc-windows-msvc",
+      {
+        entrypoint: "bin/codex",
+      },
+    );
     fs.file(`${prefix}\\codex.cmd`, npmCmdShim("node_modules\\@openai\\codex\\bin\\codex.js"));
     const loc = okValue(await locateCodex(deps(fs, { PATH: prefix }, { arch: "arm64" })));
     expect(loc.command).toBe(native);
@@ -363,7 +468,12 @@ describe("npm wrapper → native binary", () => {
     const fs = new FakeFs("win32");
     const prefix = "D:\\node";
     installWrapper(fs, `${prefix}\\node_modules\\@openai\\codex`);
-    const native = installPlatformPackage(fs, `${prefix}\\node_modules\\@openai\\codex-win32-x64`, "win32-x64", "x86_64-pc-windows-msvc");
+    const native = installPlatformPackage(
+      fs,
+      `${prefix}\\node_modules\\@openai\\codex-win32-x64`,
+      "win32-x64",
+      "x86_64-pc-windows-msvc",
+    );
     fs.file(`${prefix}\\codex.ps1`, npmPs1Shim("node_modules/@openai/codex/bin/codex.js"));
     fs.file(`${prefix}\\codex.cmd`, npmCmdShim("node_modules\\@openai\\codex\\bin\\codex.js"));
     const loc = okValue(await locateCodex(deps(fs, { PATH: prefix, PATHEXT: ".PS1;.COM;.EXE;.BAT;.CMD" })));
@@ -376,7 +486,12 @@ describe("npm wrapper → native binary", () => {
     const fs = new FakeFs("win32");
     const prefix = "C:\\npm";
     installWrapper(fs, `${prefix}\\node_modules\\@openai\\codex`);
-    const native = installPlatformPackage(fs, `${prefix}\\node_modules\\@openai\\codex-win32-x64`, "win32-x64", "x86_64-pc-windows-msvc");
+    const native = installPlatformPackage(
+      fs,
+      `${prefix}\\node_modules\\@openai\\codex-win32-x64`,
+      "win32-x64",
+      "x86_64-pc-windows-msvc",
+    );
     fs.file(`${prefix}\\codex`, npmShShim("node_modules/@openai/codex/bin/codex.js"));
     const loc = okValue(await locateCodex(deps(fs, { CODEX_MCP_PATH: "c:/npm/codex" })));
     expect(loc.command).toBe(native);
@@ -398,7 +513,13 @@ describe("npm wrapper without a native binary", () => {
     installWrapper(fs, root);
     fs.symlink("/usr/local/bin/codex", "../lib/node_modules/@openai/codex/bin/codex.js");
     const loc = okValue(await locateCodex(deps(fs, { PATH: "/usr/local/bin:/usr/bin" })));
-    expect(loc).toMatchObject({ command: "/usr/local/bin/codex", argsPrefix: [], launch: "direct", kind: "npm-wrapper", env: { set: {}, unset: [] } });
+    expect(loc).toMatchObject({
+      command: "/usr/local/bin/codex",
+      argsPrefix: [],
+      launch: "direct",
+      kind: "npm-wrapper",
+      env: { set: {}, unset: [] },
+    });
     expect(loc.shim?.native).toBeNull();
     expect(loc.shim?.tried).toContain(`${root}/vendor/x86_64-unknown-linux-musl/bin/codex`);
     expect(loc.warning).toContain("needs Node.js");
@@ -420,7 +541,13 @@ describe("npm wrapper without a native binary", () => {
     const fs = new FakeFs("linux");
     const root = "/usr/local/lib/node_modules/@openai/codex";
     installWrapper(fs, root);
-    const native = installPlatformPackage(fs, `${root}/node_modules/@openai/codex-linux-x64`, "linux-x64", "x86_64-unknown-linux-musl", { exeMode: 0o644 });
+    const native = installPlatformPackage(
+      fs,
+      `${root}/node_modules/@openai/codex-linux-x64`,
+      "linux-x64",
+      "x86_64-unknown-linux-musl",
+      { exeMode: 0o644 },
+    );
     fs.symlink("/usr/local/bin/codex", `${root}/bin/codex.js`);
     const loc = okValue(await locateCodex(deps(fs, { PATH: "/usr/local/bin" })));
     expect(loc.kind).toBe("npm-wrapper");
@@ -462,7 +589,7 @@ describe("npm wrapper without a native binary", () => {
         "/s",
         "/c",
         '"C:\\Users\\John^ Doe\\AppData\\Roaming\\npm\\codex.cmd ^^^"app-server^^^" ^^^"--listen^^^" ^^^"stdio://^^^" ' +
-          '^^^"say^^^ \\^^^"hi\\^^^"^^^ ^^^&^^^ 100^^^%^^^!^^^""',
+        '^^^"say^^^ \\^^^"hi\\^^^"^^^ ^^^&^^^ 100^^^%^^^!^^^""',
       ],
       windowsVerbatimArguments: true,
     });
@@ -499,7 +626,14 @@ describe("npm wrapper without a native binary", () => {
   test("Windows: the wrapper itself with no shim beside it runs with node from PATH", async () => {
     const fs = new FakeFs("win32").file("C:\\Program Files\\nodejs\\node.exe", "MZ");
     installWrapper(fs, "C:\\src\\node_modules\\@openai\\codex");
-    const loc = okValue(await locateCodex(deps(fs, { CODEX_MCP_PATH: "C:\\src\\node_modules\\@openai\\codex\\bin\\codex.js", PATH: "C:\\Program Files\\nodejs" })));
+    const loc = okValue(
+      await locateCodex(
+        deps(fs, {
+          CODEX_MCP_PATH: "C:\\src\\node_modules\\@openai\\codex\\bin\\codex.js",
+          PATH: "C:\\Program Files\\nodejs",
+        }),
+      ),
+    );
     expect(loc).toMatchObject({
       command: "C:\\Program Files\\nodejs\\node.exe",
       argsPrefix: ["C:\\src\\node_modules\\@openai\\codex\\bin\\codex.js"],
@@ -511,7 +645,9 @@ describe("npm wrapper without a native binary", () => {
   test("Windows: no native binary, no shim, no node → CODEX_NOT_RUNNABLE", async () => {
     const fs = new FakeFs("win32");
     installWrapper(fs, "C:\\src\\node_modules\\@openai\\codex");
-    const error = errorOf(await locateCodex(deps(fs, { CODEX_MCP_PATH: "C:\\src\\node_modules\\@openai\\codex\\bin\\codex.js", PATH: "" })));
+    const error = errorOf(
+      await locateCodex(deps(fs, { CODEX_MCP_PATH: "C:\\src\\node_modules\\@openai\\codex\\bin\\codex.js", PATH: "" })),
+    );
     expect(error.code).toBe("CODEX_NOT_RUNNABLE");
     expect(error.hint).toContain("npm install -g @openai/codex");
   });
@@ -519,7 +655,10 @@ describe("npm wrapper without a native binary", () => {
 
 describe("Windows lookup", () => {
   function toolsDir(): FakeFs {
-    return new FakeFs("win32").file("C:\\tools\\codex.CMD", "@echo off\r\nC:\\real\\codex.exe %*\r\n").file("C:\\tools\\codex.exe", "MZ");
+    return new FakeFs("win32").file("C:\\tools\\codex.CMD", "@echo off\r\nC:\\real\\codex.exe %*\r\n").file(
+      "C:\\tools\\codex.exe",
+      "MZ",
+    );
   }
 
   test("default PATHEXT: codex.exe before codex.CMD in the same directory", async () => {
@@ -528,10 +667,24 @@ describe("Windows lookup", () => {
   });
 
   test("PATHEXT .cmd first (any case): the batch file, as spelled on disk, through cmd.exe", async () => {
-    const loc = okValue(await locateCodex(deps(toolsDir(), { Path: "C:\\tools", PathExt: ".cmd;.exe", COMSPEC: "C:\\Windows\\system32\\cmd.exe" })));
-    expect(loc).toMatchObject({ command: "C:\\Windows\\system32\\cmd.exe", launch: "cmd", kind: "batch", executable: "C:\\tools\\codex.CMD" });
+    const loc = okValue(
+      await locateCodex(
+        deps(toolsDir(), { Path: "C:\\tools", PathExt: ".cmd;.exe", COMSPEC: "C:\\Windows\\system32\\cmd.exe" }),
+      ),
+    );
+    expect(loc).toMatchObject({
+      command: "C:\\Windows\\system32\\cmd.exe",
+      launch: "cmd",
+      kind: "batch",
+      executable: "C:\\tools\\codex.CMD",
+    });
     expect(loc.warning).toBeUndefined();
-    expect(buildInvocation(loc, ["--version"]).args).toEqual(["/d", "/s", "/c", '"C:\\tools\\codex.CMD ^^^"--version^^^""']);
+    expect(buildInvocation(loc, ["--version"]).args).toEqual([
+      "/d",
+      "/s",
+      "/c",
+      '"C:\\tools\\codex.CMD ^^^"--version^^^""',
+    ]);
   });
 
   test("PATH order before PATHEXT order", async () => {
@@ -573,7 +726,9 @@ describe("Windows lookup", () => {
   });
 
   test("both variables set, in any case spelling", async () => {
-    const error = errorOf(await locateCodex(deps(new FakeFs("win32"), { Codex_Mcp_Path: "C:\\x.exe", codex_mcp_command: "codex" })));
+    const error = errorOf(
+      await locateCodex(deps(new FakeFs("win32"), { Codex_Mcp_Path: "C:\\x.exe", codex_mcp_command: "codex" })),
+    );
     expect(error.code).toBe("CONFIG_INVALID");
   });
 

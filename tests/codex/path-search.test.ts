@@ -13,11 +13,18 @@ describe("environment names", () => {
 
 describe("PATH parsing", () => {
   test("POSIX: ':'-separated, empty entries skipped, relative resolved against cwd, duplicates dropped", () => {
-    const dirs = pathDirectories({ platform: "linux", env: { PATH: "/usr/bin::node_modules/.bin:/usr/bin/:/bin" }, fs: new FakeFs("linux"), cwd: "/work" });
+    const dirs = pathDirectories({
+      platform: "linux",
+      env: { PATH: "/usr/bin::node_modules/.bin:/usr/bin/:/bin" },
+      fs: new FakeFs("linux"),
+      cwd: "/work",
+    });
     expect(dirs).toEqual(["/usr/bin", "/work/node_modules/.bin", "/bin"]);
   });
   test("POSIX: relative entries skipped without a cwd", () => {
-    expect(pathDirectories({ platform: "linux", env: { PATH: "rel:/bin" }, fs: new FakeFs("linux") })).toEqual(["/bin"]);
+    expect(pathDirectories({ platform: "linux", env: { PATH: "rel:/bin" }, fs: new FakeFs("linux") })).toEqual([
+      "/bin",
+    ]);
   });
   test("Windows: ';'-separated, quoted entries, case-insensitive duplicates", () => {
     const dirs = pathDirectories({
@@ -46,7 +53,9 @@ describe("PATHEXT", () => {
 
 describe("searchPath", () => {
   test("POSIX: first directory wins; files without an execute bit and directories are skipped", async () => {
-    const fs = new FakeFs("linux").file("/a/codex", "x", { mode: 0o644 }).dir("/b/codex").exe("/c/codex").exe("/d/codex");
+    const fs = new FakeFs("linux").file("/a/codex", "x", { mode: 0o644 }).dir("/b/codex").exe("/c/codex").exe(
+      "/d/codex",
+    );
     const result = await searchPath("codex", { platform: "linux", env: { PATH: "/a:/b:/c:/d" }, fs });
     expect(result.found).toBe("/c/codex");
     expect(result.skipped).toEqual([
@@ -60,7 +69,9 @@ describe("searchPath", () => {
   });
   test("POSIX: a PATH entry that is a file (ENOTDIR) is passed over", async () => {
     const fs = new FakeFs("linux").exe("/usr/bin/ls").exe("/bin/codex");
-    expect((await searchPath("codex", { platform: "linux", env: { PATH: "/usr/bin/ls:/bin" }, fs })).found).toBe("/bin/codex");
+    expect((await searchPath("codex", { platform: "linux", env: { PATH: "/usr/bin/ls:/bin" }, fs })).found).toBe(
+      "/bin/codex",
+    );
   });
   test("Windows: PATHEXT order within a directory (.EXE before .CMD by default)", async () => {
     const fs = new FakeFs("win32").file("C:\\tools\\codex.CMD", "@echo off").exe("C:\\tools\\codex.exe");
@@ -69,7 +80,11 @@ describe("searchPath", () => {
   });
   test("Windows: custom PATHEXT order, and the on-disk spelling is reported", async () => {
     const fs = new FakeFs("win32").file("C:\\tools\\codex.CMD", "@echo off").exe("C:\\tools\\codex.exe");
-    const result = await searchPath("codex", { platform: "win32", env: { PATH: "C:\\tools", PATHEXT: ".cmd;.exe" }, fs });
+    const result = await searchPath("codex", {
+      platform: "win32",
+      env: { PATH: "C:\\tools", PATHEXT: ".cmd;.exe" },
+      fs,
+    });
     expect(result.found).toBe("C:\\tools\\codex.CMD");
   });
   test("Windows: PATH order beats PATHEXT order", async () => {

@@ -64,7 +64,9 @@ describe("Windows paths", () => {
     expect(isAbsolutePath("\\\\server\\share\\x", win)).toBe(true);
   });
   test("join uses \\ for either separator", () => {
-    expect(joinPath(win, "C:/Users/me/", "AppData\\Roaming", "npm/codex.cmd")).toBe("C:\\Users\\me\\AppData\\Roaming\\npm\\codex.cmd");
+    expect(joinPath(win, "C:/Users/me/", "AppData\\Roaming", "npm/codex.cmd")).toBe(
+      "C:\\Users\\me\\AppData\\Roaming\\npm\\codex.cmd",
+    );
     expect(joinPath(win, "\\\\srv\\share", "tools")).toBe("\\\\srv\\share\\tools");
   });
   test("dirname, basename, extname, normalize", () => {

@@ -15,9 +15,18 @@ const runtime: Runtime = await loadRuntime();
 const onLinuxX64 = runtime.platform === "linux" && runtime.arch === "x64";
 const NATIVE = `${PROJECT_ROOT}/node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex`;
 
-async function run(command: string, args: string[], env: Record<string, string>, cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function run(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  cwd?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = await runtime.spawn({ command, args, env, cwd, stdin: "ignore" });
-  const [stdout, stderr, status] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  const [stdout, stderr, status] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
   return { code: status.code, stdout, stderr };
 }
 
@@ -33,15 +42,39 @@ function baseEnv(): Record<string, string> {
 describe.skipIf(!onLinuxX64)("real Codex on Linux x64", () => {
   test("node_modules/.bin/codex on PATH resolves to the native binary, which runs without Node", async () => {
     const env = { ...baseEnv(), PATH: `${PROJECT_ROOT}/node_modules/.bin:${runtime.env["PATH"] ?? ""}` };
-    const outcome = await locateCodex({ platform: runtime.platform, arch: runtime.arch, env, fs: runtime.fs, cwd: PROJECT_ROOT });
+    const outcome = await locateCodex({
+      platform: runtime.platform,
+      arch: runtime.arch,
+      env,
+      fs: runtime.fs,
+      cwd: PROJECT_ROOT,
+    });
     if (!outcome.ok) throw new Error(outcome.error.message);
     const loc = outcome.value;
     expect(loc.command).toBe(await runtime.fs.realPath(NATIVE));
-    expect(loc).toMatchObject({ source: "PATH", name: "codex", kind: "npm-native", launch: "direct", file: `${PROJECT_ROOT}/node_modules/.bin/codex` });
-    expect(loc.shim).toMatchObject({ via: "symlink", platformPackage: "@openai/codex-linux-x64", wrapperVersion: "0.169.0" });
-    expect(loc.shim?.native).toMatchObject({ manifest: true, version: "0.169.0", targetTriple: "x86_64-unknown-linux-musl" });
-    expect(loc.env.set["CODEX_MANAGED_PACKAGE_ROOT"]).toBe(await runtime.fs.realPath(`${PROJECT_ROOT}/node_modules/@openai/codex`));
-    expect(loc.how).toStartWith(`found codex on PATH at ${PROJECT_ROOT}/node_modules/.bin/codex (npm symlink to the wrapper`);
+    expect(loc).toMatchObject({
+      source: "PATH",
+      name: "codex",
+      kind: "npm-native",
+      launch: "direct",
+      file: `${PROJECT_ROOT}/node_modules/.bin/codex`,
+    });
+    expect(loc.shim).toMatchObject({
+      via: "symlink",
+      platformPackage: "@openai/codex-linux-x64",
+      wrapperVersion: "0.169.0",
+    });
+    expect(loc.shim?.native).toMatchObject({
+      manifest: true,
+      version: "0.169.0",
+      targetTriple: "x86_64-unknown-linux-musl",
+    });
+    expect(loc.env.set["CODEX_MANAGED_PACKAGE_ROOT"]).toBe(
+      await runtime.fs.realPath(`${PROJECT_ROOT}/node_modules/@openai/codex`),
+    );
+    expect(loc.how).toStartWith(
+      `found codex on PATH at ${PROJECT_ROOT}/node_modules/.bin/codex (npm symlink to the wrapper`,
+    );
 
     // Run it with a PATH that has no node at all: the wrapper could not start, the binary can.
     const inv = buildInvocation(loc, ["--version"]);
@@ -80,18 +113,23 @@ describe.skipIf(!onLinuxX64)("real Codex on Linux x64", () => {
         [`${proj}/sub/.codex/config.toml`]: "analytics_plan_history",
       };
 
-      for (const userConfig of [
-        `[projects."${proj}"]\ntrust_level = "trusted"\n`,
-        `[projects."${proj}/sub"]\ntrust_level = "trusted"\n`,
-        `[projects."${proj}"]\ntrust_level = "untrusted"\n`,
-        "",
-      ]) {
+      for (
+        const userConfig of [
+          `[projects."${proj}"]\ntrust_level = "trusted"\n`,
+          `[projects."${proj}/sub"]\ntrust_level = "trusted"\n`,
+          `[projects."${proj}"]\ntrust_level = "untrusted"\n`,
+          "",
+        ]
+      ) {
         await runtime.fs.writeTextFile(`${home}/config.toml`, userConfig);
         const env = { ...baseEnv(), CODEX_HOME: home };
         const homeOutcome = await resolveCodexHome({ platform: runtime.platform, env, cwd: deep, fs: runtime.fs });
         if (!homeOutcome.ok) throw new Error(homeOutcome.error.message);
         expect(homeOutcome.value).toMatchObject({ source: "CODEX_HOME", path: home, exists: true });
-        const files = await findConfigFiles({ platform: runtime.platform, env, cwd: deep, fs: runtime.fs }, homeOutcome.value);
+        const files = await findConfigFiles(
+          { platform: runtime.platform, env, cwd: deep, fs: runtime.fs },
+          homeOutcome.value,
+        );
         expect(files.projectRoot).toBe(proj);
         const predicted = Object.keys(flagFor)
           .filter((path) => files.files.some((f) => f.path === path && f.active === true))

@@ -42,14 +42,23 @@ describe("scanCodexToml", () => {
 
   test("project_root_markers: top level only, single or multi-line, empty", () => {
     expect(scanCodexToml('project_root_markers = [".git", ".hg"]\n').projectRootMarkers).toEqual([".git", ".hg"]);
-    expect(scanCodexToml("project_root_markers = [\n  '.git', # vcs\n  \"BUILD\",\n]\nmodel = 'x'\n").projectRootMarkers).toEqual([".git", "BUILD"]);
+    expect(
+      scanCodexToml("project_root_markers = [\n  '.git', # vcs\n  \"BUILD\",\n]\nmodel = 'x'\n").projectRootMarkers,
+    ).toEqual([".git", "BUILD"]);
     expect(scanCodexToml("project_root_markers = []").projectRootMarkers).toEqual([]);
     expect(scanCodexToml('[profiles.x]\nproject_root_markers = [".hg"]').projectRootMarkers).toBeUndefined();
   });
 
   test("multi-line strings and array-of-tables do not confuse it", () => {
     const facts = scanCodexToml(
-      ['instructions = """', '[projects."/fake"]', 'trust_level = "trusted"', '"""', "[[mcp_servers.x.tools]]", 'trust_level = "trusted"'].join("\n"),
+      [
+        'instructions = """',
+        '[projects."/fake"]',
+        'trust_level = "trusted"',
+        '"""',
+        "[[mcp_servers.x.tools]]",
+        'trust_level = "trusted"',
+      ].join("\n"),
     );
     expect(facts.projectTrust.size).toBe(0);
   });

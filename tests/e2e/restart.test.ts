@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type CodexHome, makeCodexHome } from "../harness/codex-home.ts";
 import { type FakeModel, reply, startFakeModel } from "../harness/fake-model.ts";
-import { BIN, COMPILED, type Launched, launch } from "./launch.ts";
+import { BIN, COMPILED, launch, type Launched } from "./launch.ts";
 
 type Event = { cursor: number; type: string; data: Record<string, unknown> };
 type View = {
@@ -50,7 +50,13 @@ afterEach(async () => {
 
 async function server(extra: Record<string, string> = {}): Promise<Launched> {
   const s = await launch("compiled", {
-    env: { ...home.env, CODEX_MCP_PATH: join(BIN, "codex"), CODEX_MCP_STATE_DIR: stateDir, CODEX_MCP_KILL_GRACE_MS: "500", ...extra },
+    env: {
+      ...home.env,
+      CODEX_MCP_PATH: join(BIN, "codex"),
+      CODEX_MCP_STATE_DIR: stateDir,
+      CODEX_MCP_KILL_GRACE_MS: "500",
+      ...extra,
+    },
     inheritEnv: false,
   });
   servers.push(s);
@@ -76,7 +82,9 @@ async function allEvents(s: Launched, sessionId: string): Promise<Event[]> {
 }
 
 function children(s: Launched): Promise<{ pid: number; label: string }[]> {
-  return s.client.readResource({ uri: "codex-mcp:///server-info" }).then((r) => JSON.parse((r.contents[0] as { text: string }).text).children);
+  return s.client.readResource({ uri: "codex-mcp:///server-info" }).then((r) =>
+    JSON.parse((r.contents[0] as { text: string }).text).children
+  );
 }
 
 const alive = (pid: number) => {
@@ -85,104 +93,165 @@ const alive = (pid: number) => {
 };
 
 describe("restarts", () => {
-  test("SIGKILL mid-turn, start again: the session is listed with the restart marker, its events are readable, a reply resumes with history", async () => {
-    model.enqueue(reply.message("The capital is Paris."), reply.hang(), reply.message("Resumed: we talked about Paris."));
-    const first = await server();
-    const started = await call(first, "codex", { prompt: "What is the capital of France?", approvalPolicy: "never", sandbox: "read-only", cwd: home.workspace, advanced: { waitForResult: 30_000 } });
-    expect(started.result?.text).toBe("The capital is Paris.");
-    await call(first, "codex_reply", { sessionId: started.sessionId, prompt: "And of Italy?" });
-    await model.waitForRequests(2);
-    const before = await allEvents(first, started.sessionId);
-    const appServers = (await children(first)).filter((c) => c.label.includes("app-server"));
-    expect(appServers.length).toBe(1);
-    expect(readdirSync(join(stateDir, "children")).length).toBe(1); // the killed server's ledger
+  test(
+    "SIGKILL mid-turn, start again: the session is listed with the restart marker, its events are readable, a reply resumes with history",
+    async () => {
+      model.enqueue(
+        reply.message("The capital is Paris."),
+        reply.hang(),
+        reply.message("Resumed: we talked about Paris."),
+      );
+      const first = await server();
+      const started = await call(first, "codex", {
+        prompt: "What is the capital of France?",
+        approvalPolicy: "never",
+        sandbox: "read-only",
+        cwd: home.workspace,
+        advanced: { waitForResult: 30_000 },
+      });
+      expect(started.result?.text).toBe("The capital is Paris.");
+      await call(first, "codex_reply", { sessionId: started.sessionId, prompt: "And of Italy?" });
+      await model.waitForRequests(2);
+      const before = await allEvents(first, started.sessionId);
+      const appServers = (await children(first)).filter((c) => c.label.includes("app-server"));
+      expect(appServers.length).toBe(1);
+      expect(readdirSync(join(stateDir, "children")).length).toBe(1); // the killed server's ledger
 
-    first.child.kill("SIGKILL");
-    await first.exited;
+      first.child.kill("SIGKILL");
+      await first.exited;
 
-    const second = await server();
-    const list = (await call(second, "codex_session", { action: "list" })) as unknown as { sessions: { sessionId: string; status: string }[] };
-    expect(list.sessions).toContainEqual(expect.objectContaining({ sessionId: started.sessionId, status: "error" }));
-    const got = (await call(second, "codex_session", { action: "get", sessionId: started.sessionId })) as unknown as { session: View & { interactionState: string } };
-    expect(got.session.error?.code).toBe("INTERRUPTED_BY_RESTART");
-    expect(got.session.error?.hint).toContain("codex_reply");
+      const second = await server();
+      const list = (await call(second, "codex_session", { action: "list" })) as unknown as {
+        sessions: { sessionId: string; status: string }[];
+      };
+      expect(list.sessions).toContainEqual(expect.objectContaining({ sessionId: started.sessionId, status: "error" }));
+      const got = (await call(second, "codex_session", { action: "get", sessionId: started.sessionId })) as unknown as {
+        session: View & { interactionState: string };
+      };
+      expect(got.session.error?.code).toBe("INTERRUPTED_BY_RESTART");
+      expect(got.session.error?.hint).toContain("codex_reply");
 
-    // Everything the first server had handed out is still there, unchanged; then the marker.
-    const after = await allEvents(second, started.sessionId);
-    for (const event of before) expect(after.find((e) => e.cursor === event.cursor)).toEqual(event);
-    expect(after.map((e) => e.type)).toContain("interrupted_by_restart");
+      // Everything the first server had handed out is still there, unchanged; then the marker.
+      const after = await allEvents(second, started.sessionId);
+      for (const event of before) expect(after.find((e) => e.cursor === event.cursor)).toEqual(event);
+      expect(after.map((e) => e.type)).toContain("interrupted_by_restart");
 
-    // No process of the killed run is left: its app-server is gone and its ledger reaped.
-    for (let i = 0; i < 40 && appServers.some((c) => alive(c.pid)); i++) await Bun.sleep(50);
-    expect(appServers.filter((c) => alive(c.pid))).toEqual([]);
-    for (let i = 0; i < 40 && readdirSync(join(stateDir, "children")).length > 1; i++) await Bun.sleep(50);
-    expect(readdirSync(join(stateDir, "children")).length).toBeLessThanOrEqual(1); // only the live server's own
+      // No process of the killed run is left: its app-server is gone and its ledger reaped.
+      for (let i = 0; i < 40 && appServers.some((c) => alive(c.pid)); i++) await Bun.sleep(50);
+      expect(appServers.filter((c) => alive(c.pid))).toEqual([]);
+      for (let i = 0; i < 40 && readdirSync(join(stateDir, "children")).length > 1; i++) await Bun.sleep(50);
+      expect(readdirSync(join(stateDir, "children")).length).toBeLessThanOrEqual(1); // only the live server's own
 
-    const resumed = await call(second, "codex_reply", { sessionId: started.sessionId, prompt: "What did we talk about?", waitForResult: 30_000 });
-    expect(resumed.result?.text).toBe("Resumed: we talked about Paris.");
-    const history = model.responsesRequests().at(-1)!.userTexts().join("\n");
-    expect(history).toContain("What is the capital of France?");
-    expect(history).toContain("What did we talk about?");
-  }, 60_000);
+      const resumed = await call(second, "codex_reply", {
+        sessionId: started.sessionId,
+        prompt: "What did we talk about?",
+        waitForResult: 30_000,
+      });
+      expect(resumed.result?.text).toBe("Resumed: we talked about Paris.");
+      const history = model.responsesRequests().at(-1)!.userTexts().join("\n");
+      expect(history).toContain("What is the capital of France?");
+      expect(history).toContain("What did we talk about?");
+    },
+    60_000,
+  );
 
-  test("SIGKILL while events stream heavily: the database opens cleanly and every event a client was given is still there", async () => {
-    const chunks = Array.from({ length: 200 }, (_, i) => `chunk-${i} `);
-    model.enqueue(reply.message(chunks, { delayMs: 10 }));
-    const first = await server();
-    const started = await call(first, "codex", { prompt: "Stream a lot.", approvalPolicy: "never", sandbox: "read-only", cwd: home.workspace });
-    await model.waitForRequests(1);
-    const seen: Event[] = [];
-    let cursor = 1;
-    while (seen.filter((e) => e.type === "agent_message_delta").length < 20) {
-      const view = await call(first, "codex_check", { action: "poll", sessionId: started.sessionId, cursor, responseMode: "full", pollOptions: { waitMs: 2_000 } });
-      seen.push(...(view.events ?? []));
-      cursor = view.nextCursor!;
-    }
-    first.child.kill("SIGKILL");
-    await first.exited;
+  test(
+    "SIGKILL while events stream heavily: the database opens cleanly and every event a client was given is still there",
+    async () => {
+      const chunks = Array.from({ length: 200 }, (_, i) => `chunk-${i} `);
+      model.enqueue(reply.message(chunks, { delayMs: 10 }));
+      const first = await server();
+      const started = await call(first, "codex", {
+        prompt: "Stream a lot.",
+        approvalPolicy: "never",
+        sandbox: "read-only",
+        cwd: home.workspace,
+      });
+      await model.waitForRequests(1);
+      const seen: Event[] = [];
+      let cursor = 1;
+      while (seen.filter((e) => e.type === "agent_message_delta").length < 20) {
+        const view = await call(first, "codex_check", {
+          action: "poll",
+          sessionId: started.sessionId,
+          cursor,
+          responseMode: "full",
+          pollOptions: { waitMs: 2_000 },
+        });
+        seen.push(...(view.events ?? []));
+        cursor = view.nextCursor!;
+      }
+      first.child.kill("SIGKILL");
+      await first.exited;
 
-    const second = await server();
-    const after = await allEvents(second, started.sessionId);
-    for (const event of seen) expect(after.find((e) => e.cursor === event.cursor)).toEqual(event);
-  }, 60_000);
+      const second = await server();
+      const after = await allEvents(second, started.sessionId);
+      for (const event of seen) expect(after.find((e) => e.cursor === event.cursor)).toEqual(event);
+    },
+    60_000,
+  );
 
-  test("stdin EOF during a turn: the turn finishes within the grace, its result is persisted, all children are gone, exit code 0", async () => {
-    model.enqueue(reply.message(["Finished ", "after ", "the ", "client ", "left."], { delayMs: 200 }));
-    const first = await server();
-    const started = await call(first, "codex", { prompt: "Take a second.", approvalPolicy: "never", sandbox: "read-only", cwd: home.workspace });
-    await model.waitForRequests(1);
-    const kids = await children(first);
-    expect(await first.closeStdin()).toEqual({ code: 0, signal: null });
-    expect(kids.filter((c) => alive(c.pid))).toEqual([]);
+  test(
+    "stdin EOF during a turn: the turn finishes within the grace, its result is persisted, all children are gone, exit code 0",
+    async () => {
+      model.enqueue(reply.message(["Finished ", "after ", "the ", "client ", "left."], { delayMs: 200 }));
+      const first = await server();
+      const started = await call(first, "codex", {
+        prompt: "Take a second.",
+        approvalPolicy: "never",
+        sandbox: "read-only",
+        cwd: home.workspace,
+      });
+      await model.waitForRequests(1);
+      const kids = await children(first);
+      expect(await first.closeStdin()).toEqual({ code: 0, signal: null });
+      expect(kids.filter((c) => alive(c.pid))).toEqual([]);
 
-    const second = await server();
-    const view = ((await call(second, "codex_session", { action: "get", sessionId: started.sessionId })) as unknown as { session: View }).session;
-    expect(view.status).toBe("idle");
-    expect(view.result).toMatchObject({ status: "completed", text: "Finished after the client left." });
-  }, 60_000);
+      const second = await server();
+      const view =
+        ((await call(second, "codex_session", { action: "get", sessionId: started.sessionId })) as unknown as {
+          session: View;
+        }).session;
+      expect(view.status).toBe("idle");
+      expect(view.result).toMatchObject({ status: "completed", text: "Finished after the client left." });
+    },
+    60_000,
+  );
 });
 
 describe("shutdown by signal", () => {
-  test("SIGTERM waits for a running turn; a second SIGTERM cuts the wait short; the turn is marked interrupted by shutdown", async () => {
-    model.enqueue(reply.hang());
-    const first = await server({ CODEX_MCP_SHUTDOWN_GRACE_MS: "60000" });
-    const started = await call(first, "codex", { prompt: "Never finish.", approvalPolicy: "never", sandbox: "read-only", cwd: home.workspace });
-    await model.waitForRequests(1);
-    first.child.kill("SIGTERM");
-    // Within the 60 s grace the server waits for the turn.
-    const early = await Promise.race([first.exited.then(() => "exited"), Bun.sleep(1_500).then(() => "waiting")]);
-    expect(early).toBe("waiting");
-    const t = performance.now();
-    first.child.kill("SIGTERM");
-    expect(await first.exited).toEqual({ code: 0, signal: null });
-    expect(performance.now() - t).toBeLessThan(10_000);
+  test(
+    "SIGTERM waits for a running turn; a second SIGTERM cuts the wait short; the turn is marked interrupted by shutdown",
+    async () => {
+      model.enqueue(reply.hang());
+      const first = await server({ CODEX_MCP_SHUTDOWN_GRACE_MS: "60000" });
+      const started = await call(first, "codex", {
+        prompt: "Never finish.",
+        approvalPolicy: "never",
+        sandbox: "read-only",
+        cwd: home.workspace,
+      });
+      await model.waitForRequests(1);
+      first.child.kill("SIGTERM");
+      // Within the 60 s grace the server waits for the turn.
+      const early = await Promise.race([first.exited.then(() => "exited"), Bun.sleep(1_500).then(() => "waiting")]);
+      expect(early).toBe("waiting");
+      const t = performance.now();
+      first.child.kill("SIGTERM");
+      expect(await first.exited).toEqual({ code: 0, signal: null });
+      expect(performance.now() - t).toBeLessThan(10_000);
 
-    const second = await server();
-    const view = ((await call(second, "codex_session", { action: "get", sessionId: started.sessionId })) as unknown as { session: View & { interruptedBy?: string } }).session;
-    expect(view.result?.status).toBe("interrupted");
-    const events = await allEvents(second, started.sessionId);
-    expect(events.map((e) => e.type)).toContain("interrupted_by_shutdown");
-  }, 60_000);
+      const second = await server();
+      const view =
+        ((await call(second, "codex_session", { action: "get", sessionId: started.sessionId })) as unknown as {
+          session: View & { interruptedBy?: string };
+        }).session;
+      expect(view.result?.status).toBe("interrupted");
+      const events = await allEvents(second, started.sessionId);
+      expect(events.map((e) => e.type)).toContain("interrupted_by_shutdown");
+    },
+    60_000,
+  );
 });
 
 describe("codex-mcp doctor and orphans", () => {
@@ -201,12 +270,28 @@ describe("codex-mcp doctor and orphans", () => {
         JSON.stringify({
           owner: dead,
           children: [
-            { pid: orphan.pid, pgid: orphan.pid, label: "codex app-server", startedAt: 0, startTime: startTime(orphan.pid!) },
-            { pid: bystander.pid, pgid: bystander.pid, label: "codex app-server", startedAt: 0, startTime: "0 (an earlier process with this pid)" },
+            {
+              pid: orphan.pid,
+              pgid: orphan.pid,
+              label: "codex app-server",
+              startedAt: 0,
+              startTime: startTime(orphan.pid!),
+            },
+            {
+              pid: bystander.pid,
+              pgid: bystander.pid,
+              label: "codex app-server",
+              startedAt: 0,
+              startTime: "0 (an earlier process with this pid)",
+            },
           ],
         }),
       );
-      const r = spawnSync(COMPILED, ["doctor", "--json"], { env: { ...home.env, CODEX_MCP_PATH: join(BIN, "codex"), CODEX_MCP_STATE_DIR: stateDir }, encoding: "utf8", timeout: 30_000 });
+      const r = spawnSync(COMPILED, ["doctor", "--json"], {
+        env: { ...home.env, CODEX_MCP_PATH: join(BIN, "codex"), CODEX_MCP_STATE_DIR: stateDir },
+        encoding: "utf8",
+        timeout: 30_000,
+      });
       const report = JSON.parse(r.stdout) as { orphans: { children: { pid: number; outcome: string }[] } };
       expect(report.orphans.children.map((c) => [c.pid, c.outcome])).toEqual([
         [orphan.pid!, "terminated"],

@@ -9,10 +9,16 @@ import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { type CodexHome, makeCodexHome } from "../harness/codex-home.ts";
 import { type FakeModel, reply, startFakeModel } from "../harness/fake-model.ts";
-import { BIN, type Launched, launch } from "./launch.ts";
+import { BIN, launch, type Launched } from "./launch.ts";
 import { pageCommandOutput } from "./paging.ts";
 
-type Action = { requestId: string; kind: string; command?: string; files?: { path: string }[]; availableDecisions?: unknown[] };
+type Action = {
+  requestId: string;
+  kind: string;
+  command?: string;
+  files?: { path: string }[];
+  availableDecisions?: unknown[];
+};
 type View = {
   sessionId: string;
   threadId: string | null;
@@ -113,7 +119,12 @@ describe("sessions", () => {
       const action = view.actions[0]!;
       expect(action.kind).toBe("command");
       expect(action.command).toContain("echo approved-output");
-      const answered = await call("codex_check", { action: "respond_permission", sessionId: started.sessionId, requestId: action.requestId, decision });
+      const answered = await call("codex_check", {
+        action: "respond_permission",
+        sessionId: started.sessionId,
+        requestId: action.requestId,
+        decision,
+      });
       expect(answered.actions).toEqual([]);
       const done = await pollUntil(started.sessionId, ["idle"]);
       if (decision === "cancel") {
@@ -125,19 +136,35 @@ describe("sessions", () => {
         expect(done.view.result?.text).toBe("Finished.");
       }
       // Answering again: the request is gone.
-      const again = await client.callTool({ name: "codex_check", arguments: { action: "respond_permission", sessionId: started.sessionId, requestId: action.requestId, decision: "accept" } });
+      const again = await client.callTool({
+        name: "codex_check",
+        arguments: {
+          action: "respond_permission",
+          sessionId: started.sessionId,
+          requestId: action.requestId,
+          decision: "accept",
+        },
+      });
       expect(again.isError).toBe(true);
       expect((again.content as { text: string }[])[0]!.text).toStartWith("Error [REQUEST_NOT_FOUND]");
     }, 40_000);
   }
 
   test("a file-change approval accepted: the file exists afterwards", async () => {
-    model.enqueue(reply.applyPatch("*** Begin Patch\n*** Add File: hello.txt\n+hello world\n*** End Patch"), reply.message("Wrote it."));
+    model.enqueue(
+      reply.applyPatch("*** Begin Patch\n*** Add File: hello.txt\n+hello world\n*** End Patch"),
+      reply.message("Wrote it."),
+    );
     const started = await start("Write hello.txt.", { approvalPolicy: "untrusted" });
     const { view } = await pollUntil(started.sessionId, ["waiting_approval"]);
     const action = view.actions[0]!;
     expect(action.kind).toBe("file_change");
-    await call("codex_check", { action: "respond_permission", sessionId: started.sessionId, requestId: action.requestId, decision: "accept" });
+    await call("codex_check", {
+      action: "respond_permission",
+      sessionId: started.sessionId,
+      requestId: action.requestId,
+      decision: "accept",
+    });
     await pollUntil(started.sessionId, ["idle"]);
     expect(readFileSync(join(home.workspace, "hello.txt"), "utf8")).toBe("hello world\n");
   }, 40_000);
@@ -153,8 +180,16 @@ describe("sessions", () => {
   }, 40_000);
 
   test("a question in plan mode is answered with respond_user_input; the answer reaches the model", async () => {
-    const question = { id: "color", header: "Color", question: "Which color?", options: [{ label: "Blue", description: "calm" }, { label: "Red", description: "loud" }] };
-    model.enqueue(reply.functionCall("request_user_input", { questions: [question] }, { callId: "call_ask" }), reply.message("Blue it is."));
+    const question = {
+      id: "color",
+      header: "Color",
+      question: "Which color?",
+      options: [{ label: "Blue", description: "calm" }, { label: "Red", description: "loud" }],
+    };
+    model.enqueue(
+      reply.functionCall("request_user_input", { questions: [question] }, { callId: "call_ask" }),
+      reply.message("Blue it is."),
+    );
     const started = await start("Ask me something.", { advanced: { collaborationMode: "plan" } });
     const { view } = await pollUntil(started.sessionId, ["waiting_input"]);
     expect(view.interactionState).toBe("needs_input");
@@ -162,20 +197,47 @@ describe("sessions", () => {
     expect(action.kind).toBe("user_input");
     expect(action.questions?.[0]).toMatchObject({ id: "color", question: "Which color?" });
     // Answering with the wrong tool, or an unknown question, is refused with a hint.
-    const wrong = await client.callTool({ name: "codex_check", arguments: { action: "respond_permission", sessionId: started.sessionId, requestId: action.requestId, decision: "accept" } });
+    const wrong = await client.callTool({
+      name: "codex_check",
+      arguments: {
+        action: "respond_permission",
+        sessionId: started.sessionId,
+        requestId: action.requestId,
+        decision: "accept",
+      },
+    });
     expect((wrong.content as { text: string }[])[0]!.text).toStartWith("Error [INVALID_ARGUMENT]");
-    const unknown = await client.callTool({ name: "codex_check", arguments: { action: "respond_user_input", sessionId: started.sessionId, requestId: action.requestId, answers: { size: "L" } } });
+    const unknown = await client.callTool({
+      name: "codex_check",
+      arguments: {
+        action: "respond_user_input",
+        sessionId: started.sessionId,
+        requestId: action.requestId,
+        answers: { size: "L" },
+      },
+    });
     expect((unknown.content as { text: string }[])[0]!.text).toContain('no question "size"');
-    await call("codex_check", { action: "respond_user_input", sessionId: started.sessionId, requestId: action.requestId, answers: { color: "Blue" } });
+    await call("codex_check", {
+      action: "respond_user_input",
+      sessionId: started.sessionId,
+      requestId: action.requestId,
+      answers: { color: "Blue" },
+    });
     const done = await pollUntil(started.sessionId, ["idle"]);
     expect(done.view.result?.text).toBe("Blue it is.");
-    expect(JSON.parse(model.responsesRequests()[1]!.toolOutput("call_ask")!)).toEqual({ answers: { color: { answers: ["Blue"] } } });
+    expect(JSON.parse(model.responsesRequests()[1]!.toolOutput("call_ask")!)).toEqual({
+      answers: { color: { answers: ["Blue"] } },
+    });
   }, 40_000);
 
   test("codex_reply carries the conversation", async () => {
     model.enqueue(reply.message("First answer."), reply.message("Second answer."));
     const first = await start("First question.", { advanced: { waitForResult: 30_000 } });
-    const second = await call("codex_reply", { sessionId: first.sessionId, prompt: "Second question.", waitForResult: 30_000 });
+    const second = await call("codex_reply", {
+      sessionId: first.sessionId,
+      prompt: "Second question.",
+      waitForResult: 30_000,
+    });
     expect(second.result?.text).toBe("Second answer.");
     const texts = model.responsesRequests()[1]!.userTexts().join("\n");
     expect(texts).toContain("First question.");
@@ -184,7 +246,12 @@ describe("sessions", () => {
 
   test("structured output is parsed into result.structuredOutput", async () => {
     model.enqueue(reply.message('{"answer":42}'));
-    const schema = { type: "object", properties: { answer: { type: "number" } }, required: ["answer"], additionalProperties: false };
+    const schema = {
+      type: "object",
+      properties: { answer: { type: "number" } },
+      required: ["answer"],
+      additionalProperties: false,
+    };
     const view = await start("Answer as JSON.", { advanced: { outputSchema: schema, waitForResult: 30_000 } });
     expect(view.result?.structuredOutput).toEqual({ answer: 42 });
     const body = model.responsesRequests()[0]!.body as { text?: { format?: { type?: string; schema?: unknown } } };
@@ -202,13 +269,19 @@ describe("sessions", () => {
   }, 40_000);
 
   test("bad arguments: INVALID_ARGUMENT; unknown session: SESSION_NOT_FOUND; busy: SESSION_BUSY", async () => {
-    const bad = await client.callTool({ name: "codex", arguments: { prompt: "x", approvalPolicy: "sometimes", sandbox: "read-only" } });
+    const bad = await client.callTool({
+      name: "codex",
+      arguments: { prompt: "x", approvalPolicy: "sometimes", sandbox: "read-only" },
+    });
     expect((bad.content as { text: string }[])[0]!.text).toStartWith("Error [INVALID_ARGUMENT]");
     const missing = await client.callTool({ name: "codex_check", arguments: { action: "poll", sessionId: "s_nope" } });
     expect((missing.content as { text: string }[])[0]!.text).toStartWith("Error [SESSION_NOT_FOUND]");
     model.enqueue(reply.hang());
     const running = await start("Hang.");
-    const busy = await client.callTool({ name: "codex_reply", arguments: { sessionId: running.sessionId, prompt: "again" } });
+    const busy = await client.callTool({
+      name: "codex_reply",
+      arguments: { sessionId: running.sessionId, prompt: "again" },
+    });
     expect((busy.content as { text: string }[])[0]!.text).toStartWith("Error [SESSION_BUSY]");
     await call("codex_session", { action: "cancel", sessionId: running.sessionId });
   }, 40_000);
@@ -223,26 +296,41 @@ describe("sessions: control, scale and failure", () => {
     const view = interrupted as unknown as { session: View };
     expect(view.session.status).toBe("idle");
     expect(view.session.result?.status).toBe("interrupted");
-    const again = await call("codex_reply", { sessionId: started.sessionId, prompt: "Now answer.", waitForResult: 30_000 });
+    const again = await call("codex_reply", {
+      sessionId: started.sessionId,
+      prompt: "Now answer.",
+      waitForResult: 30_000,
+    });
     expect(again.result?.text).toBe("Back again.");
   }, 40_000);
 
   test("fork: a new session with the same conversation; the original is untouched", async () => {
     model.enqueue(reply.message("The secret is 7."), reply.message("You said the secret is 7."));
     const original = await start("Remember: the secret is 7.", { advanced: { waitForResult: 30_000 } });
-    const forked = ((await call("codex_session", { action: "fork", sessionId: original.sessionId })) as unknown as { session: View }).session;
+    const forked =
+      ((await call("codex_session", { action: "fork", sessionId: original.sessionId })) as unknown as { session: View })
+        .session;
     expect(forked.sessionId).not.toBe(original.sessionId);
     expect(forked.threadId).not.toBe(original.threadId);
     expect(forked.status).toBe("idle");
-    const answer = await call("codex_reply", { sessionId: forked.sessionId, prompt: "What was the secret?", waitForResult: 30_000 });
+    const answer = await call("codex_reply", {
+      sessionId: forked.sessionId,
+      prompt: "What was the secret?",
+      waitForResult: 30_000,
+    });
     expect(answer.result?.text).toBe("You said the secret is 7.");
     expect(model.responsesRequests()[1]!.userTexts().join("\n")).toContain("Remember: the secret is 7.");
-    const list = (await call("codex_session", { action: "list" })) as unknown as { sessions: { sessionId: string; forkedFrom?: string }[] };
+    const list = (await call("codex_session", { action: "list" })) as unknown as {
+      sessions: { sessionId: string; forkedFrom?: string }[];
+    };
     expect(list.sessions.find((s) => s.sessionId === forked.sessionId)?.forkedFrom).toBe(original.sessionId);
   }, 40_000);
 
   test("a command printing 1 MiB: every poll stays under maxBytes and the whole output is retrievable", async () => {
-    model.enqueue(reply.execCommand("head -c 1048576 /dev/zero | tr '\\0' x", { callId: "call_big" }), reply.message("Done printing."));
+    model.enqueue(
+      reply.execCommand("head -c 1048576 /dev/zero | tr '\\0' x", { callId: "call_big" }),
+      reply.message("Done printing."),
+    );
     const started = await start("Print a lot.", { sandbox: "danger-full-access" });
     await pollUntil(started.sessionId, ["idle"]);
     const { polls, output } = await pageCommandOutput(client, started.sessionId, 64 * 1024);
@@ -250,31 +338,53 @@ describe("sessions: control, scale and failure", () => {
     expect(output.replace(/\s+$/, "")).toBe("x".repeat(1048576));
   }, 60_000);
 
-  test("the app-server killed mid-turn: CODEX_CRASHED, the server keeps serving, a reply resumes on a new process", async () => {
-    model.enqueue(reply.hang());
-    const started = await start("Hang until killed.");
-    await model.waitForRequests(1); // Codex is mid-turn: its request to the model hangs
-    const info = JSON.parse(((await client.readResource({ uri: "codex-mcp:///server-info" })).contents[0] as { text: string }).text);
-    const appServer = info.children.find((c: { label: string }) => c.label.includes("app-server"));
-    expect(appServer).toBeDefined();
-    process.kill(appServer.pid, "SIGKILL");
-    const { view } = await pollUntil(started.sessionId, ["error"]);
-    expect(view.error?.code).toBe("CODEX_CRASHED");
-    expect(view.error?.hint).toContain("codex_reply");
-    // A new session works, and so does continuing the crashed one (its thread is resumed).
-    model.enqueue(reply.message("Fresh start."), reply.message("Resumed."));
-    const fresh = await start("New one.", { advanced: { waitForResult: 30_000 } });
-    expect(fresh.result?.text).toBe("Fresh start.");
-    const resumed = await call("codex_reply", { sessionId: started.sessionId, prompt: "Still there?", waitForResult: 30_000 });
-    expect(resumed.result?.text).toBe("Resumed.");
-  }, 60_000);
+  test(
+    "the app-server killed mid-turn: CODEX_CRASHED, the server keeps serving, a reply resumes on a new process",
+    async () => {
+      model.enqueue(reply.hang());
+      const started = await start("Hang until killed.");
+      await model.waitForRequests(1); // Codex is mid-turn: its request to the model hangs
+      const info = JSON.parse(
+        ((await client.readResource({ uri: "codex-mcp:///server-info" })).contents[0] as { text: string }).text,
+      );
+      const appServer = info.children.find((c: { label: string }) => c.label.includes("app-server"));
+      expect(appServer).toBeDefined();
+      process.kill(appServer.pid, "SIGKILL");
+      const { view } = await pollUntil(started.sessionId, ["error"]);
+      expect(view.error?.code).toBe("CODEX_CRASHED");
+      expect(view.error?.hint).toContain("codex_reply");
+      // A new session works, and so does continuing the crashed one (its thread is resumed).
+      model.enqueue(reply.message("Fresh start."), reply.message("Resumed."));
+      const fresh = await start("New one.", { advanced: { waitForResult: 30_000 } });
+      expect(fresh.result?.text).toBe("Fresh start.");
+      const resumed = await call("codex_reply", {
+        sessionId: started.sessionId,
+        prompt: "Still there?",
+        waitForResult: 30_000,
+      });
+      expect(resumed.result?.text).toBe("Resumed.");
+    },
+    60_000,
+  );
 
   test("five concurrent sessions stay isolated", async () => {
-    model.setHandler((request) => reply.message(`echo: ${request.lastUserText()} (${request.userTexts().filter((t) => t.startsWith("task")).length} tasks seen)`));
-    const views = await Promise.all([1, 2, 3, 4, 5].map((n) => start(`task ${n}`, { advanced: { waitForResult: 30_000 } })));
+    model.setHandler((request) =>
+      reply.message(
+        `echo: ${request.lastUserText()} (${
+          request.userTexts().filter((t) => t.startsWith("task")).length
+        } tasks seen)`,
+      )
+    );
+    const views = await Promise.all(
+      [1, 2, 3, 4, 5].map((n) => start(`task ${n}`, { advanced: { waitForResult: 30_000 } })),
+    );
     views.forEach((v, i) => expect(v.result?.text).toBe(`echo: task ${i + 1} (1 tasks seen)`));
     expect(new Set(views.map((v) => v.threadId)).size).toBe(5);
-    const replies = await Promise.all(views.map((v, i) => call("codex_reply", { sessionId: v.sessionId, prompt: `task ${i + 1} again`, waitForResult: 30_000 })));
+    const replies = await Promise.all(
+      views.map((v, i) =>
+        call("codex_reply", { sessionId: v.sessionId, prompt: `task ${i + 1} again`, waitForResult: 30_000 })
+      ),
+    );
     replies.forEach((v, i) => expect(v.result?.text).toBe(`echo: task ${i + 1} again (2 tasks seen)`));
   }, 60_000);
 
@@ -282,7 +392,16 @@ describe("sessions: control, scale and failure", () => {
     model.enqueue(reply.message(["one ", "two ", "three ", "four ", "five."], { delayMs: 700 }));
     const progress: { progress: number; message?: string }[] = [];
     const result = await client.callTool(
-      { name: "codex", arguments: { prompt: "Slowly.", approvalPolicy: "never", sandbox: "read-only", cwd: home.workspace, advanced: { waitForResult: 30_000 } } },
+      {
+        name: "codex",
+        arguments: {
+          prompt: "Slowly.",
+          approvalPolicy: "never",
+          sandbox: "read-only",
+          cwd: home.workspace,
+          advanced: { waitForResult: 30_000 },
+        },
+      },
       undefined,
       { onprogress: (p) => void progress.push(p), resetTimeoutOnProgress: true },
     );
@@ -296,7 +415,16 @@ describe("sessions: control, scale and failure", () => {
     model.enqueue(reply.hang());
     const abort = new AbortController();
     const call = client.callTool(
-      { name: "codex", arguments: { prompt: "Wait forever.", approvalPolicy: "never", sandbox: "read-only", cwd: home.workspace, advanced: { waitForResult: 60_000 } } },
+      {
+        name: "codex",
+        arguments: {
+          prompt: "Wait forever.",
+          approvalPolicy: "never",
+          sandbox: "read-only",
+          cwd: home.workspace,
+          advanced: { waitForResult: 60_000 },
+        },
+      },
       undefined,
       { signal: abort.signal },
     );
@@ -307,10 +435,17 @@ describe("sessions: control, scale and failure", () => {
     let answer: { result?: { structuredContent?: View } } | undefined;
     for (let i = 0; i < 100 && !answer; i++) {
       await Bun.sleep(50);
-      answer = server.stdout().split("\n").filter(Boolean).map((l) => JSON.parse(l)).find((m) => m.result?.structuredContent?.status === "cancelled");
+      answer = server.stdout().split("\n").filter(Boolean).map((l) => JSON.parse(l)).find((m) =>
+        m.result?.structuredContent?.status === "cancelled"
+      );
     }
     expect(answer?.result?.structuredContent?.result?.status).toBe("interrupted");
-    const list = (await (async () => (await client.callTool({ name: "codex_session", arguments: { action: "list" } })).structuredContent)()) as { sessions: { status: string }[] };
-    expect(list.sessions.map((s) => s.status)).toEqual(["cancelled"]);
+    const list = (await (async () =>
+      (await client.callTool({ name: "codex_session", arguments: { action: "list" } })).structuredContent)()) as {
+        sessions: { status: string }[];
+      };
+    expect(list.sessions.map((s) =>
+      s.status
+    )).toEqual(["cancelled"]);
   }, 40_000);
 });

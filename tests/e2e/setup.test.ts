@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { type CodexHome, makeCodexHome } from "../harness/codex-home.ts";
 import { type FakeModel, startFakeModel } from "../harness/fake-model.ts";
-import { BIN, COMPILED, type Launched, launch, ROOT } from "./launch.ts";
+import { BIN, COMPILED, launch, type Launched, ROOT } from "./launch.ts";
 
 const NPM_CODEX = join(BIN, "codex"); // the npm wrapper: codex-mcp must resolve it to the native binary
 const FAKE_CODEX = join(ROOT, "tests", "fixtures", "fake-codex", "codex");
@@ -69,7 +69,12 @@ describe("codex_setup", () => {
     expect(report.executable!.path).toContain("@openai/codex-linux-x64");
     expect(report.backend.mode).toBe("app-server");
     expect(report.codexHome).toMatchObject({ path: home.codexHome, source: "CODEX_HOME" });
-    expect(report.configFiles).toContainEqual({ scope: "user", path: join(home.codexHome, "config.toml"), exists: true, active: null });
+    expect(report.configFiles).toContainEqual({
+      scope: "user",
+      path: join(home.codexHome, "config.toml"),
+      exists: true,
+      active: null,
+    });
     expect(report.problems.filter((p) => p.severity === "error")).toEqual([]);
     // The tool asked nothing of the model: probing is local.
     expect(model.responsesRequests().length).toBe(0);
@@ -112,7 +117,9 @@ describe("codex_setup", () => {
     }
     const unknown = await s.client.callTool({ name: "codex_nope", arguments: {} });
     expect(unknown.isError).toBe(true);
-    expect((unknown.content as { text: string }[])[0]!.text).toStartWith("Error [INVALID_ARGUMENT]: no tool named codex_nope");
+    expect((unknown.content as { text: string }[])[0]!.text).toStartWith(
+      "Error [INVALID_ARGUMENT]: no tool named codex_nope",
+    );
   }, 30_000);
 });
 
@@ -153,7 +160,11 @@ describe("faults: a Codex that misbehaves never takes the server down or leaves 
 
 describe("codex-mcp doctor", () => {
   function doctor(args: string[], env: Record<string, string>) {
-    const r = spawnSync(COMPILED, ["doctor", ...args], { env: { ...home.env, ...env }, encoding: "utf8", timeout: 30_000 });
+    const r = spawnSync(COMPILED, ["doctor", ...args], {
+      env: { ...home.env, ...env },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   }
 

@@ -6,7 +6,7 @@ import { afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { COMPILED, LAUNCH_MODES, type Launched, launch, protocolLines, ROOT, RUNTIME_OF } from "./launch.ts";
+import { COMPILED, launch, LAUNCH_MODES, type Launched, protocolLines, ROOT, RUNTIME_OF } from "./launch.ts";
 
 const FIVE_MIB = 5 * 1024 * 1024;
 const STRAY = join(ROOT, "tests", "fixtures", "stray-output.mjs");
@@ -31,7 +31,9 @@ async function start(...args: Parameters<typeof launch>): Promise<Launched> {
 for (const mode of LAUNCH_MODES) {
   describe(`launch mode: ${mode}`, () => {
     test("probe, handshake, tools/list, server-info, 5 MiB both ways, clean exit on stdin EOF", async () => {
-      const server = await start(mode, { before: [JSON.stringify({ jsonrpc: "2.0", id: "probe-1", method: "server/discover" })] });
+      const server = await start(mode, {
+        before: [JSON.stringify({ jsonrpc: "2.0", id: "probe-1", method: "server/discover" })],
+      });
       const { client } = server;
 
       expect(client.getServerVersion()?.name).toBe("codex-mcp");
@@ -89,16 +91,27 @@ for (const mode of LAUNCH_MODES) {
       expect(codes).toContainEqual([78, -32601]);
     }, 30_000);
 
-    test("the stdout reader goes away (EPIPE) mid-answer: the server survives, and exits 0 at end of input", async () => {
-      const server = await start(mode, { env: { CODEX_MCP_STORE: "memory" } });
-      await server.client.ping();
-      server.child.stdout.destroy(); // the client stops reading
-      await server.transport.sendRaw(JSON.stringify({ jsonrpc: "2.0", id: 900, method: "tools/call", params: { name: "debug_echo", arguments: { text: "x".repeat(FIVE_MIB) } } }) + "\n");
-      await Bun.sleep(1_000);
-      expect(server.child.exitCode).toBeNull();
-      expect(server.child.signalCode).toBeNull();
-      expect(await server.closeStdin()).toEqual({ code: 0, signal: null });
-    }, 30_000);
+    test(
+      "the stdout reader goes away (EPIPE) mid-answer: the server survives, and exits 0 at end of input",
+      async () => {
+        const server = await start(mode, { env: { CODEX_MCP_STORE: "memory" } });
+        await server.client.ping();
+        server.child.stdout.destroy(); // the client stops reading
+        await server.transport.sendRaw(
+          JSON.stringify({
+            jsonrpc: "2.0",
+            id: 900,
+            method: "tools/call",
+            params: { name: "debug_echo", arguments: { text: "x".repeat(FIVE_MIB) } },
+          }) + "\n",
+        );
+        await Bun.sleep(1_000);
+        expect(server.child.exitCode).toBeNull();
+        expect(server.child.signalCode).toBeNull();
+        expect(await server.closeStdin()).toEqual({ code: 0, signal: null });
+      },
+      30_000,
+    );
 
     test("SIGTERM shuts down cleanly with exit code 0", async () => {
       const server = await start(mode);

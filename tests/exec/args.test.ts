@@ -1,13 +1,26 @@
 /** The argument vectors of `codex exec`, `exec resume` and `exec fork`, and what exec refuses. */
 import { describe, expect, test } from "bun:test";
 import type { ThreadSettings } from "../../src/codex/backend.ts";
-import { execArgs, execSettingsFor, forkArgs, resumeArgs, settingsForTurn, tomlValue } from "../../src/codex/exec/args.ts";
+import {
+  execArgs,
+  execSettingsFor,
+  forkArgs,
+  resumeArgs,
+  settingsForTurn,
+  tomlValue,
+} from "../../src/codex/exec/args.ts";
 
 const base: ThreadSettings = { cwd: "/work/project", approvalPolicy: "never", sandbox: "workspace-write" };
 
 describe("argument vectors", () => {
   test("first turn: exec --json with --cd and --sandbox; the prompt is `-` after `--`", () => {
-    const settings = execSettingsFor({ ...base, model: "gpt-5.5", profile: "fast", config: { "shell_environment_policy.inherit": "all", features: { x: true } }, ephemeral: true });
+    const settings = execSettingsFor({
+      ...base,
+      model: "gpt-5.5",
+      profile: "fast",
+      config: { "shell_environment_policy.inherit": "all", features: { x: true } },
+      ephemeral: true,
+    });
     expect(execArgs(settings, ["/img/a.png"], { outputSchema: "/tmp/d/schema.json" })).toEqual([
       "--profile=fast",
       "exec",
@@ -27,7 +40,12 @@ describe("argument vectors", () => {
   });
 
   test("resume: the sandbox as config (resume has no --sandbox), the thread id and `-` after `--`", () => {
-    const settings = settingsForTurn(execSettingsFor(base), { prompt: "x", effort: "high", summary: "concise", sandbox: "danger-full-access" });
+    const settings = settingsForTurn(execSettingsFor(base), {
+      prompt: "x",
+      effort: "high",
+      summary: "concise",
+      sandbox: "danger-full-access",
+    });
     expect(resumeArgs("0199-abc", settings, [], {})).toEqual([
       "exec",
       "resume",
@@ -45,12 +63,24 @@ describe("argument vectors", () => {
   test("instructions and personality are config values; base instructions a file", () => {
     const settings = execSettingsFor({ ...base, developerInstructions: 'say "hi"\nthen stop', personality: "none" });
     expect(execArgs(settings, [], { baseInstructions: "/tmp/d/base.md" })).toEqual(
-      expect.arrayContaining(['--config=developer_instructions="say \\"hi\\"\\nthen stop"', '--config=personality="none"', '--config=model_instructions_file="/tmp/d/base.md"']),
+      expect.arrayContaining([
+        '--config=developer_instructions="say \\"hi\\"\\nthen stop"',
+        '--config=personality="none"',
+        '--config=model_instructions_file="/tmp/d/base.md"',
+      ]),
     );
   });
 
   test("fork: no prompt, the source id after `--`", () => {
-    expect(forkArgs("0199-abc", execSettingsFor({ ...base, profile: "p" }))).toEqual(["--profile=p", "exec", "fork", "--json", "--skip-git-repo-check", "--", "0199-abc"]);
+    expect(forkArgs("0199-abc", execSettingsFor({ ...base, profile: "p" }))).toEqual([
+      "--profile=p",
+      "exec",
+      "fork",
+      "--json",
+      "--skip-git-repo-check",
+      "--",
+      "0199-abc",
+    ]);
   });
 
   test("a value that looks like a flag stays a value", () => {
@@ -105,7 +135,7 @@ describe("turn settings", () => {
 
 describe("TOML values", () => {
   test("scalars, arrays, tables, escapes", () => {
-    expect(tomlValue("a\"b\\c\n\u007f", "k")).toBe('"a\\"b\\\\c\\n\\u007F"');
+    expect(tomlValue('a"b\\c\n\u007f', "k")).toBe('"a\\"b\\\\c\\n\\u007F"');
     expect(tomlValue(3, "k")).toBe("3");
     expect(tomlValue(0.5, "k")).toBe("0.5");
     expect(tomlValue(false, "k")).toBe("false");

@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { BackendError } from "../../src/codex/backend.ts";
 import { reply } from "../harness/fake-model.ts";
-import { createExecWorld, type ExecWorld, execTempDirs, processesMatching, record, runTurn } from "./helpers.ts";
+import { createExecWorld, execTempDirs, type ExecWorld, processesMatching, record, runTurn } from "./helpers.ts";
 
 let world: ExecWorld;
 beforeAll(async () => {
@@ -31,7 +31,13 @@ describe("turns", () => {
     const { turnId, completed, events: turn } = await runTurn(backend, events, started.threadId, "Say hello.");
     const ms = Math.round(performance.now() - t0);
     expect(turnId).toMatch(/^exec_turn_\d+$/);
-    expect(turn.map((e) => e.type)).toEqual(["turn_started", "reasoning", "agent_message", "token_usage", "turn_completed"]);
+    expect(turn.map((e) => e.type)).toEqual([
+      "turn_started",
+      "reasoning",
+      "agent_message",
+      "token_usage",
+      "turn_completed",
+    ]);
     const first = turn[0] as { threadId?: string };
     expect(first.threadId).toMatch(UUID);
     expect(turn[1]).toMatchObject({ type: "reasoning", text: "thinking it over", itemId: `${turnId}:item_0` });
@@ -53,17 +59,29 @@ describe("turns", () => {
 
     const other = path.join(world.home.root, "other");
     mkdirSync(other, { recursive: true });
-    world.model.enqueue(reply.applyPatch("*** Begin Patch\n*** Add File: one.txt\n+one\n*** End Patch"), reply.message("Wrote one."));
-    const second = await runTurn(backend, events, threadId, "Second question.", { sandbox: "workspace-write", cwd: other });
+    world.model.enqueue(
+      reply.applyPatch("*** Begin Patch\n*** Add File: one.txt\n+one\n*** End Patch"),
+      reply.message("Wrote one."),
+    );
+    const second = await runTurn(backend, events, threadId, "Second question.", {
+      sandbox: "workspace-write",
+      cwd: other,
+    });
     expect(second.completed).toMatchObject({ status: "completed", finalMessage: "Wrote one." });
     const request = world.model.responsesRequests().at(-2)!;
     expect(request.userTexts().join("\n")).toContain("First question: remember 7.");
     expect(request.userTexts().join("\n")).toContain(`<cwd>${other}</cwd>`);
     expect(readFileSync(path.join(other, "one.txt"), "utf8")).toBe("one\n");
-    expect(second.events.find((e) => e.type === "file_change")).toMatchObject({ changes: [{ path: path.join(other, "one.txt"), kind: "add" }], status: "completed" });
+    expect(second.events.find((e) => e.type === "file_change")).toMatchObject({
+      changes: [{ path: path.join(other, "one.txt"), kind: "add" }],
+      status: "completed",
+    });
 
     // No overrides: still workspace-write in `other` (`exec resume` alone would fall back to read-only).
-    world.model.enqueue(reply.applyPatch("*** Begin Patch\n*** Add File: two.txt\n+two\n*** End Patch"), reply.message("Wrote two."));
+    world.model.enqueue(
+      reply.applyPatch("*** Begin Patch\n*** Add File: two.txt\n+two\n*** End Patch"),
+      reply.message("Wrote two."),
+    );
     await runTurn(backend, events, threadId, "Third.");
     expect(existsSync(path.join(other, "two.txt"))).toBe(true);
   });
@@ -73,11 +91,18 @@ describe("turns", () => {
     const before = execTempDirs();
     const { threadId } = await backend.startThread(world.settings());
     const events = record(backend, threadId);
-    const schema = { type: "object", properties: { answer: { type: "number" } }, required: ["answer"], additionalProperties: false };
+    const schema = {
+      type: "object",
+      properties: { answer: { type: "number" } },
+      required: ["answer"],
+      additionalProperties: false,
+    };
     world.model.enqueue(reply.message('{"answer":42}'));
     const { completed } = await runTurn(backend, events, threadId, "Answer as JSON.", { outputSchema: schema });
     expect(completed.finalMessage).toBe('{"answer":42}');
-    const body = world.model.responsesRequests().at(-1)!.body as { text?: { format?: { type?: string; schema?: unknown } } };
+    const body = world.model.responsesRequests().at(-1)!.body as {
+      text?: { format?: { type?: string; schema?: unknown } };
+    };
     expect(body.text?.format?.type).toBe("json_schema");
     expect(body.text?.format?.schema).toEqual(schema);
     expect(execTempDirs().filter((d) => !before.includes(d))).toEqual([]);
@@ -106,7 +131,12 @@ describe("turns", () => {
     writeFileSync(path.join(world.home.codexHome, "fast.config.toml"), 'model = "profile-model"\n');
     const { backend } = await world.backend();
     const { threadId } = await backend.startThread(
-      world.settings({ profile: "fast", baseInstructions: "BASE-MARKER", developerInstructions: "DEV-MARKER", personality: "none" }),
+      world.settings({
+        profile: "fast",
+        baseInstructions: "BASE-MARKER",
+        developerInstructions: "DEV-MARKER",
+        personality: "none",
+      }),
     );
     const events = record(backend, threadId);
     world.model.setHandler(() => reply.message("ok")); // a model switch may add a compaction request
@@ -271,20 +301,28 @@ describe("fork and refusals", () => {
 
   test("NOT_SUPPORTED with a hint: approvals, plan mode, continuing an ephemeral thread; respond has nothing to answer", async () => {
     const { backend } = await world.backend();
-    const refused = await backend.startThread(world.settings({ approvalPolicy: "on-request", sandbox: "workspace-write" })).catch((e: unknown) => e);
+    const refused = await backend.startThread(
+      world.settings({ approvalPolicy: "on-request", sandbox: "workspace-write" }),
+    ).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(BackendError);
     expect(refused).toMatchObject({ code: "NOT_SUPPORTED" });
     expect((refused as BackendError).hint).toContain('"workspace-write" sandbox');
 
     const { threadId } = await backend.startThread(world.settings({ ephemeral: true }));
-    await expect(backend.startTurn(threadId, { prompt: "x", collaborationMode: "plan" })).rejects.toMatchObject({ code: "NOT_SUPPORTED" });
-    await expect(backend.startTurn(threadId, { prompt: "x", approvalPolicy: "untrusted" })).rejects.toMatchObject({ code: "NOT_SUPPORTED" });
+    await expect(backend.startTurn(threadId, { prompt: "x", collaborationMode: "plan" })).rejects.toMatchObject({
+      code: "NOT_SUPPORTED",
+    });
+    await expect(backend.startTurn(threadId, { prompt: "x", approvalPolicy: "untrusted" })).rejects.toMatchObject({
+      code: "NOT_SUPPORTED",
+    });
     const events = record(backend, threadId);
     world.model.enqueue(reply.message("once"));
     expect((await runTurn(backend, events, threadId, "only once")).completed.status).toBe("completed");
     await expect(backend.startTurn(threadId, { prompt: "twice" })).rejects.toMatchObject({ code: "NOT_SUPPORTED" });
     await expect(backend.forkThread(threadId, world.settings())).rejects.toMatchObject({ code: "NOT_SUPPORTED" });
-    await expect(backend.respond("req_1", { kind: "approval", decision: "accept" })).rejects.toMatchObject({ code: "REQUEST_NOT_FOUND" });
+    await expect(backend.respond("req_1", { kind: "approval", decision: "accept" })).rejects.toMatchObject({
+      code: "REQUEST_NOT_FOUND",
+    });
     await backend.cleanBackgroundTerminals(threadId); // nothing outlives an exec turn
   });
 });

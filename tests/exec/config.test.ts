@@ -13,10 +13,14 @@ describe("CODEX_MCP_MODE", () => {
 
   test("an invalid value is a configuration error naming the variable and the choices", () => {
     expect(() => loadConfig({ CODEX_MCP_MODE: "appserver" })).toThrow(ConfigError);
-    expect(() => loadConfig({ CODEX_MCP_MODE: "appserver" })).toThrow('CODEX_MCP_MODE must be one of auto, app-server, exec (got "appserver")');
+    expect(() => loadConfig({ CODEX_MCP_MODE: "appserver" })).toThrow(
+      'CODEX_MCP_MODE must be one of auto, app-server, exec (got "appserver")',
+    );
   });
 
   test("--help lists it", () => {
-    expect(ENVIRONMENT_VARIABLES.find((v) => v.name === "CODEX_MCP_MODE")?.values).toBe("auto|app-server|exec (default auto)");
+    expect(ENVIRONMENT_VARIABLES.find((v) => v.name === "CODEX_MCP_MODE")?.values).toBe(
+      "auto|app-server|exec (default auto)",
+    );
   });
 });

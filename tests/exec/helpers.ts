@@ -8,7 +8,14 @@ import { readdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ExecBackend } from "../../src/codex/exec/backend.ts";
-import { type BackendOptions, type BackendWorld, createBackendWorld, type MadeBackend, type Recorder, runtime } from "../app-server/helpers.ts";
+import {
+  type BackendOptions,
+  type BackendWorld,
+  createBackendWorld,
+  type MadeBackend,
+  type Recorder,
+  runtime,
+} from "../app-server/helpers.ts";
 
 export { record, type Recorder } from "../app-server/helpers.ts";
 
@@ -18,13 +25,26 @@ export type TestExecBackend = MadeBackend<ExecBackend>;
 export function createExecWorld(options: { extraToml?: string } = {}): Promise<ExecWorld> {
   return createBackendWorld(
     (parts, opts: Pick<BackendOptions, "codexPath" | "requestTimeoutMs">) =>
-      new ExecBackend({ supervisor: parts.supervisor, location: parts.location, env: parts.env, log: parts.log, fs: runtime.fs, requestTimeoutMs: opts.requestTimeoutMs ?? 15_000 }),
+      new ExecBackend({
+        supervisor: parts.supervisor,
+        location: parts.location,
+        env: parts.env,
+        log: parts.log,
+        fs: runtime.fs,
+        requestTimeoutMs: opts.requestTimeoutMs ?? 15_000,
+      }),
     { ...options, resetModelAfterEach: true },
   );
 }
 
 /** Runs one turn and resolves with its `turn_completed` and the events it produced. */
-export async function runTurn(backend: ExecBackend, recorder: Recorder, threadId: string, prompt: string, extra: Record<string, unknown> = {}) {
+export async function runTurn(
+  backend: ExecBackend,
+  recorder: Recorder,
+  threadId: string,
+  prompt: string,
+  extra: Record<string, unknown> = {},
+) {
   const from = recorder.events.length;
   const { turnId } = await backend.startTurn(threadId, { prompt, ...extra });
   const completed = await recorder.next("turn_completed", (e) => e.turnId === turnId, { from });

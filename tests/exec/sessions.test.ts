@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { BIN, COMPILED, type Launched, launch } from "../e2e/launch.ts";
+import { BIN, COMPILED, launch, type Launched } from "../e2e/launch.ts";
 import { pageCommandOutput } from "../e2e/paging.ts";
 import { codexBinary } from "../harness/codex-bin.ts";
 import { type CodexHome, makeCodexHome } from "../harness/codex-home.ts";
@@ -30,7 +30,10 @@ type View = {
   nextCursor?: number;
   hasMore?: boolean;
 };
-type Info = { backend: { setting: string; mode: string | null; started: boolean; reason: string }; children: { pid: number; label: string }[] };
+type Info = {
+  backend: { setting: string; mode: string | null; started: boolean; reason: string };
+  children: { pid: number; label: string }[];
+};
 
 let model: FakeModel;
 let home: CodexHome;
@@ -69,7 +72,9 @@ const start = (prompt: string, extra: Record<string, unknown> = {}, on: Client =
 const waitFor = { advanced: { waitForResult: 30_000 } };
 
 async function info(on: Client = client): Promise<Info> {
-  return JSON.parse(((await on.readResource({ uri: "codex-mcp:///server-info" })).contents[0] as { text: string }).text) as Info;
+  return JSON.parse(
+    ((await on.readResource({ uri: "codex-mcp:///server-info" })).contents[0] as { text: string }).text,
+  ) as Info;
 }
 
 async function pollUntil(sessionId: string, statuses: string[], timeoutMs = 20_000) {
@@ -92,7 +97,12 @@ function alive(pid: number): boolean {
 
 describe("sessions on codex exec", () => {
   test("server-info says exec before and after the first session; a one-message turn with waitForResult", async () => {
-    expect((await info()).backend).toEqual({ setting: "exec", mode: "exec", started: false, reason: "not started: forced by CODEX_MCP_MODE=exec" });
+    expect((await info()).backend).toEqual({
+      setting: "exec",
+      mode: "exec",
+      started: false,
+      reason: "not started: forced by CODEX_MCP_MODE=exec",
+    });
     model.enqueue(reply.message("Hello from exec."));
     const t0 = performance.now();
     const view = await start("Say hello.", waitFor);
@@ -109,14 +119,25 @@ describe("sessions on codex exec", () => {
   }, 40_000);
 
   test("start, then poll to completion: events in order, Codex's thread id in turn_started", async () => {
-    model.enqueue(reply.items([reply.reasoning("pondering"), reply.execCommand("echo from-the-command", { callId: "call_echo" })]), reply.message("All done."));
+    model.enqueue(
+      reply.items([reply.reasoning("pondering"), reply.execCommand("echo from-the-command", { callId: "call_echo" })]),
+      reply.message("All done."),
+    );
     const started = await start("Run a command.");
     expect(started.status).toBe("running");
     expect(started.recommendedNextAction).toContain("codex_check");
     const { view, events } = await pollUntil(started.sessionId, ["idle"]);
     expect(view.result?.text).toBe("All done.");
     const types = events.map((e) => e.type);
-    for (const [a, b] of [["turn_started", "reasoning"], ["reasoning", "command_started"], ["command_started", "command_completed"], ["command_completed", "agent_message"], ["agent_message", "turn_completed"]] as const) {
+    for (
+      const [a, b] of [
+        ["turn_started", "reasoning"],
+        ["reasoning", "command_started"],
+        ["command_started", "command_completed"],
+        ["command_completed", "agent_message"],
+        ["agent_message", "turn_completed"],
+      ] as const
+    ) {
       expect(types.indexOf(a)).toBeLessThan(types.indexOf(b));
     }
     expect(types).toContain("token_usage");
@@ -124,7 +145,10 @@ describe("sessions on codex exec", () => {
     // the now-redundant field from the event).
     expect(view.threadId).toMatch(/^[0-9a-f-]{36}$/);
     expect(events.find((e) => e.type === "turn_started")).toBeDefined();
-    expect(events.find((e) => e.type === "command_completed")?.data).toMatchObject({ exitCode: 0, output: "from-the-command\n" });
+    expect(events.find((e) => e.type === "command_completed")?.data).toMatchObject({
+      exitCode: 0,
+      output: "from-the-command\n",
+    });
     const cursors = events.map((e) => e.cursor);
     expect(cursors).toEqual([...cursors].sort((a, b) => a - b));
   }, 40_000);
@@ -132,7 +156,11 @@ describe("sessions on codex exec", () => {
   test("codex_reply carries the conversation", async () => {
     model.enqueue(reply.message("First answer."), reply.message("Second answer."));
     const first = await start("First question.", waitFor);
-    const second = await call("codex_reply", { sessionId: first.sessionId, prompt: "Second question.", waitForResult: 30_000 });
+    const second = await call("codex_reply", {
+      sessionId: first.sessionId,
+      prompt: "Second question.",
+      waitForResult: 30_000,
+    });
     expect(second.result?.text).toBe("Second answer.");
     const texts = model.responsesRequests().at(-1)!.userTexts().join("\n");
     expect(texts).toContain("First question.");
@@ -141,7 +169,12 @@ describe("sessions on codex exec", () => {
 
   test("structured output is parsed into result.structuredOutput", async () => {
     model.enqueue(reply.message('{"answer":42}'));
-    const schema = { type: "object", properties: { answer: { type: "number" } }, required: ["answer"], additionalProperties: false };
+    const schema = {
+      type: "object",
+      properties: { answer: { type: "number" } },
+      required: ["answer"],
+      additionalProperties: false,
+    };
     const view = await start("Answer as JSON.", { advanced: { outputSchema: schema, waitForResult: 30_000 } });
     expect(view.result?.structuredOutput).toEqual({ answer: 42 });
     const body = model.responsesRequests().at(-1)!.body as { text?: { format?: { type?: string; schema?: unknown } } };
@@ -177,10 +210,17 @@ describe("sessions on codex exec", () => {
     const requests = model.responsesRequests().length;
     const started = await start("Take your time.");
     await model.waitForRequests(requests + 1);
-    const interrupted = (await call("codex_session", { action: "interrupt", sessionId: started.sessionId })) as unknown as { session: View };
+    const interrupted =
+      (await call("codex_session", { action: "interrupt", sessionId: started.sessionId })) as unknown as {
+        session: View;
+      };
     expect(interrupted.session.status).toBe("idle");
     expect(interrupted.session.result?.status).toBe("interrupted");
-    const again = await call("codex_reply", { sessionId: started.sessionId, prompt: "Now answer.", waitForResult: 30_000 });
+    const again = await call("codex_reply", {
+      sessionId: started.sessionId,
+      prompt: "Now answer.",
+      waitForResult: 30_000,
+    });
     expect(again.result?.text).toBe("Back again.");
   }, 40_000);
 
@@ -193,7 +233,9 @@ describe("sessions on codex exec", () => {
     expect(exec).toHaveLength(1);
     expect(alive(exec[0]!.pid)).toBe(true);
     const t0 = performance.now();
-    const cancelled = (await call("codex_session", { action: "cancel", sessionId: started.sessionId })) as unknown as { session: View };
+    const cancelled = (await call("codex_session", { action: "cancel", sessionId: started.sessionId })) as unknown as {
+      session: View;
+    };
     console.info(`exec e2e: cancel during a slow stream took ${Math.round(performance.now() - t0)} ms`);
     expect(cancelled.session.status).toBe("cancelled");
     expect((await info()).children).toEqual([]);
@@ -201,7 +243,10 @@ describe("sessions on codex exec", () => {
   }, 40_000);
 
   test("a command printing 1 MiB: every poll stays under maxBytes and the whole output is retrievable", async () => {
-    model.enqueue(reply.execCommand("head -c 1048576 /dev/zero | tr '\\0' x", { callId: "call_big" }), reply.message("Done printing."));
+    model.enqueue(
+      reply.execCommand("head -c 1048576 /dev/zero | tr '\\0' x", { callId: "call_big" }),
+      reply.message("Done printing."),
+    );
     const started = await start("Print a lot.", { sandbox: "danger-full-access" });
     await pollUntil(started.sessionId, ["idle"]);
     const { polls, output } = await pageCommandOutput(client, started.sessionId, 64 * 1024);
@@ -210,12 +255,22 @@ describe("sessions on codex exec", () => {
   }, 60_000);
 
   test("five concurrent sessions stay isolated", async () => {
-    model.setHandler((request) => reply.message(`echo: ${request.lastUserText()} (${request.userTexts().filter((t) => t.startsWith("task")).length} tasks seen)`));
+    model.setHandler((request) =>
+      reply.message(
+        `echo: ${request.lastUserText()} (${
+          request.userTexts().filter((t) => t.startsWith("task")).length
+        } tasks seen)`,
+      )
+    );
     try {
       const views = await Promise.all([1, 2, 3, 4, 5].map((n) => start(`task ${n}`, waitFor)));
       views.forEach((v, i) => expect(v.result?.text).toBe(`echo: task ${i + 1} (1 tasks seen)`));
       expect(new Set(views.map((v) => v.threadId)).size).toBe(5);
-      const replies = await Promise.all(views.map((v, i) => call("codex_reply", { sessionId: v.sessionId, prompt: `task ${i + 1} again`, waitForResult: 30_000 })));
+      const replies = await Promise.all(
+        views.map((v, i) =>
+          call("codex_reply", { sessionId: v.sessionId, prompt: `task ${i + 1} again`, waitForResult: 30_000 })
+        ),
+      );
       replies.forEach((v, i) => expect(v.result?.text).toBe(`echo: task ${i + 1} again (2 tasks seen)`));
     } finally {
       model.setHandler(undefined);
@@ -227,7 +282,16 @@ describe("sessions on codex exec", () => {
     const requests = model.responsesRequests().length;
     const abort = new AbortController();
     const pending = client.callTool(
-      { name: "codex", arguments: { prompt: "Wait forever.", approvalPolicy: "never", sandbox: "read-only", cwd: home.workspace, advanced: { waitForResult: 60_000 } } },
+      {
+        name: "codex",
+        arguments: {
+          prompt: "Wait forever.",
+          approvalPolicy: "never",
+          sandbox: "read-only",
+          cwd: home.workspace,
+          advanced: { waitForResult: 60_000 },
+        },
+      },
       undefined,
       { signal: abort.signal },
     );
@@ -237,7 +301,10 @@ describe("sessions on codex exec", () => {
     let answer: { result?: { structuredContent?: View } } | undefined;
     for (let i = 0; i < 100 && !answer; i++) {
       await Bun.sleep(50);
-      answer = server.stdout().split("\n").filter(Boolean).map((l) => JSON.parse(l)).find((m) => m.result?.structuredContent?.status === "cancelled" && m.result?.structuredContent?.result?.status === "interrupted");
+      answer = server.stdout().split("\n").filter(Boolean).map((l) => JSON.parse(l)).find((m) =>
+        m.result?.structuredContent?.status === "cancelled" &&
+        m.result?.structuredContent?.result?.status === "interrupted"
+      );
     }
     expect(answer).toBeDefined();
     expect((await info()).children).toEqual([]);
@@ -246,20 +313,37 @@ describe("sessions on codex exec", () => {
   test("fork: a new session with the same conversation", async () => {
     model.enqueue(reply.message("The secret is 7."), reply.message("You said the secret is 7."));
     const original = await start("Remember: the secret is 7.", waitFor);
-    const forked = ((await call("codex_session", { action: "fork", sessionId: original.sessionId })) as unknown as { session: View }).session;
+    const forked =
+      ((await call("codex_session", { action: "fork", sessionId: original.sessionId })) as unknown as { session: View })
+        .session;
     expect(forked.sessionId).not.toBe(original.sessionId);
     expect(forked.threadId).not.toBe(original.threadId);
     expect(forked.status).toBe("idle");
-    const answer = await call("codex_reply", { sessionId: forked.sessionId, prompt: "What was the secret?", waitForResult: 30_000 });
+    const answer = await call("codex_reply", {
+      sessionId: forked.sessionId,
+      prompt: "What was the secret?",
+      waitForResult: 30_000,
+    });
     expect(answer.result?.text).toBe("You said the secret is 7.");
     expect(model.responsesRequests().at(-1)!.userTexts().join("\n")).toContain("Remember: the secret is 7.");
   }, 40_000);
 
   test("NOT_SUPPORTED with a hint: approvals and plan mode", async () => {
-    const approvals = await callError("codex", { prompt: "x", approvalPolicy: "on-request", sandbox: "read-only", cwd: home.workspace });
+    const approvals = await callError("codex", {
+      prompt: "x",
+      approvalPolicy: "on-request",
+      sandbox: "read-only",
+      cwd: home.workspace,
+    });
     expect(approvals).toStartWith("Error [NOT_SUPPORTED]");
     expect(approvals).toContain('"read-only" sandbox');
-    const plan = await callError("codex", { prompt: "x", approvalPolicy: "never", sandbox: "read-only", cwd: home.workspace, advanced: { collaborationMode: "plan" } });
+    const plan = await callError("codex", {
+      prompt: "x",
+      approvalPolicy: "never",
+      sandbox: "read-only",
+      cwd: home.workspace,
+      advanced: { collaborationMode: "plan" },
+    });
     expect(plan).toStartWith("Error [NOT_SUPPORTED]");
     expect(plan).toContain("plan");
   }, 20_000);
@@ -277,17 +361,26 @@ describe("choosing the backend", () => {
   test("auto falls back to exec for a Codex without app-server: codex_setup says why, sessions work", async () => {
     // A codex-internal-like build: every subcommand but app-server.
     const script = join(home.root, "codex-no-app-server");
-    writeFileSync(script, `#!/bin/sh\nif [ "$1" = "app-server" ]; then echo "error: unrecognized subcommand 'app-server'" >&2; exit 2; fi\nexec '${codexBinary()}' "$@"\n`);
+    writeFileSync(
+      script,
+      `#!/bin/sh\nif [ "$1" = "app-server" ]; then echo "error: unrecognized subcommand 'app-server'" >&2; exit 2; fi\nexec '${codexBinary()}' "$@"\n`,
+    );
     chmodSync(script, 0o755);
     const other = await launch("compiled", { env: { ...home.env, CODEX_MCP_PATH: script }, inheritEnv: false });
     try {
       expect((await info(other.client)).backend).toMatchObject({ setting: "auto", mode: null, started: false });
       const result = await other.client.callTool({ name: "codex_setup", arguments: {} });
-      const report = result.structuredContent as { ready: boolean; backend: { mode: string; reason: string }; problems: { code: string; severity: string }[] };
+      const report = result.structuredContent as {
+        ready: boolean;
+        backend: { mode: string; reason: string };
+        problems: { code: string; severity: string }[];
+      };
       expect(report.ready).toBe(true);
       expect(report.backend.mode).toBe("exec");
       expect(report.backend.reason).toContain("unrecognized subcommand 'app-server'");
-      expect(report.problems).toContainEqual(expect.objectContaining({ code: "APP_SERVER_UNAVAILABLE", severity: "warning" }));
+      expect(report.problems).toContainEqual(
+        expect.objectContaining({ code: "APP_SERVER_UNAVAILABLE", severity: "warning" }),
+      );
       model.enqueue(reply.message("exec, automatically"));
       const view = await start("Which backend?", waitFor, other.client);
       expect(view.result?.text).toBe("exec, automatically");
@@ -302,23 +395,47 @@ describe("choosing the backend", () => {
 
   test("a forced mode that cannot work: codex_setup says so (not ready), a session fails with a hint", async () => {
     const noAppServer = join(home.root, "codex-without-app-server");
-    writeFileSync(noAppServer, `#!/bin/sh\nif [ "$1" = "app-server" ]; then echo "error: unrecognized subcommand 'app-server'" >&2; exit 2; fi\nexec '${codexBinary()}' "$@"\n`);
+    writeFileSync(
+      noAppServer,
+      `#!/bin/sh\nif [ "$1" = "app-server" ]; then echo "error: unrecognized subcommand 'app-server'" >&2; exit 2; fi\nexec '${codexBinary()}' "$@"\n`,
+    );
     chmodSync(noAppServer, 0o755);
     const broken = join(home.root, "codex-broken-exec");
-    writeFileSync(broken, `#!/bin/sh\nif [ "$1" = "exec" ]; then echo "error: unrecognized subcommand 'exec'" >&2; exit 2; fi\nexec '${codexBinary()}' "$@"\n`);
+    writeFileSync(
+      broken,
+      `#!/bin/sh\nif [ "$1" = "exec" ]; then echo "error: unrecognized subcommand 'exec'" >&2; exit 2; fi\nexec '${codexBinary()}' "$@"\n`,
+    );
     chmodSync(broken, 0o755);
-    for (const [mode, path, problem, error] of [
-      ["app-server", noAppServer, "APP_SERVER_UNAVAILABLE", "Error [CODEX_CRASHED]"],
-      ["exec", broken, "EXEC_UNAVAILABLE", "Error [NOT_SUPPORTED]"],
-    ] as const) {
-      const other = await launch("compiled", { env: { ...home.env, CODEX_MCP_PATH: path, CODEX_MCP_MODE: mode, CODEX_MCP_KILL_GRACE_MS: "300" }, inheritEnv: false });
+    for (
+      const [mode, path, problem, error] of [
+        ["app-server", noAppServer, "APP_SERVER_UNAVAILABLE", "Error [CODEX_CRASHED]"],
+        ["exec", broken, "EXEC_UNAVAILABLE", "Error [NOT_SUPPORTED]"],
+      ] as const
+    ) {
+      const other = await launch("compiled", {
+        env: { ...home.env, CODEX_MCP_PATH: path, CODEX_MCP_MODE: mode, CODEX_MCP_KILL_GRACE_MS: "300" },
+        inheritEnv: false,
+      });
       try {
-        const report = (await other.client.callTool({ name: "codex_setup", arguments: {} })).structuredContent as { ready: boolean; backend: { mode: string; reason: string }; problems: { code: string; severity: string; hint: string }[] };
+        const report = (await other.client.callTool({ name: "codex_setup", arguments: {} })).structuredContent as {
+          ready: boolean;
+          backend: { mode: string; reason: string };
+          problems: { code: string; severity: string; hint: string }[];
+        };
         expect(report.ready).toBe(false);
         expect(report.backend.mode).toBe(mode);
         expect(report.backend.reason).toStartWith(`forced by CODEX_MCP_MODE=${mode}, but`);
-        expect(report.problems).toContainEqual(expect.objectContaining({ code: problem, severity: "error", hint: expect.stringContaining("Unset CODEX_MCP_MODE") }));
-        const result = await other.client.callTool({ name: "codex", arguments: { prompt: "x", approvalPolicy: "never", sandbox: "read-only", cwd: home.workspace } });
+        expect(report.problems).toContainEqual(
+          expect.objectContaining({
+            code: problem,
+            severity: "error",
+            hint: expect.stringContaining("Unset CODEX_MCP_MODE"),
+          }),
+        );
+        const result = await other.client.callTool({
+          name: "codex",
+          arguments: { prompt: "x", approvalPolicy: "never", sandbox: "read-only", cwd: home.workspace },
+        });
         expect(result.isError).toBe(true);
         expect((result.content as { text: string }[])[0]!.text).toStartWith(error);
         expect((await info(other.client)).children).toEqual([]);
@@ -330,10 +447,18 @@ describe("choosing the backend", () => {
   }, 40_000);
 
   test("doctor shows the forced mode; an invalid CODEX_MCP_MODE is a configuration error", () => {
-    const run = (mode: string) => spawnSync(COMPILED, ["doctor", "--json"], { env: { ...home.env, CODEX_MCP_PATH: join(BIN, "codex"), CODEX_MCP_MODE: mode }, encoding: "utf8", timeout: 30_000 });
+    const run = (mode: string) =>
+      spawnSync(COMPILED, ["doctor", "--json"], {
+        env: { ...home.env, CODEX_MCP_PATH: join(BIN, "codex"), CODEX_MCP_MODE: mode },
+        encoding: "utf8",
+        timeout: 30_000,
+      });
     const forced = run("exec");
     expect(forced.status).toBe(0);
-    expect(JSON.parse(forced.stdout).backend).toMatchObject({ mode: "exec", reason: expect.stringMatching(/^forced by CODEX_MCP_MODE=exec/) });
+    expect(JSON.parse(forced.stdout).backend).toMatchObject({
+      mode: "exec",
+      reason: expect.stringMatching(/^forced by CODEX_MCP_MODE=exec/),
+    });
     const invalid = run("sometimes");
     expect(invalid.status).toBe(2);
     expect(invalid.stderr).toContain("CODEX_MCP_MODE must be one of auto, app-server, exec");

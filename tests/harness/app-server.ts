@@ -146,7 +146,9 @@ export function startAppServer(options: AppServerOptions): AppServer {
       exitInfo = info;
       liveChildren.delete(child);
       live.delete(server);
-      const why = spawnError ? `failed to start: ${spawnError.message}` : `exited (code ${info.code}, signal ${info.signal})`;
+      const why = spawnError
+        ? `failed to start: ${spawnError.message}`
+        : `exited (code ${info.code}, signal ${info.signal})`;
       for (const p of pending.values()) p.reject(new Error(`${p.method}: app-server ${why}\n${tail()}`));
       pending.clear();
       for (const l of [...listeners]) l();

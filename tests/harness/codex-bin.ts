@@ -40,7 +40,9 @@ export function codexPlatformPackage(
   const key = `${platform === "android" ? "linux" : platform}-${arch}`;
   const targetTriple = TARGET_TRIPLES[key];
   if (!targetTriple) {
-    throw new Error(`codex-bin: no Codex npm binary for ${platform}/${arch} (supported: ${Object.keys(TARGET_TRIPLES).join(", ")})`);
+    throw new Error(
+      `codex-bin: no Codex npm binary for ${platform}/${arch} (supported: ${Object.keys(TARGET_TRIPLES).join(", ")})`,
+    );
   }
   return {
     packageName: `@openai/codex-${key}`,
@@ -64,7 +66,9 @@ export function codexBinaryCandidates(
   const candidates: string[] = [];
   for (const dir of vendorDirs) {
     try {
-      const manifest = JSON.parse(readFileSync(path.join(dir, "codex-package.json"), "utf8")) as { entrypoint?: unknown };
+      const manifest = JSON.parse(readFileSync(path.join(dir, "codex-package.json"), "utf8")) as {
+        entrypoint?: unknown;
+      };
       if (typeof manifest.entrypoint === "string") {
         let entry = path.join(dir, manifest.entrypoint);
         if (platform === "win32" && !entry.endsWith(".exe")) entry += ".exe";

@@ -260,13 +260,24 @@ export const reply = {
           item: { type: "message", role: "assistant", id, content: [] },
         });
         for (const delta of pieces) {
-          events.push({ type: "response.output_text.delta", item_id: id, output_index: outputIndex, content_index: 0, delta });
+          events.push({
+            type: "response.output_text.delta",
+            item_id: id,
+            output_index: outputIndex,
+            content_index: 0,
+            delta,
+          });
         }
       }
       events.push({
         type: "response.output_item.done",
         output_index: outputIndex,
-        item: { type: "message", role: "assistant", id, content: [{ type: "output_text", text: full, annotations: [] }] },
+        item: {
+          type: "message",
+          role: "assistant",
+          id,
+          content: [{ type: "output_text", text: full, annotations: [] }],
+        },
       });
       return events;
     };
@@ -409,7 +420,9 @@ function makeRecord(
   const input: InputItem[] = Array.isArray(body?.input) ? body.input : [];
   const toolOutputs = () =>
     input
-      .filter((i) => (i.type === "function_call_output" || i.type === "custom_tool_call_output") && typeof i.call_id === "string")
+      .filter((i) =>
+        (i.type === "function_call_output" || i.type === "custom_tool_call_output") && typeof i.call_id === "string"
+      )
       .map((i) => ({ type: i.type as string, callId: i.call_id as string, output: contentText(i.output) }));
   const userTexts = () =>
     input.filter((i) => i.type === "message" && i.role === "user").map((i) => contentText(i.content));
@@ -562,7 +575,11 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`fake-model: ${requests.filter(isResponses).length}/${count} /responses requests after ${timeoutMs} ms`));
+          reject(
+            new Error(
+              `fake-model: ${requests.filter(isResponses).length}/${count} /responses requests after ${timeoutMs} ms`,
+            ),
+          );
         }, timeoutMs);
         waiters.add(check);
         check();

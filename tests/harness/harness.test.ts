@@ -93,7 +93,13 @@ describe("fake model", () => {
     expect(done.output_index).toBe(0);
     expect((events[5] as any).response).toEqual({
       id: "resp_x",
-      usage: { input_tokens: 7, input_tokens_details: null, output_tokens: 5, output_tokens_details: null, total_tokens: 15 },
+      usage: {
+        input_tokens: 7,
+        input_tokens_details: null,
+        output_tokens: 5,
+        output_tokens_details: null,
+        total_tokens: 15,
+      },
     });
     expect(model.pending()).toBe(0);
   });
@@ -103,7 +109,12 @@ describe("fake model", () => {
     model.enqueue(
       reply.items([
         reply.reasoning("thinking hard", { deltas: 2, id: "rs_a" }),
-        reply.execCommand("ls -la", { callId: "c1", sandboxPermissions: "require_escalated", justification: "why", yieldTimeMs: 500 }),
+        reply.execCommand("ls -la", {
+          callId: "c1",
+          sandboxPermissions: "require_escalated",
+          justification: "why",
+          yieldTimeMs: 500,
+        }),
         reply.applyPatch("*** Begin Patch\n*** End Patch", { callId: "c2" }),
       ]),
     );
@@ -113,7 +124,11 @@ describe("fake model", () => {
     expect(reasoningDeltas.length).toBe(2);
     const doneItems = events.filter((e) => e.type === "response.output_item.done") as any[];
     expect(doneItems.map((e) => e.output_index)).toEqual([0, 1, 2]);
-    expect(doneItems[0].item).toEqual({ type: "reasoning", id: "rs_a", summary: [{ type: "summary_text", text: "thinking hard" }] });
+    expect(doneItems[0].item).toEqual({
+      type: "reasoning",
+      id: "rs_a",
+      summary: [{ type: "summary_text", text: "thinking hard" }],
+    });
     expect(doneItems[1].item.type).toBe("function_call");
     expect(doneItems[1].item.name).toBe("exec_command");
     expect(doneItems[1].item.call_id).toBe("c1");
@@ -167,7 +182,9 @@ describe("fake model", () => {
   });
 
   test("queue first, then handler, then the 400 fallback; other paths 404", async () => {
-    const model = await fakeModel({ handler: (req) => (req.body?.dynamic ? reply.message(`echo:${req.body.dynamic}`) : undefined) });
+    const model = await fakeModel({
+      handler: (req) => (req.body?.dynamic ? reply.message(`echo:${req.body.dynamic}`) : undefined),
+    });
     model.enqueue(reply.httpError(503, { error: { message: "busy" } }));
 
     const first = await post(model, { dynamic: "x" });
@@ -245,7 +262,11 @@ describe("codex home", () => {
     try {
       home = makeCodexHome({
         modelUrl: "http://127.0.0.1:1/v1",
-        extraConfig: { approval_policy: "never", features: { foo: true }, mcp_servers: { "my server": { command: "x", args: ["a", "b"] } } },
+        extraConfig: {
+          approval_policy: "never",
+          features: { foo: true },
+          mcp_servers: { "my server": { command: "x", args: ["a", "b"] } },
+        },
       });
     } finally {
       if (saved === undefined) delete process.env.OPENAI_API_KEY;
@@ -295,11 +316,23 @@ describe("codex binary", () => {
     expect(codexPlatformPackage("linux", "arm64").targetTriple).toBe("aarch64-unknown-linux-musl");
     expect(codexPlatformPackage("darwin", "arm64").packageName).toBe("@openai/codex-darwin-arm64");
     expect(codexPlatformPackage("darwin", "x64").targetTriple).toBe("x86_64-apple-darwin");
-    expect(codexPlatformPackage("win32", "x64")).toMatchObject({ targetTriple: "x86_64-pc-windows-msvc", exeName: "codex.exe" });
+    expect(codexPlatformPackage("win32", "x64")).toMatchObject({
+      targetTriple: "x86_64-pc-windows-msvc",
+      exeName: "codex.exe",
+    });
     expect(codexPlatformPackage("win32", "arm64").packageName).toBe("@openai/codex-win32-arm64");
     expect(() => codexPlatformPackage("sunos", "x64")).toThrow(/no Codex npm binary for sunos\/x64/);
     expect(codexBinaryCandidates("/nowhere", "win32", "x64")[0]).toBe(
-      path.join("/nowhere", "node_modules", "@openai", "codex-win32-x64", "vendor", "x86_64-pc-windows-msvc", "bin", "codex.exe"),
+      path.join(
+        "/nowhere",
+        "node_modules",
+        "@openai",
+        "codex-win32-x64",
+        "vendor",
+        "x86_64-pc-windows-msvc",
+        "bin",
+        "codex.exe",
+      ),
     );
   });
 
@@ -369,7 +402,9 @@ describe("real codex app-server", () => {
     expect(turn.status).toBe("completed");
     expect(turn.error).toBeNull();
     expect(completedItems(notifications, "agentMessage").map((i) => i.text)).toEqual(["Hello from fake"]);
-    expect(turn.items.filter((i: any) => i.type === "agentMessage").map((i: any) => i.text)).toEqual(["Hello from fake"]);
+    expect(turn.items.filter((i: any) => i.type === "agentMessage").map((i: any) => i.text)).toEqual([
+      "Hello from fake",
+    ]);
     const deltas = notifications.filter((n) => n.method === "item/agentMessage/delta").map((n) => n.params.delta);
     expect(deltas).toEqual(["Hello ", "from ", "fake"]);
     expect(notifications.some((n) => n.method === "item/reasoning/summaryTextDelta")).toBe(true);
@@ -391,7 +426,12 @@ describe("real codex app-server", () => {
     const { turn, notifications } = await runTurn(s, threadId, "run something");
     expect(turn.status).toBe("completed");
     const [command] = completedItems(notifications, "commandExecution");
-    expect(command).toMatchObject({ id: "call_exec", status: "completed", exitCode: 0, aggregatedOutput: "harness-42\n" });
+    expect(command).toMatchObject({
+      id: "call_exec",
+      status: "completed",
+      exitCode: 0,
+      aggregatedOutput: "harness-42\n",
+    });
 
     expect(s.model.requests.length).toBe(2);
     const output = s.model.requests[1]!.toolOutput("call_exec");
@@ -411,7 +451,9 @@ describe("real codex app-server", () => {
     expect(readFileSync(path.join(s.home.workspace, "sub", "hello.txt"), "utf8")).toBe("hello world\n");
     const [change] = completedItems(notifications, "fileChange");
     expect(change).toMatchObject({ id: "call_patch", status: "completed" });
-    expect(s.model.requests[1]!.toolOutput("call_patch")).toContain("Success. Updated the following files:\nA sub/hello.txt");
+    expect(s.model.requests[1]!.toolOutput("call_patch")).toContain(
+      "Success. Updated the following files:\nA sub/hello.txt",
+    );
   });
 
   test("HTTP 500 fails the turn quickly without retries", async () => {

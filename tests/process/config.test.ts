@@ -17,12 +17,22 @@ function configError(env: Record<string, string>): string {
 
 describe("process timeouts from the environment", () => {
   test("defaults", () => {
-    expect(loadConfig({})).toMatchObject({ startupTimeoutMs: DEFAULT_TIMEOUTS.startupMs, requestTimeoutMs: DEFAULT_TIMEOUTS.requestMs, killGraceMs: DEFAULT_TIMEOUTS.killGraceMs });
+    expect(loadConfig({})).toMatchObject({
+      startupTimeoutMs: DEFAULT_TIMEOUTS.startupMs,
+      requestTimeoutMs: DEFAULT_TIMEOUTS.requestMs,
+      killGraceMs: DEFAULT_TIMEOUTS.killGraceMs,
+    });
     expect(DEFAULT_TIMEOUTS).toEqual({ startupMs: 30_000, requestMs: 60_000, killGraceMs: 3_000 });
   });
 
   test("valid overrides, surrounding spaces allowed", () => {
-    expect(loadConfig({ CODEX_MCP_STARTUP_TIMEOUT_MS: "1500", CODEX_MCP_REQUEST_TIMEOUT_MS: " 250 ", CODEX_MCP_KILL_GRACE_MS: "1" })).toMatchObject({
+    expect(
+      loadConfig({
+        CODEX_MCP_STARTUP_TIMEOUT_MS: "1500",
+        CODEX_MCP_REQUEST_TIMEOUT_MS: " 250 ",
+        CODEX_MCP_KILL_GRACE_MS: "1",
+      }),
+    ).toMatchObject({
       startupTimeoutMs: 1500,
       requestTimeoutMs: 250,
       killGraceMs: 1,

@@ -26,8 +26,12 @@ beforeAll(() => {
     runs.set(
       name,
       new Promise((resolve) => {
-        const child = execFile(command!, args, { cwd: ROOT, timeout: 15_000, env: { ...process.env, NO_COLOR: "1" } }, (error, stdout, stderr) =>
-          resolve({ code: error ? ((error as { code?: unknown }).code as number | null) : 0, stdout, stderr }),
+        const child = execFile(
+          command!,
+          args,
+          { cwd: ROOT, timeout: 15_000, env: { ...process.env, NO_COLOR: "1" } },
+          (error, stdout, stderr) =>
+            resolve({ code: error ? ((error as { code?: unknown }).code as number | null) : 0, stdout, stderr }),
         );
         child.stdin?.end(); // the adapters read their stdin; an open pipe would keep Node alive
       }),
@@ -43,10 +47,19 @@ describe.each(Object.keys(COMMANDS))("supervisor on %s", (name) => {
     expect(result.runtime).toBe(name);
     expect(result.failed).toMatchObject({ code: 7, signal: null, endedBy: "exit", stdout: ["starting"] });
     expect(result.failed.stderrTail).toContain('unknown key "modle"');
-    expect(result.echo).toMatchObject({ written: { ok: true }, closed: { ok: true }, echoed: ["got: ping"], late: "closed" });
+    expect(result.echo).toMatchObject({
+      written: { ok: true },
+      closed: { ok: true },
+      echoed: ["got: ping"],
+      late: "closed",
+    });
     expect(result.echo.report).toMatchObject({ code: 0, endedBy: "exit" });
     expect(result.missing).toMatchObject({ code: "ENOENT" });
-    expect(result.stubborn.report).toMatchObject({ signal: "SIGKILL", endedBy: "teardown", signalsSent: ["SIGTERM", "SIGKILL"] });
+    expect(result.stubborn.report).toMatchObject({
+      signal: "SIGKILL",
+      endedBy: "teardown",
+      signalsSent: ["SIGTERM", "SIGKILL"],
+    });
     expect(result.stubborn.ms).toBeLessThan(300 + 1000);
     expect(result.family.report).toMatchObject({ endedBy: "teardown", signalsSent: ["SIGTERM", "SIGKILL"] });
     expect(liveGroupMembers(result.family.pgid)).toEqual([]);

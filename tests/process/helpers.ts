@@ -12,7 +12,10 @@ export const fixture = (name: string): string => join(FIXTURES, name);
 export const sh = (name: string, ...args: string[]) => ({ command: "/bin/sh", args: [fixture(name), ...args] });
 
 /** A TypeScript fixture run by the bun executing the tests. */
-export const bunScript = (name: string, ...args: string[]) => ({ command: process.execPath, args: [fixture(name), ...args] });
+export const bunScript = (name: string, ...args: string[]) => ({
+  command: process.execPath,
+  args: [fixture(name), ...args],
+});
 
 /** Live (non-zombie) members of process group `pgid`, as `pid stat` strings. */
 export function liveGroupMembers(pgid: number): string[] {
@@ -46,7 +49,9 @@ export function watchUnhandled(): { errors: unknown[]; stop(): void } {
 }
 
 /** Resolves with the first line `lines` receives that matches, or rejects after `ms`. */
-export function lineWaiter(ms = 5000): { onLine: (line: string) => void; next(match: (line: string) => boolean): Promise<string> } {
+export function lineWaiter(
+  ms = 5000,
+): { onLine: (line: string) => void; next(match: (line: string) => boolean): Promise<string> } {
   const seen: string[] = [];
   const waiters: { match: (line: string) => boolean; resolve: (line: string) => void }[] = [];
   return {
@@ -63,7 +68,10 @@ export function lineWaiter(ms = 5000): { onLine: (line: string) => void; next(ma
       const found = seen.find(match);
       if (found !== undefined) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no matching line within ${ms} ms; saw ${JSON.stringify(seen)}`)), ms);
+        const timer = setTimeout(
+          () => reject(new Error(`no matching line within ${ms} ms; saw ${JSON.stringify(seen)}`)),
+          ms,
+        );
         waiters.push({ match, resolve: (line) => (clearTimeout(timer), resolve(line)) });
       });
     },

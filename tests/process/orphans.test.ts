@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "../../src/log.ts";
-import { ChildLedger, identifier, type LedgerEntry, reapOrphans, type ReapOptions } from "../../src/process/orphans.ts";
+import { ChildLedger, identifier, type LedgerEntry, type ReapOptions, reapOrphans } from "../../src/process/orphans.ts";
 import { createSupervisor } from "../../src/process/supervisor.ts";
 import { loadRuntime } from "../../src/runtime/detect.ts";
 import { isLive, liveGroupMembers } from "./helpers.ts";
@@ -31,7 +31,13 @@ const DEAD_OWNER = { pid: 2_000_000_000, startTime: "1" };
 function writeLedger(dir: string, owner: { pid: number; startTime: string | null }, children: LedgerEntry[]) {
   writeFileSync(join(dir, `${owner.pid}-${owner.startTime}.json`), JSON.stringify({ owner, children }));
 }
-const entry = (pid: number, startTime: string | null, pgid: number | null = pid): LedgerEntry => ({ pid, pgid, label: "codex app-server", startedAt: 0, startTime });
+const entry = (pid: number, startTime: string | null, pgid: number | null = pid): LedgerEntry => ({
+  pid,
+  pgid,
+  label: "codex app-server",
+  startedAt: 0,
+  startTime,
+});
 
 describe("the rules, with injected identities", () => {
   function fakeReap(dir: string, alive: Map<number, string>) {
@@ -104,7 +110,7 @@ describe("the rules, with injected identities", () => {
     const { options } = fakeReap(join(tempDir(), "missing"), new Map());
     expect(await reapOrphans(options)).toEqual({ ledgers: 0, liveOwners: 0, children: [] });
     const dir = tempDir();
-    writeFileSync(join(dir, "torn.json"), "{\"owner\":");
+    writeFileSync(join(dir, "torn.json"), '{"owner":');
     expect((await reapOrphans({ ...options, dir })).ledgers).toBe(0);
   });
 });
@@ -117,7 +123,15 @@ describe("for real", () => {
     const pid = leader.pid!;
     expect(liveGroupMembers(pid).length).toBe(3);
     writeLedger(dir, DEAD_OWNER, [entry(pid, await identify(pid))]);
-    const report = await reapOrphans({ fs: runtime.fs, dir, self: { pid: process.pid, startTime: await identify(process.pid) }, identify, signal: runtime, graceMs: 2_000, log });
+    const report = await reapOrphans({
+      fs: runtime.fs,
+      dir,
+      self: { pid: process.pid, startTime: await identify(process.pid) },
+      identify,
+      signal: runtime,
+      graceMs: 2_000,
+      log,
+    });
     expect(report.children.map((c) => c.outcome)).toEqual(["terminated"]);
     await Bun.sleep(50);
     expect(liveGroupMembers(pid)).toEqual([]);
@@ -129,7 +143,15 @@ describe("for real", () => {
     try {
       await Bun.sleep(50);
       writeLedger(dir, DEAD_OWNER, [entry(bystander.pid!, "12345 (an earlier process)")]);
-      const report = await reapOrphans({ fs: runtime.fs, dir, self: { pid: process.pid, startTime: null }, identify, signal: runtime, graceMs: 200, log });
+      const report = await reapOrphans({
+        fs: runtime.fs,
+        dir,
+        self: { pid: process.pid, startTime: null },
+        identify,
+        signal: runtime,
+        graceMs: 200,
+        log,
+      });
       expect(report.children.map((c) => c.outcome)).toEqual(["pid-reused"]);
       expect(isLive(bystander.pid!)).toBe(true);
     } finally {
@@ -149,7 +171,13 @@ describe("for real", () => {
     const file = join(dir, `${owner.pid}-${owner.startTime}.json`);
     const written = JSON.parse(readFileSync(file, "utf8"));
     expect(written.owner).toEqual(owner);
-    expect(written.children).toEqual([{ pid: child.pid, pgid: child.pgid, label: "sleeper", startedAt: child.record.startedAt, startTime: await identify(child.pid) }]);
+    expect(written.children).toEqual([{
+      pid: child.pid,
+      pgid: child.pgid,
+      label: "sleeper",
+      startedAt: child.record.startedAt,
+      startTime: await identify(child.pid),
+    }]);
     await child.teardown({ graceMs: 100 });
     await ledger.flushed();
     expect(JSON.parse(readFileSync(file, "utf8")).children).toEqual([]);

@@ -22,12 +22,20 @@ function waitForLine(match: (line: string) => boolean) {
 
 // spawn → exit, with stdout lines and the stderr tail
 const stdout: string[] = [];
-const failing = await supervisor.spawn({ command: "/bin/sh", args: [fixture("fail-with-stderr.sh")], onStdoutLine: (l) => void stdout.push(l) });
+const failing = await supervisor.spawn({
+  command: "/bin/sh",
+  args: [fixture("fail-with-stderr.sh")],
+  onStdoutLine: (l) => void stdout.push(l),
+});
 const failed = await failing.exit;
 
 // stdin round trip, then a write after the exit
 const echoed: string[] = [];
-const echo = await supervisor.spawn({ command: "/bin/sh", args: [fixture("echo-lines.sh")], onStdoutLine: (l) => void echoed.push(l) });
+const echo = await supervisor.spawn({
+  command: "/bin/sh",
+  args: [fixture("echo-lines.sh")],
+  onStdoutLine: (l) => void echoed.push(l),
+});
 const written = await echo.write("ping\n");
 const closed = await echo.closeStdin();
 const echoReport = await echo.exit;
@@ -38,7 +46,11 @@ const missing = await supervisor.spawn({ command: "/nonexistent/codex", args: []
 
 // SIGTERM ignored → SIGKILL
 const ready = waitForLine((l) => l === "ready");
-const stubborn = await supervisor.spawn({ command: "/bin/sh", args: [fixture("ignore-term.sh")], onStdoutLine: ready.onLine });
+const stubborn = await supervisor.spawn({
+  command: "/bin/sh",
+  args: [fixture("ignore-term.sh")],
+  onStdoutLine: ready.onLine,
+});
 await ready.found;
 const t0 = performance.now();
 const stubbornReport = await stubborn.teardown({ escalation: ["SIGTERM", "SIGKILL"] });
@@ -46,7 +58,11 @@ const stubbornMs = performance.now() - t0;
 
 // group teardown with grandchildren (one ignores SIGTERM)
 const pidsLine = waitForLine((l) => l.startsWith("pids "));
-const family = await supervisor.spawn({ command: "/bin/sh", args: [fixture("grandchildren.sh"), "stay"], onStdoutLine: pidsLine.onLine });
+const family = await supervisor.spawn({
+  command: "/bin/sh",
+  args: [fixture("grandchildren.sh"), "stay"],
+  onStdoutLine: pidsLine.onLine,
+});
 const grandchildren = (await pidsLine.found).split(" ").slice(1).map(Number);
 const familyReport = await family.teardown();
 

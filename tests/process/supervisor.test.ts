@@ -30,7 +30,9 @@ afterAll(async () => {
 
 describe("spawn failures are typed errors with a hint", () => {
   test("missing binary: ENOENT", async () => {
-    const error = await supervisor.spawn({ command: "/nonexistent/bin/codex", args: ["app-server"] }).catch((e: unknown) => e);
+    const error = await supervisor.spawn({ command: "/nonexistent/bin/codex", args: ["app-server"] }).catch((
+      e: unknown,
+    ) => e);
     expect(error).toBeInstanceOf(ChildSpawnError);
     const spawnError = error as ChildSpawnError;
     expect(spawnError.code).toBe("ENOENT");
@@ -125,7 +127,12 @@ describe("teardown", () => {
     expect(child.teardown()).toBe(first); // the same promise, however often it is asked
     const report = await first;
     expect(performance.now() - started).toBeLessThan(GRACE + 1000);
-    expect(report).toMatchObject({ code: null, signal: "SIGKILL", endedBy: "teardown", signalsSent: ["SIGTERM", "SIGKILL"] });
+    expect(report).toMatchObject({
+      code: null,
+      signal: "SIGKILL",
+      endedBy: "teardown",
+      signalsSent: ["SIGTERM", "SIGKILL"],
+    });
     expect(liveGroupMembers(child.pgid!)).toEqual([]);
   });
 
@@ -173,7 +180,12 @@ describe("teardown", () => {
 
   test("an overall time limit tears the child down", async () => {
     const ready = lineWaiter();
-    const child = await supervisor.spawn({ ...sh("ignore-term.sh"), onStdoutLine: ready.onLine, timeoutMs: 200, teardown: { graceMs: 200, escalation: ["SIGTERM", "SIGKILL"] } });
+    const child = await supervisor.spawn({
+      ...sh("ignore-term.sh"),
+      onStdoutLine: ready.onLine,
+      timeoutMs: 200,
+      teardown: { graceMs: 200, escalation: ["SIGTERM", "SIGKILL"] },
+    });
     const report = await child.exit;
     expect(report).toMatchObject({ endedBy: "timeout", signal: "SIGKILL", signalsSent: ["SIGTERM", "SIGKILL"] });
     expect(report.durationMs).toBeGreaterThanOrEqual(390);
@@ -195,14 +207,20 @@ describe("pipes", () => {
     expect(report.code).toBe(0);
     expect(report.stderrBytes).toBe(10 * MiB);
     // 64-byte lines: the last 64 KiB are exactly the last 1024 lines.
-    const lastLines = Array.from({ length: 1024 }, (_, k) => `${String(163840 - 1024 + k).padStart(8, "0")} ${"x".repeat(54)}\n`).join("");
+    const lastLines = Array.from(
+      { length: 1024 },
+      (_, k) => `${String(163840 - 1024 + k).padStart(8, "0")} ${"x".repeat(54)}\n`,
+    ).join("");
     expect(report.stderrTail.length).toBe(64 * 1024);
     expect(report.stderrTail).toBe(lastLines);
   });
 
   test("one 10 MiB stdout line arrives whole, with its exact length", async () => {
     const lines: string[] = [];
-    const child = await supervisor.spawn({ ...bunScript("long-line.ts", String(10 * MiB)), onStdoutLine: (line) => lines.push(line) });
+    const child = await supervisor.spawn({
+      ...bunScript("long-line.ts", String(10 * MiB)),
+      onStdoutLine: (line) => lines.push(line),
+    });
     const report = await child.exit;
     await child.stdoutDone;
     expect(report.code).toBe(0);
@@ -221,7 +239,12 @@ describe("pipes", () => {
   test("the stderr tail is quoted in the exit report, with optional stderr lines", async () => {
     const stderrLines: string[] = [];
     const stdoutLines: string[] = [];
-    const child = await supervisor.spawn({ ...sh("fail-with-stderr.sh"), onStdoutLine: (l) => stdoutLines.push(l), onStderrLine: (l) => stderrLines.push(l), label: "failing" });
+    const child = await supervisor.spawn({
+      ...sh("fail-with-stderr.sh"),
+      onStdoutLine: (l) => stdoutLines.push(l),
+      onStderrLine: (l) => stderrLines.push(l),
+      label: "failing",
+    });
     const report = await child.exit;
     expect(report).toMatchObject({ code: 7, signal: null, endedBy: "exit" });
     expect(report.stderrTail).toBe('error: config.toml line 3: unknown key "modle"\nhint: did you mean "model"?\n');
@@ -251,12 +274,21 @@ describe("registry", () => {
     const local = createSupervisor({ runtime, timeouts: { killGraceMs: GRACE } });
     const events: RegistryEvent[] = [];
     local.registry.subscribe((event) => events.push(event));
-    const children = await Promise.all([1, 2, 3].map((n) => local.spawn({ ...sh("exit-now.sh"), label: `child ${n}` })));
+    const children = await Promise.all(
+      [1, 2, 3].map((n) => local.spawn({ ...sh("exit-now.sh"), label: `child ${n}` })),
+    );
     expect(local.registry.size).toBe(3);
     const records = local.registry.list();
     expect(records.map((r) => r.label)).toEqual(["child 1", "child 2", "child 3"]);
     for (const [i, record] of records.entries()) {
-      expect(record).toEqual({ id: record.id, pid: children[i]!.pid, pgid: children[i]!.pid, command: "/bin/sh", label: `child ${i + 1}`, startedAt: record.startedAt });
+      expect(record).toEqual({
+        id: record.id,
+        pid: children[i]!.pid,
+        pgid: children[i]!.pid,
+        command: "/bin/sh",
+        label: `child ${i + 1}`,
+        startedAt: record.startedAt,
+      });
       expect(JSON.parse(JSON.stringify(record))).toEqual(record);
     }
     await Promise.all(children.map((c) => c.exit));

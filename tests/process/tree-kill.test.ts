@@ -4,7 +4,14 @@
  */
 import { describe, expect, test } from "bun:test";
 import { createSupervisor } from "../../src/process/supervisor.ts";
-import { groupHasRunningMember, parseProcStat, processGroupKiller, taskkillArgv, taskkillKiller, treeKillerFor } from "../../src/process/tree-kill.ts";
+import {
+  groupHasRunningMember,
+  parseProcStat,
+  processGroupKiller,
+  taskkillArgv,
+  taskkillKiller,
+  treeKillerFor,
+} from "../../src/process/tree-kill.ts";
 import type { ChildProcess, ExitStatus, Runtime, Signal, SpawnOptions } from "../../src/runtime/types.ts";
 
 function fakeRunner(onRun?: (argv: readonly string[]) => void) {
@@ -27,7 +34,10 @@ function fakeChild(pid: number) {
   const output = () => new ReadableStream<Uint8Array>({ start: (c) => void ends.push(() => c.close()) });
   const child: ChildProcess = {
     pid,
-    stdin: new WritableStream<Uint8Array>({ write: () => void stdinEvents.push("write"), close: () => void stdinEvents.push("close") }),
+    stdin: new WritableStream<Uint8Array>({
+      write: () => void stdinEvents.push("write"),
+      close: () => void stdinEvents.push("close"),
+    }),
     stdout: output(),
     stderr: output(),
     exited: new Promise<ExitStatus>((resolve) => (exit = resolve)),
@@ -81,8 +91,16 @@ describe("Windows: taskkill /T /F", () => {
     const fake = fakeChild(4242);
     const { runtime, spawns } = fakeWindowsRuntime(fake.child);
     const runner = fakeRunner(() => fake.exit({ code: 1, signal: null }));
-    const supervisor = createSupervisor({ runtime, treeKiller: treeKillerFor(runtime, runner.run), timeouts: { killGraceMs: 30 } });
-    const child = await supervisor.spawn({ command: "C:\\codex\\codex.exe", args: ["app-server"], label: "app-server" });
+    const supervisor = createSupervisor({
+      runtime,
+      treeKiller: treeKillerFor(runtime, runner.run),
+      timeouts: { killGraceMs: 30 },
+    });
+    const child = await supervisor.spawn({
+      command: "C:\\codex\\codex.exe",
+      args: ["app-server"],
+      label: "app-server",
+    });
     expect(spawns[0]).toMatchObject({ command: "C:\\codex\\codex.exe", args: ["app-server"], newProcessGroup: false });
     expect(child.pgid).toBeNull();
     expect(supervisor.registry.list()[0]).toMatchObject({ pid: 4242, pgid: null, label: "app-server" });
@@ -144,7 +162,11 @@ describe("POSIX process groups", () => {
     expect(await groupHasRunningMember(fs, 100)).toBe(false);
     expect(await groupHasRunningMember(fs, 555)).toBe(true);
     // A real line's layout (from `cat /proc/self/stat`), with a comm holding ") " to trip naive parsers.
-    expect(parseProcStat("7 (a) b) c) D 1 42 42 0 -1 4194304 134 0 0 0 0 0 0 0 20 0 1 0 290874 3133440 385")).toEqual({ state: "D", pgrp: 42, startTime: "290874" });
+    expect(parseProcStat("7 (a) b) c) D 1 42 42 0 -1 4194304 134 0 0 0 0 0 0 0 20 0 1 0 290874 3133440 385")).toEqual({
+      state: "D",
+      pgrp: 42,
+      startTime: "290874",
+    });
     expect(parseProcStat("garbage")).toBeNull();
   });
 });

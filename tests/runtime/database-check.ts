@@ -17,14 +17,18 @@ const errorOf = (fn: () => unknown) => {
     fn();
     return null;
   } catch (error) {
-    return error instanceof DatabaseError ? { class: "DatabaseError", code: error.code, errcode: error.errcode } : { class: String((error as Error)?.name), message: String(error) };
+    return error instanceof DatabaseError
+      ? { class: "DatabaseError", code: error.code, errcode: error.errcode }
+      : { class: String((error as Error)?.name), message: String(error) };
   }
 };
 
 try {
   const db = runtime.openDatabase(`${dir}/check.db`);
   const journal = db.prepare("PRAGMA journal_mode = WAL").get();
-  db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, score REAL, blob BLOB, big INTEGER); CREATE TABLE u (k TEXT PRIMARY KEY)");
+  db.exec(
+    "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, score REAL, blob BLOB, big INTEGER); CREATE TABLE u (k TEXT PRIMARY KEY)",
+  );
   const insert = db.prepare("INSERT INTO t (name, score, blob, big) VALUES (?, ?, ?, ?)");
   const first = insert.run("ünï 😀", 1.5, new Uint8Array([1, 2, 3]), 2n ** 40n);
   const second = insert.run(null, null, null, null);
@@ -42,7 +46,9 @@ try {
   const garbageDb = runtime.openDatabase(`${dir}/garbage.db`);
   const notADatabase = errorOf(() => garbageDb.prepare("PRAGMA user_version").get());
   garbageDb.close();
-  const cannotOpen = errorOf(() => runtime.openDatabase(`${dir}/no/such/dir/x.db`).prepare("PRAGMA user_version").get());
+  const cannotOpen = errorOf(() =>
+    runtime.openDatabase(`${dir}/no/such/dir/x.db`).prepare("PRAGMA user_version").get()
+  );
 
   // The file additions.
   await runtime.fs.writeTextFile(`${dir}/f`, "one", { mode: 0o600, createNew: true });
@@ -55,10 +61,29 @@ try {
   const chmodded = (await runtime.fs.stat(`${dir}/f`))?.mode;
 
   // The store on top, across a reopen.
-  const state = await prepareStateDir({ env: { CODEX_MCP_STATE_DIR: `${dir}/state` }, platform: runtime.platform, cwd: runtime.cwd(), fs: runtime.fs });
+  const state = await prepareStateDir({
+    env: { CODEX_MCP_STATE_DIR: `${dir}/state` },
+    platform: runtime.platform,
+    cwd: runtime.cwd(),
+    fs: runtime.fs,
+  });
   const open = () => SqliteSessionStore.open({ path: state.databasePath, openDatabase: runtime.openDatabase });
   const store = open();
-  store.createSession({ id: "s", threadId: "th", status: "idle", backend: "app-server", settings: { cwd: dir, approvalPolicy: "never", sandbox: "read-only" }, approvalTimeoutMs: 1, createdAt: 1, updatedAt: 1, lastActivityAt: 1, turns: 1, currentTurnId: null, phase: "done", preview: "p" });
+  store.createSession({
+    id: "s",
+    threadId: "th",
+    status: "idle",
+    backend: "app-server",
+    settings: { cwd: dir, approvalPolicy: "never", sandbox: "read-only" },
+    approvalTimeoutMs: 1,
+    createdAt: 1,
+    updatedAt: 1,
+    lastActivityAt: 1,
+    turns: 1,
+    currentTurnId: null,
+    phase: "done",
+    preview: "p",
+  });
   store.appendEvent("s", "agent_message_delta", { itemId: "m", delta: "Hel" });
   store.appendEvent("s", "agent_message_delta", { itemId: "m", delta: "lo" });
   store.appendEvent("s", "command_finished", { itemId: "c", output: "o".repeat(50_000) });
@@ -71,7 +96,9 @@ try {
     next: reopened.appendEvent("s", "warning", {}).map((e) => e.cursor),
   };
   reopened.close();
-  const modes = await Promise.all([state.path, state.databasePath].map(async (p) => ((await runtime.fs.stat(p))?.mode ?? -1).toString(8)));
+  const modes = await Promise.all(
+    [state.path, state.databasePath].map(async (p) => ((await runtime.fs.stat(p))?.mode ?? -1).toString(8)),
+  );
 
   process.stdout.write(
     JSON.stringify({

@@ -18,7 +18,14 @@ const SCRIPT = join(import.meta.dirname, "database-check.ts");
 const BUILD_DIR = mkdtempSync(join(tmpdir(), "codex-mcp-db-binary-"));
 const BINARY = join(BUILD_DIR, "database-check");
 /** build.ts's COMPILE_FLAGS (not importable: build.ts runs when imported). */
-const COMPILE_FLAGS = ["--compile", "--minify", "--bytecode", "--format=esm", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig"];
+const COMPILE_FLAGS = [
+  "--compile",
+  "--minify",
+  "--bytecode",
+  "--format=esm",
+  "--no-compile-autoload-dotenv",
+  "--no-compile-autoload-bunfig",
+];
 
 const COMMANDS: Record<string, string[]> = {
   bun: [process.execPath, SCRIPT],
@@ -32,8 +39,12 @@ const runs = new Map<string, Promise<Run>>();
 
 function run([command, ...args]: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    const child = execFile(command!, args, { cwd: ROOT, timeout: 30_000, env: { ...process.env, NO_COLOR: "1" } }, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: unknown }).code as number | null) : 0, stdout, stderr }),
+    const child = execFile(
+      command!,
+      args,
+      { cwd: ROOT, timeout: 30_000, env: { ...process.env, NO_COLOR: "1" } },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: unknown }).code as number | null) : 0, stdout, stderr }),
     );
     child.stdin?.end();
   });
@@ -47,9 +58,10 @@ beforeAll(() => {
   runs.set(
     "compiled binary",
     new Promise<void>((resolve, reject) =>
-      execFile(process.execPath, ["build", SCRIPT, ...COMPILE_FLAGS, `--outfile=${BINARY}`], { cwd: ROOT, timeout: 60_000 }, (error, _out, stderr) =>
-        error ? reject(new Error(`bun build --compile failed: ${stderr}`)) : resolve(),
-      ),
+      execFile(process.execPath, ["build", SCRIPT, ...COMPILE_FLAGS, `--outfile=${BINARY}`], {
+        cwd: ROOT,
+        timeout: 60_000,
+      }, (error, _out, stderr) => error ? reject(new Error(`bun build --compile failed: ${stderr}`)) : resolve())
     ).then(() => run(COMMANDS["compiled binary"]!)),
   );
 });
@@ -73,7 +85,10 @@ const EXPECTED = {
   chmodded: "640",
   store: {
     sessions: [["s", "Hello"]],
-    events: [[1, "agent_message_delta"], [2, "command_finished"], [3, "command_finished_continued"], [4, "command_finished_continued"], [5, "command_finished_continued"]],
+    events: [[1, "agent_message_delta"], [2, "command_finished"], [3, "command_finished_continued"], [
+      4,
+      "command_finished_continued",
+    ], [5, "command_finished_continued"]],
     next: [6],
     modes: ["700", "600"],
   },
@@ -91,17 +106,39 @@ describe.each(Object.keys(COMMANDS))("the adapter's SQLite on %s", (name) => {
     delete parsed.runtime;
     expect(parsed).toEqual(EXPECTED);
     if (name !== "node") expect(result.stderr).toBe("");
-    else expect(result.stderr.replace(/\(node:\d+\) ExperimentalWarning: SQLite is an experimental feature[^\n]*\n|\(Use `node --trace-warnings[^\n]*\n/g, "")).toBe("");
+    else {expect(
+        result.stderr.replace(
+          /\(node:\d+\) ExperimentalWarning: SQLite is an experimental feature[^\n]*\n|\(Use `node --trace-warnings[^\n]*\n/g,
+          "",
+        ),
+      ).toBe("");}
   }, 90_000);
 });
 
 test("node:sqlite loads lazily: a Node runtime that never opens a database prints no SQLite warning", () => {
-  const script = `import { loadRuntime } from ${JSON.stringify(join(ROOT, "src/runtime/detect.ts"))}; const r = await loadRuntime(); await new Promise((t) => setTimeout(t, 100)); await r.exit(0);`;
-  const quiet = spawnSync(join(BIN, "node"), ["--input-type=module", "-e", script], { cwd: ROOT, input: "", encoding: "utf8" });
-  expect({ status: quiet.status, stdout: quiet.stdout, stderr: quiet.stderr }).toEqual({ status: 0, stdout: "", stderr: "" });
+  const script = `import { loadRuntime } from ${
+    JSON.stringify(join(ROOT, "src/runtime/detect.ts"))
+  }; const r = await loadRuntime(); await new Promise((t) => setTimeout(t, 100)); await r.exit(0);`;
+  const quiet = spawnSync(join(BIN, "node"), ["--input-type=module", "-e", script], {
+    cwd: ROOT,
+    input: "",
+    encoding: "utf8",
+  });
+  expect({ status: quiet.status, stdout: quiet.stdout, stderr: quiet.stderr }).toEqual({
+    status: 0,
+    stdout: "",
+    stderr: "",
+  });
   // The control: opening one does warn, on stderr only.
-  const opening = script.replace("const r = await loadRuntime();", "const r = await loadRuntime(); r.openDatabase(':memory:').close();");
-  const loud = spawnSync(join(BIN, "node"), ["--input-type=module", "-e", opening], { cwd: ROOT, input: "", encoding: "utf8" });
+  const opening = script.replace(
+    "const r = await loadRuntime();",
+    "const r = await loadRuntime(); r.openDatabase(':memory:').close();",
+  );
+  const loud = spawnSync(join(BIN, "node"), ["--input-type=module", "-e", opening], {
+    cwd: ROOT,
+    input: "",
+    encoding: "utf8",
+  });
   expect({ status: loud.status, stdout: loud.stdout }).toEqual({ status: 0, stdout: "" });
   expect(loud.stderr).toContain("ExperimentalWarning: SQLite");
 });

@@ -46,7 +46,17 @@ describe("cursors", () => {
 
   test("pinned by type by default, overridable per append and per log", () => {
     const log = new EventLog();
-    for (const type of ["approval_request", "user_input_request", "result", "error", "turn_completed", "backend_crashed", "approval_timeout"]) {
+    for (
+      const type of [
+        "approval_request",
+        "user_input_request",
+        "result",
+        "error",
+        "turn_completed",
+        "backend_crashed",
+        "approval_timeout",
+      ]
+    ) {
       expect(log.append(type, {})[0]!.pinned).toBe(true);
     }
     expect(log.append("warning", {})[0]!.pinned).toBe(false);
@@ -62,8 +72,14 @@ describe("delta merging", () => {
   test("consecutive deltas of one item merge into the unread tail", () => {
     const log = new EventLog();
     log.append("turn_started", { turnId: "t" });
-    expect(log.append("agent_message_delta", { itemId: "m1", delta: "Hel" })).toMatchObject([{ cursor: 2, data: { delta: "Hel" } }]);
-    expect(log.append("agent_message_delta", { itemId: "m1", delta: "lo" })).toMatchObject([{ cursor: 2, data: { itemId: "m1", delta: "Hello" } }]);
+    expect(log.append("agent_message_delta", { itemId: "m1", delta: "Hel" })).toMatchObject([{
+      cursor: 2,
+      data: { delta: "Hel" },
+    }]);
+    expect(log.append("agent_message_delta", { itemId: "m1", delta: "lo" })).toMatchObject([{
+      cursor: 2,
+      data: { itemId: "m1", delta: "Hello" },
+    }]);
     log.append("agent_message_delta", { itemId: "m1", delta: " 😀" });
     expect(log.size).toBe(2);
     expect(log.latestCursor).toBe(2);
@@ -133,10 +149,23 @@ describe("chunking long fields", () => {
   test("a 1 MiB ASCII output: first chunk in the event, the rest in ordered continuations, exact reassembly", () => {
     const log = new EventLog();
     const output = Array.from({ length: 1024 * 1024 }, (_, i) => String.fromCharCode(32 + (i % 95))).join("");
-    const stored = log.append("command_completed", { itemId: "c", command: "cat big", exitCode: 0, output, status: "completed" });
+    const stored = log.append("command_completed", {
+      itemId: "c",
+      command: "cat big",
+      exitCode: 0,
+      output,
+      status: "completed",
+    });
     const head = stored[0]!;
     expect(head.type).toBe("command_completed");
-    expect(head.data).toMatchObject({ itemId: "c", command: "cat big", exitCode: 0, status: "completed", outputTruncated: true, outputBytes: 1024 * 1024 });
+    expect(head.data).toMatchObject({
+      itemId: "c",
+      command: "cat big",
+      exitCode: 0,
+      status: "completed",
+      outputTruncated: true,
+      outputBytes: 1024 * 1024,
+    });
     expect(stored.length).toBeGreaterThan(64);
     stored.slice(1).forEach((e, i) => {
       expect(e.type).toBe("command_completed_continued");
@@ -173,7 +202,14 @@ describe("chunking long fields", () => {
   test("many medium fields and a large non-string field still give events within the bound", () => {
     const log = new EventLog();
     const files = Array.from({ length: 3000 }, (_, i) => ({ path: `src/file-${i}.ts`, kind: "update" }));
-    const data = { requestId: "r1", kind: "file_change", a: "a".repeat(9000), b: "b".repeat(9000), c: "c".repeat(9000), files };
+    const data = {
+      requestId: "r1",
+      kind: "file_change",
+      a: "a".repeat(9000),
+      b: "b".repeat(9000),
+      c: "c".repeat(9000),
+      files,
+    };
     const stored = log.append("approval_request", data);
     for (const e of stored) expect(jsonSize(e)).toBeLessThanOrEqual(MAX_EVENT_BYTES);
     expect(stored.every((e) => e.pinned)).toBe(true); // continuations of a pinned event are pinned
@@ -188,7 +224,11 @@ describe("chunking long fields", () => {
 describe("eviction", () => {
   test("soft: the oldest unpinned go, pinned stay; hard: pinned go oldest first", () => {
     const evicted: number[] = [];
-    const log = new EventLog({ softLimit: 10, hardLimit: 20, onEvict: (events) => evicted.push(...events.map((e) => e.cursor)) });
+    const log = new EventLog({
+      softLimit: 10,
+      hardLimit: 20,
+      onEvict: (events) => evicted.push(...events.map((e) => e.cursor)),
+    });
     for (let i = 0; i < 5; i++) log.append("approval_request", { requestId: `r${i}` }); // cursors 1-5
     for (let i = 0; i < 100; i++) log.append("warning", { message: `w${i}` }); // 6-105
     expect(log.size).toBe(10);
@@ -253,8 +293,16 @@ describe("bounded reads", () => {
     const log = new EventLog();
     for (let i = 0; i < 40; i++) {
       log.append("command_started", { itemId: `c${i}`, command: `step ${i}` });
-      for (let j = 0; j < 20; j++) log.append("command_output_delta", { itemId: `c${i}`, delta: `line ${j} of ${i}\n` });
-      log.append("command_completed", { itemId: `c${i}`, command: `step ${i}`, exitCode: 0, output: "o".repeat((i * 7919) % 70_000), status: "completed" });
+      for (let j = 0; j < 20; j++) {
+        log.append("command_output_delta", { itemId: `c${i}`, delta: `line ${j} of ${i}\n` });
+      }
+      log.append("command_completed", {
+        itemId: `c${i}`,
+        command: `step ${i}`,
+        exitCode: 0,
+        output: "o".repeat((i * 7919) % 70_000),
+        status: "completed",
+      });
       if (i % 7 === 0) log.append("agent_message", { itemId: `m${i}`, text: multiByteText((i * 3000) % 50_000) });
       if (i % 9 === 0) log.append("approval_request", { requestId: `r${i}`, command: "rm -rf build" });
     }
@@ -381,7 +429,11 @@ describe("restore", () => {
     log.append("agent_message_delta", { itemId: "m", delta: "a" });
     log.append("warning", {});
     log.read(1);
-    const restored = EventLog.restore({ events: all(log), latestCursor: log.latestCursor, deliveredCursor: log.deliveredCursor });
+    const restored = EventLog.restore({
+      events: all(log),
+      latestCursor: log.latestCursor,
+      deliveredCursor: log.deliveredCursor,
+    });
     expect(restored.bytes).toBe(log.bytes);
     expect(restored.append("warning", {})[0]!.cursor).toBe(3);
     expect(() => EventLog.restore({ events: [...all(log)].reverse(), latestCursor: 2 })).toThrow(RangeError);

@@ -3,7 +3,19 @@ import { describe, expect, test } from "bun:test";
 import { jsonBytes, jsonStringBytes, splitJsonText, utf8Bytes } from "../../src/sessions/json-text.ts";
 
 const encoder = new TextEncoder();
-const SAMPLES = ["", "plain ascii", 'quote " and \\ backslash', "tab\tnew\nline\r\b\f", "\u0000\u0001\u001f\u007f", "é中😀€", "\u2028\u2029", "lone \ud83d high", "lone \ude00 low", "\ude00\ud83d reversed", "end high \ud83d"];
+const SAMPLES = [
+  "",
+  "plain ascii",
+  'quote " and \\ backslash',
+  "tab\tnew\nline\r\b\f",
+  "\u0000\u0001\u001f\u007f",
+  "é中😀€",
+  "\u2028\u2029",
+  "lone \ud83d high",
+  "lone \ude00 low",
+  "\ude00\ud83d reversed",
+  "end high \ud83d",
+];
 
 describe("json-text", () => {
   test("jsonStringBytes, utf8Bytes and jsonBytes match TextEncoder", () => {
@@ -16,7 +28,7 @@ describe("json-text", () => {
   });
 
   test("splitJsonText: exact reassembly, pieces within the limit, surrogate pairs kept whole", () => {
-    const text = "a😀é\"\n中\u0001".repeat(500) + "\ud83d";
+    const text = 'a😀é"\n中\u0001'.repeat(500) + "\ud83d";
     for (const [chunk, first] of [[64, 64], [100, 0], [1024, 10], [7, 7]] as const) {
       const pieces = splitJsonText(text, chunk, first);
       expect(pieces.join("")).toBe(text);

@@ -4,7 +4,14 @@
  * covered end to end elsewhere; this is about the manager's decisions.
  */
 import { describe, expect, test } from "bun:test";
-import type { Backend, BackendEvent, RequestAnswer, StartedThread, ThreadSettings, TurnInput } from "../../src/codex/backend.ts";
+import type {
+  Backend,
+  BackendEvent,
+  RequestAnswer,
+  StartedThread,
+  ThreadSettings,
+  TurnInput,
+} from "../../src/codex/backend.ts";
 import { createLogger } from "../../src/log.ts";
 import { SessionManager, type SessionPolicy } from "../../src/sessions/manager.ts";
 import { MemorySessionStore } from "../../src/sessions/memory-store.ts";
@@ -55,11 +62,19 @@ class FakeBackend implements Backend {
 }
 
 const MINUTE = 60_000;
-const policy: SessionPolicy = { approvalTimeoutMs: MINUTE, idleTtlMs: 30 * MINUTE, runningTtlMs: 240 * MINUTE, terminalTtlMs: 5 * MINUTE, retentionMs: 7 * 24 * 60 * MINUTE };
+const policy: SessionPolicy = {
+  approvalTimeoutMs: MINUTE,
+  idleTtlMs: 30 * MINUTE,
+  runningTtlMs: 240 * MINUTE,
+  terminalTtlMs: 5 * MINUTE,
+  retentionMs: 7 * 24 * 60 * MINUTE,
+};
 const settings: ThreadSettings = { cwd: "/", approvalPolicy: "never", sandbox: "read-only" };
 const self = { pid: 100, startTime: "me" };
 
-function world(options: { persistent?: boolean; alive?: (owner: { pid: number; startTime: string | null }) => boolean } = {}) {
+function world(
+  options: { persistent?: boolean; alive?: (owner: { pid: number; startTime: string | null }) => boolean } = {},
+) {
   const backend = new FakeBackend();
   const store = new MemorySessionStore();
   const sessions = new SessionManager({
@@ -80,7 +95,12 @@ const tick = () => new Promise((r) => setTimeout(r, 5));
 async function finishedSession(w: ReturnType<typeof world>): Promise<SessionRecord> {
   const started = await w.sessions.start({ settings, turn: { prompt: "hi" } });
   await tick();
-  w.backend.emit(started.threadId!, { type: "turn_completed", turnId: started.currentTurnId!, status: "completed", finalMessage: "done" });
+  w.backend.emit(started.threadId!, {
+    type: "turn_completed",
+    turnId: started.currentTurnId!,
+    status: "completed",
+    finalMessage: "done",
+  });
   return w.sessions.get(started.id);
 }
 
@@ -128,7 +148,14 @@ describe("lifecycle", () => {
   test("the sweep never cancels a session this server is not running", async () => {
     const w = world({ persistent: true, alive: () => true });
     const now = Date.now();
-    w.store.createSession(record("other", { status: "running", owner: { pid: 200, startTime: "other" }, lastActivityAt: now - policy.idleTtlMs * 10, turnStartedAt: now - policy.runningTtlMs * 2 }));
+    w.store.createSession(
+      record("other", {
+        status: "running",
+        owner: { pid: 200, startTime: "other" },
+        lastActivityAt: now - policy.idleTtlMs * 10,
+        turnStartedAt: now - policy.runningTtlMs * 2,
+      }),
+    );
     await w.sessions.sweep(now);
     expect(w.sessions.get("other").status).toBe("running");
   });
@@ -159,7 +186,14 @@ describe("restart recovery", () => {
     const deadOwner = { pid: 1, startTime: "gone" };
     const liveOwner = { pid: 2, startTime: "running" };
     const w = world({ alive: (owner) => owner.startTime === "running" });
-    w.store.createSession(record("cut", { status: "waiting_approval", currentTurnId: "turn9", owner: deadOwner, pendingRequestIds: ["req_7"] }));
+    w.store.createSession(
+      record("cut", {
+        status: "waiting_approval",
+        currentTurnId: "turn9",
+        owner: deadOwner,
+        pendingRequestIds: ["req_7"],
+      }),
+    );
     w.store.createSession(record("quiet", { status: "idle", owner: deadOwner }));
     w.store.createSession(record("theirs", { status: "running", currentTurnId: "turn3", owner: liveOwner }));
 
@@ -167,9 +201,16 @@ describe("restart recovery", () => {
     expect(report).toEqual({ recovered: 2, interrupted: ["cut"], expiredRequests: 1 });
 
     const cut = w.sessions.get("cut");
-    expect(cut).toMatchObject({ status: "error", interruptedBy: "restart", pendingRequestIds: [], currentTurnId: null });
+    expect(cut).toMatchObject({
+      status: "error",
+      interruptedBy: "restart",
+      pendingRequestIds: [],
+      currentTurnId: null,
+    });
     expect(cut.error?.code).toBe("INTERRUPTED_BY_RESTART");
-    const types = w.sessions.read("cut", 1, { maxEvents: 10, maxBytes: 64 * 1024 }).events.map((e) => [e.type, e.data.requestId]);
+    const types = w.sessions.read("cut", 1, { maxEvents: 10, maxBytes: 64 * 1024 }).events.map((
+      e,
+    ) => [e.type, e.data.requestId]);
     expect(types).toEqual([["request_expired", "req_7"], ["interrupted_by_restart", undefined]]);
     expect(w.sessions.get("quiet").status).toBe("idle");
     expect(w.sessions.get("theirs").status).toBe("running");
@@ -190,11 +231,24 @@ describe("shutdown drain", () => {
     const quick = await w.sessions.start({ settings, turn: { prompt: "quick" } });
     const slow = await w.sessions.start({ settings, turn: { prompt: "slow" } });
     await tick();
-    setTimeout(() => w.backend.emit(quick.threadId!, { type: "turn_completed", turnId: quick.currentTurnId!, status: "completed", finalMessage: "ok" }), 20);
+    setTimeout(
+      () =>
+        w.backend.emit(quick.threadId!, {
+          type: "turn_completed",
+          turnId: quick.currentTurnId!,
+          status: "completed",
+          finalMessage: "ok",
+        }),
+      20,
+    );
     const drained = await w.sessions.drain(150);
     expect(drained).toEqual({ finished: 1, interrupted: [slow.id] });
     expect(w.sessions.get(quick.id)).toMatchObject({ status: "idle", result: { text: "ok" } });
-    expect(w.sessions.get(slow.id)).toMatchObject({ status: "idle", interruptedBy: "shutdown", result: { status: "interrupted" } });
+    expect(w.sessions.get(slow.id)).toMatchObject({
+      status: "idle",
+      interruptedBy: "shutdown",
+      result: { status: "interrupted" },
+    });
   });
 
   test("an aborted grace interrupts at once", async () => {

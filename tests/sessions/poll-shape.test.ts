@@ -37,9 +37,22 @@ describe("shapeEvents", () => {
 
   test("delta_compact: adjacent deltas of one item merged, continuations joined, session repeats dropped", () => {
     const { events, output, files } = turn();
-    const shaped = shapeEvents(events, "delta_compact", { session: { threadId: "th-1", cwd: "/work", sessionId: "s1" } });
+    const shaped = shapeEvents(events, "delta_compact", {
+      session: { threadId: "th-1", cwd: "/work", sessionId: "s1" },
+    });
     const types = shaped.events.map((e) => e.type);
-    expect(types).toEqual(["turn_started", "agent_message_delta", "reasoning_delta", "agent_message_delta", "command_started", "command_started", "command_completed", "approval_request", "token_usage", "turn_completed"]);
+    expect(types).toEqual([
+      "turn_started",
+      "agent_message_delta",
+      "reasoning_delta",
+      "agent_message_delta",
+      "command_started",
+      "command_started",
+      "command_completed",
+      "approval_request",
+      "token_usage",
+      "turn_completed",
+    ]);
     const [started, message, reasoning, again, ls, pwd, completed, approval] = shaped.events;
     expect(started!.data).toEqual({ turnId: "t1" }); // threadId repeated the session's
     expect(message).toMatchObject({ cursor: 2, lastCursor: 5, data: { itemId: "m1", delta: "Hello world" } });

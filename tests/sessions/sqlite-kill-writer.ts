@@ -26,7 +26,7 @@ const big = "0123456789abcdef".repeat(3 * 1024); // 48 KiB: a head and two conti
 let line = 0;
 const write = (text: string): void => void process.stdout.write(text + "\n");
 write("ready");
-for (let i = 0; ; i++) {
+for (let i = 0;; i++) {
   const id = sessions[i % sessions.length]!;
   let stored;
   switch (i % 7) {
@@ -36,7 +36,10 @@ for (let i = 0; ; i++) {
       stored = store.appendEvent(id, "agent_message_delta", { itemId: `m${Math.floor(i / 50)}`, delta: `d${i} ` });
       break;
     case 3:
-      stored = store.appendEvent(id, "command_output_delta", { itemId: `c${Math.floor(i / 30)}`, delta: "x".repeat(100) });
+      stored = store.appendEvent(id, "command_output_delta", {
+        itemId: `c${Math.floor(i / 30)}`,
+        delta: "x".repeat(100),
+      });
       break;
     case 4:
       stored = store.appendEvent(id, "command_finished", { itemId: `c${i}`, exitCode: 0, output: big });

@@ -13,7 +13,13 @@ import { createInterface } from "node:readline";
 import { loadRuntime } from "../../src/runtime/detect.ts";
 import { type Database, DatabaseError, type SqlStatement } from "../../src/runtime/types.ts";
 import { MemorySessionStore } from "../../src/sessions/memory-store.ts";
-import { MIGRATIONS, SCHEMA_VERSION, SqliteSessionStore, StoreError, type SqliteSessionStoreOptions } from "../../src/sessions/sqlite-store.ts";
+import {
+  MIGRATIONS,
+  SCHEMA_VERSION,
+  SqliteSessionStore,
+  type SqliteSessionStoreOptions,
+  StoreError,
+} from "../../src/sessions/sqlite-store.ts";
 import { prepareStateDir } from "../../src/sessions/state-dir.ts";
 import type { SessionStore } from "../../src/sessions/store.ts";
 import { manualClock } from "./helpers.ts";
@@ -97,11 +103,26 @@ describe("SqliteSessionStore answers like the memory store", () => {
       if (roll < 0.04) both((s) => s.createSession(record(id, { lastActivityAt: clock.now() })));
       else if (roll < 0.06) both((s) => s.deleteSession(id));
       else if (roll < 0.12) both((s) => s.updateSession(id, { status, lastActivityAt: clock.now(), turns: step }));
-      else if (roll < 0.5) both((s) => s.appendEvent(id, deltaType, { itemId: `i${Math.floor(step / 40)}`, delta: "δ".repeat(1 + Math.floor(r1 * 300)) }));
-      else if (roll < 0.55) both((s) => s.appendEvent(id, "command_finished", { itemId: `c${step}`, output: "out\n".repeat(Math.floor(r1 * 3_000)) }));
-      else if (roll < 0.65) both((s) => s.appendEvent(id, otherType, { step }));
-      else if (roll < 0.85) both((s) => s.readEvents(id, Math.floor(r1 * 400) - 5, { maxEvents: 1 + Math.floor(r2 * 30), maxBytes: 32 * 1024 + Math.floor(r3 * 40_000) }));
-      else if (roll < 0.9) both((s) => s.eventStats(id));
+      else if (roll < 0.5) {
+        both((s) =>
+          s.appendEvent(id, deltaType, {
+            itemId: `i${Math.floor(step / 40)}`,
+            delta: "δ".repeat(1 + Math.floor(r1 * 300)),
+          })
+        );
+      } else if (roll < 0.55) {
+        both((s) =>
+          s.appendEvent(id, "command_finished", { itemId: `c${step}`, output: "out\n".repeat(Math.floor(r1 * 3_000)) })
+        );
+      } else if (roll < 0.65) both((s) => s.appendEvent(id, otherType, { step }));
+      else if (roll < 0.85) {
+        both((s) =>
+          s.readEvents(id, Math.floor(r1 * 400) - 5, {
+            maxEvents: 1 + Math.floor(r2 * 30),
+            maxBytes: 32 * 1024 + Math.floor(r3 * 40_000),
+          })
+        );
+      } else if (roll < 0.9) both((s) => s.eventStats(id));
       else if (roll < 0.95) both((s) => s.latestCursor(id));
       else both((s) => s.listSessions({ limit: 1 + Math.floor(r1 * 4), status: listStatus }));
     }
@@ -124,23 +145,41 @@ describe("SqliteSessionStore on disk", () => {
     expect(long.length).toBe(3);
     for (let i = 0; i < 4; i++) first.appendEvent("s1", "warning", { i }); // evicts the oldest
     first.appendEvent("s1", "result", { turnId: "t1", text: "Hello" });
-    first.updateSession("s1", { status: "idle", threadId: "th-1", result: { turnId: "t1", status: "completed", text: "Hello", structuredOutput: { ok: true } }, lastActivityAt: 30 });
-    const before = { events: plain(first.readEvents("s1", 0).events), stats: first.eventStats("s1"), s2: first.latestCursor("s2"), records: first.listSessions() };
+    first.updateSession("s1", {
+      status: "idle",
+      threadId: "th-1",
+      result: { turnId: "t1", status: "completed", text: "Hello", structuredOutput: { ok: true } },
+      lastActivityAt: 30,
+    });
+    const before = {
+      events: plain(first.readEvents("s1", 0).events),
+      stats: first.eventStats("s1"),
+      s2: first.latestCursor("s2"),
+      records: first.listSessions(),
+    };
     first.close();
 
     const second = openStore(path, { eventLog });
     expect(second.listSessions()).toEqual(before.records);
-    expect(second.getSession("s1")).toMatchObject({ status: "idle", threadId: "th-1", result: { text: "Hello", structuredOutput: { ok: true } } });
+    expect(second.getSession("s1")).toMatchObject({
+      status: "idle",
+      threadId: "th-1",
+      result: { text: "Hello", structuredOutput: { ok: true } },
+    });
     expect(plain(second.readEvents("s1", 0).events)).toEqual(before.events);
     expect(second.eventStats("s1")).toEqual(before.stats);
     expect(before.stats).toMatchObject({ latestCursor: 10, evicted: 5 });
     expect(second.latestCursor("s2")).toBe(0);
     // Cursors continue; a delta is not merged into an event of the previous life (a reader may have seen it).
-    expect(second.appendEvent("s1", "agent_message_delta", { itemId: "m2", delta: "a" })).toMatchObject([{ cursor: 11 }]);
+    expect(second.appendEvent("s1", "agent_message_delta", { itemId: "m2", delta: "a" })).toMatchObject([{
+      cursor: 11,
+    }]);
     second.close();
 
     // Even when the newest events were evicted (a tiny byte bound), the next cursor is never reused.
-    const third = openStore(path, { eventLog: { softLimit: 5, hardLimit: 8, softMaxBytes: 10, hardMaxBytes: 100_000 } });
+    const third = openStore(path, {
+      eventLog: { softLimit: 5, hardLimit: 8, softMaxBytes: 10, hardMaxBytes: 100_000 },
+    });
     third.appendEvent("s1", "warning", { big: "z".repeat(100) });
     const stats = third.eventStats("s1");
     expect(stats.latestCursor).toBe(12);
@@ -158,12 +197,23 @@ describe("SqliteSessionStore on disk", () => {
     store.createSession(record("s"));
     store.appendEvent("s", "agent_message_delta", { itemId: "m", delta: "a" });
     store.appendEvent("s", "agent_message_delta", { itemId: "m", delta: "b" });
-    const rows = () => withDb(path, (db) => db.prepare("SELECT cursor, type, pinned, data FROM events WHERE session_id = ? ORDER BY cursor").all("s"));
-    expect(rows()).toEqual([{ cursor: 1, type: "agent_message_delta", pinned: 0, data: JSON.stringify({ itemId: "m", delta: "ab" }) }]);
+    const rows = () =>
+      withDb(
+        path,
+        (db) =>
+          db.prepare("SELECT cursor, type, pinned, data FROM events WHERE session_id = ? ORDER BY cursor").all("s"),
+      );
+    expect(rows()).toEqual([{
+      cursor: 1,
+      type: "agent_message_delta",
+      pinned: 0,
+      data: JSON.stringify({ itemId: "m", delta: "ab" }),
+    }]);
     store.appendEvent("s", "result", { text: "r" });
     for (let i = 0; i < 4; i++) store.appendEvent("s", "warning", { i });
     expect(rows().map((r) => [r.cursor, r.pinned])).toEqual([[2, 1], [5, 0], [6, 0]]);
-    expect(withDb(path, (db) => db.prepare("SELECT latest_cursor, evicted_events FROM sessions WHERE id = 's'").get())).toEqual({ latest_cursor: 6, evicted_events: 3 });
+    expect(withDb(path, (db) => db.prepare("SELECT latest_cursor, evicted_events FROM sessions WHERE id = 's'").get()))
+      .toEqual({ latest_cursor: 6, evicted_events: 3 });
     store.deleteSession("s");
     expect(rows()).toEqual([]);
     expect(withDb(path, (db) => db.prepare("SELECT count(*) AS n FROM sessions").get())).toEqual({ n: 0 });
@@ -226,7 +276,9 @@ describe("SqliteSessionStore on disk", () => {
             ...statement,
             run(...params) {
               // Fail the third event row of an append: the first two went in before the failure.
-              if (failEventInserts && sql.startsWith("INSERT INTO events") && params[1] === 4) throw new DatabaseError("SQLITE_FULL", 13, "database or disk is full");
+              if (failEventInserts && sql.startsWith("INSERT INTO events") && params[1] === 4) {
+                throw new DatabaseError("SQLITE_FULL", 13, "database or disk is full");
+              }
               return statement.run(...params);
             },
             get: (...p) => statement.get(...p),
@@ -240,7 +292,9 @@ describe("SqliteSessionStore on disk", () => {
     store.appendEvent("s", "warning", { first: true });
     const waiting = store.waitForEvents("s", 2, 10_000);
     failEventInserts = true;
-    const error = storeError(() => store.appendEvent("s", "command_finished", { itemId: "c", output: "w".repeat(60_000) }));
+    const error = storeError(() =>
+      store.appendEvent("s", "command_finished", { itemId: "c", output: "w".repeat(60_000) })
+    );
     expect(error).toMatchObject({ code: "STATE_WRITE_FAILED", path });
     expect(error.message).toContain("SQLITE_FULL");
     expect(error.message).toContain("rolled back");
@@ -248,7 +302,10 @@ describe("SqliteSessionStore on disk", () => {
     // Nothing of the failed append is anywhere: not in memory, not on disk.
     expect(store.latestCursor("s")).toBe(1);
     expect(store.readEvents("s", 1).events.map((e) => e.cursor)).toEqual([1]);
-    expect(withDb(path, (db) => db.prepare("SELECT count(*) AS n, max(cursor) AS m FROM events").get())).toEqual({ n: 1, m: 1 });
+    expect(withDb(path, (db) => db.prepare("SELECT count(*) AS n, max(cursor) AS m FROM events").get())).toEqual({
+      n: 1,
+      m: 1,
+    });
     expect(withDb(path, (db) => db.prepare("SELECT latest_cursor FROM sessions").get())).toEqual({ latest_cursor: 1 });
     void waiting; // settled one way or the other; the log it waited on was replaced
     // The store goes on from what is on disk.
@@ -261,17 +318,24 @@ describe("SqliteSessionStore on disk", () => {
 
   test("SIGKILL while events stream: the database opens cleanly and holds every event reported written", async () => {
     const path = tempDb();
-    const child = spawn(process.execPath, [join(import.meta.dir, "sqlite-kill-writer.ts"), path], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [join(import.meta.dir, "sqlite-kill-writer.ts"), path], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stderr = "";
     child.stderr.on("data", (chunk) => void (stderr += chunk));
-    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      child.once("exit", (code, signal) => resolve({ code, signal }))
+    );
     /** The newest reported version of each event, by session and cursor. */
     const reported = new Map<string, Map<number, { type: string; data: Record<string, unknown> }>>();
     let appends = 0;
     let sawReady = false;
     const lines = createInterface({ input: child.stdout });
     const killed = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the writer reported only ${appends} appends in 20 s; stderr: ${stderr}`)), 20_000);
+      const timer = setTimeout(
+        () => reject(new Error(`the writer reported only ${appends} appends in 20 s; stderr: ${stderr}`)),
+        20_000,
+      );
       lines.on("line", (line) => {
         if (line === "ready") return void (sawReady = true);
         let parsed: { s: string; e: [number, string, Record<string, unknown>][] };
@@ -297,7 +361,9 @@ describe("SqliteSessionStore on disk", () => {
     const store = openStore(path); // runs quick_check: a damaged file would throw STATE_CORRUPT
     let checked = 0;
     for (const [id, events] of reported) {
-      const stored = new Map(store.readEvents(id, 1, { maxEvents: 1e9, maxBytes: 1e12 }).events.map((e) => [e.cursor, e]));
+      const stored = new Map(
+        store.readEvents(id, 1, { maxEvents: 1e9, maxBytes: 1e12 }).events.map((e) => [e.cursor, e]),
+      );
       // Atomic appends: the log's latest cursor is exactly its newest row (no eviction in the writer).
       expect(store.latestCursor(id)).toBe(Math.max(0, ...stored.keys()));
       for (const [cursor, { type, data }] of events) {
@@ -316,7 +382,9 @@ describe("SqliteSessionStore on disk", () => {
       // Every long field is whole: its continuations were committed with it.
       for (const event of stored.values()) {
         if (event.data.outputTruncated !== true) continue;
-        const parts = [...stored.values()].filter((e) => e.type === "command_finished_continued" && e.data.of === event.cursor);
+        const parts = [...stored.values()].filter((e) =>
+          e.type === "command_finished_continued" && e.data.of === event.cursor
+        );
         expect(parts.at(-1)?.data.last).toBe(true);
       }
     }
@@ -345,7 +413,10 @@ describe("SqliteSessionStore on disk", () => {
     v1.appendEvent("old", "result", { text: "kept" });
     v1.close();
 
-    const broken = [...MIGRATIONS, { version: 2, sql: "ALTER TABLE sessions ADD COLUMN note TEXT; ALTER TABLE no_such_table ADD COLUMN x TEXT;" }];
+    const broken = [...MIGRATIONS, {
+      version: 2,
+      sql: "ALTER TABLE sessions ADD COLUMN note TEXT; ALTER TABLE no_such_table ADD COLUMN x TEXT;",
+    }];
     const failed = storeError(() => openStore(path, { migrations: broken }));
     expect(failed.code).toBe("STATE_WRITE_FAILED");
     expect(failed.message).toContain("schema version 2");
@@ -355,7 +426,11 @@ describe("SqliteSessionStore on disk", () => {
       expect(db.prepare("SELECT name FROM pragma_table_info('sessions') WHERE name = 'note'").all()).toEqual([]);
     });
 
-    const v2Steps = [...MIGRATIONS, { version: 2, sql: "ALTER TABLE sessions ADD COLUMN note TEXT; CREATE TABLE approvals (session_id TEXT, request_id TEXT, outcome TEXT);" }];
+    const v2Steps = [...MIGRATIONS, {
+      version: 2,
+      sql:
+        "ALTER TABLE sessions ADD COLUMN note TEXT; CREATE TABLE approvals (session_id TEXT, request_id TEXT, outcome TEXT);",
+    }];
     const v2 = openStore(path, { migrations: v2Steps });
     expect(v2.getSession("old")).toEqual(record("old"));
     expect(v2.readEvents("old", 1).events).toMatchObject([{ type: "result", data: { text: "kept" } }]);
@@ -467,7 +542,12 @@ describe("SqliteSessionStore on disk", () => {
 
   test("files: state dir 0700, database, -wal and -shm 0600", async () => {
     const root = tempDir();
-    const prepared = await prepareStateDir({ env: { CODEX_MCP_STATE_DIR: join(root, "state") }, platform: runtime.platform, cwd: root, fs: runtime.fs });
+    const prepared = await prepareStateDir({
+      env: { CODEX_MCP_STATE_DIR: join(root, "state") },
+      platform: runtime.platform,
+      cwd: root,
+      fs: runtime.fs,
+    });
     const store = openStore(prepared.databasePath);
     store.createSession(record("s"));
     store.appendEvent("s", "warning", {});

@@ -31,7 +31,8 @@ function tempDir(): string {
   return dir;
 }
 
-const resolve = (platform: string, env: Record<string, string>, cwd = platform === "win32" ? "C:\\work" : "/work") => resolveStateDir({ platform, env, cwd });
+const resolve = (platform: string, env: Record<string, string>, cwd = platform === "win32" ? "C:\\work" : "/work") =>
+  resolveStateDir({ platform, env, cwd });
 
 async function rejection(promise: Promise<unknown>): Promise<StoreError> {
   try {
@@ -47,7 +48,9 @@ describe("resolveStateDir", () => {
   test("CODEX_MCP_STATE_DIR wins everywhere; relative is resolved with a warning; empty is unset", () => {
     for (const platform of ["linux", "darwin", "win32", "freebsd"]) {
       const abs = platform === "win32" ? "D:\\state" : "/srv/state";
-      expect(resolve(platform, { CODEX_MCP_STATE_DIR: abs, HOME: "/home/u", XDG_STATE_HOME: "/x", LOCALAPPDATA: "C:\\L" })).toEqual({
+      expect(
+        resolve(platform, { CODEX_MCP_STATE_DIR: abs, HOME: "/home/u", XDG_STATE_HOME: "/x", LOCALAPPDATA: "C:\\L" }),
+      ).toEqual({
         path: abs,
         source: "CODEX_MCP_STATE_DIR",
         how: `CODEX_MCP_STATE_DIR=${abs}`,
@@ -63,8 +66,15 @@ describe("resolveStateDir", () => {
   });
 
   test("Linux and other Unix: $XDG_STATE_HOME/codex-mcp, else ~/.local/state/codex-mcp; a relative XDG_STATE_HOME is ignored", () => {
-    expect(resolve("linux", { HOME: "/home/u", XDG_STATE_HOME: "/home/u/state" })).toMatchObject({ path: "/home/u/state/codex-mcp", source: "default", warnings: [] });
-    expect(resolve("linux", { HOME: "/home/u" })).toMatchObject({ path: "/home/u/.local/state/codex-mcp", source: "default" });
+    expect(resolve("linux", { HOME: "/home/u", XDG_STATE_HOME: "/home/u/state" })).toMatchObject({
+      path: "/home/u/state/codex-mcp",
+      source: "default",
+      warnings: [],
+    });
+    expect(resolve("linux", { HOME: "/home/u" })).toMatchObject({
+      path: "/home/u/.local/state/codex-mcp",
+      source: "default",
+    });
     expect(resolve("freebsd", { HOME: "/usr/home/u" }).path).toBe("/usr/home/u/.local/state/codex-mcp");
     const relativeXdg = resolve("linux", { HOME: "/home/u", XDG_STATE_HOME: "state" });
     expect(relativeXdg.path).toBe("/home/u/.local/state/codex-mcp");
@@ -73,18 +83,31 @@ describe("resolveStateDir", () => {
   });
 
   test("macOS: ~/Library/Application Support/codex-mcp (XDG_STATE_HOME is not a macOS convention)", () => {
-    expect(resolve("darwin", { HOME: "/Users/u", XDG_STATE_HOME: "/Users/u/.state" })).toMatchObject({ path: "/Users/u/Library/Application Support/codex-mcp", source: "default" });
+    expect(resolve("darwin", { HOME: "/Users/u", XDG_STATE_HOME: "/Users/u/.state" })).toMatchObject({
+      path: "/Users/u/Library/Application Support/codex-mcp",
+      source: "default",
+    });
   });
 
   test("Windows: %LOCALAPPDATA%\\codex-mcp, else %USERPROFILE%\\AppData\\Local\\codex-mcp", () => {
-    expect(resolve("win32", { LOCALAPPDATA: "C:\\Users\\u\\AppData\\Local", USERPROFILE: "C:\\Users\\u" }).path).toBe("C:\\Users\\u\\AppData\\Local\\codex-mcp");
-    expect(resolve("win32", { LocalAppData: "C:/Users/u/AppData/Local" }).path).toBe("C:\\Users\\u\\AppData\\Local\\codex-mcp");
+    expect(resolve("win32", { LOCALAPPDATA: "C:\\Users\\u\\AppData\\Local", USERPROFILE: "C:\\Users\\u" }).path).toBe(
+      "C:\\Users\\u\\AppData\\Local\\codex-mcp",
+    );
+    expect(resolve("win32", { LocalAppData: "C:/Users/u/AppData/Local" }).path).toBe(
+      "C:\\Users\\u\\AppData\\Local\\codex-mcp",
+    );
     expect(resolve("win32", { USERPROFILE: "C:\\Users\\u" }).path).toBe("C:\\Users\\u\\AppData\\Local\\codex-mcp");
-    expect(resolve("win32", { HOMEDRIVE: "C:", HOMEPATH: "\\Users\\v" }).path).toBe("C:\\Users\\v\\AppData\\Local\\codex-mcp");
+    expect(resolve("win32", { HOMEDRIVE: "C:", HOMEPATH: "\\Users\\v" }).path).toBe(
+      "C:\\Users\\v\\AppData\\Local\\codex-mcp",
+    );
   });
 
   test("no home and no variable: STATE_DIR_UNRESOLVED, saying what to set", () => {
-    for (const [platform, env] of [["linux", {}], ["darwin", { HOME: "" }], ["win32", {}], ["linux", { HOME: "relative/home" }]] as const) {
+    for (
+      const [platform, env] of [["linux", {}], ["darwin", { HOME: "" }], ["win32", {}], ["linux", {
+        HOME: "relative/home",
+      }]] as const
+    ) {
       let error: unknown;
       try {
         resolve(platform, env);
@@ -99,7 +122,13 @@ describe("resolveStateDir", () => {
 });
 
 describe("prepareStateDir on the real file system", () => {
-  const deps = (dir: string, extra: Partial<StateDirDeps> = {}) => ({ env: { CODEX_MCP_STATE_DIR: dir }, platform: runtime.platform, cwd: "/", fs: runtime.fs, ...extra });
+  const deps = (dir: string, extra: Partial<StateDirDeps> = {}) => ({
+    env: { CODEX_MCP_STATE_DIR: dir },
+    platform: runtime.platform,
+    cwd: "/",
+    fs: runtime.fs,
+    ...extra,
+  });
   const mode = (path: string) => statSync(path).mode & 0o777;
 
   test("creates the directory 0700 (parents too) and an empty database file 0600, whatever the umask", async () => {
@@ -108,7 +137,13 @@ describe("prepareStateDir on the real file system", () => {
     const previous = process.umask(0o000); // the loosest umask: mkdir's 0700 must still hold
     try {
       const prepared = await prepareStateDir(deps(dir));
-      expect(prepared).toMatchObject({ path: dir, databasePath: join(dir, "state.db"), createdDir: true, createdDatabase: true, warnings: [] });
+      expect(prepared).toMatchObject({
+        path: dir,
+        databasePath: join(dir, "state.db"),
+        createdDir: true,
+        createdDatabase: true,
+        warnings: [],
+      });
     } finally {
       process.umask(previous);
     }
@@ -211,7 +246,9 @@ describe("prepareStateDir on the real file system", () => {
     }
     // The default location reports where it came from, and that the variable can move it.
     const home = join(file, "home");
-    const viaHome = await rejection(prepareStateDir({ env: { HOME: home }, platform: "linux", cwd: "/", fs: runtime.fs }));
+    const viaHome = await rejection(
+      prepareStateDir({ env: { HOME: home }, platform: "linux", cwd: "/", fs: runtime.fs }),
+    );
     expect(viaHome.message).toContain(`${home}/.local/state/codex-mcp`);
     expect(viaHome.message).toContain("HOME=");
     expect(viaHome.hint).toContain("set CODEX_MCP_STATE_DIR");
@@ -226,8 +263,18 @@ describe("prepareStateDir on the real file system", () => {
       writeTextFile: async (path, _data, options) => void calls.push(`write ${path} createNew=${options?.createNew}`),
       remove: async (path) => void calls.push(`remove ${path}`),
     };
-    const prepared = await prepareStateDir({ env: { LOCALAPPDATA: "C:\\Users\\u\\AppData\\Local" }, platform: "win32", cwd: "C:\\", fs, probeSuffix: "p" });
-    expect(prepared).toMatchObject({ path: "C:\\Users\\u\\AppData\\Local\\codex-mcp", databasePath: "C:\\Users\\u\\AppData\\Local\\codex-mcp\\state.db", warnings: [] });
+    const prepared = await prepareStateDir({
+      env: { LOCALAPPDATA: "C:\\Users\\u\\AppData\\Local" },
+      platform: "win32",
+      cwd: "C:\\",
+      fs,
+      probeSuffix: "p",
+    });
+    expect(prepared).toMatchObject({
+      path: "C:\\Users\\u\\AppData\\Local\\codex-mcp",
+      databasePath: "C:\\Users\\u\\AppData\\Local\\codex-mcp\\state.db",
+      warnings: [],
+    });
     expect(calls).toEqual([
       "mkdir C:\\Users\\u\\AppData\\Local\\codex-mcp 700",
       "write C:\\Users\\u\\AppData\\Local\\codex-mcp\\.write-probe-p createNew=true",

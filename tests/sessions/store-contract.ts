@@ -44,7 +44,11 @@ export function plain(events: readonly SessionEvent[]): unknown[] {
   return events.map((e) => JSON.parse(JSON.stringify(e)));
 }
 
-export function describeStoreContract(name: string, make: StoreFactory, cleanup: () => void | Promise<void> = () => {}): void {
+export function describeStoreContract(
+  name: string,
+  make: StoreFactory,
+  cleanup: () => void | Promise<void> = () => {},
+): void {
   describe(`${name} (store contract)`, () => {
     const opened: SessionStore[] = [];
     const open = (options: StoreFactoryOptions = {}): SessionStore => {
@@ -72,7 +76,12 @@ export function describeStoreContract(name: string, make: StoreFactory, cleanup:
       expect(store.getSession("s1")).toEqual(record("s1"));
       expect(store.getSession("nope")).toBeUndefined();
 
-      const updated = store.updateSession("s1", { status: "idle", threadId: "th", turns: 1, result: { turnId: "t", status: "completed", text: "done" } });
+      const updated = store.updateSession("s1", {
+        status: "idle",
+        threadId: "th",
+        turns: 1,
+        result: { turnId: "t", status: "completed", text: "done" },
+      });
       expect(updated).toMatchObject({ status: "idle", threadId: "th", turns: 1, updatedAt: 5000, createdAt: 1000 });
       expect(store.getSession("s1")).toEqual(updated!);
       expect(store.getSession("s1")!.result).toEqual({ turnId: "t", status: "completed", text: "done" });
@@ -96,14 +105,26 @@ export function describeStoreContract(name: string, make: StoreFactory, cleanup:
         threadId: "thread-1",
         status: "error",
         backend: "exec",
-        settings: { cwd: "/w", model: "m", approvalPolicy: "never", sandbox: "read-only", config: { nested: { a: [1, "two", null] } } } as SessionRecord["settings"],
+        settings: {
+          cwd: "/w",
+          model: "m",
+          approvalPolicy: "never",
+          sandbox: "read-only",
+          config: { nested: { a: [1, "two", null] } },
+        } as SessionRecord["settings"],
         turnStartedAt: 1234.5,
         turns: 3,
         currentTurnId: "turn-3",
         phase: "running a command",
         lastItem: "$ npm test → exit 0",
-        preview: "ünïcødé 😀 \"quoted\"\n",
-        result: { turnId: "turn-2", status: "failed", text: null, structuredOutput: { ok: false, list: [1, 2] }, structuredOutputError: "bad" },
+        preview: 'ünïcødé 😀 "quoted"\n',
+        result: {
+          turnId: "turn-2",
+          status: "failed",
+          text: null,
+          structuredOutput: { ok: false, list: [1, 2] },
+          structuredOutputError: "bad",
+        },
         error: { code: "TURN_FAILED", message: "it broke", hint: "retry" },
         pendingRequestIds: ["r1", "r2"],
         forkedFrom: "s0",
@@ -113,9 +134,28 @@ export function describeStoreContract(name: string, make: StoreFactory, cleanup:
       store.createSession(full);
       expect(store.getSession("full")).toEqual(full);
       expect(store.listSessions()).toEqual([full]);
-      const cleared = store.updateSession("full", { lastItem: undefined, result: undefined, error: undefined, pendingRequestIds: undefined, forkedFrom: undefined, owner: undefined, interruptedBy: undefined, updatedAt: 1000 });
+      const cleared = store.updateSession("full", {
+        lastItem: undefined,
+        result: undefined,
+        error: undefined,
+        pendingRequestIds: undefined,
+        forkedFrom: undefined,
+        owner: undefined,
+        interruptedBy: undefined,
+        updatedAt: 1000,
+      });
       const expected: Partial<SessionRecord> = { ...full };
-      for (const key of ["lastItem", "result", "error", "pendingRequestIds", "forkedFrom", "owner", "interruptedBy"] as const) delete expected[key];
+      for (
+        const key of [
+          "lastItem",
+          "result",
+          "error",
+          "pendingRequestIds",
+          "forkedFrom",
+          "owner",
+          "interruptedBy",
+        ] as const
+      ) delete expected[key];
       expect(cleared).toEqual(expected as SessionRecord);
       expect(store.getSession("full")).toEqual(expected as SessionRecord);
     });
@@ -125,7 +165,10 @@ export function describeStoreContract(name: string, make: StoreFactory, cleanup:
       const withExtra = { ...record("x"), futureField: { a: 1 }, anotherOne: "b" } as SessionRecord;
       store.createSession(withExtra);
       expect(store.getSession("x")).toEqual(withExtra);
-      expect(store.updateSession("x", { futureField: 2 } as Partial<SessionRecord>)).toMatchObject({ futureField: 2, anotherOne: "b" });
+      expect(store.updateSession("x", { futureField: 2 } as Partial<SessionRecord>)).toMatchObject({
+        futureField: 2,
+        anotherOne: "b",
+      });
     });
 
     test("records are copies in and out", () => {
@@ -176,11 +219,17 @@ export function describeStoreContract(name: string, make: StoreFactory, cleanup:
       const store = open({ eventLog: { softLimit: 3, hardLimit: 6 } });
       store.createSession(record("s1"));
       store.createSession(record("s2"));
-      expect(store.appendEvent("s1", "turn_started", { turnId: "t" })).toMatchObject([{ cursor: 1, type: "turn_started" }]);
+      expect(store.appendEvent("s1", "turn_started", { turnId: "t" })).toMatchObject([{
+        cursor: 1,
+        type: "turn_started",
+      }]);
       store.appendEvent("s1", "agent_message_delta", { itemId: "m", delta: "a" });
       store.appendEvent("s1", "agent_message_delta", { itemId: "m", delta: "b" });
       store.appendEvent("s2", "warning", { message: "other" });
-      expect(store.readEvents("s1", 1).events.map((e) => [e.cursor, e.data.delta ?? null])).toEqual([[1, null], [2, "ab"]]);
+      expect(store.readEvents("s1", 1).events.map((e) => [e.cursor, e.data.delta ?? null])).toEqual([[1, null], [
+        2,
+        "ab",
+      ]]);
       expect(store.latestCursor("s1")).toBe(2);
       expect(store.latestCursor("s2")).toBe(1);
       for (let i = 0; i < 5; i++) store.appendEvent("s1", "warning", { i });
@@ -247,7 +296,10 @@ export function describeStoreContract(name: string, make: StoreFactory, cleanup:
       const merged = store.appendEvent("s", "agent_message_delta", { itemId: "m", delta: "two " });
       expect(merged).toMatchObject([{ cursor: 1, data: { delta: "one two " } }]);
       expect(store.readEvents("s", 1).events).toMatchObject([{ cursor: 1, data: { delta: "one two " } }]);
-      expect(store.appendEvent("s", "agent_message_delta", { itemId: "m", delta: "three" })).toMatchObject([{ cursor: 2, data: { delta: "three" } }]);
+      expect(store.appendEvent("s", "agent_message_delta", { itemId: "m", delta: "three" })).toMatchObject([{
+        cursor: 2,
+        data: { delta: "three" },
+      }]);
       expect(store.readEvents("s", 1).events.map((e) => e.data.delta)).toEqual(["one two ", "three"]);
     });
 
@@ -268,11 +320,18 @@ export function describeStoreContract(name: string, make: StoreFactory, cleanup:
       }
       expect(all.length).toBe(stored.length);
       expect(reassemble(all, 1, "output")).toBe(output);
-      expect(store.eventStats("s")).toMatchObject({ firstCursor: 1, latestCursor: stored.length, size: stored.length, evicted: 0 });
+      expect(store.eventStats("s")).toMatchObject({
+        firstCursor: 1,
+        latestCursor: stored.length,
+        size: stored.length,
+        evicted: 0,
+      });
     });
 
     test("pinned events outlive ordinary ones; byte bounds evict too", () => {
-      const store = open({ eventLog: { softLimit: 4, hardLimit: 6, softMaxBytes: 1_000_000, hardMaxBytes: 2_000_000 } });
+      const store = open({
+        eventLog: { softLimit: 4, hardLimit: 6, softMaxBytes: 1_000_000, hardMaxBytes: 2_000_000 },
+      });
       store.createSession(record("s"));
       store.appendEvent("s", "approval_request", { requestId: "r1" });
       for (let i = 0; i < 6; i++) store.appendEvent("s", "warning", { i });

@@ -8,7 +8,10 @@ describe("configuration from the environment", () => {
   });
 
   test("accepts valid values, case-insensitively", () => {
-    expect(loadConfig({ CODEX_MCP_STDIO_MODE: "STRICT", CODEX_MCP_LOG_LEVEL: "debug" })).toMatchObject({ stdioMode: "strict", logLevel: "debug" });
+    expect(loadConfig({ CODEX_MCP_STDIO_MODE: "STRICT", CODEX_MCP_LOG_LEVEL: "debug" })).toMatchObject({
+      stdioMode: "strict",
+      logLevel: "debug",
+    });
   });
 
   test("an invalid value is an error naming the variable, every variable at once", () => {
@@ -34,7 +37,10 @@ describe("command line", () => {
   });
   test("--version", () => expect(parseCommandLine(["--version"])).toEqual({ kind: "version" }));
   test("unknown options and commands are usage errors", () => {
-    expect(parseCommandLine(["--frobnicate"])).toEqual({ kind: "usage-error", message: 'unknown option "--frobnicate"' });
+    expect(parseCommandLine(["--frobnicate"])).toEqual({
+      kind: "usage-error",
+      message: 'unknown option "--frobnicate"',
+    });
     expect(parseCommandLine(["serve"])).toEqual({ kind: "usage-error", message: 'unknown command "serve"' });
   });
   test("the help text lists every environment variable", () => {

@@ -38,15 +38,17 @@ function pe(machine: number, opts: { peOffset?: number; characteristics?: number
 }
 
 describe("verifyExecutable accepts each shipped target", () => {
-  test.each([
-    ["linux", "x64", elf(0x3e)],
-    ["linux", "arm64", elf(0xb7)],
-    ["linux", "x64", elf(0x3e, { type: 3 })],
-    ["darwin", "x64", macho(0x01000007)],
-    ["darwin", "arm64", macho(0x0100000c)],
-    ["windows", "x64", pe(0x8664)],
-    ["windows", "x64", pe(0x8664, { peOffset: 0x400 })],
-  ] as const)("%s-%s", (os, arch, bytes) => {
+  test.each(
+    [
+      ["linux", "x64", elf(0x3e)],
+      ["linux", "arm64", elf(0xb7)],
+      ["linux", "x64", elf(0x3e, { type: 3 })],
+      ["darwin", "x64", macho(0x01000007)],
+      ["darwin", "arm64", macho(0x0100000c)],
+      ["windows", "x64", pe(0x8664)],
+      ["windows", "x64", pe(0x8664, { peOffset: 0x400 })],
+    ] as const,
+  )("%s-%s", (os, arch, bytes) => {
     const result = verifyExecutable(bytes, os, arch);
     expect(result).toMatchObject({ ok: true, info: { arch } });
   });
@@ -78,22 +80,31 @@ describe("verifyExecutable rejects a mismatch with a readable message", () => {
 });
 
 describe("detectExecutable rejects malformed or unsupported headers", () => {
-  test.each([
-    ["empty", new Uint8Array(0)],
-    ["text", new TextEncoder().encode("#!/bin/sh\necho hi\n")],
-    ["32-bit ELF", elf(0x03, { elfClass: 1 })],
-    ["big-endian ELF", elf(0x3e, { data: 2 })],
-    ["ELF relocatable object", elf(0x3e, { type: 1 })],
-    ["truncated ELF", elf(0x3e).subarray(0, 10)],
-    ["Mach-O dylib", macho(0x0100000c, 6)],
-    ["32-bit Mach-O", new Uint8Array([0xce, 0xfa, 0xed, 0xfe, 7, 0, 0, 0])],
-    ["fat Mach-O", new Uint8Array([0xca, 0xfe, 0xba, 0xbe, 0, 0, 0, 2])],
-    ["MZ without PE signature", (() => { const b = pe(0x8664); b[0x80] = 0; return b; })()],
-    ["PE offset past the buffer", pe(0x8664).subarray(0, 0x90)],
-    ["PE32 (not PE32+)", pe(0x8664, { magic: 0x10b })],
-    ["PE DLL", pe(0x8664, { characteristics: 0x2022 })],
-    ["bare MZ", new Uint8Array([0x4d, 0x5a, 0, 0])],
-  ] as const)("%s", (_name, bytes) => {
+  test.each(
+    [
+      ["empty", new Uint8Array(0)],
+      ["text", new TextEncoder().encode("#!/bin/sh\necho hi\n")],
+      ["32-bit ELF", elf(0x03, { elfClass: 1 })],
+      ["big-endian ELF", elf(0x3e, { data: 2 })],
+      ["ELF relocatable object", elf(0x3e, { type: 1 })],
+      ["truncated ELF", elf(0x3e).subarray(0, 10)],
+      ["Mach-O dylib", macho(0x0100000c, 6)],
+      ["32-bit Mach-O", new Uint8Array([0xce, 0xfa, 0xed, 0xfe, 7, 0, 0, 0])],
+      ["fat Mach-O", new Uint8Array([0xca, 0xfe, 0xba, 0xbe, 0, 0, 0, 2])],
+      [
+        "MZ without PE signature",
+        (() => {
+          const b = pe(0x8664);
+          b[0x80] = 0;
+          return b;
+        })(),
+      ],
+      ["PE offset past the buffer", pe(0x8664).subarray(0, 0x90)],
+      ["PE32 (not PE32+)", pe(0x8664, { magic: 0x10b })],
+      ["PE DLL", pe(0x8664, { characteristics: 0x2022 })],
+      ["bare MZ", new Uint8Array([0x4d, 0x5a, 0, 0])],
+    ] as const,
+  )("%s", (_name, bytes) => {
     const result = detectExecutable(bytes);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.reason.length).toBeGreaterThan(0);

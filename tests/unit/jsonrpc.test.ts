@@ -1,5 +1,13 @@
 import { describe, expect, test } from "bun:test";
-import { JsonRpcConnection, type JsonRpcOptions, type LineChannel, RPC, RpcClosedError, RpcError, RpcTimeoutError } from "../../src/codex/jsonrpc.ts";
+import {
+  JsonRpcConnection,
+  type JsonRpcOptions,
+  type LineChannel,
+  RPC,
+  RpcClosedError,
+  RpcError,
+  RpcTimeoutError,
+} from "../../src/codex/jsonrpc.ts";
 
 /** An in-memory peer: records what we send, and lets the test write lines back. */
 function peer(options: Partial<JsonRpcOptions> = {}) {
@@ -21,7 +29,14 @@ function peer(options: Partial<JsonRpcOptions> = {}) {
     onInvalid: (_line, reason) => void invalid.push(reason),
     ...options,
   });
-  return { rpc, sent, say: (msg: unknown) => deliver(typeof msg === "string" ? msg : JSON.stringify(msg)), notifications, invalid, breakPipe: () => void (broken = true) };
+  return {
+    rpc,
+    sent,
+    say: (msg: unknown) => deliver(typeof msg === "string" ? msg : JSON.stringify(msg)),
+    notifications,
+    invalid,
+    breakPipe: () => void (broken = true),
+  };
 }
 const tick = () => new Promise((r) => setTimeout(r, 1));
 
@@ -127,6 +142,9 @@ describe("JsonRpcConnection", () => {
     const p = peer();
     p.say({ id: 7, method: "item/tool/call" });
     await tick();
-    expect(p.sent).toEqual([{ id: 7, error: { code: RPC.internalError, message: "this client does not take requests (item/tool/call)" } }]);
+    expect(p.sent).toEqual([{
+      id: 7,
+      error: { code: RPC.internalError, message: "this client does not take requests (item/tool/call)" },
+    }]);
   });
 });

@@ -10,7 +10,7 @@ const SRC = join(import.meta.dir, "..", "..", "src");
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
+    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []
   );
 }
 
@@ -59,7 +59,9 @@ describe("the runtime boundary", () => {
       const rel = relative(SRC, file);
       if (rel.startsWith("runtime/")) continue;
       for (const { line, text } of codeLines(file)) {
-        for (const [pattern, what] of RUNTIME_SPECIFIC) if (pattern.test(text)) violations.push(`src/${rel}:${line} ${what}: ${text.trim()}`);
+        for (const [pattern, what] of RUNTIME_SPECIFIC) {
+          if (pattern.test(text)) violations.push(`src/${rel}:${line} ${what}: ${text.trim()}`);
+        }
       }
     }
     expect(violations).toEqual([]);
@@ -69,7 +71,9 @@ describe("the runtime boundary", () => {
     const violations: string[] = [];
     for (const file of files) {
       for (const { line, text } of codeLines(file)) {
-        if (/console\.(log|info|debug)\(/.test(text)) violations.push(`src/${relative(SRC, file)}:${line}: ${text.trim()}`);
+        if (/console\.(log|info|debug)\(/.test(text)) {
+          violations.push(`src/${relative(SRC, file)}:${line}: ${text.trim()}`);
+        }
       }
     }
     expect(violations).toEqual([]);

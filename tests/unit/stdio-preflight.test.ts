@@ -1,7 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import { type PreflightInput, runPreflight } from "../../src/mcp/stdio-preflight.ts";
 
-const base: PreflightInput = { runtime: "bun", platform: "linux", env: {}, stdinIsTerminal: false, stdoutIsTerminal: false };
+const base: PreflightInput = {
+  runtime: "bun",
+  platform: "linux",
+  env: {},
+  stdinIsTerminal: false,
+  stdoutIsTerminal: false,
+};
 const ids = (input: Partial<PreflightInput>) => runPreflight({ ...base, ...input }).map((f) => `${f.id}:${f.severity}`);
 
 describe("stdio preflight", () => {
@@ -15,7 +21,15 @@ describe("stdio preflight", () => {
   });
 
   test("NODE_OPTIONS preloads block under Node and warn elsewhere", () => {
-    for (const opt of ["--require ./x.cjs", "-r x", "--import=tsx", "--loader ts-node/esm", "--max-old-space-size=100 --experimental-loader x"]) {
+    for (
+      const opt of [
+        "--require ./x.cjs",
+        "-r x",
+        "--import=tsx",
+        "--loader ts-node/esm",
+        "--max-old-space-size=100 --experimental-loader x",
+      ]
+    ) {
       expect(ids({ runtime: "node", env: { NODE_OPTIONS: opt } })).toEqual(["node-options-preload:blocking"]);
       expect(ids({ runtime: "deno", env: { NODE_OPTIONS: opt } })).toEqual(["node-options-preload:warning"]);
     }
@@ -24,20 +38,36 @@ describe("stdio preflight", () => {
   });
 
   test("tracing flags that print to stderr are fine; others are flagged", () => {
-    expect(ids({ runtime: "node", env: { NODE_OPTIONS: "--trace-warnings --trace-deprecation --trace-exit" } })).toEqual([]);
-    expect(ids({ runtime: "node", env: { NODE_OPTIONS: "--trace-something-new" } })).toEqual(["node-options-trace:blocking"]);
-    expect(ids({ runtime: "bun", env: { NODE_OPTIONS: "--trace-something-new" } })).toEqual(["node-options-trace:warning"]);
+    expect(ids({ runtime: "node", env: { NODE_OPTIONS: "--trace-warnings --trace-deprecation --trace-exit" } }))
+      .toEqual([]);
+    expect(ids({ runtime: "node", env: { NODE_OPTIONS: "--trace-something-new" } })).toEqual([
+      "node-options-trace:blocking",
+    ]);
+    expect(ids({ runtime: "bun", env: { NODE_OPTIONS: "--trace-something-new" } })).toEqual([
+      "node-options-trace:warning",
+    ]);
   });
 
   test("PowerShell as the parent on Windows is recognised from PSModulePath", () => {
-    const system = "C:\\Program Files\\WindowsPowerShell\\Modules;C:\\WINDOWS\\system32\\WindowsPowerShell\\v1.0\\Modules";
+    const system =
+      "C:\\Program Files\\WindowsPowerShell\\Modules;C:\\WINDOWS\\system32\\WindowsPowerShell\\v1.0\\Modules";
     expect(ids({ platform: "win32", env: { PSModulePath: system } })).toEqual([]);
-    expect(ids({ platform: "win32", env: { PSModulePath: `C:\\Users\\ada\\Documents\\PowerShell\\Modules;${system}` } })).toEqual(["powershell-profile:warning"]);
-    expect(ids({ platform: "linux", env: { PSModulePath: "C:\\Users\\ada\\Documents\\PowerShell\\Modules" } })).toEqual([]);
+    expect(
+      ids({ platform: "win32", env: { PSModulePath: `C:\\Users\\ada\\Documents\\PowerShell\\Modules;${system}` } }),
+    ).toEqual(["powershell-profile:warning"]);
+    expect(ids({ platform: "linux", env: { PSModulePath: "C:\\Users\\ada\\Documents\\PowerShell\\Modules" } })).toEqual(
+      [],
+    );
   });
 
   test("every finding carries a message and an actionable hint", () => {
-    const all = runPreflight({ ...base, runtime: "node", stdoutIsTerminal: true, stdinIsTerminal: true, env: { NODE_OPTIONS: "-r x --trace-foo" } });
+    const all = runPreflight({
+      ...base,
+      runtime: "node",
+      stdoutIsTerminal: true,
+      stdinIsTerminal: true,
+      env: { NODE_OPTIONS: "-r x --trace-foo" },
+    });
     expect(all.length).toBe(4);
     for (const f of all) {
       expect(f.message.length).toBeGreaterThan(20);

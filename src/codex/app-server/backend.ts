@@ -32,20 +32,20 @@ import type { ExitReport, SupervisedChild } from "../../process/child.ts";
 import type { Supervisor } from "../../process/supervisor.ts";
 import {
   type Backend,
-  type BackendEvent,
   BackendError,
+  type BackendEvent,
   type RequestAnswer,
   type StartedThread,
   type ThreadSettings,
   type TurnInput,
 } from "../backend.ts";
 import { answerOrExit, spawnLineChannel } from "../child-channel.ts";
-import { JsonRpcConnection, RpcClosedError, RpcError, type RequestId } from "../jsonrpc.ts";
+import { JsonRpcConnection, type RequestId, RpcClosedError, RpcError } from "../jsonrpc.ts";
 import { buildInvocation, type CodexLocation } from "../locate.ts";
 import { toBackendError } from "./errors.ts";
 import { mapNotification, TurnMemory } from "./notifications.ts";
 import { threadForkParams, threadResumeParams, threadStartParams, turnStartParams } from "./params.ts";
-import { describeIssues, InitializeResponse, ThreadOpenedResponse, threadIdOf, TurnStartResponse } from "./protocol.ts";
+import { describeIssues, InitializeResponse, threadIdOf, ThreadOpenedResponse, TurnStartResponse } from "./protocol.ts";
 import { classifyServerRequest, type WaitingRequest } from "./server-requests.ts";
 
 export interface AppServerBackendOptions {
@@ -210,11 +210,23 @@ export class AppServerBackend implements Backend {
 
   async cleanBackgroundTerminals(threadId: string): Promise<void> {
     try {
-      await this.#request(await this.#connectionFor(threadId), "thread/backgroundTerminals/clean", { threadId }, v.unknown());
+      await this.#request(
+        await this.#connectionFor(threadId),
+        "thread/backgroundTerminals/clean",
+        { threadId },
+        v.unknown(),
+      );
     } catch (error) {
       const cause = error instanceof BackendError ? error.cause : undefined;
-      if (cause instanceof RpcError && /unknown variant|method not found|unknown method|experimental/i.test(cause.message)) {
-        throw new BackendError("NOT_SUPPORTED", `this Codex cannot clean background terminals: ${cause.message}`, "Upgrade Codex (`npm install -g @openai/codex@latest`).", { cause });
+      if (
+        cause instanceof RpcError && /unknown variant|method not found|unknown method|experimental/i.test(cause.message)
+      ) {
+        throw new BackendError(
+          "NOT_SUPPORTED",
+          `this Codex cannot clean background terminals: ${cause.message}`,
+          "Upgrade Codex (`npm install -g @openai/codex@latest`).",
+          { cause },
+        );
       }
       throw error;
     }
@@ -236,7 +248,10 @@ export class AppServerBackend implements Backend {
     try {
       await this.#request(conn, "thread/unsubscribe", { threadId }, v.unknown());
     } catch (error) {
-      this.#log.debug(`thread/unsubscribe ${threadId} failed; forgotten anyway`, error instanceof Error ? error.message : error);
+      this.#log.debug(
+        `thread/unsubscribe ${threadId} failed; forgotten anyway`,
+        error instanceof Error ? error.message : error,
+      );
     }
   }
 
@@ -287,7 +302,9 @@ export class AppServerBackend implements Backend {
         throw disposition.error;
       case "invalid": {
         this.#log.warn(`codex app-server sent ${disposition.reason}; refused`, params);
-        if (disposition.threadId) this.#emit(disposition.threadId, { type: "warning", message: `codex-mcp refused ${disposition.reason}` });
+        if (disposition.threadId) {
+          this.#emit(disposition.threadId, { type: "warning", message: `codex-mcp refused ${disposition.reason}` });
+        }
         return disposition.refusal;
       }
       case "wait": {
@@ -311,14 +328,20 @@ export class AppServerBackend implements Backend {
   // Notifications and events
 
   #onNotification(conn: Connection, method: string, params: unknown): void {
-    const outcome = mapNotification(method, params, (threadId) => this.#threads.get(threadId)?.memory ?? new TurnMemory());
+    const outcome = mapNotification(
+      method,
+      params,
+      (threadId) => this.#threads.get(threadId)?.memory ?? new TurnMemory(),
+    );
     switch (outcome.kind) {
       case "events":
         for (const event of outcome.events) this.#emit(outcome.threadId, event);
         return;
       case "broadcast": {
         const threads = [...this.#threads.values()].filter((state) => state.conn === conn);
-        this.#log.info(`codex app-server: ${outcome.event.type === "warning" ? outcome.event.message : outcome.event.type}`);
+        this.#log.info(
+          `codex app-server: ${outcome.event.type === "warning" ? outcome.event.message : outcome.event.type}`,
+        );
         for (const state of threads) this.#emit(state.id, outcome.event);
         return;
       }
@@ -337,7 +360,9 @@ export class AppServerBackend implements Backend {
         if (outcome.threadId) {
           this.#emit(
             outcome.threadId,
-            outcome.severity === "error" ? { type: "error", message: `codex-mcp ${outcome.reason}`, willRetry: false } : { type: "warning", message: `codex-mcp ${outcome.reason}` },
+            outcome.severity === "error"
+              ? { type: "error", message: `codex-mcp ${outcome.reason}`, willRetry: false }
+              : { type: "warning", message: `codex-mcp ${outcome.reason}` },
           );
         }
         return;
@@ -361,7 +386,12 @@ export class AppServerBackend implements Backend {
     } catch {
       // Not JSON: it names no thread.
     }
-    if (threadId) this.#emit(threadId, { type: "warning", message: `codex-mcp could not read a message from Codex (${reason}): ${shown}` });
+    if (threadId) {
+      this.#emit(threadId, {
+        type: "warning",
+        message: `codex-mcp could not read a message from Codex (${reason}): ${shown}`,
+      });
+    }
   }
 
   #ensureThread(threadId: string): ThreadState {
@@ -398,7 +428,12 @@ export class AppServerBackend implements Backend {
   // The process
 
   /** Sends one request and validates the answer; every failure becomes a {@link BackendError}. */
-  async #request<S extends v.GenericSchema>(conn: Connection, method: string, params: unknown, schema: S): Promise<v.InferOutput<S>> {
+  async #request<S extends v.GenericSchema>(
+    conn: Connection,
+    method: string,
+    params: unknown,
+    schema: S,
+  ): Promise<v.InferOutput<S>> {
     let result: unknown;
     try {
       result = await conn.rpc.request(method, params);
@@ -409,7 +444,11 @@ export class AppServerBackend implements Backend {
     if (!parsed.success) {
       const reason = describeIssues(parsed.issues);
       this.#log.warn(`codex app-server answered ${method} with an unexpected shape: ${reason}`, result);
-      throw new BackendError("INTERNAL", `Codex answered ${method} with an unexpected shape (${reason})`, "This Codex version may not be supported; check `codex --version` and the codex-mcp log.");
+      throw new BackendError(
+        "INTERNAL",
+        `Codex answered ${method} with an unexpected shape (${reason})`,
+        "This Codex version may not be supported; check `codex --version` and the codex-mcp log.",
+      );
     }
     return parsed.output;
   }
@@ -430,7 +469,13 @@ export class AppServerBackend implements Backend {
   /** The live process, started on first use; concurrent callers share one start. */
   #connection(): Promise<Connection> {
     if (this.#closed) {
-      return Promise.reject(new BackendError("INTERNAL", "the app-server backend is closed", "codex-mcp is shutting down; no new Codex work can start."));
+      return Promise.reject(
+        new BackendError(
+          "INTERNAL",
+          "the app-server backend is closed",
+          "codex-mcp is shutting down; no new Codex work can start.",
+        ),
+      );
     }
     if (this.#conn?.alive) return Promise.resolve(this.#conn);
     if (!this.#starting) {
@@ -485,16 +530,23 @@ export class AppServerBackend implements Backend {
           "initialize",
           {
             clientInfo: { name: clientInfo.name, title: clientInfo.title ?? null, version: clientInfo.version },
-            capabilities: { experimentalApi: true, requestAttestation: false, optOutNotificationMethods: [...OPTED_OUT_NOTIFICATIONS] },
+            capabilities: {
+              experimentalApi: true,
+              requestAttestation: false,
+              optOutNotificationMethods: [...OPTED_OUT_NOTIFICATIONS],
+            },
           },
           { timeoutMs: startupTimeoutMs },
         ),
-        (report) => new RpcClosedError(`it ${describeExit(report)} before answering initialize${quoteStderr(report.stderrTail)}`),
+        (report) =>
+          new RpcClosedError(`it ${describeExit(report)} before answering initialize${quoteStderr(report.stderrTail)}`),
       );
       const parsed = v.safeParse(InitializeResponse, answer);
       if (!parsed.success) throw new Error(`unexpected initialize answer: ${describeIssues(parsed.issues)}`);
       await rpc.notify("initialized");
-      this.#log.info(`codex app-server #${generation} ready${parsed.output.userAgent ? ` (${parsed.output.userAgent})` : ""}`);
+      this.#log.info(
+        `codex app-server #${generation} ready${parsed.output.userAgent ? ` (${parsed.output.userAgent})` : ""}`,
+      );
     } catch (error) {
       live.stopping = true;
       rpc.close("codex app-server did not start");
@@ -513,7 +565,11 @@ export class AppServerBackend implements Backend {
       live.stopping = true;
       rpc.close("codex-mcp is shutting down");
       await child.teardown();
-      throw new BackendError("INTERNAL", "the app-server backend is closed", "codex-mcp is shutting down; no new Codex work can start.");
+      throw new BackendError(
+        "INTERNAL",
+        "the app-server backend is closed",
+        "codex-mcp is shutting down; no new Codex work can start.",
+      );
     }
     return live;
   }
@@ -532,7 +588,9 @@ export class AppServerBackend implements Backend {
     }
     const stderrTail = tailLines(report.stderrTail, 20, 4_000);
     const threads = [...this.#threads.values()].filter((state) => state.conn === conn);
-    this.#log.error(`${reason} unexpectedly; ${threads.length} thread(s) lost their process${quoteStderr(report.stderrTail)}`);
+    this.#log.error(
+      `${reason} unexpectedly; ${threads.length} thread(s) lost their process${quoteStderr(report.stderrTail)}`,
+    );
     const message = `${reason} unexpectedly. Resume the thread to continue it on a new process.`;
     for (const state of threads) this.#emit(state.id, { type: "backend_crashed", message, stderrTail });
   }
@@ -574,6 +632,8 @@ function tailLines(stderr: string, lines: number, chars: number): string {
 }
 
 function quoteStderr(stderr: string): string {
-  const tail = tailLines(stderr, 3, 500).split("\n").filter((line) => !line.startsWith("WARNING: proceeding")).join(" | ");
+  const tail = tailLines(stderr, 3, 500).split("\n").filter((line) => !line.startsWith("WARNING: proceeding")).join(
+    " | ",
+  );
   return tail ? `; stderr: ${tail}` : "";
 }

@@ -19,16 +19,27 @@ import { ChildSpawnError } from "../../process/errors.ts";
 import { BackendError } from "../backend.ts";
 import { RPC, RpcClosedError, RpcError, RpcTimeoutError } from "../jsonrpc.ts";
 
-const RESTART_HINT = "The next call starts a new `codex app-server`; threads it held can be continued with resumeThread.";
+const RESTART_HINT =
+  "The next call starts a new `codex app-server`; threads it held can be continued with resumeThread.";
 
 /** Maps whatever an app-server call threw to a {@link BackendError}. `what` names the call. */
 export function toBackendError(error: unknown, what: string): BackendError {
   if (error instanceof BackendError) return error;
   if (error instanceof ChildSpawnError) {
-    return new BackendError("CODEX_NOT_FOUND", `could not start codex app-server: ${error.message}`, `${error.hint}. Install Codex (\`npm install -g @openai/codex\`) or set CODEX_MCP_PATH to the codex executable.`, { cause: error });
+    return new BackendError(
+      "CODEX_NOT_FOUND",
+      `could not start codex app-server: ${error.message}`,
+      `${error.hint}. Install Codex (\`npm install -g @openai/codex\`) or set CODEX_MCP_PATH to the codex executable.`,
+      { cause: error },
+    );
   }
   if (error instanceof RpcTimeoutError) {
-    return new BackendError("TIMEOUT", `${what}: ${error.message}`, "Codex did not answer in time. Try again; if it keeps happening, raise the request timeout or restart codex-mcp.", { cause: error });
+    return new BackendError(
+      "TIMEOUT",
+      `${what}: ${error.message}`,
+      "Codex did not answer in time. Try again; if it keeps happening, raise the request timeout or restart codex-mcp.",
+      { cause: error },
+    );
   }
   if (error instanceof RpcClosedError) {
     return new BackendError("CODEX_CRASHED", `${what}: ${error.message}`, RESTART_HINT, { cause: error });
@@ -43,13 +54,30 @@ export function toBackendError(error: unknown, what: string): BackendError {
       );
     }
     if (error.code === RPC.invalidRequest || error.code === RPC.invalidParams) {
-      return new BackendError("INVALID_ARGUMENT", `${what}: Codex refused the request: ${error.message}`, "Check the values passed (model, policy, paths, schema); Codex's message says which one it refused.", { cause: error });
+      return new BackendError(
+        "INVALID_ARGUMENT",
+        `${what}: Codex refused the request: ${error.message}`,
+        "Check the values passed (model, policy, paths, schema); Codex's message says which one it refused.",
+        { cause: error },
+      );
     }
     if (error.code === RPC.overloaded) {
-      return new BackendError("TIMEOUT", `${what}: Codex is overloaded (${error.message})`, "Codex asked us to retry later and the retries ran out. Wait a moment and try again.", { cause: error });
+      return new BackendError(
+        "TIMEOUT",
+        `${what}: Codex is overloaded (${error.message})`,
+        "Codex asked us to retry later and the retries ran out. Wait a moment and try again.",
+        { cause: error },
+      );
     }
-    return new BackendError("INTERNAL", `${what}: Codex answered with error ${error.code}: ${error.message}`, "This is unexpected; the codex-mcp log (debug level) has the exchange.", { cause: error });
+    return new BackendError(
+      "INTERNAL",
+      `${what}: Codex answered with error ${error.code}: ${error.message}`,
+      "This is unexpected; the codex-mcp log (debug level) has the exchange.",
+      { cause: error },
+    );
   }
   const message = error instanceof Error ? error.message : String(error);
-  return new BackendError("INTERNAL", `${what}: ${message}`, "This is unexpected; the codex-mcp log has details.", { cause: error });
+  return new BackendError("INTERNAL", `${what}: ${message}`, "This is unexpected; the codex-mcp log has details.", {
+    cause: error,
+  });
 }

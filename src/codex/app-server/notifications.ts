@@ -30,12 +30,12 @@ import {
   AgentMessageItem,
   CommandItem,
   describeIssues,
-  FileChangeItem,
-  ReasoningItem,
   ErrorNotification,
+  FileChangeItem,
   ItemDelta,
   ItemNotification,
   PlanUpdated,
+  ReasoningItem,
   ServerRequestResolved,
   SummaryNotification,
   ThreadClosed,
@@ -82,14 +82,22 @@ export type NotificationOutcome =
 const CRITICAL = new Set(["turn/completed", "turn/started"]);
 
 /** Maps one notification. `memory` gives the thread's memory (created on demand by the caller). */
-export function mapNotification(method: string, params: unknown, memory: (threadId: string) => TurnMemory): NotificationOutcome {
+export function mapNotification(
+  method: string,
+  params: unknown,
+  memory: (threadId: string) => TurnMemory,
+): NotificationOutcome {
   const invalid = (issues: readonly v.BaseIssue<unknown>[]): NotificationOutcome => ({
     kind: "invalid",
     threadId: threadIdOf(params),
     reason: `could not read a ${method} notification from Codex: ${describeIssues(issues)}`,
     severity: CRITICAL.has(method) ? "error" : "warning",
   });
-  const events = (threadId: string, ...list: BackendEvent[]): NotificationOutcome => ({ kind: "events", threadId, events: list });
+  const events = (threadId: string, ...list: BackendEvent[]): NotificationOutcome => ({
+    kind: "events",
+    threadId,
+    events: list,
+  });
 
   switch (method) {
     case "turn/started": {
@@ -107,10 +115,13 @@ export function mapNotification(method: string, params: unknown, memory: (thread
       const finalMessage = finalMessageOf(turn.items ?? []) ?? remembered;
       const status = turn.status === "inProgress" ? "failed" : turn.status;
       const error = turn.error
-        ? { message: turn.error.message, ...(turn.error.codexErrorInfo != null ? { codexErrorInfo: turn.error.codexErrorInfo } : {}) }
+        ? {
+          message: turn.error.message,
+          ...(turn.error.codexErrorInfo != null ? { codexErrorInfo: turn.error.codexErrorInfo } : {}),
+        }
         : turn.status === "inProgress"
-          ? { message: "Codex reported the turn as completed while still in progress" }
-          : undefined;
+        ? { message: "Codex reported the turn as completed while still in progress" }
+        : undefined;
       return events(p.threadId, {
         type: "turn_completed",
         turnId: turn.id,
@@ -128,8 +139,12 @@ export function mapNotification(method: string, params: unknown, memory: (thread
       const itemSchema = ITEM_SCHEMAS[item.type];
       if (!itemSchema) return { kind: "ignored" };
       const checked = v.safeParse(itemSchema, item);
-      if (!checked.success) return invalid(checked.issues.map((issue) => ({ ...issue, message: `${item.type} item: ${issue.message}` })));
-      const event = method === "item/started" ? startedItem(item.type, item, memory(threadId)) : completedItem(item.type, item, parsed.output.turnId ?? null, memory(threadId));
+      if (!checked.success) {
+        return invalid(checked.issues.map((issue) => ({ ...issue, message: `${item.type} item: ${issue.message}` })));
+      }
+      const event = method === "item/started"
+        ? startedItem(item.type, item, memory(threadId))
+        : completedItem(item.type, item, parsed.output.turnId ?? null, memory(threadId));
       return event ? events(threadId, event) : { kind: "ignored" };
     }
     case "item/agentMessage/delta":
@@ -138,7 +153,11 @@ export function mapNotification(method: string, params: unknown, memory: (thread
       const parsed = v.safeParse(ItemDelta, params);
       if (!parsed.success) return invalid(parsed.issues);
       const p = parsed.output;
-      const type = method === "item/agentMessage/delta" ? "agent_message_delta" : method === "item/reasoning/summaryTextDelta" ? "reasoning_delta" : "command_output_delta";
+      const type = method === "item/agentMessage/delta"
+        ? "agent_message_delta"
+        : method === "item/reasoning/summaryTextDelta"
+        ? "reasoning_delta"
+        : "command_output_delta";
       return events(p.threadId, { type, itemId: p.itemId, delta: p.delta });
     }
     case "turn/plan/updated": {
@@ -163,7 +182,9 @@ export function mapNotification(method: string, params: unknown, memory: (thread
           outputTokens: total.outputTokens,
           totalTokens: total.totalTokens,
           ...(typeof total.cachedInputTokens === "number" ? { cachedInputTokens: total.cachedInputTokens } : {}),
-          ...(typeof total.reasoningOutputTokens === "number" ? { reasoningOutputTokens: total.reasoningOutputTokens } : {}),
+          ...(typeof total.reasoningOutputTokens === "number"
+            ? { reasoningOutputTokens: total.reasoningOutputTokens }
+            : {}),
         },
       });
     }
@@ -180,7 +201,10 @@ export function mapNotification(method: string, params: unknown, memory: (thread
       const parsed = v.safeParse(SummaryNotification, params);
       if (!parsed.success) return invalid(parsed.issues);
       const p = parsed.output;
-      return { kind: "broadcast", event: { type: "warning", message: p.details ? `${p.summary}: ${p.details}` : p.summary } };
+      return {
+        kind: "broadcast",
+        event: { type: "warning", message: p.details ? `${p.summary}: ${p.details}` : p.summary },
+      };
     }
     case "error": {
       const parsed = v.safeParse(ErrorNotification, params);
@@ -221,7 +245,12 @@ const ITEM_SCHEMAS: Record<string, v.GenericSchema> = {
 function startedItem(type: string, item: unknown, memory: TurnMemory): BackendEvent | null {
   if (type === "commandExecution") {
     const command = item as v.InferOutput<typeof CommandItem>;
-    return { type: "command_started", itemId: command.id, command: command.command, ...(command.cwd ? { cwd: command.cwd } : {}) };
+    return {
+      type: "command_started",
+      itemId: command.id,
+      command: command.command,
+      ...(command.cwd ? { cwd: command.cwd } : {}),
+    };
   }
   if (type === "fileChange") {
     const change = item as v.InferOutput<typeof FileChangeItem>;
@@ -259,7 +288,12 @@ function completedItem(type: string, item: unknown, turnId: string | null, memor
     case "fileChange": {
       const change = item as v.InferOutput<typeof FileChangeItem>;
       memory.fileChanges.delete(change.id);
-      return { type: "file_change", itemId: change.id, changes: summarizeChanges(change.changes), status: change.status };
+      return {
+        type: "file_change",
+        itemId: change.id,
+        changes: summarizeChanges(change.changes),
+        status: change.status,
+      };
     }
     default:
       return null;
@@ -267,7 +301,10 @@ function completedItem(type: string, item: unknown, turnId: string | null, memor
 }
 
 function summarizeChanges(changes: { path: string; kind: string | { type: string } }[]): FileChangeSummary[] {
-  return changes.map((change) => ({ path: change.path, kind: typeof change.kind === "string" ? change.kind : change.kind.type }));
+  return changes.map((change) => ({
+    path: change.path,
+    kind: typeof change.kind === "string" ? change.kind : change.kind.type,
+  }));
 }
 
 /** The last agent message among a turn's items, preferring one that is not commentary. */

@@ -15,7 +15,13 @@
  *
  * @module
  */
-import { type ApprovalPolicy, BackendError, type SandboxMode, type ThreadSettings, type TurnInput } from "../backend.ts";
+import {
+  type ApprovalPolicy,
+  BackendError,
+  type SandboxMode,
+  type ThreadSettings,
+  type TurnInput,
+} from "../backend.ts";
 
 type Params = Record<string, unknown>;
 
@@ -25,11 +31,21 @@ export function sandboxPolicyFor(mode: SandboxMode): Params {
     case "read-only":
       return { type: "readOnly", networkAccess: false };
     case "workspace-write":
-      return { type: "workspaceWrite", writableRoots: [], networkAccess: false, excludeTmpdirEnvVar: false, excludeSlashTmp: false };
+      return {
+        type: "workspaceWrite",
+        writableRoots: [],
+        networkAccess: false,
+        excludeTmpdirEnvVar: false,
+        excludeSlashTmp: false,
+      };
     case "danger-full-access":
       return { type: "dangerFullAccess" };
     default:
-      throw new BackendError("INVALID_ARGUMENT", `unknown sandbox mode ${JSON.stringify(mode)}`, "Use read-only, workspace-write or danger-full-access.");
+      throw new BackendError(
+        "INVALID_ARGUMENT",
+        `unknown sandbox mode ${JSON.stringify(mode)}`,
+        "Use read-only, workspace-write or danger-full-access.",
+      );
   }
 }
 
@@ -113,7 +129,11 @@ export function turnStartParams(threadId: string, input: TurnInput, currentModel
   if (input.collaborationMode !== undefined) {
     const model = input.model ?? currentModel;
     if (model === null) {
-      throw new BackendError("INVALID_ARGUMENT", "a collaboration mode needs a model, and the thread's model is not known", "Pass `model` with the turn.");
+      throw new BackendError(
+        "INVALID_ARGUMENT",
+        "a collaboration mode needs a model, and the thread's model is not known",
+        "Pass `model` with the turn.",
+      );
     }
     params["collaborationMode"] = {
       mode: input.collaborationMode,

@@ -37,7 +37,11 @@ const FileUpdateChange = v.looseObject({
 
 /** The `ThreadItem` variants we map, checked once the envelope says which one it is. */
 export const AgentMessageItem = v.looseObject({ id: str, text: str, phase: optStr });
-export const ReasoningItem = v.looseObject({ id: str, summary: v.nullish(v.array(str)), content: v.nullish(v.array(str)) });
+export const ReasoningItem = v.looseObject({
+  id: str,
+  summary: v.nullish(v.array(str)),
+  content: v.nullish(v.array(str)),
+});
 export const CommandItem = v.looseObject({
   id: str,
   command: str,
@@ -86,7 +90,12 @@ const TokenBreakdown = v.looseObject({
 });
 export const TokenUsageUpdated = v.looseObject({ threadId: str, tokenUsage: v.looseObject({ total: TokenBreakdown }) });
 
-export const ErrorNotification = v.looseObject({ threadId: str, turnId: optStr, error: TurnError, willRetry: v.boolean() });
+export const ErrorNotification = v.looseObject({
+  threadId: str,
+  turnId: optStr,
+  error: TurnError,
+  willRetry: v.boolean(),
+});
 
 /** `warning` (thread optional) and `guardianWarning` (thread required). */
 export const WarningNotification = v.looseObject({ threadId: optStr, message: str });

@@ -116,14 +116,20 @@ export function classifyServerRequest(method: string, params: unknown, context: 
       return {
         type: "answer",
         result: {
-          contentItems: [{ type: "inputText", text: "This tool is not available: codex-mcp provides no dynamic tools." }],
+          contentItems: [{
+            type: "inputText",
+            text: "This tool is not available: codex-mcp provides no dynamic tools.",
+          }],
           success: false,
         },
       };
     case "account/chatgptAuthTokens/refresh":
       return {
         type: "error",
-        error: new RpcError(REFUSED, "codex-mcp does not manage ChatGPT tokens; log Codex in with `codex login` (or use an API key)"),
+        error: new RpcError(
+          REFUSED,
+          "codex-mcp does not manage ChatGPT tokens; log Codex in with `codex login` (or use an API key)",
+        ),
       };
     case "attestation/generate":
       return { type: "error", error: new RpcError(REFUSED, "codex-mcp does not provide client attestation") };
@@ -131,15 +137,30 @@ export function classifyServerRequest(method: string, params: unknown, context: 
     case "execCommandApproval":
       return {
         type: "answer",
-        result: { decision: { denied: { rejection: `codex-mcp answers only v2 approval requests; ${method} is declined` } } },
+        result: {
+          decision: { denied: { rejection: `codex-mcp answers only v2 approval requests; ${method} is declined` } },
+        },
       };
     default:
-      return { type: "error", error: new RpcError(RPC.methodNotFound, `codex-mcp does not handle server request ${method}`) };
+      return {
+        type: "error",
+        error: new RpcError(RPC.methodNotFound, `codex-mcp does not handle server request ${method}`),
+      };
   }
 }
 
-function invalid(method: string, params: unknown, issues: readonly v.BaseIssue<unknown>[], refusal: unknown): RequestDisposition {
-  return { type: "invalid", threadId: threadIdOf(params), reason: `${method} with unreadable parameters (${describeIssues(issues)})`, refusal };
+function invalid(
+  method: string,
+  params: unknown,
+  issues: readonly v.BaseIssue<unknown>[],
+  refusal: unknown,
+): RequestDisposition {
+  return {
+    type: "invalid",
+    threadId: threadIdOf(params),
+    reason: `${method} with unreadable parameters (${describeIssues(issues)})`,
+    refusal,
+  };
 }
 
 function wrongAnswer(kind: string, answer: RequestAnswer): BackendError {
@@ -170,11 +191,18 @@ function commandApproval(params: unknown): RequestDisposition {
   const p = parsed.output;
   const offered: ApprovalDecision[] = [];
   for (const decision of p.availableDecisions ?? ALL_DECISIONS) {
-    if (typeof decision === "string" && isPlainDecision(decision as ApprovalDecision)) offered.push(decision as ApprovalDecision);
-    else {
+    if (typeof decision === "string" && isPlainDecision(decision as ApprovalDecision)) {
+      offered.push(decision as ApprovalDecision);
+    } else {
       const amendment = v.safeParse(Amendment, decision);
       // Other kinds (network policy amendments) are not offered onwards.
-      if (amendment.success) offered.push({ acceptWithExecpolicyAmendment: { execpolicy_amendment: amendment.output.acceptWithExecpolicyAmendment.execpolicy_amendment } });
+      if (amendment.success) {
+        offered.push({
+          acceptWithExecpolicyAmendment: {
+            execpolicy_amendment: amendment.output.acceptWithExecpolicyAmendment.execpolicy_amendment,
+          },
+        });
+      }
     }
   }
   const event: Omit<ApprovalRequest, "requestId"> = {
@@ -283,7 +311,9 @@ function elicitation(params: unknown): RequestDisposition {
   const parsed = v.safeParse(ElicitationParams, params);
   if (!parsed.success) return invalid("mcpServer/elicitation/request", params, parsed.issues, ELICITATION_DECLINE);
   const p = parsed.output;
-  const text = [p.title, p.description, p.message].filter((part): part is string => typeof part === "string" && part !== "").join(" — ");
+  const text = [p.title, p.description, p.message].filter((part): part is string =>
+    typeof part === "string" && part !== ""
+  ).join(" — ");
   const event: Omit<ApprovalRequest, "requestId"> = {
     type: "approval_request",
     kind: "mcp_elicitation",
@@ -299,7 +329,9 @@ function elicitation(params: unknown): RequestDisposition {
       event,
       refusal: ELICITATION_DECLINE,
       respond(answer) {
-        if (answer.kind !== "approval" || !isPlainDecision(answer.decision)) throw wrongAnswer("mcp_elicitation", answer);
+        if (answer.kind !== "approval" || !isPlainDecision(answer.decision)) {
+          throw wrongAnswer("mcp_elicitation", answer);
+        }
         switch (answer.decision) {
           case "accept":
           case "acceptForSession":
@@ -326,7 +358,9 @@ function userInput(params: unknown): RequestDisposition {
       id: q.id,
       header: q.header,
       question: q.question,
-      options: q.options ? q.options.map((o) => (o.description ? { label: o.label, description: o.description } : { label: o.label })) : null,
+      options: q.options
+        ? q.options.map((o) => (o.description ? { label: o.label, description: o.description } : { label: o.label }))
+        : null,
       isOther: q.isOther,
       isSecret: q.isSecret,
     })),
@@ -345,7 +379,11 @@ function userInput(params: unknown): RequestDisposition {
         const answers: Record<string, { answers: string[] }> = {};
         for (const [id, values] of Object.entries(answer.answers)) {
           if (!Array.isArray(values) || values.some((value) => typeof value !== "string")) {
-            throw new BackendError("INVALID_ARGUMENT", `the answer to question ${JSON.stringify(id)} is not a list of strings`, answerHint("user_input"));
+            throw new BackendError(
+              "INVALID_ARGUMENT",
+              `the answer to question ${JSON.stringify(id)} is not a list of strings`,
+              answerHint("user_input"),
+            );
           }
           answers[id] = { answers: values };
         }

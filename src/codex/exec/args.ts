@@ -24,7 +24,15 @@
  *
  * @module
  */
-import { type ApprovalPolicy, BackendError, type ReasoningEffort, type ReasoningSummary, type SandboxMode, type ThreadSettings, type TurnInput } from "../backend.ts";
+import {
+  type ApprovalPolicy,
+  BackendError,
+  type ReasoningEffort,
+  type ReasoningSummary,
+  type SandboxMode,
+  type ThreadSettings,
+  type TurnInput,
+} from "../backend.ts";
 
 /** What an exec thread carries from turn to turn (exec itself remembers only the history). */
 export interface ExecSettings {
@@ -61,7 +69,9 @@ function turnArgs(settings: ExecSettings, images: readonly string[], files: Turn
   for (const [key, value] of Object.entries(settings.config ?? {})) args.push(configArg(key, value));
   if (settings.effort !== undefined) args.push(configArg("model_reasoning_effort", settings.effort));
   if (settings.summary !== undefined) args.push(configArg("model_reasoning_summary", settings.summary));
-  if (settings.developerInstructions !== undefined) args.push(configArg("developer_instructions", settings.developerInstructions));
+  if (settings.developerInstructions !== undefined) {
+    args.push(configArg("developer_instructions", settings.developerInstructions));
+  }
   if (settings.personality !== undefined) args.push(configArg("personality", settings.personality));
   if (files.baseInstructions !== undefined) args.push(configArg("model_instructions_file", files.baseInstructions));
   for (const image of images) args.push(`--image=${image}`);
@@ -71,14 +81,34 @@ function turnArgs(settings: ExecSettings, images: readonly string[], files: Turn
 
 /** `codex exec` for a thread's first turn; the prompt follows on stdin. */
 export function execArgs(settings: ExecSettings, images: readonly string[], files: TurnFiles): string[] {
-  const args = [...globalArgs(settings), "exec", ...turnArgs(settings, images, files), `--cd=${settings.cwd}`, `--sandbox=${settings.sandbox}`];
+  const args = [
+    ...globalArgs(settings),
+    "exec",
+    ...turnArgs(settings, images, files),
+    `--cd=${settings.cwd}`,
+    `--sandbox=${settings.sandbox}`,
+  ];
   if (settings.ephemeral === true) args.push("--ephemeral");
   return [...args, "--", "-"];
 }
 
 /** `codex exec resume` for a later turn; the prompt follows on stdin. Spawn it in `settings.cwd`. */
-export function resumeArgs(codexThreadId: string, settings: ExecSettings, images: readonly string[], files: TurnFiles): string[] {
-  return [...globalArgs(settings), "exec", "resume", ...turnArgs(settings, images, files), configArg("sandbox_mode", settings.sandbox), "--", codexThreadId, "-"];
+export function resumeArgs(
+  codexThreadId: string,
+  settings: ExecSettings,
+  images: readonly string[],
+  files: TurnFiles,
+): string[] {
+  return [
+    ...globalArgs(settings),
+    "exec",
+    "resume",
+    ...turnArgs(settings, images, files),
+    configArg("sandbox_mode", settings.sandbox),
+    "--",
+    codexThreadId,
+    "-",
+  ];
 }
 
 /** `codex exec fork` without a prompt: Codex copies the thread, prints `thread.started` and exits. */
@@ -117,7 +147,11 @@ export function execSettingsFor(settings: ThreadSettings): ExecSettings {
  */
 export function settingsForTurn(thread: ExecSettings, input: TurnInput): ExecSettings {
   if (typeof input.prompt !== "string" || input.prompt === "") {
-    throw new BackendError("INVALID_ARGUMENT", "the prompt is empty", "Pass the text of the turn; `codex exec` refuses an empty prompt.");
+    throw new BackendError(
+      "INVALID_ARGUMENT",
+      "the prompt is empty",
+      "Pass the text of the turn; `codex exec` refuses an empty prompt.",
+    );
   }
   const sandbox = input.sandbox ?? thread.sandbox;
   if (input.approvalPolicy !== undefined) checkApprovals(input.approvalPolicy, sandbox);
@@ -143,30 +177,52 @@ function checkApprovals(policy: ApprovalPolicy, sandbox: SandboxMode): void {
   throw new BackendError(
     "NOT_SUPPORTED",
     `the exec backend cannot ask for approvals (approvalPolicy ${JSON.stringify(policy)})`,
-    `codex-mcp drives this Codex through \`codex exec\`, which never asks: with approvalPolicy "never" the turn runs under the ${JSON.stringify(sandbox)} sandbox and whatever the sandbox forbids fails instead of asking. Pass approvalPolicy "never" (choosing the sandbox you want), or use a Codex with \`codex app-server\` (see codex_setup) for approvals.`,
+    `codex-mcp drives this Codex through \`codex exec\`, which never asks: with approvalPolicy "never" the turn runs under the ${
+      JSON.stringify(sandbox)
+    } sandbox and whatever the sandbox forbids fails instead of asking. Pass approvalPolicy "never" (choosing the sandbox you want), or use a Codex with \`codex app-server\` (see codex_setup) for approvals.`,
   );
 }
 
 function checkSandbox(sandbox: SandboxMode): void {
   if (!SANDBOXES.includes(sandbox)) {
-    throw new BackendError("INVALID_ARGUMENT", `unknown sandbox mode ${JSON.stringify(sandbox)}`, "Use read-only, workspace-write or danger-full-access.");
+    throw new BackendError(
+      "INVALID_ARGUMENT",
+      `unknown sandbox mode ${JSON.stringify(sandbox)}`,
+      "Use read-only, workspace-write or danger-full-access.",
+    );
   }
 }
 
 function checkAbsolute(what: string, path: string): string {
   const absolute = path.startsWith("/") || /^[A-Za-z]:[\\/]/.test(path) || path.startsWith("\\\\");
-  if (!absolute || path.includes("\0")) throw new BackendError("INVALID_ARGUMENT", `${what} must be an absolute path, got ${JSON.stringify(path)}`, `Pass the ${what}'s absolute path.`);
+  if (!absolute || path.includes("\0")) {
+    throw new BackendError(
+      "INVALID_ARGUMENT",
+      `${what} must be an absolute path, got ${JSON.stringify(path)}`,
+      `Pass the ${what}'s absolute path.`,
+    );
+  }
   return path;
 }
 
 function checkValue(what: string, value: string): string {
-  if (value === "" || value.includes("\0") || /[\r\n]/.test(value)) throw new BackendError("INVALID_ARGUMENT", `${what} ${JSON.stringify(value)} is not a valid name`, `Pass a ${what} name as Codex lists it.`);
+  if (value === "" || value.includes("\0") || /[\r\n]/.test(value)) {
+    throw new BackendError(
+      "INVALID_ARGUMENT",
+      `${what} ${JSON.stringify(value)} is not a valid name`,
+      `Pass a ${what} name as Codex lists it.`,
+    );
+  }
   return value;
 }
 
 function checkProfile(profile: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(profile)) {
-    throw new BackendError("INVALID_ARGUMENT", `profile ${JSON.stringify(profile)} is not a profile name`, "Pass the name of a profile: `--profile p` layers $CODEX_HOME/p.config.toml over config.toml.");
+    throw new BackendError(
+      "INVALID_ARGUMENT",
+      `profile ${JSON.stringify(profile)} is not a profile name`,
+      "Pass the name of a profile: `--profile p` layers $CODEX_HOME/p.config.toml over config.toml.",
+    );
   }
   return profile;
 }
@@ -174,10 +230,18 @@ function checkProfile(profile: string): string {
 function checkConfig(config: Record<string, unknown>): Record<string, unknown> {
   for (const [key, value] of Object.entries(config)) {
     if (key === "profile") {
-      throw new BackendError("NOT_SUPPORTED", "the `profile` config key is not supported by Codex 0.169", "Pass the profile by name (the `profile` setting): codex-mcp gives it to Codex as `--profile`.");
+      throw new BackendError(
+        "NOT_SUPPORTED",
+        "the `profile` config key is not supported by Codex 0.169",
+        "Pass the profile by name (the `profile` setting): codex-mcp gives it to Codex as `--profile`.",
+      );
     }
     if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(key)) {
-      throw new BackendError("INVALID_ARGUMENT", `config key ${JSON.stringify(key)} is not a dotted key`, "Config keys are dotted paths of plain names, as in `-c shell_environment_policy.inherit=all`.");
+      throw new BackendError(
+        "INVALID_ARGUMENT",
+        `config key ${JSON.stringify(key)} is not a dotted key`,
+        "Config keys are dotted paths of plain names, as in `-c shell_environment_policy.inherit=all`.",
+      );
     }
     tomlValue(value, key);
   }
@@ -192,7 +256,11 @@ const BARE_KEY = /^[A-Za-z0-9_-]+$/;
 /** A value as inline TOML (`-c` parses its value as TOML); INVALID_ARGUMENT for what TOML cannot hold. */
 export function tomlValue(value: unknown, key: string): string {
   const refuse = (why: string): never => {
-    throw new BackendError("INVALID_ARGUMENT", `config ${JSON.stringify(key)}: ${why}`, "Config values must be strings, finite numbers, booleans, arrays or tables (TOML has no null).");
+    throw new BackendError(
+      "INVALID_ARGUMENT",
+      `config ${JSON.stringify(key)}: ${why}`,
+      "Config values must be strings, finite numbers, booleans, arrays or tables (TOML has no null).",
+    );
   };
   switch (typeof value) {
     case "string":
@@ -201,11 +269,15 @@ export function tomlValue(value: unknown, key: string): string {
       return String(value);
     case "number":
       if (!Number.isFinite(value)) refuse(`${value} is not a TOML number`);
-      return Number.isInteger(value) && Math.abs(value) > Number.MAX_SAFE_INTEGER ? refuse(`${value} is too large an integer`) : String(value);
+      return Number.isInteger(value) && Math.abs(value) > Number.MAX_SAFE_INTEGER
+        ? refuse(`${value} is too large an integer`)
+        : String(value);
     case "object": {
       if (value === null) return refuse("null has no TOML form");
       if (Array.isArray(value)) return `[${value.map((item) => tomlValue(item, key)).join(", ")}]`;
-      const entries = Object.entries(value as Record<string, unknown>).map(([k, v]) => `${BARE_KEY.test(k) ? k : tomlString(k, refuse)} = ${tomlValue(v, `${key}.${k}`)}`);
+      const entries = Object.entries(value as Record<string, unknown>).map(([k, v]) =>
+        `${BARE_KEY.test(k) ? k : tomlString(k, refuse)} = ${tomlValue(v, `${key}.${k}`)}`
+      );
       return `{${entries.length === 0 ? "" : ` ${entries.join(", ")} `}}`;
     }
     default:
@@ -215,6 +287,8 @@ export function tomlValue(value: unknown, key: string): string {
 
 /** A TOML basic string: JSON's escapes are TOML's, plus DEL, which TOML requires escaped. */
 function tomlString(text: string, refuse: (why: string) => never): string {
-  if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text)) refuse("a string holds an unpaired surrogate");
+  if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text)) {
+    refuse("a string holds an unpaired surrogate");
+  }
   return JSON.stringify(text).replaceAll("\u007f", "\\u007F");
 }

@@ -30,15 +30,23 @@ import type { Supervisor } from "../../process/supervisor.ts";
 import type { FileSystem } from "../../runtime/types.ts";
 import {
   type Backend,
-  type BackendEvent,
   BackendError,
+  type BackendEvent,
   type RequestAnswer,
   type StartedThread,
   type ThreadSettings,
   type TurnInput,
 } from "../backend.ts";
 import { buildInvocation, type CodexLocation } from "../locate.ts";
-import { type ExecSettings, execArgs, execSettingsFor, forkArgs, resumeArgs, settingsForTurn, type TurnFiles } from "./args.ts";
+import {
+  execArgs,
+  type ExecSettings,
+  execSettingsFor,
+  forkArgs,
+  resumeArgs,
+  settingsForTurn,
+  type TurnFiles,
+} from "./args.ts";
 import { ExecTurnReader } from "./events.ts";
 
 export interface ExecBackendOptions {
@@ -144,10 +152,18 @@ export class ExecBackend implements Backend {
     this.#checkOpen();
     const exec = execSettingsFor(settings);
     const source = this.#threads.get(threadId);
-    const codexId = source ? source.codexThreadId : threadId.startsWith(PROVISIONAL) ? (this.#aliases.get(threadId) ?? null) : checkCodexId(threadId);
+    const codexId = source
+      ? source.codexThreadId
+      : threadId.startsWith(PROVISIONAL)
+      ? (this.#aliases.get(threadId) ?? null)
+      : checkCodexId(threadId);
     if (codexId === null) return this.startThread(settings); // nothing ran yet: the copy of an empty thread is an empty thread
     if (source?.settings?.ephemeral === true) {
-      throw new BackendError("NOT_SUPPORTED", `thread ${threadId} is ephemeral: Codex did not save it, so it cannot be forked`, "Fork a thread started without `ephemeral`.");
+      throw new BackendError(
+        "NOT_SUPPORTED",
+        `thread ${threadId} is ephemeral: Codex did not save it, so it cannot be forked`,
+        "Fork a thread started without `ephemeral`.",
+      );
     }
     const forkedId = await this.#runFork(codexId, exec);
     this.#register(this.#newThread(forkedId, forkedId, exec));
@@ -182,15 +198,31 @@ export class ExecBackend implements Backend {
     if (forked !== null && report.code === 0) return forked;
     const said = codexSaid(report.stderrTail);
     if (report.endedBy === "timeout") {
-      throw new BackendError("TIMEOUT", `codex exec fork did not finish within ${requestTimeoutMs} ms`, "Try again; if it keeps happening, raise CODEX_MCP_REQUEST_TIMEOUT_MS.");
+      throw new BackendError(
+        "TIMEOUT",
+        `codex exec fork did not finish within ${requestTimeoutMs} ms`,
+        "Try again; if it keeps happening, raise CODEX_MCP_REQUEST_TIMEOUT_MS.",
+      );
     }
     if (/unrecognized subcommand|unexpected argument|unknown (sub)?command/i.test(said)) {
-      throw new BackendError("NOT_SUPPORTED", `this Codex cannot fork from exec: ${said}`, "This Codex has no `codex exec fork`: upgrade it (`npm install -g @openai/codex@latest`), or use a Codex with `codex app-server`, which forks too.");
+      throw new BackendError(
+        "NOT_SUPPORTED",
+        `this Codex cannot fork from exec: ${said}`,
+        "This Codex has no `codex exec fork`: upgrade it (`npm install -g @openai/codex@latest`), or use a Codex with `codex app-server`, which forks too.",
+      );
     }
     if (/no rollout found|not found/i.test(said)) {
-      throw new BackendError("INVALID_ARGUMENT", `Codex has no saved thread ${codexId}: ${said}`, "Check the thread id; an ephemeral thread, or one whose CODEX_HOME differs, cannot be forked.");
+      throw new BackendError(
+        "INVALID_ARGUMENT",
+        `Codex has no saved thread ${codexId}: ${said}`,
+        "Check the thread id; an ephemeral thread, or one whose CODEX_HOME differs, cannot be forked.",
+      );
     }
-    throw new BackendError("INTERNAL", `codex exec fork ${describeExit(report)}${said ? `: ${said}` : ""}`, "Run `codex exec fork <thread id>` by hand, or call codex_setup, to see why.");
+    throw new BackendError(
+      "INTERNAL",
+      `codex exec fork ${describeExit(report)}${said ? `: ${said}` : ""}`,
+      "Run `codex exec fork <thread id>` by hand, or call codex_setup, to see why.",
+    );
   }
 
   /**
@@ -231,10 +263,18 @@ export class ExecBackend implements Backend {
     this.#checkOpen();
     const state = this.#threads.get(threadId);
     if (!state?.settings) {
-      throw new BackendError("INVALID_ARGUMENT", `thread ${threadId} is not loaded in the exec backend`, "Start it (startThread), or load it with resumeThread, first.");
+      throw new BackendError(
+        "INVALID_ARGUMENT",
+        `thread ${threadId} is not loaded in the exec backend`,
+        "Start it (startThread), or load it with resumeThread, first.",
+      );
     }
     if (state.starting || (state.turn && !state.turn.finished)) {
-      throw new BackendError("INVALID_ARGUMENT", `thread ${threadId} already has a turn running`, "Wait for it to finish, or interrupt it, before starting another.");
+      throw new BackendError(
+        "INVALID_ARGUMENT",
+        `thread ${threadId} already has a turn running`,
+        "Wait for it to finish, or interrupt it, before starting another.",
+      );
     }
     if (state.codexThreadId !== null && state.settings.ephemeral === true) {
       throw new BackendError(
@@ -274,7 +314,12 @@ export class ExecBackend implements Backend {
         }
       } catch (error) {
         await this.#removeTemp(tempDir);
-        throw new BackendError("INTERNAL", `could not write a temporary file for codex exec: ${(error as Error)?.message ?? String(error)}`, "Check that the temporary directory (TMPDIR) is writable.", { cause: error });
+        throw new BackendError(
+          "INTERNAL",
+          `could not write a temporary file for codex exec: ${(error as Error)?.message ?? String(error)}`,
+          "Check that the temporary directory (TMPDIR) is writable.",
+          { cause: error },
+        );
       }
     }
     const images = input.images ?? [];
@@ -301,9 +346,23 @@ export class ExecBackend implements Backend {
       await this.#removeTemp(tempDir);
       throw spawnFailure(error);
     }
-    this.#log.debug(`started codex exec for thread ${state.id}, ${turnId} (pid ${child.pid})${resuming === null ? "" : `, resuming ${resuming}`}`);
+    this.#log.debug(
+      `started codex exec for thread ${state.id}, ${turnId} (pid ${child.pid})${
+        resuming === null ? "" : `, resuming ${resuming}`
+      }`,
+    );
 
-    const turn: Turn = { id: turnId, child, reader, tempDir, finished: false, completion: null, interruptRequested: false, done: Promise.resolve(), linger: null };
+    const turn: Turn = {
+      id: turnId,
+      child,
+      reader,
+      tempDir,
+      finished: false,
+      completion: null,
+      interruptRequested: false,
+      done: Promise.resolve(),
+      linger: null,
+    };
     state.settings = settings; // the overrides stick, as they do in Codex
     state.turn = turn;
     turn.done = this.#watch(state, turn);
@@ -350,7 +409,10 @@ export class ExecBackend implements Backend {
         const shown = line.length > 300 ? `${line.slice(0, 300)}… (${line.length} chars)` : line;
         this.#log.warn(`codex exec (${turn.id}) wrote a line that is ${outcome.reason}: ${shown}`);
         const message = `codex-mcp could not read a line from codex exec (${outcome.reason}): ${shown}`;
-        this.#emit(state, outcome.severity === "error" ? { type: "error", message, willRetry: false } : { type: "warning", message });
+        this.#emit(
+          state,
+          outcome.severity === "error" ? { type: "error", message, willRetry: false } : { type: "warning", message },
+        );
         return;
       }
       case "ignored":
@@ -367,7 +429,10 @@ export class ExecBackend implements Backend {
       this.#log.debug(`exec thread ${state.id} is Codex thread ${codexId}`);
     } else if (state.codexThreadId !== codexId) {
       this.#log.warn(`codex exec resume ${state.codexThreadId} reported thread ${codexId}`);
-      this.#emit(state, { type: "warning", message: `codex exec resumed thread ${state.codexThreadId} but reported thread ${codexId}` });
+      this.#emit(state, {
+        type: "warning",
+        message: `codex exec resumed thread ${state.codexThreadId} but reported thread ${codexId}`,
+      });
     }
   }
 
@@ -387,17 +452,18 @@ export class ExecBackend implements Backend {
     if (turn.interruptRequested) {
       this.#emit(state, turn.reader.completed("interrupted"));
     } else if (report.code !== null) {
-      const message =
-        report.code === 0
-          ? `codex exec exited before finishing the turn${said ? `: ${said}` : ""}`
-          : said
-            ? `${said} (codex exec exited with code ${report.code})`
-            : `codex exec exited with code ${report.code} without saying why`;
+      const message = report.code === 0
+        ? `codex exec exited before finishing the turn${said ? `: ${said}` : ""}`
+        : said
+        ? `${said} (codex exec exited with code ${report.code})`
+        : `codex exec exited with code ${report.code} without saying why`;
       this.#log.warn(`${turn.id} of thread ${state.id}: ${message}`);
       this.#emit(state, { type: "error", message, willRetry: false });
       this.#emit(state, turn.reader.completed("failed", message));
     } else {
-      const message = `codex exec (${turn.id}) ${describeExit(report)}, which codex-mcp did not send. Reply to continue the thread: the next turn resumes it.`;
+      const message = `codex exec (${turn.id}) ${
+        describeExit(report)
+      }, which codex-mcp did not send. Reply to continue the thread: the next turn resumes it.`;
       this.#log.error(message);
       this.#emit(state, { type: "backend_crashed", message, stderrTail: tailLines(report.stderrTail, 20, 4_000) });
     }
@@ -406,7 +472,13 @@ export class ExecBackend implements Backend {
   /** Stops the running turn (SIGINT, then SIGTERM, then SIGKILL) and resolves once it has ended. */
   async interrupt(threadId: string, turnId: string): Promise<void> {
     const state = this.#threads.get(threadId);
-    if (!state) throw new BackendError("INVALID_ARGUMENT", `thread ${threadId} is not loaded in the exec backend`, "Check the thread id.");
+    if (!state) {
+      throw new BackendError(
+        "INVALID_ARGUMENT",
+        `thread ${threadId} is not loaded in the exec backend`,
+        "Check the thread id.",
+      );
+    }
     const turn = state.turn;
     if (!turn || turn.id !== turnId) return; // that turn is over: nothing to interrupt
     if (!turn.finished) {
@@ -456,7 +528,13 @@ export class ExecBackend implements Backend {
   // -------------------------------------------------------------------------------------------
 
   #checkOpen(): void {
-    if (this.#closed) throw new BackendError("INTERNAL", "the exec backend is closed", "codex-mcp is shutting down; no new Codex work can start.");
+    if (this.#closed) {
+      throw new BackendError(
+        "INTERNAL",
+        "the exec backend is closed",
+        "codex-mcp is shutting down; no new Codex work can start.",
+      );
+    }
   }
 
   #newThread(id: string, codexThreadId: string | null, settings: ExecSettings | null): ExecThread {
@@ -465,7 +543,9 @@ export class ExecBackend implements Backend {
 
   #register(state: ExecThread): void {
     this.#threads.set(state.id, state);
-    if (state.codexThreadId !== null && !this.#threads.has(state.codexThreadId)) this.#threads.set(state.codexThreadId, state);
+    if (state.codexThreadId !== null && !this.#threads.has(state.codexThreadId)) {
+      this.#threads.set(state.codexThreadId, state);
+    }
   }
 
   #emit(state: ExecThread, event: BackendEvent): void {
@@ -502,7 +582,11 @@ function provisionalId(): string {
 /** A thread id from a caller, to be given to Codex (after `--`, so it is never an option). */
 function checkCodexId(threadId: string): string {
   if (threadId === "" || /[\u0000-\u001f]/.test(threadId)) {
-    throw new BackendError("INVALID_ARGUMENT", `${JSON.stringify(threadId)} is not a thread id`, "Pass the id of a Codex thread (a UUID).");
+    throw new BackendError(
+      "INVALID_ARGUMENT",
+      `${JSON.stringify(threadId)} is not a thread id`,
+      "Pass the id of a Codex thread (a UUID).",
+    );
   }
   return threadId;
 }
@@ -515,10 +599,24 @@ function joinPath(dir: string, name: string): string {
 
 function spawnFailure(error: unknown): BackendError {
   if (error instanceof ChildSpawnError) {
-    if (error.code === "SHUTDOWN") return new BackendError("INTERNAL", "codex-mcp is shutting down", "No new Codex work can start.", { cause: error });
-    return new BackendError("CODEX_NOT_FOUND", `could not start codex exec: ${error.message}`, `${error.hint}. Install Codex (\`npm install -g @openai/codex\`) or set CODEX_MCP_PATH to the codex executable.`, { cause: error });
+    if (error.code === "SHUTDOWN") {
+      return new BackendError("INTERNAL", "codex-mcp is shutting down", "No new Codex work can start.", {
+        cause: error,
+      });
+    }
+    return new BackendError(
+      "CODEX_NOT_FOUND",
+      `could not start codex exec: ${error.message}`,
+      `${error.hint}. Install Codex (\`npm install -g @openai/codex\`) or set CODEX_MCP_PATH to the codex executable.`,
+      { cause: error },
+    );
   }
-  return new BackendError("INTERNAL", `could not start codex exec: ${(error as Error)?.message ?? String(error)}`, "This is unexpected; the codex-mcp log has details.", { cause: error });
+  return new BackendError(
+    "INTERNAL",
+    `could not start codex exec: ${(error as Error)?.message ?? String(error)}`,
+    "This is unexpected; the codex-mcp log has details.",
+    { cause: error },
+  );
 }
 
 function describeExit(report: ExitReport): string {
@@ -532,7 +630,10 @@ function codexSaid(stderr: string): string {
   const lines = stderr
     .split("\n")
     .map((line) => line.trim())
-    .filter((line) => line !== "" && !line.startsWith("WARNING: proceeding") && !/^\d{4}-\d\d-\d\dT[\d:.]+Z\s+(TRACE|DEBUG|INFO|WARN)\b/.test(line));
+    .filter((line) =>
+      line !== "" && !line.startsWith("WARNING: proceeding") &&
+      !/^\d{4}-\d\d-\d\dT[\d:.]+Z\s+(TRACE|DEBUG|INFO|WARN)\b/.test(line)
+    );
   return lines.slice(-4).join(" ").slice(-1_000);
 }
 

@@ -28,7 +28,10 @@ import * as v from "valibot";
 import type { BackendEvent, FileChangeSummary } from "../backend.ts";
 
 const Envelope = v.object({ type: v.string() });
-const ThreadStarted = v.object({ type: v.literal("thread.started"), thread_id: v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/)) });
+const ThreadStarted = v.object({
+  type: v.literal("thread.started"),
+  thread_id: v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/)),
+});
 const Count = v.pipe(v.number(), v.minValue(0));
 const Usage = v.object({
   input_tokens: Count,
@@ -37,9 +40,15 @@ const Usage = v.object({
   reasoning_output_tokens: v.optional(Count),
 });
 const TurnCompleted = v.object({ type: v.literal("turn.completed"), usage: v.optional(v.nullable(Usage)) });
-const TurnFailed = v.object({ type: v.literal("turn.failed"), error: v.optional(v.nullable(v.object({ message: v.string() }))) });
+const TurnFailed = v.object({
+  type: v.literal("turn.failed"),
+  error: v.optional(v.nullable(v.object({ message: v.string() }))),
+});
 const ErrorLine = v.object({ type: v.literal("error"), message: v.string() });
-const ItemLine = v.object({ type: v.picklist(["item.started", "item.updated", "item.completed"]), item: v.object({ id: v.string(), type: v.string() }) });
+const ItemLine = v.object({
+  type: v.picklist(["item.started", "item.updated", "item.completed"]),
+  item: v.object({ id: v.string(), type: v.string() }),
+});
 
 const AgentMessage = v.object({ text: v.string() });
 const Reasoning = v.object({ text: v.string() });
@@ -116,7 +125,9 @@ export class ExecTurnReader {
               inputTokens: usage.input_tokens,
               ...(usage.cached_input_tokens !== undefined ? { cachedInputTokens: usage.cached_input_tokens } : {}),
               outputTokens: usage.output_tokens,
-              ...(usage.reasoning_output_tokens !== undefined ? { reasoningOutputTokens: usage.reasoning_output_tokens } : {}),
+              ...(usage.reasoning_output_tokens !== undefined
+                ? { reasoningOutputTokens: usage.reasoning_output_tokens }
+                : {}),
               totalTokens: usage.input_tokens + usage.output_tokens,
             },
           });
@@ -141,7 +152,12 @@ export class ExecTurnReader {
       case "item.completed": {
         const parsed = v.safeParse(ItemLine, json);
         if (!parsed.success) return invalid(type, parsed.issues, "warning");
-        return this.#item(parsed.output.type, parsed.output.item.type, `${this.turnId}:${parsed.output.item.id}`, (json as { item: unknown }).item);
+        return this.#item(
+          parsed.output.type,
+          parsed.output.item.type,
+          `${this.turnId}:${parsed.output.item.id}`,
+          (json as { item: unknown }).item,
+        );
       }
       default:
         return { kind: "ignored", type };
@@ -149,14 +165,26 @@ export class ExecTurnReader {
   }
 
   /** The turn's `turn_completed`, with its last agent message. */
-  completed(status: "completed" | "interrupted" | "failed", message?: string): Extract<BackendEvent, { type: "turn_completed" }> {
-    const event: Extract<BackendEvent, { type: "turn_completed" }> = { type: "turn_completed", turnId: this.turnId, status };
+  completed(
+    status: "completed" | "interrupted" | "failed",
+    message?: string,
+  ): Extract<BackendEvent, { type: "turn_completed" }> {
+    const event: Extract<BackendEvent, { type: "turn_completed" }> = {
+      type: "turn_completed",
+      turnId: this.turnId,
+      status,
+    };
     if (message !== undefined) event.error = { message };
     if (this.#lastMessage !== undefined) event.finalMessage = this.#lastMessage;
     return event;
   }
 
-  #item(phase: "item.started" | "item.updated" | "item.completed", itemType: string, itemId: string, item: unknown): ExecLineOutcome {
+  #item(
+    phase: "item.started" | "item.updated" | "item.completed",
+    itemType: string,
+    itemId: string,
+    item: unknown,
+  ): ExecLineOutcome {
     const what = `${phase} ${itemType}`;
     const done = phase === "item.completed";
     switch (itemType) {
@@ -177,9 +205,21 @@ export class ExecTurnReader {
         const parsed = v.safeParse(CommandExecution, item);
         if (!parsed.success) return invalid(what, parsed.issues, "warning");
         const c = parsed.output;
-        if (phase === "item.started") return { kind: "events", events: [{ type: "command_started", itemId, command: c.command, cwd: this.#cwd }] };
+        if (phase === "item.started") {
+          return { kind: "events", events: [{ type: "command_started", itemId, command: c.command, cwd: this.#cwd }] };
+        }
         if (!done) return { kind: "ignored", type: what };
-        return { kind: "events", events: [{ type: "command_completed", itemId, command: c.command, exitCode: c.exit_code, output: c.aggregated_output, status: c.status }] };
+        return {
+          kind: "events",
+          events: [{
+            type: "command_completed",
+            itemId,
+            command: c.command,
+            exitCode: c.exit_code,
+            output: c.aggregated_output,
+            status: c.status,
+          }],
+        };
       }
       case "file_change": {
         if (!done) return { kind: "ignored", type: what };
@@ -206,7 +246,11 @@ export class ExecTurnReader {
   }
 }
 
-function invalid(what: string, issues: readonly v.BaseIssue<unknown>[], severity: "warning" | "error"): ExecLineOutcome {
+function invalid(
+  what: string,
+  issues: readonly v.BaseIssue<unknown>[],
+  severity: "warning" | "error",
+): ExecLineOutcome {
   const reason = issues
     .slice(0, 3)
     .map((issue) => {

@@ -30,9 +30,15 @@ export function serverInfo(ctx: ServerContext) {
     startedAt: ctx.startedAt.toISOString(),
     uptimeMs: Date.now() - ctx.startedAt.getTime(),
     rssBytes: runtime.memoryRss(),
-    backend: ctx.backendStatus?.() ?? { setting: ctx.config.backendMode, mode: null, started: false, reason: "not started" },
+    backend: ctx.backendStatus?.() ??
+      { setting: ctx.config.backendMode, mode: null, started: false, reason: "not started" },
     sessions: ctx.sessions.list().length,
-    children: ctx.supervisor.registry.list().map((c) => ({ pid: c.pid, pgid: c.pgid, label: c.label, startedAt: new Date(c.startedAt).toISOString() })),
+    children: ctx.supervisor.registry.list().map((c) => ({
+      pid: c.pid,
+      pgid: c.pgid,
+      label: c.label,
+      startedAt: new Date(c.startedAt).toISOString(),
+    })),
   };
 }
 
@@ -42,7 +48,8 @@ export function registerServerInfo(server: McpServer, ctx: ServerContext): void 
     SERVER_INFO_URI,
     {
       title: "codex-mcp server info",
-      description: "Name, version, runtime, platform, protocol version, stdio mode and pid of this codex-mcp process, the backend its sessions run on (app-server or exec, and why), its sessions count and the child processes it supervises.",
+      description:
+        "Name, version, runtime, platform, protocol version, stdio mode and pid of this codex-mcp process, the backend its sessions run on (app-server or exec, and why), its sessions count and the child processes it supervises.",
       mimeType: "application/json",
     },
     async (uri) => ({

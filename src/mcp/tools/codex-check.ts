@@ -31,17 +31,29 @@ export function registerCodexCheck(server: McpServer, ctx: ServerContext): void 
         action: z.enum(["poll", "respond_permission", "respond_user_input"]),
         sessionId: z.string().min(1),
         cursor: z.number().int().min(1).optional().describe("poll: first event to return (default 1: from the start)."),
-        maxEvents: z.number().int().min(1).max(POLL_LIMITS.maxEvents).optional().describe(`poll: default ${POLL_DEFAULTS.maxEvents}.`),
-        responseMode: z.enum(["minimal", "delta_compact", "full"]).optional().describe("poll: minimal (only approvals, results, errors and counts), delta_compact (default: deltas merged), full."),
+        maxEvents: z.number().int().min(1).max(POLL_LIMITS.maxEvents).optional().describe(
+          `poll: default ${POLL_DEFAULTS.maxEvents}.`,
+        ),
+        responseMode: z.enum(["minimal", "delta_compact", "full"]).optional().describe(
+          "poll: minimal (only approvals, results, errors and counts), delta_compact (default: deltas merged), full.",
+        ),
         pollOptions: z
           .object({
-            waitMs: z.number().int().min(0).max(MAX_WAIT_MS).optional().describe("Wait up to this long for something new (≤ 300000)."),
-            maxBytes: z.number().int().min(POLL_LIMITS.minBytes).max(POLL_LIMITS.maxBytes).optional().describe(`Cap on the response size (default ${POLL_DEFAULTS.maxBytes}); large outputs arrive over several polls.`),
+            waitMs: z.number().int().min(0).max(MAX_WAIT_MS).optional().describe(
+              "Wait up to this long for something new (≤ 300000).",
+            ),
+            maxBytes: z.number().int().min(POLL_LIMITS.minBytes).max(POLL_LIMITS.maxBytes).optional().describe(
+              `Cap on the response size (default ${POLL_DEFAULTS.maxBytes}); large outputs arrive over several polls.`,
+            ),
           })
           .optional(),
         requestId: z.string().optional().describe("respond_*: the action's requestId."),
-        decision: Decision.optional().describe("respond_permission: accept, acceptForSession, decline, cancel, or {acceptWithExecpolicyAmendment}."),
-        answers: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional().describe("respond_user_input: question id → answer(s)."),
+        decision: Decision.optional().describe(
+          "respond_permission: accept, acceptForSession, decline, cancel, or {acceptWithExecpolicyAmendment}.",
+        ),
+        answers: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional().describe(
+          "respond_user_input: question id → answer(s).",
+        ),
       },
       outputSchema: { ...SessionView, ...partial(PollFields) },
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
@@ -60,7 +72,9 @@ export function registerCodexCheck(server: McpServer, ctx: ServerContext): void 
           case "respond_user_input": {
             const requestId = required(args.requestId, "requestId", "respond_user_input");
             const answers = required(args.answers, "answers", "respond_user_input");
-            const normalized = Object.fromEntries(Object.entries(answers).map(([k, v]) => [k, Array.isArray(v) ? v : [v]]));
+            const normalized = Object.fromEntries(
+              Object.entries(answers).map(([k, v]) => [k, Array.isArray(v) ? v : [v]]),
+            );
             const record = await ctx.sessions.respondUserInput(args.sessionId, requestId, normalized);
             return structuredResult(sessionView(ctx.sessions, record));
           }
@@ -73,17 +87,31 @@ export function registerCodexCheck(server: McpServer, ctx: ServerContext): void 
 }
 
 function required<T>(value: T | undefined, name: string, action: string): T {
-  if (value === undefined) throw new ToolError("INVALID_ARGUMENT", `${action} needs ${name}`, `Pass ${name}; poll first to see the pending actions and their requestIds.`);
+  if (value === undefined) {
+    throw new ToolError(
+      "INVALID_ARGUMENT",
+      `${action} needs ${name}`,
+      `Pass ${name}; poll first to see the pending actions and their requestIds.`,
+    );
+  }
   return value;
 }
 
 function partial<T extends Record<string, z.ZodType>>(shape: T): { [K in keyof T]: z.ZodOptional<T[K]> } {
-  return Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, v.optional()])) as { [K in keyof T]: z.ZodOptional<T[K]> };
+  return Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, v.optional()])) as {
+    [K in keyof T]: z.ZodOptional<T[K]>;
+  };
 }
 
 async function poll(
   ctx: ServerContext,
-  args: { sessionId: string; cursor?: number; maxEvents?: number; responseMode?: "minimal" | "delta_compact" | "full"; pollOptions?: { waitMs?: number; maxBytes?: number } },
+  args: {
+    sessionId: string;
+    cursor?: number;
+    maxEvents?: number;
+    responseMode?: "minimal" | "delta_compact" | "full";
+    pollOptions?: { waitMs?: number; maxBytes?: number };
+  },
   extra: ToolExtra,
 ): Promise<CallToolResult> {
   const sessions = ctx.sessions;
@@ -105,9 +133,14 @@ async function poll(
   // JSON twice (structured and as text), so each copy gets under half.
   const overhead = JSON.stringify(view).length * 2 + 1024;
   const budget = Math.max(32 * 1024, Math.floor((maxBytes - overhead) / 2.2));
-  const read = sessions.read(args.sessionId, cursor, { maxEvents: args.maxEvents ?? POLL_DEFAULTS.maxEvents, maxBytes: budget });
+  const read = sessions.read(args.sessionId, cursor, {
+    maxEvents: args.maxEvents ?? POLL_DEFAULTS.maxEvents,
+    maxBytes: budget,
+  });
   const record = sessions.get(args.sessionId);
-  const shaped = shapeEvents(read.events, args.responseMode ?? "delta_compact", { session: { sessionId: record.id, threadId: record.threadId, cwd: record.settings.cwd } });
+  const shaped = shapeEvents(read.events, args.responseMode ?? "delta_compact", {
+    session: { sessionId: record.id, threadId: record.threadId, cwd: record.settings.cwd },
+  });
   let events = shaped.events.map((e: (typeof shaped.events)[number]) => ({ ...e, at: new Date(e.at).toISOString() }));
   let nextCursor = read.nextCursor;
   let hasMore = read.hasMore;
@@ -117,7 +150,8 @@ async function poll(
       events,
       nextCursor,
       hasMore,
-      ...(read.cursorResetTo !== undefined && { cursorResetTo: read.cursorResetTo, missedEvents: read.missedEvents ?? 0 }),
+      ...(read.cursorResetTo !== undefined &&
+        { cursorResetTo: read.cursorResetTo, missedEvents: read.missedEvents ?? 0 }),
       ...(shaped.counts && { eventCounts: shaped.counts }),
     });
   let result = build();

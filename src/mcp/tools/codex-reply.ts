@@ -9,7 +9,16 @@ import * as z from "zod";
 import type { ServerContext } from "../context.ts";
 import { errorResult } from "../errors.ts";
 import { ImagePaths } from "./codex.ts";
-import { ApprovalPolicy, CollaborationMode, Effort, OutputSchema, SandboxMode, SessionView, Summary, WaitForResult } from "./schemas.ts";
+import {
+  ApprovalPolicy,
+  CollaborationMode,
+  Effort,
+  OutputSchema,
+  SandboxMode,
+  SessionView,
+  Summary,
+  WaitForResult,
+} from "./schemas.ts";
 import { type ToolExtra, waitAndAnswer } from "./session-view.ts";
 
 export function registerCodexReply(server: McpServer, ctx: ServerContext): void {

@@ -47,12 +47,20 @@ export function registerCodexSession(server: McpServer, ctx: ServerContext): voi
         "action=list: every session. get: one session (includeSensitive adds its cwd and settings). cancel: stop it for good (interrupts its turn, declines what it asked). interrupt: stop the current turn, keep the session. fork: a new session with the same conversation. clean: remove sessions by statuses (default idle, error, cancelled) and age olderThanMs (dryRun previews; includeDisk deletes persisted sessions for good). clean_background_terminals: stop terminals Codex keeps running for the session.",
       inputSchema: {
         action: z.enum(["list", "get", "cancel", "interrupt", "fork", "clean", "clean_background_terminals"]),
-        sessionId: z.string().optional().describe("Required for get, cancel, interrupt, fork, clean_background_terminals."),
+        sessionId: z.string().optional().describe(
+          "Required for get, cancel, interrupt, fork, clean_background_terminals.",
+        ),
         includeSensitive: z.boolean().optional().describe("get: include cwd and settings (config, instructions)."),
-        statuses: z.array(SessionStatus).optional().describe("clean: which statuses to remove (default idle, error, cancelled)."),
-        olderThanMs: z.number().int().min(0).optional().describe("clean: only sessions idle at least this long (default 0)."),
+        statuses: z.array(SessionStatus).optional().describe(
+          "clean: which statuses to remove (default idle, error, cancelled).",
+        ),
+        olderThanMs: z.number().int().min(0).optional().describe(
+          "clean: only sessions idle at least this long (default 0).",
+        ),
         dryRun: z.boolean().optional().describe("clean: list what would be removed, remove nothing."),
-        includeDisk: z.boolean().optional().describe("clean: also delete the sessions from the state database (their history is gone for good). Without it they are only dropped from memory and stay resumable."),
+        includeDisk: z.boolean().optional().describe(
+          "clean: also delete the sessions from the state database (their history is gone for good). Without it they are only dropped from memory and stay resumable.",
+        ),
       },
       outputSchema: {
         action: z.string(),
@@ -68,7 +76,13 @@ export function registerCodexSession(server: McpServer, ctx: ServerContext): voi
       try {
         const s = ctx.sessions;
         const id = () => {
-          if (!args.sessionId) throw new ToolError("INVALID_ARGUMENT", `${args.action} needs sessionId`, "List sessions with codex_session {\"action\":\"list\"}.");
+          if (!args.sessionId) {
+            throw new ToolError(
+              "INVALID_ARGUMENT",
+              `${args.action} needs sessionId`,
+              'List sessions with codex_session {"action":"list"}.',
+            );
+          }
           return args.sessionId;
         };
         switch (args.action) {
@@ -89,9 +103,17 @@ export function registerCodexSession(server: McpServer, ctx: ServerContext): voi
           case "fork":
             return structuredResult({ action: "fork", session: sessionView(s, await s.fork(id())) });
           case "clean_background_terminals":
-            return structuredResult({ action: "clean_background_terminals", session: sessionView(s, await s.cleanBackgroundTerminals(id())) });
+            return structuredResult({
+              action: "clean_background_terminals",
+              session: sessionView(s, await s.cleanBackgroundTerminals(id())),
+            });
           case "clean": {
-            const removed = await s.clean({ statuses: args.statuses ?? ["idle", "error", "cancelled"], olderThanMs: args.olderThanMs ?? 0, dryRun: args.dryRun ?? false, includeDisk: args.includeDisk });
+            const removed = await s.clean({
+              statuses: args.statuses ?? ["idle", "error", "cancelled"],
+              olderThanMs: args.olderThanMs ?? 0,
+              dryRun: args.dryRun ?? false,
+              includeDisk: args.includeDisk,
+            });
             return structuredResult({ action: "clean", removed: removed.map(summary), dryRun: args.dryRun ?? false });
           }
         }

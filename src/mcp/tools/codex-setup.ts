@@ -11,7 +11,12 @@ import { NAME, VERSION } from "../../version.ts";
 import type { ServerContext } from "../context.ts";
 import { errorResult, ToolError } from "../errors.ts";
 
-const Problem = z.object({ code: z.string(), severity: z.enum(["error", "warning"]), message: z.string(), hint: z.string() });
+const Problem = z.object({
+  code: z.string(),
+  severity: z.enum(["error", "warning"]),
+  message: z.string(),
+  hint: z.string(),
+});
 
 /** The shape of {@link checkReadiness}'s report, declared for clients. */
 export const ReadinessOutput = {
@@ -35,11 +40,20 @@ export const ReadinessOutput = {
   }),
   login: z.object({ status: z.enum(["logged-in", "not-logged-in", "unknown"]), detail: z.string() }),
   codexHome: z.object({ path: z.string(), source: z.enum(["CODEX_HOME", "default"]), exists: z.boolean() }).nullable(),
-  configFiles: z.array(z.object({ scope: z.enum(["system", "user", "project"]), path: z.string(), exists: z.boolean(), active: z.boolean().nullable() })),
+  configFiles: z.array(
+    z.object({
+      scope: z.enum(["system", "user", "project"]),
+      path: z.string(),
+      exists: z.boolean(),
+      active: z.boolean().nullable(),
+    }),
+  ),
   cwd: z.string(),
   stdio: z.object({
     mode: z.enum(["auto", "strict", "off"]),
-    findings: z.array(z.object({ id: z.string(), severity: z.enum(["blocking", "warning"]), message: z.string(), hint: z.string() })),
+    findings: z.array(
+      z.object({ id: z.string(), severity: z.enum(["blocking", "warning"]), message: z.string(), hint: z.string() }),
+    ),
   }),
   problems: z.array(Problem),
 };
@@ -52,7 +66,9 @@ export function registerCodexSetup(server: McpServer, ctx: ServerContext): void 
       description:
         "Reports whether Codex can be driven from here: which executable was chosen and why, its version, the backend (app-server or exec), login status, CODEX_HOME, the config.toml files Codex reads from `cwd`, and every problem with a hint. Starts Codex briefly to probe it.",
       inputSchema: {
-        cwd: z.string().optional().describe("Absolute directory Codex would run in (project config is looked up from here). Default: the server's working directory."),
+        cwd: z.string().optional().describe(
+          "Absolute directory Codex would run in (project config is looked up from here). Default: the server's working directory.",
+        ),
       },
       outputSchema: ReadinessOutput,
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
@@ -77,9 +93,19 @@ export function registerCodexSetup(server: McpServer, ctx: ServerContext): void 
 
 async function checkDirectory(ctx: ServerContext, cwd: string): Promise<void> {
   const absolute = cwd.startsWith("/") || /^[A-Za-z]:[\\/]/.test(cwd) || cwd.startsWith("\\\\");
-  if (!absolute) throw new ToolError("INVALID_ARGUMENT", `cwd must be an absolute path, got ${JSON.stringify(cwd)}`, "Pass the project's absolute directory, or leave cwd out.");
+  if (!absolute) {
+    throw new ToolError(
+      "INVALID_ARGUMENT",
+      `cwd must be an absolute path, got ${JSON.stringify(cwd)}`,
+      "Pass the project's absolute directory, or leave cwd out.",
+    );
+  }
   const info = await ctx.runtime.fs.stat(cwd);
   if (!info?.isDirectory) {
-    throw new ToolError("INVALID_ARGUMENT", `cwd ${JSON.stringify(cwd)} ${info ? "is not a directory" : "does not exist"}`, "Pass an existing directory, or leave cwd out.");
+    throw new ToolError(
+      "INVALID_ARGUMENT",
+      `cwd ${JSON.stringify(cwd)} ${info ? "is not a directory" : "does not exist"}`,
+      "Pass an existing directory, or leave cwd out.",
+    );
   }
 }

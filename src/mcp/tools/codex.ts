@@ -8,10 +8,21 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import * as z from "zod";
 import type { ServerContext } from "../context.ts";
 import { errorResult } from "../errors.ts";
-import { ApprovalPolicy, CollaborationMode, Effort, OutputSchema, SandboxMode, SessionView, Summary, WaitForResult } from "./schemas.ts";
+import {
+  ApprovalPolicy,
+  CollaborationMode,
+  Effort,
+  OutputSchema,
+  SandboxMode,
+  SessionView,
+  Summary,
+  WaitForResult,
+} from "./schemas.ts";
 import { type ToolExtra, waitAndAnswer } from "./session-view.ts";
 
-export const ImagePaths = z.array(z.string()).max(16).describe("Absolute paths of local images to attach to the prompt.");
+export const ImagePaths = z.array(z.string()).max(16).describe(
+  "Absolute paths of local images to attach to the prompt.",
+);
 
 export function registerCodex(server: McpServer, ctx: ServerContext): void {
   server.registerTool(
@@ -35,11 +46,15 @@ export function registerCodex(server: McpServer, ctx: ServerContext): void {
             personality: z.string().optional(),
             summary: Summary.optional(),
             collaborationMode: CollaborationMode.optional(),
-            config: z.record(z.string(), z.unknown()).optional().describe("Codex config overrides, e.g. {\"model_reasoning_effort\":\"high\"}."),
+            config: z.record(z.string(), z.unknown()).optional().describe(
+              'Codex config overrides, e.g. {"model_reasoning_effort":"high"}.',
+            ),
             ephemeral: z.boolean().optional().describe("Do not persist the thread."),
             outputSchema: OutputSchema.optional(),
             images: ImagePaths.optional(),
-            approvalTimeoutMs: z.number().int().min(1_000).max(3_600_000).optional().describe("Decline unanswered approvals after this long (default 60000)."),
+            approvalTimeoutMs: z.number().int().min(1_000).max(3_600_000).optional().describe(
+              "Decline unanswered approvals after this long (default 60000).",
+            ),
             waitForResult: WaitForResult.optional(),
           })
           .optional(),
@@ -64,7 +79,14 @@ export function registerCodex(server: McpServer, ctx: ServerContext): void {
             personality: a.personality,
             ephemeral: a.ephemeral,
           },
-          turn: { prompt: args.prompt, images: a.images, outputSchema: a.outputSchema, effort: args.effort, summary: a.summary, collaborationMode: a.collaborationMode },
+          turn: {
+            prompt: args.prompt,
+            images: a.images,
+            outputSchema: a.outputSchema,
+            effort: args.effort,
+            summary: a.summary,
+            collaborationMode: a.collaborationMode,
+          },
           approvalTimeoutMs: a.approvalTimeoutMs,
         });
         return await waitAndAnswer(ctx, record.id, a.waitForResult ?? 0, extra as ToolExtra);

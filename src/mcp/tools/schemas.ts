@@ -9,7 +9,9 @@ import * as z from "zod";
 export const ApprovalPolicy = z.enum(["untrusted", "on-failure", "on-request", "never"]).describe(
   "When Codex asks before acting: untrusted (every command and edit), on-failure, on-request (only what the model marks as needing escalation), never.",
 );
-export const SandboxMode = z.enum(["read-only", "workspace-write", "danger-full-access"]).describe("What Codex's commands may touch.");
+export const SandboxMode = z.enum(["read-only", "workspace-write", "danger-full-access"]).describe(
+  "What Codex's commands may touch.",
+);
 export const Effort = z.enum(["none", "minimal", "low", "medium", "high", "xhigh"]).describe("Reasoning effort.");
 export const Summary = z.enum(["auto", "concise", "detailed", "none"]).describe("Reasoning summaries.");
 
@@ -21,7 +23,9 @@ export const WaitForResult = z
   .int()
   .min(0)
   .max(MAX_WAIT_MS)
-  .describe("Milliseconds (≤ 300000) to wait for the turn's result before answering; 0 or absent answers at once with the polling shape.");
+  .describe(
+    "Milliseconds (≤ 300000) to wait for the turn's result before answering; 0 or absent answers at once with the polling shape.",
+  );
 
 export const OutputSchema = z
   .record(z.string(), z.unknown())
@@ -29,7 +33,9 @@ export const OutputSchema = z
 
 export const CollaborationMode = z
   .enum(["default", "plan"])
-  .describe("Codex's collaboration mode; in plan mode Codex may ask questions (answered with codex_check respond_user_input). Sticks to later turns.");
+  .describe(
+    "Codex's collaboration mode; in plan mode Codex may ask questions (answered with codex_check respond_user_input). Sticks to later turns.",
+  );
 
 export const SessionStatus = z.enum(["running", "waiting_approval", "waiting_input", "idle", "error", "cancelled"]);
 
@@ -51,7 +57,14 @@ export const Action = z.object({
   availableDecisions: z.array(Decision).optional(),
   proposedExecpolicyAmendment: z.array(z.string()).optional(),
   questions: z
-    .array(z.object({ id: z.string(), header: z.string(), question: z.string(), options: z.array(z.object({ label: z.string(), description: z.string().optional() })).nullable() }))
+    .array(
+      z.object({
+        id: z.string(),
+        header: z.string(),
+        question: z.string(),
+        options: z.array(z.object({ label: z.string(), description: z.string().optional() })).nullable(),
+      }),
+    )
     .optional(),
   createdAt: z.string(),
   expiresAt: z.string().describe("When it is answered automatically (declined) if nobody does."),
@@ -61,7 +74,9 @@ export const Result = z.object({
   turnId: z.string(),
   status: z.enum(["completed", "interrupted", "failed"]),
   text: z.string().nullable().describe("The turn's final message."),
-  structuredOutput: z.unknown().optional().describe("The final message parsed as JSON, when the turn had an outputSchema."),
+  structuredOutput: z.unknown().optional().describe(
+    "The final message parsed as JSON, when the turn had an outputSchema.",
+  ),
   structuredOutputError: z.string().optional(),
 });
 
@@ -88,10 +103,20 @@ export const SessionView = {
 };
 
 export const PollFields = {
-  events: z.array(z.object({ cursor: z.number().int(), at: z.string(), type: z.string(), pinned: z.boolean().optional(), data: z.record(z.string(), z.unknown()) })),
+  events: z.array(
+    z.object({
+      cursor: z.number().int(),
+      at: z.string(),
+      type: z.string(),
+      pinned: z.boolean().optional(),
+      data: z.record(z.string(), z.unknown()),
+    }),
+  ),
   nextCursor: z.number().int(),
   hasMore: z.boolean(),
   cursorResetTo: z.number().int().optional(),
   missedEvents: z.number().int().optional(),
-  eventCounts: z.record(z.string(), z.number().int()).optional().describe("responseMode minimal: how many events of each type were left out."),
+  eventCounts: z.record(z.string(), z.number().int()).optional().describe(
+    "responseMode minimal: how many events of each type were left out.",
+  ),
 };

@@ -8,7 +8,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { PendingRequest, SessionManager } from "../../sessions/manager.ts";
 import type { SessionRecord } from "../../sessions/store.ts";
 import type { ServerContext } from "../context.ts";
-import { ProgressReporter, type ProgressExtra } from "../progress.ts";
+import { type ProgressExtra, ProgressReporter } from "../progress.ts";
 
 /** How long to suggest waiting between polls, by status. */
 const POLL_INTERVAL_MS = { running: 2_000, waiting: 1_000, settled: 5_000 } as const;
@@ -17,7 +17,11 @@ export type InteractionState = "working" | "needs_approval" | "needs_input" | "r
 
 export function actionOf(pending: PendingRequest) {
   const r = pending.request;
-  const common = { requestId: r.requestId, createdAt: new Date(pending.createdAt).toISOString(), expiresAt: new Date(pending.expiresAt).toISOString() };
+  const common = {
+    requestId: r.requestId,
+    createdAt: new Date(pending.createdAt).toISOString(),
+    expiresAt: new Date(pending.expiresAt).toISOString(),
+  };
   if (r.type === "user_input_request") {
     return {
       ...common,
@@ -43,12 +47,16 @@ export function actionOf(pending: PendingRequest) {
 /** The fields every session tool returns. */
 export function sessionView(sessions: SessionManager, record: SessionRecord) {
   const actions = sessions.pending(record.id).map(actionOf);
-  const interactionState: InteractionState =
-    record.status === "waiting_approval" ? "needs_approval"
-    : record.status === "waiting_input" ? "needs_input"
-    : record.status === "running" ? "working"
-    : record.status === "error" ? "failed"
-    : record.status === "cancelled" ? "cancelled"
+  const interactionState: InteractionState = record.status === "waiting_approval"
+    ? "needs_approval"
+    : record.status === "waiting_input"
+    ? "needs_input"
+    : record.status === "running"
+    ? "working"
+    : record.status === "error"
+    ? "failed"
+    : record.status === "cancelled"
+    ? "cancelled"
     : "ready";
   const cursor = sessions.latestCursor(record.id);
   return {
@@ -56,7 +64,11 @@ export function sessionView(sessions: SessionManager, record: SessionRecord) {
     threadId: record.threadId,
     status: record.status,
     interactionState,
-    pollInterval: record.status === "running" ? POLL_INTERVAL_MS.running : actions.length > 0 ? POLL_INTERVAL_MS.waiting : POLL_INTERVAL_MS.settled,
+    pollInterval: record.status === "running"
+      ? POLL_INTERVAL_MS.running
+      : actions.length > 0
+      ? POLL_INTERVAL_MS.waiting
+      : POLL_INTERVAL_MS.settled,
     progress: {
       turns: record.turns,
       events: cursor,
@@ -77,18 +89,28 @@ function nextAction(record: SessionRecord, actions: ReturnType<typeof actionOf>[
   const id = JSON.stringify(record.id);
   const first = actions[0];
   if (first?.respondWith === "respond_permission") {
-    return `Codex asks for approval (${first.kind}${first.command ? `: ${first.command}` : ""}). Answer with codex_check {"action":"respond_permission","sessionId":${id},"requestId":${JSON.stringify(first.requestId)},"decision":"accept"|"decline"}; it is declined automatically at ${first.expiresAt}.`;
+    return `Codex asks for approval (${first.kind}${
+      first.command ? `: ${first.command}` : ""
+    }). Answer with codex_check {"action":"respond_permission","sessionId":${id},"requestId":${
+      JSON.stringify(first.requestId)
+    },"decision":"accept"|"decline"}; it is declined automatically at ${first.expiresAt}.`;
   }
   if (first?.respondWith === "respond_user_input") {
-    return `Codex asks questions. Answer with codex_check {"action":"respond_user_input","sessionId":${id},"requestId":${JSON.stringify(first.requestId)},"answers":{"<question id>":["<answer>"]}} before ${first.expiresAt}.`;
+    return `Codex asks questions. Answer with codex_check {"action":"respond_user_input","sessionId":${id},"requestId":${
+      JSON.stringify(first.requestId)
+    },"answers":{"<question id>":["<answer>"]}} before ${first.expiresAt}.`;
   }
   switch (record.status) {
     case "running":
-      return `Codex is working. Call codex_check {"action":"poll","sessionId":${id},"cursor":${cursor + 1},"pollOptions":{"waitMs":30000}} to wait for what happens next.`;
+      return `Codex is working. Call codex_check {"action":"poll","sessionId":${id},"cursor":${
+        cursor + 1
+      },"pollOptions":{"waitMs":30000}} to wait for what happens next.`;
     case "idle":
       return `The turn is over: read result.text. To continue, call codex_reply {"sessionId":${id},"prompt":"…"}.`;
     case "error":
-      return record.error ? `${record.error.message}. ${record.error.hint}` : "The session failed; start a new one with codex.";
+      return record.error
+        ? `${record.error.message}. ${record.error.hint}`
+        : "The session failed; start a new one with codex.";
     case "cancelled":
       return `The session was cancelled. Start a new one with codex, or codex_reply {"sessionId":${id}} to resume its thread.`;
     default:
@@ -114,7 +136,12 @@ export type ToolExtra = ProgressExtra & { signal: AbortSignal; requestId: string
  * with the session view. When the client cancels the call, the turn is interrupted, the session
  * cancelled, and the call is still answered (status cancelled) — the SDK would otherwise drop it.
  */
-export async function waitAndAnswer(ctx: ServerContext, sessionId: string, waitMs: number, extra: ToolExtra): Promise<CallToolResult> {
+export async function waitAndAnswer(
+  ctx: ServerContext,
+  sessionId: string,
+  waitMs: number,
+  extra: ToolExtra,
+): Promise<CallToolResult> {
   const sessions = ctx.sessions;
   if (waitMs > 0) {
     const reporter = new ProgressReporter(extra, () => describe(sessions.get(sessionId)));
