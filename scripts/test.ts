@@ -1,7 +1,8 @@
 /**
  * `npm test`: everything CI checks, in order, ending with the line `N passed, N failed`.
  *
- *  1. type-check the whole tree (tsc)
+ *  1. type-check the whole tree (tsc); formatting (deno fmt --check), lint (deno lint) and the
+ *     dead-export check (scripts/dead-exports.ts): a violation fails the suite
  *  2. build the host binary and the windows-x64 one (build.ts verifies each file's format)
  *  3. `bun test` (unit, harness with the real Codex CLI, end-to-end in every launch mode)
  *  4. no process started by the suite is still running
@@ -92,6 +93,9 @@ function leftoverProcesses(): string[] {
 }
 
 step("type-check (tsc --noEmit)", join(BIN, "tsc"), ["--noEmit", "-p", "tsconfig.json"]);
+step("formatting (deno fmt --check; `npx deno fmt` fixes it)", join(BIN, "deno"), ["fmt", "--check"]);
+step("lint (deno lint)", join(BIN, "deno"), ["lint"]);
+step("no dead exports (scripts/dead-exports.ts)", process.execPath, ["scripts/dead-exports.ts"]);
 if (!skipBuild) {
   step("build the host binary", process.execPath, ["build.ts"]);
   step("build the windows-x64 binary (PE format verified)", process.execPath, ["build.ts", "--target", "windows-x64"]);

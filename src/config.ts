@@ -10,7 +10,7 @@ import { STDIO_MODES, type StdioMode } from "./mcp/stdio-preflight.ts";
 import { DEFAULT_TIMEOUTS, MAX_TIMEOUT_MS } from "./process/timeouts.ts";
 
 /** How sessions drive Codex: decided by the readiness probe (`auto`), or forced. */
-export const BACKEND_MODES = ["auto", "app-server", "exec"] as const;
+const BACKEND_MODES = ["auto", "app-server", "exec"] as const;
 export type BackendModeSetting = (typeof BACKEND_MODES)[number];
 
 export interface Config {

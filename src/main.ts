@@ -38,7 +38,7 @@ async function writeStdout(runtime: Runtime, text: string): Promise<void> {
  * Runs codex-mcp; resolves to the process's exit code. `log` is the one writer of stderr for the
  * life of the process; its level is set once the configuration is read.
  */
-export async function main(runtime: Runtime, log: Logger): Promise<number> {
+async function main(runtime: Runtime, log: Logger): Promise<number> {
   const command = parseCommandLine(runtime.args);
   switch (command.kind) {
     case "help":

@@ -43,7 +43,7 @@ export function quoteForMsvcrt(arg: string): string {
 }
 
 /** Escapes cmd.exe metacharacters with `^`. */
-export function escapeCmdMeta(text: string): string {
+function escapeCmdMeta(text: string): string {
   return text.replace(CMD_META, "^$1");
 }
 

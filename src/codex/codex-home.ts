@@ -205,7 +205,7 @@ export interface ConfigFiles {
 }
 
 /** The system-wide config file for the platform. */
-export function systemConfigPath(env: Environment, platform: string): string {
+function systemConfigPath(env: Environment, platform: string): string {
   if (platform !== "win32") return "/etc/codex/config.toml";
   const programData = getNonEmptyEnv(env, "ProgramData", platform) ?? "C:\\ProgramData";
   return joinPath(pathFlavor(platform), programData, "OpenAI", "Codex", "config.toml");
@@ -303,7 +303,7 @@ async function readFacts(
 
 /** The nearest ancestor of `cwd` (itself included) holding a marker; `cwd` when none does or
  * there are no markers. */
-export async function findProjectRoot(
+async function findProjectRoot(
   deps: Pick<CodexHomeDeps, "platform" | "fs">,
   cwd: string,
   markers: readonly string[],

@@ -35,11 +35,6 @@ export interface DiscoveryError {
 /** Success with a value, or a {@link DiscoveryError}. */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: DiscoveryError };
 
-/** An error as two lines for stderr: the message, then the hint. */
-export function formatDiscoveryError(error: DiscoveryError): string {
-  return `${error.message}\nhint: ${error.hint}`;
-}
-
 /** The file operations discovery uses: a subset of the runtime's {@link FileSystem}. */
 export type DiscoveryFileSystem = Pick<FileSystem, "stat" | "readTextFile" | "realPath" | "readDir">;
 

@@ -538,7 +538,7 @@ function describeReach(via: NpmShimInfo["via"], wrapper: string): string {
 }
 
 /** cmd.exe: `ComSpec`, else `%SystemRoot%\System32\cmd.exe`, else `cmd.exe` from PATH. */
-export function cmdExePath(deps: Pick<LocateDeps, "env" | "platform">): string {
+function cmdExePath(deps: Pick<LocateDeps, "env" | "platform">): string {
   const comspec = getNonEmptyEnv(deps.env, "ComSpec", deps.platform);
   if (comspec !== undefined) return comspec;
   const systemRoot = getNonEmptyEnv(deps.env, "SystemRoot", deps.platform);

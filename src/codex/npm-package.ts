@@ -35,7 +35,7 @@ import {
 } from "./paths.ts";
 
 /** Rust target triple of the native binary, per Node `platform-arch`. */
-export const TARGET_TRIPLES: Readonly<Record<string, string>> = {
+const TARGET_TRIPLES: Readonly<Record<string, string>> = {
   "linux-x64": "x86_64-unknown-linux-musl",
   "linux-arm64": "aarch64-unknown-linux-musl",
   "darwin-x64": "x86_64-apple-darwin",
@@ -49,7 +49,7 @@ function platformKey(platform: string, arch: string): string {
 }
 
 /** The triple for a platform/arch, or `null` where Codex ships no native build. */
-export function targetTriple(platform: string, arch: string): string | null {
+function targetTriple(platform: string, arch: string): string | null {
   return TARGET_TRIPLES[platformKey(platform, arch)] ?? null;
 }
 
@@ -59,7 +59,7 @@ export function platformPackageName(platform: string, arch: string): string | nu
 }
 
 /** The native executable's file name. */
-export function nativeExeName(platform: string): string {
+function nativeExeName(platform: string): string {
   return platform === "win32" ? "codex.exe" : "codex";
 }
 
@@ -130,7 +130,7 @@ async function readJson(fs: DiscoveryFileSystem, path: string): Promise<Record<s
 export type ShimKind = "cmd" | "ps1" | "sh";
 
 /** The largest file read to look for a shim reference; shims are a few hundred bytes. */
-export const MAX_SHIM_BYTES = 64 * 1024;
+const MAX_SHIM_BYTES = 64 * 1024;
 
 const WRAPPER_TAIL = /@openai[\\/]+codex[\\/]+bin[\\/]+codex\.js/gi;
 /** Variables that shims use for their own directory. */
@@ -142,7 +142,7 @@ const SHIM_DIR_PREFIX = /^(?:%~dp0|%dp0%|\$basedir|\$\{basedir\}|\$PSScriptRoot)
  * in order of appearance, without duplicates. Paths are joined, not normalized: `..` is left for
  * the file system to resolve physically.
  */
-export function shimTargets(shimPath: string, text: string, platform: string): string[] {
+function shimTargets(shimPath: string, text: string, platform: string): string[] {
   const f = pathFlavor(platform);
   const shimDir = dirnamePath(shimPath, f);
   const out: string[] = [];
@@ -161,7 +161,7 @@ export function shimTargets(shimPath: string, text: string, platform: string): s
 }
 
 /** The shim kind suggested by a file's extension: `.cmd`/`.bat`, `.ps1`, else a shell script. */
-export function shimKind(path: string, platform: string): ShimKind {
+function shimKind(path: string, platform: string): ShimKind {
   const ext = extnamePath(path, pathFlavor(platform)).toLowerCase();
   if (ext === ".cmd" || ext === ".bat") return "cmd";
   if (ext === ".ps1") return "ps1";

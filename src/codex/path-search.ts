@@ -26,7 +26,7 @@ import {
 } from "./paths.ts";
 
 /** Windows' default when `PATHEXT` is unset. */
-export const DEFAULT_PATHEXT = ".COM;.EXE;.BAT;.CMD";
+const DEFAULT_PATHEXT = ".COM;.EXE;.BAT;.CMD";
 
 /** What a PATH search needs. */
 export interface PathSearchContext {

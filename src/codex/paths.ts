@@ -24,7 +24,7 @@ export function pathFlavor(platform: string): PathFlavor {
 }
 
 /** Whether `ch` separates path components. */
-export function isSeparator(ch: string | undefined, f: PathFlavor): boolean {
+function isSeparator(ch: string | undefined, f: PathFlavor): boolean {
   return ch === "/" || (f.windows && ch === "\\");
 }
 

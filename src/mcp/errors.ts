@@ -9,7 +9,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 
 /** Every code a tool error can carry. */
-export const ERROR_CODES = [
+const ERROR_CODES = [
   "INVALID_ARGUMENT",
   "CONFIG_INVALID",
   "SESSION_NOT_FOUND",
@@ -39,7 +39,7 @@ export class ToolError extends Error {
 }
 
 /** The result for a failed call. */
-export function toolError(code: ErrorCode, message: string, hint: string): CallToolResult {
+function toolError(code: ErrorCode, message: string, hint: string): CallToolResult {
   return { isError: true, content: [{ type: "text", text: `Error [${code}]: ${message}\nHint: ${hint}` }] };
 }
 
@@ -57,7 +57,7 @@ const INTERNAL_HINT =
  * Errors the SDK produces itself (arguments that fail a tool's input schema, an unknown tool, an
  * exception escaping a handler) arrive as a bare message; this gives them a code and a hint.
  */
-export function classifySdkToolError(message: string): CallToolResult {
+function classifySdkToolError(message: string): CallToolResult {
   const text = message.replace(/^MCP error -?\d+: /, "");
   if (text.startsWith("Input validation error")) {
     return toolError(

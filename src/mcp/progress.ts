@@ -13,7 +13,7 @@ export interface ProgressExtra {
 }
 
 /** How often a heartbeat goes out while nothing happens. */
-export const HEARTBEAT_MS = 2_000;
+const HEARTBEAT_MS = 2_000;
 /** At most this often for activity-driven updates. */
 const MIN_GAP_MS = 250;
 

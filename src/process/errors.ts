@@ -63,14 +63,3 @@ export class StdinError extends Error {
 
 /** The outcome of a stdin operation; it never rejects. */
 export type StdinResult = { ok: true } | { ok: false; error: StdinError };
-
-/** An operation did not finish in time. */
-export class TimeoutError extends Error {
-  override name = "TimeoutError";
-  readonly timeoutMs: number;
-
-  constructor(what: string, timeoutMs: number) {
-    super(`${what} timed out after ${timeoutMs} ms`);
-    this.timeoutMs = timeoutMs;
-  }
-}

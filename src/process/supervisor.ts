@@ -22,7 +22,7 @@ import { DEFAULT_TIMEOUTS, MAX_TIMEOUT_MS, type ProcessTimeouts } from "./timeou
 import { type TreeKiller, treeKillerFor } from "./tree-kill.ts";
 
 /** After a child exits, how long its pipes may stay open (held by something that escaped its group) before we stop reading. */
-export const DEFAULT_DRAIN_MS = 500;
+const DEFAULT_DRAIN_MS = 500;
 
 /** Settings shared by every child of one supervisor. */
 export interface SupervisorOptions {

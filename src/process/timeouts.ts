@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { TimeoutError } from "./errors.ts";
 
 /** Timeouts shared by the supervisor and the Codex clients built on it. All in milliseconds. */
 export interface ProcessTimeouts {
@@ -26,26 +25,6 @@ export const DEFAULT_TIMEOUTS: ProcessTimeouts = { startupMs: 30_000, requestMs:
 
 /** The largest delay `setTimeout` honours; above it, timers fire at once. */
 export const MAX_TIMEOUT_MS = 2_147_483_647;
-
-/**
- * Settles like `promise`, or rejects with {@link TimeoutError} after `ms`. The timer is cleared as soon
- * as `promise` settles, so it never keeps the process alive. A late rejection of `promise` is swallowed.
- */
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new TimeoutError(what, ms)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
-}
 
 /** Resolves after `ms`. */
 export function delay(ms: number): Promise<void> {

@@ -117,7 +117,7 @@ export function taskkillKiller(run: CommandRunner): TreeKiller {
 }
 
 /** A {@link CommandRunner} on the runtime: output is drained and dropped, failure to start is `code: null`. */
-export function runtimeCommandRunner(runtime: Pick<Runtime, "spawn">): CommandRunner {
+function runtimeCommandRunner(runtime: Pick<Runtime, "spawn">): CommandRunner {
   return async (argv) => {
     const [command, ...args] = argv;
     if (command === undefined) return { code: null };

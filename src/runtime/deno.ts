@@ -135,8 +135,9 @@ export function createDenoRuntime(): Runtime {
         out.write = (p) => Deno.stderr.write(p);
         out.writeSync = (p) => Deno.stderr.writeSync(p);
         // Deno's Node compatibility layer keeps its own `process.stdout`; route it too.
-        const nodeProcess =
-          (globalThis as { process?: { stdout?: { write: unknown }; stderr?: { write: Function } } }).process;
+        const nodeProcess = (globalThis as {
+          process?: { stdout?: { write: unknown }; stderr?: { write: (...args: unknown[]) => unknown } };
+        }).process;
         if (nodeProcess?.stdout && nodeProcess.stderr) {
           const stderrWrite = nodeProcess.stderr.write.bind(nodeProcess.stderr);
           nodeProcess.stdout.write = stderrWrite;

@@ -7,7 +7,7 @@
 import type { Runtime, RuntimeName } from "./types.ts";
 
 /** Which runtime is executing this code. */
-export function detectRuntimeName(): RuntimeName {
+function detectRuntimeName(): RuntimeName {
   const g = globalThis as { Bun?: unknown; Deno?: unknown };
   if (typeof g.Bun !== "undefined") return "bun";
   if (typeof g.Deno !== "undefined") return "deno";

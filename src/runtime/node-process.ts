@@ -16,7 +16,7 @@ import { type TrackedWritable, trackedWritable } from "./write-tracker.ts";
 type NodeWrite = (chunk: Uint8Array | string, callback?: (error?: Error | null) => void) => boolean;
 
 /** `node:fs/promises` as a {@link FileSystem}. */
-export const nodeFileSystem: FileSystem = {
+const nodeFileSystem: FileSystem = {
   readTextFile: (path) => readFile(path, "utf8"),
   async writeTextFile(path, data, options) {
     await writeFile(path, data, { encoding: "utf8", mode: options?.mode, flag: options?.createNew ? "wx" : "w" });
@@ -53,13 +53,13 @@ export const nodeFileSystem: FileSystem = {
  * ExperimentalWarning, on stderr, when it loads, and Node before 22.13 has no such module at all,
  * which then fails here with `SQLITE_UNAVAILABLE` instead of at import).
  */
-export function openProcessDatabase(path: string, runtime: string): Database {
+function openProcessDatabase(path: string, runtime: string): Database {
   const sqlite = process.getBuiltinModule?.("node:sqlite") as typeof import("node:sqlite") | undefined;
   return openNodeSqlite(sqlite?.DatabaseSync, path, runtime);
 }
 
 /** A write stream of `process` as a backpressured, EPIPE-safe {@link TrackedWritable}. */
-export function processWritable(stream: NodeJS.WriteStream, write: NodeWrite): TrackedWritable {
+function processWritable(stream: NodeJS.WriteStream, write: NodeWrite): TrackedWritable {
   let broken: Error | null = null;
   // Without a listener an EPIPE 'error' event would crash the server when the client goes away.
   stream.on("error", (error: Error) => {
@@ -75,21 +75,21 @@ export function processWritable(stream: NodeJS.WriteStream, write: NodeWrite): T
 }
 
 /** The original `process.stdout.write`, captured before {@link redirectProcessStdout} replaces it. */
-export function originalStdoutWrite(): NodeWrite {
+function originalStdoutWrite(): NodeWrite {
   return process.stdout.write.bind(process.stdout) as NodeWrite;
 }
 
 /** Points `process.stdout.write` at stderr: dependencies that print no longer reach the protocol. */
-export function redirectProcessStdout(): void {
+function redirectProcessStdout(): void {
   const toStderr = process.stderr.write.bind(process.stderr);
   process.stdout.write = toStderr as typeof process.stdout.write;
 }
 
-export const isTerminal = (stream: "stdin" | "stdout" | "stderr"): boolean =>
+const isTerminal = (stream: "stdin" | "stdout" | "stderr"): boolean =>
   isatty(stream === "stdin" ? 0 : stream === "stdout" ? 1 : 2);
 
 /** `process.kill` with "no such process" reported as `false`; signal `0` only probes. */
-export function killProcess(pid: number, signal: Signal | 0): boolean {
+function killProcess(pid: number, signal: Signal | 0): boolean {
   try {
     process.kill(pid, signal);
     return true;
@@ -99,12 +99,12 @@ export function killProcess(pid: number, signal: Signal | 0): boolean {
   }
 }
 
-export function killProcessGroup(pgid: number, signal: Signal | 0): boolean {
+function killProcessGroup(pgid: number, signal: Signal | 0): boolean {
   if (process.platform === "win32") throw new Error("process groups are POSIX-only; use taskkill /T on Windows");
   return killProcess(-pgid, signal);
 }
 
-export function onProcessSignal(signal: Signal, handler: () => void): () => void {
+function onProcessSignal(signal: Signal, handler: () => void): () => void {
   const unsupported = process.platform === "win32"
     ? signal !== "SIGINT" && signal !== "SIGBREAK" && signal !== "SIGTERM"
     : signal === "SIGBREAK";
@@ -113,13 +113,13 @@ export function onProcessSignal(signal: Signal, handler: () => void): () => void
   return () => void process.off(signal, handler);
 }
 
-export function onUnhandledProcessError(handler: (error: unknown) => void): void {
+function onUnhandledProcessError(handler: (error: unknown) => void): void {
   process.on("uncaughtException", handler);
   process.on("unhandledRejection", handler);
 }
 
 /** Exits after the tracked streams have settled (bounded, so a wedged reader cannot hold us forever). */
-export async function exitAfter(streams: readonly TrackedWritable[], code: number): Promise<never> {
+async function exitAfter(streams: readonly TrackedWritable[], code: number): Promise<never> {
   await Promise.race([Promise.all(streams.map((s) => s.settled())), new Promise((r) => setTimeout(r, 5000))]);
   process.exit(code);
 }

@@ -57,7 +57,7 @@ const RESULT_TEXTS: readonly [string, number][] = [
 ];
 
 /** Any error from node:sqlite as a {@link DatabaseError}. */
-export function toDatabaseError(error: unknown, path: string): DatabaseError {
+function toDatabaseError(error: unknown, path: string): DatabaseError {
   if (error instanceof DatabaseError) return error;
   const e = error as { errcode?: unknown; errstr?: unknown; message?: unknown };
   const message = `${typeof e?.message === "string" ? e.message : String(error)} (${path})`;

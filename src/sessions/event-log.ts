@@ -35,7 +35,7 @@ export interface SessionEvent {
 }
 
 /** Types kept until the hard bounds: what a client must not miss even when it polls rarely. */
-export const DEFAULT_PINNED_TYPES: readonly string[] = [
+const DEFAULT_PINNED_TYPES: readonly string[] = [
   "approval_request",
   "user_input_request",
   "result",
@@ -56,11 +56,11 @@ export const MERGEABLE_DELTA_TYPES: readonly string[] = [
 export const CONTINUED_SUFFIX = "_continued";
 
 /** Event-count bounds: the peer's numbers, which hold a long turn's story with merged deltas. */
-export const DEFAULT_SOFT_LIMIT = 1000;
-export const DEFAULT_HARD_LIMIT = 2000;
+const DEFAULT_SOFT_LIMIT = 1000;
+const DEFAULT_HARD_LIMIT = 2000;
 /** Byte bounds of one session's stored JSON, applied like the count bounds (soft: ordinary events go; hard: pinned ones too). */
-export const DEFAULT_SOFT_MAX_BYTES = 16 * 1024 * 1024;
-export const DEFAULT_HARD_MAX_BYTES = 32 * 1024 * 1024;
+const DEFAULT_SOFT_MAX_BYTES = 16 * 1024 * 1024;
+const DEFAULT_HARD_MAX_BYTES = 32 * 1024 * 1024;
 /** Longest piece of a field kept in one event, in JSON-escaped UTF-8 bytes. */
 export const DEFAULT_CHUNK_BYTES = 16 * 1024;
 /** Room for everything in an event besides its one chunk: an event's JSON stays within chunk + this (~20 KiB by default). */
@@ -75,8 +75,8 @@ const MAX_CHUNK_BYTES = 24 * 1024;
  */
 export const MIN_READ_MAX_BYTES = 32 * 1024;
 /** Read defaults: a useful page (the peer's default of one event made clients poll endlessly), sized under the ~25k-token tool-output limits of common clients. */
-export const DEFAULT_READ_MAX_EVENTS = 500;
-export const DEFAULT_READ_MAX_BYTES = 64 * 1024;
+const DEFAULT_READ_MAX_EVENTS = 500;
+const DEFAULT_READ_MAX_BYTES = 64 * 1024;
 /** What a {@link ReadResult} adds around its events in JSON, at most (three 16-digit numbers and the keys). */
 const READ_ENVELOPE_BYTES = 128;
 /** Fields smaller than this are not worth moving into continuations. */

@@ -183,7 +183,7 @@ export class SessionManager {
     if (turn.cwd) await this.#checkCwd(turn.cwd);
     const backend = await this.#backendOrError();
     const live = this.#liveOf(sessionId);
-    let threadId = record.threadId;
+    const threadId = record.threadId;
     if (!threadId) {
       throw new ToolError(
         "SESSION_NOT_FOUND",

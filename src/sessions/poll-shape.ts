@@ -18,7 +18,6 @@ export const RESPONSE_MODES = ["minimal", "delta_compact", "full"] as const;
  *   `delta_compact`, and how many of the others there were, by type.
  */
 export type ResponseMode = (typeof RESPONSE_MODES)[number];
-export const DEFAULT_RESPONSE_MODE: ResponseMode = "delta_compact";
 
 /** A shaped event: a stored one, or several merged (`cursor` of the first, `lastCursor` of the last). */
 export interface ShapedEvent {

@@ -33,12 +33,12 @@ import { isAbsolutePath, joinPath, pathFlavor, resolvePath } from "../codex/path
 import type { FileInfo, FileSystem } from "../runtime/types.ts";
 import { StoreError } from "./store-error.ts";
 
-export const STATE_DIR_VARIABLE = "CODEX_MCP_STATE_DIR";
+const STATE_DIR_VARIABLE = "CODEX_MCP_STATE_DIR";
 /** The directory's name under the platform's state root. */
-export const STATE_DIR_NAME = "codex-mcp";
-export const DATABASE_FILE_NAME = "state.db";
-export const STATE_DIR_MODE = 0o700;
-export const DATABASE_FILE_MODE = 0o600;
+const STATE_DIR_NAME = "codex-mcp";
+const DATABASE_FILE_NAME = "state.db";
+const STATE_DIR_MODE = 0o700;
+const DATABASE_FILE_MODE = 0o600;
 
 export interface StateDirDeps {
   env: Environment;

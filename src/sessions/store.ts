@@ -6,7 +6,7 @@
  * Every method but {@link SessionStore.waitForEvents} is synchronous on purpose: the SQLite store
  * sits on a synchronous driver (node:sqlite's DatabaseSync, bun:sqlite, Deno's node:sqlite), and a
  * synchronous store keeps append-then-read ordering trivial for the manager. The SQLite store is
- * expected to keep an {@link EventLog} per open session as the hot copy (cursors, merging, chunking,
+ * expected to keep an `EventLog` (event-log.ts) per open session as the hot copy (cursors, merging, chunking,
  * eviction and waiting stay in one place) and to write through in the same call: upsert what
  * `append` returns (a merged delta comes back with its old cursor), delete what the log's
  * `onEvict` reports, and `EventLog.restore` on open.
@@ -20,11 +20,11 @@
  * @module
  */
 import type { Backend, ThreadSettings } from "../codex/backend.ts";
-import type { AppendOptions, EventLog, ReadLimits, ReadResult, SessionEvent } from "./event-log.ts";
+import type { AppendOptions, ReadLimits, ReadResult, SessionEvent } from "./event-log.ts";
 
 export type { AppendOptions, ReadLimits, ReadResult, SessionEvent };
 
-export const SESSION_STATUSES = ["running", "waiting_approval", "waiting_input", "idle", "error", "cancelled"] as const;
+const SESSION_STATUSES = ["running", "waiting_approval", "waiting_input", "idle", "error", "cancelled"] as const;
 /**
  * running → waiting_approval / waiting_input (Codex asked something) → running → idle (turn done)
  * → running (a reply) …; error (a turn failed or Codex crashed; a reply resumes); cancelled.

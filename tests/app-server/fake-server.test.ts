@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-explicit-any -- Codex's JSON-RPC messages, read loosely in tests
 /**
  * AppServerBackend against a scripted fake app-server (fixtures/fake-app-server.ts): what the real
  * Codex will not do on demand — malformed output, every kind of server request, a failed start.

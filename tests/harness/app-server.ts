@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-explicit-any -- Codex's JSON-RPC messages, read loosely in tests
 /**
  * Minimal JSON-RPC-over-stdio driver for `codex app-server` (test tooling, not product code).
  *

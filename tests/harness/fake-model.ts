@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-explicit-any -- Codex's JSON-RPC messages, read loosely in tests
 /**
  * A scriptable fake of the OpenAI Responses API for driving the real Codex CLI offline.
  *

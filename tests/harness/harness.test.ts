@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-explicit-any -- Codex's JSON-RPC messages, read loosely in tests
 /**
  * Proves the test harness: unit tests of the fake model / CODEX_HOME / binary lookup, then real
  * `codex app-server` turns against the fake model. Every test releases its processes and dirs.

@@ -26,7 +26,7 @@ import {
 type Params = Record<string, unknown>;
 
 /** Codex's `SandboxPolicy` for a sandbox mode (the per-turn override of `turn/start`). */
-export function sandboxPolicyFor(mode: SandboxMode): Params {
+function sandboxPolicyFor(mode: SandboxMode): Params {
   switch (mode) {
     case "read-only":
       return { type: "readOnly", networkAccess: false };

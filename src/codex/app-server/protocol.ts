@@ -113,7 +113,7 @@ export const ThreadClosed = v.looseObject({ threadId: str });
 const ExecPolicyAmendment = v.array(str);
 
 /** A decision as Codex offers it in `availableDecisions`. */
-export const OfferedDecision = v.union([
+const OfferedDecision = v.union([
   v.picklist(["accept", "acceptForSession", "decline", "cancel"]),
   v.looseObject({ acceptWithExecpolicyAmendment: v.looseObject({ execpolicy_amendment: ExecPolicyAmendment }) }),
   // Anything else (`applyNetworkPolicyAmendment`, future kinds) is read but not offered onwards.
@@ -141,7 +141,7 @@ export const FileChangeApprovalParams = v.looseObject({
 });
 
 const PathList = v.nullish(v.array(str));
-export const PermissionProfile = v.looseObject({
+const PermissionProfile = v.looseObject({
   network: v.nullish(v.looseObject({ enabled: v.nullish(v.boolean()) })),
   fileSystem: v.nullish(v.looseObject({ read: PathList, write: PathList })),
 });

@@ -53,16 +53,7 @@ import {
 } from "./protocol.ts";
 
 /** JSON-RPC "server error" code for a request we understand and refuse. */
-export const REFUSED = -32000;
-
-/** The methods that wait for the MCP client's answer. */
-export const INTERACTIVE_METHODS = [
-  "item/commandExecution/requestApproval",
-  "item/fileChange/requestApproval",
-  "item/permissions/requestApproval",
-  "mcpServer/elicitation/request",
-  "item/tool/requestUserInput",
-] as const;
+const REFUSED = -32000;
 
 /** A request that waits for {@link Backend.respond}. */
 export interface WaitingRequest {

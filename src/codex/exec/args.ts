@@ -118,7 +118,7 @@ export function forkArgs(codexThreadId: string, settings: ExecSettings): string[
 }
 
 /** `--config=key=<TOML>`. */
-export function configArg(key: string, value: unknown): string {
+function configArg(key: string, value: unknown): string {
   return `--config=${key}=${tomlValue(value, key)}`;
 }
 

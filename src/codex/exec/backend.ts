@@ -581,6 +581,7 @@ function provisionalId(): string {
 
 /** A thread id from a caller, to be given to Codex (after `--`, so it is never an option). */
 function checkCodexId(threadId: string): string {
+  // deno-lint-ignore no-control-regex -- control characters are exactly what is refused
   if (threadId === "" || /[\u0000-\u001f]/.test(threadId)) {
     throw new BackendError(
       "INVALID_ARGUMENT",

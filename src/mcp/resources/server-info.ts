@@ -9,10 +9,10 @@ import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcont
 import { NAME, VERSION } from "../../version.ts";
 import type { ServerContext } from "../context.ts";
 
-export const SERVER_INFO_URI = "codex-mcp:///server-info";
+const SERVER_INFO_URI = "codex-mcp:///server-info";
 
 /** The resource's JSON body. */
-export function serverInfo(ctx: ServerContext) {
+function serverInfo(ctx: ServerContext) {
   const { runtime } = ctx;
   return {
     name: NAME,

@@ -9,16 +9,16 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import * as z from "zod";
-import { shapeEvents } from "../../sessions/poll-shape.ts";
+import { RESPONSE_MODES, shapeEvents } from "../../sessions/poll-shape.ts";
 import type { ServerContext } from "../context.ts";
 import { errorResult, ToolError } from "../errors.ts";
 import { ProgressReporter } from "../progress.ts";
 import { Decision, MAX_WAIT_MS, PollFields, SessionView } from "./schemas.ts";
 import { describe, sessionView, structuredResult, type ToolExtra } from "./session-view.ts";
 
-export const POLL_DEFAULTS = { maxEvents: 200, maxBytes: 256 * 1024 } as const;
+const POLL_DEFAULTS = { maxEvents: 200, maxBytes: 256 * 1024 } as const;
 /** The floor of maxBytes: one stored event is at most ~20 KiB, and an answer carries it twice. */
-export const POLL_LIMITS = { maxEvents: 1000, minBytes: 64 * 1024, maxBytes: 4 * 1024 * 1024 } as const;
+const POLL_LIMITS = { maxEvents: 1000, minBytes: 64 * 1024, maxBytes: 4 * 1024 * 1024 } as const;
 
 export function registerCodexCheck(server: McpServer, ctx: ServerContext): void {
   server.registerTool(
@@ -34,7 +34,7 @@ export function registerCodexCheck(server: McpServer, ctx: ServerContext): void 
         maxEvents: z.number().int().min(1).max(POLL_LIMITS.maxEvents).optional().describe(
           `poll: default ${POLL_DEFAULTS.maxEvents}.`,
         ),
-        responseMode: z.enum(["minimal", "delta_compact", "full"]).optional().describe(
+        responseMode: z.enum(RESPONSE_MODES).optional().describe(
           "poll: minimal (only approvals, results, errors and counts), delta_compact (default: deltas merged), full.",
         ),
         pollOptions: z

@@ -19,7 +19,7 @@ const Problem = z.object({
 });
 
 /** The shape of {@link checkReadiness}'s report, declared for clients. */
-export const ReadinessOutput = {
+const ReadinessOutput = {
   ready: z.boolean().describe("true when nothing of severity error was found"),
   executable: z
     .object({

@@ -45,7 +45,7 @@ export const Decision = z.union([
 ]);
 
 /** A request of Codex's that waits on the client: approve a command, an edit, or answer questions. */
-export const Action = z.object({
+const Action = z.object({
   requestId: z.string(),
   kind: z.enum(["command", "file_change", "permissions", "mcp_elicitation", "user_input"]),
   respondWith: z.enum(["respond_permission", "respond_user_input"]),
@@ -70,7 +70,7 @@ export const Action = z.object({
   expiresAt: z.string().describe("When it is answered automatically (declined) if nobody does."),
 });
 
-export const Result = z.object({
+const Result = z.object({
   turnId: z.string(),
   status: z.enum(["completed", "interrupted", "failed"]),
   text: z.string().nullable().describe("The turn's final message."),
@@ -80,7 +80,7 @@ export const Result = z.object({
   structuredOutputError: z.string().optional(),
 });
 
-export const SessionError = z.object({ code: z.string(), message: z.string(), hint: z.string() });
+const SessionError = z.object({ code: z.string(), message: z.string(), hint: z.string() });
 
 /** What every session tool returns about a session. */
 export const SessionView = {

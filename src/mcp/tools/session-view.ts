@@ -15,7 +15,7 @@ const POLL_INTERVAL_MS = { running: 2_000, waiting: 1_000, settled: 5_000 } as c
 
 export type InteractionState = "working" | "needs_approval" | "needs_input" | "ready" | "failed" | "cancelled";
 
-export function actionOf(pending: PendingRequest) {
+function actionOf(pending: PendingRequest) {
   const r = pending.request;
   const common = {
     requestId: r.requestId,
