@@ -70,11 +70,12 @@ export class BackendFactory {
       cwd: runtime.cwd(),
     });
     if (!located.ok) {
-      const code = located.error.code === "CODEX_NOT_FOUND" ? "CODEX_NOT_FOUND" : "INVALID_ARGUMENT";
+      // A bad CODEX_MCP_PATH is the user's configuration, never the calling model's arguments.
+      const code = located.error.code === "HOME_NOT_FOUND" ? "CONFIG_INVALID" : located.error.code;
       throw new BackendError(
         code,
         located.error.message,
-        `${located.error.hint} Call codex_setup for a full diagnosis.`,
+        `${located.error.hint} \`codex-mcp doctor\` gives a full diagnosis.`,
       );
     }
     const location = located.value;
@@ -98,11 +99,11 @@ export class BackendFactory {
       });
       if (!decision.ok || decision.mode === null) {
         throw new BackendError(
-          setting === "exec" ? "NOT_SUPPORTED" : "CODEX_CRASHED",
+          setting === "exec" ? "NOT_SUPPORTED" : "CODEX_NOT_RUNNABLE",
           `Codex cannot be driven: ${decision.reason}`,
           setting === "exec"
-            ? "CODEX_MCP_MODE=exec needs a Codex with `codex exec`. Unset CODEX_MCP_MODE, or install Codex (`npm install -g @openai/codex@latest`); codex_setup shows the details."
-            : "Call codex_setup (or run `codex-mcp doctor`) to see why Codex does not start.",
+            ? "CODEX_MCP_MODE=exec needs a Codex with `codex exec`. Unset CODEX_MCP_MODE, or install Codex (`npm install -g @openai/codex@latest`); `codex-mcp doctor` shows the details."
+            : undefined,
         );
       }
       mode = decision.mode;

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { CodedError, type ErrorCode } from "../errors/registry.ts";
 
 export type ApprovalPolicy = "untrusted" | "on-failure" | "on-request" | "never";
 export type SandboxMode = "read-only" | "workspace-write" | "danger-full-access";
@@ -192,24 +193,24 @@ export interface Backend {
   close(): Promise<void>;
 }
 
-/** Why a backend call failed, in the tools' error vocabulary. */
-export type BackendErrorCode =
+/** Why a backend call failed: the codes of the registry a driver may raise. */
+export type BackendErrorCode = Extract<
+  ErrorCode,
   | "CODEX_NOT_FOUND"
+  | "CODEX_NOT_RUNNABLE"
+  | "CONFIG_INVALID"
   | "CODEX_CRASHED"
   | "TIMEOUT"
   | "NOT_SUPPORTED"
   | "REQUEST_NOT_FOUND"
   | "INVALID_ARGUMENT"
-  | "INTERNAL";
+  | "INTERNAL"
+>;
 
-export class BackendError extends Error {
-  readonly code: BackendErrorCode;
-  readonly hint: string;
-
-  constructor(code: BackendErrorCode, message: string, hint: string, options?: { cause?: unknown }) {
-    super(message, options);
+/** A failure of a backend call. */
+export class BackendError extends CodedError<BackendErrorCode> {
+  constructor(code: BackendErrorCode, message: string, hint?: string, options?: { cause?: unknown }) {
+    super(code, message, hint, options);
     this.name = "BackendError";
-    this.code = code;
-    this.hint = hint;
   }
 }

@@ -1,57 +1,68 @@
 /**
- * The error model every tool shares: `isError: true` and one text block
- * `Error [CODE]: message` followed by `Hint: …`, from a fixed set of codes a client can branch on.
- * The README's "Errors" table lists the same codes; keep them in step.
+ * Failures as tool results. Every failed call is `isError: true` with one text block
+ * `Error [CODE]: message` followed by `Hint: …`, and the same `{ code, message, hint }` as
+ * `structuredContent.error`. Codes come from the one registry (src/errors/registry.ts); this is
+ * the only place that knows the tools, so the hints that name them live here.
  *
  * @module
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { CodedError, ERROR_REGISTRY, type ErrorCode, type ErrorInfo } from "../errors/registry.ts";
 
-/** Every code a tool error can carry. */
-const ERROR_CODES = [
-  "INVALID_ARGUMENT",
-  "CONFIG_INVALID",
-  "SESSION_NOT_FOUND",
-  "SESSION_BUSY",
-  "REQUEST_NOT_FOUND",
-  "CODEX_NOT_FOUND",
-  "CODEX_CRASHED",
-  "TIMEOUT",
-  "CANCELLED",
-  "NOT_SUPPORTED",
-  "FORBIDDEN",
-  "INTERNAL",
-] as const;
-export type ErrorCode = (typeof ERROR_CODES)[number];
-
-/** A failure a tool reports to the client; thrown inside handlers, turned into a result by {@link toolError}. */
-export class ToolError extends Error {
-  readonly code: ErrorCode;
-  readonly hint: string;
-
+/** A refusal of a tool itself (an argument combination the schema cannot express). */
+export class ToolError extends CodedError {
   constructor(code: ErrorCode, message: string, hint: string) {
-    super(message);
+    super(code, message, hint);
     this.name = "ToolError";
-    this.code = code;
-    this.hint = hint;
   }
+}
+
+/**
+ * The registry's default hints, said in terms of the tools. A failure that carries its code's
+ * default hint gets this one instead; a more specific hint is kept as it is.
+ */
+const TOOL_HINTS: Partial<Record<ErrorCode, string>> = {
+  SESSION_NOT_FOUND:
+    'List sessions with codex_session {action: "list"}; finished sessions are forgotten after a while.',
+  SESSION_BUSY:
+    "Wait for it (codex_check poll with pollOptions.waitMs), answer its pending action, or interrupt it (codex_session interrupt) before replying.",
+  REQUEST_NOT_FOUND:
+    'Poll (codex_check {action: "poll"}) for the current actions: a request ends when answered, when it times out (declined), or when its turn ends.',
+  CODEX_CRASHED:
+    "Reply with codex_reply to continue: codex-mcp resumes the thread, with its history, on a new Codex process.",
+  TURN_FAILED: "Check the model provider (codex_setup shows the configuration and login); then reply to try again.",
+  INTERRUPTED_BY_RESTART:
+    "Its events up to then are kept (codex_check poll). Reply with codex_reply to resume the thread with its history.",
+  CODEX_NOT_RUNNABLE: "Call codex_setup (or run `codex-mcp doctor`) to see why Codex does not start.",
+};
+
+/** The hint to show for `failure`: the tools' wording of a default hint, else its own. */
+export function toolHint(failure: { code: ErrorCode; hint: string }): string {
+  const generic = failure.hint === ERROR_REGISTRY[failure.code]?.hint;
+  return (generic && TOOL_HINTS[failure.code]) || failure.hint;
+}
+
+/** A session's recorded failure as the tools show it. */
+export function shownFailure(failure: ErrorInfo): ErrorInfo {
+  return { ...failure, hint: toolHint(failure) };
 }
 
 /** The result for a failed call. */
 function toolError(code: ErrorCode, message: string, hint: string): CallToolResult {
-  return { isError: true, content: [{ type: "text", text: `Error [${code}]: ${message}\nHint: ${hint}` }] };
+  return {
+    isError: true,
+    content: [{ type: "text", text: `Error [${code}]: ${message}\nHint: ${hint}` }],
+    structuredContent: { error: { code, message, hint } },
+  };
 }
 
 /** Turns whatever a handler threw into a result; unexpected errors become INTERNAL. */
 export function errorResult(error: unknown): CallToolResult {
-  if (error instanceof ToolError) return toolError(error.code, error.message, error.hint);
+  if (error instanceof CodedError) return toolError(error.code, error.message, toolHint(error));
   const message = error instanceof Error ? error.message : String(error);
-  return toolError("INTERNAL", message, INTERNAL_HINT);
+  return toolError("INTERNAL", message, ERROR_REGISTRY.INTERNAL.hint);
 }
-
-const INTERNAL_HINT =
-  "This is a bug in codex-mcp. Retry once; if it persists, report it with codex-mcp's stderr (CODEX_MCP_LOG_LEVEL=debug).";
 
 /**
  * Errors the SDK produces itself (arguments that fail a tool's input schema, an unknown tool, an
@@ -77,7 +88,7 @@ function classifySdkToolError(message: string): CallToolResult {
   if (/^Tool \S+ disabled/.test(text)) {
     return toolError("NOT_SUPPORTED", text, "This tool is turned off in this server.");
   }
-  return toolError("INTERNAL", text, INTERNAL_HINT);
+  return toolError("INTERNAL", text, ERROR_REGISTRY.INTERNAL.hint);
 }
 
 /**

@@ -14,14 +14,14 @@ import {
   type ApprovalDecision,
   type ApprovalRequest,
   type Backend,
-  BackendError,
   type BackendEvent,
   type ThreadSettings,
   type TurnInput,
   type UserInputRequest,
 } from "../codex/backend.ts";
 import type { Logger } from "../log.ts";
-import { ToolError } from "../mcp/errors.ts";
+import { errorInfo, failure } from "../errors/registry.ts";
+import { asCodedError, SessionError } from "./errors.ts";
 import type { ReadResult, SessionRecord, SessionStatus, SessionStore } from "./store.ts";
 
 /** Settings of the lifecycle and approvals; from the configuration. */
@@ -92,6 +92,8 @@ export type WaitOutcome = "finished" | "needs_answer" | "timeout" | "aborted";
 
 /** Sessions in a terminal state: only forgotten, never resumed by the lifecycle. */
 const TERMINAL: readonly SessionStatus[] = ["error", "cancelled"];
+/** The statuses a reply may start a turn from. */
+const IDLE_OR_DONE: readonly SessionStatus[] = ["idle", "error", "cancelled"];
 
 export class SessionManager {
   readonly #o: SessionManagerOptions;
@@ -120,7 +122,7 @@ export class SessionManager {
     try {
       return await this.#backend;
     } catch (error) {
-      throw asToolError(error);
+      throw asCodedError(error);
     }
   }
 
@@ -160,10 +162,10 @@ export class SessionManager {
       live.unsubscribe = backend.subscribe(thread.threadId, (event) => this.#onEvent(record.id, event));
       await this.#startTurn(record.id, backend, thread.threadId, options.turn);
     } catch (error) {
-      const failure = asToolError(error);
+      const failure = asCodedError(error);
       this.#update(record.id, {
         status: "error",
-        error: { code: failure.code, message: failure.message, hint: failure.hint },
+        error: errorInfo(failure),
         phase: "failed to start",
       });
       throw failure;
@@ -173,25 +175,21 @@ export class SessionManager {
 
   async reply(sessionId: string, turn: TurnInput): Promise<SessionRecord> {
     const record = this.get(sessionId);
-    if (record.status === "running" || record.status === "waiting_approval" || record.status === "waiting_input") {
-      throw new ToolError(
-        "SESSION_BUSY",
-        `session ${sessionId} is ${record.status.replace("_", " ")}: its turn has not finished`,
-        "Wait for it (codex_check poll with pollOptions.waitMs), answer its pending action, or interrupt it (codex_session interrupt) before replying.",
+    await this.#mayAct(record);
+    if (isActive(record.status)) throw busy(record);
+    const threadId = record.threadId;
+    if (!threadId) {
+      throw new SessionError(
+        "SESSION_NOT_FOUND",
+        `session ${sessionId} has no Codex thread (it failed to start)`,
+        "Start a new session.",
       );
     }
     if (turn.cwd) await this.#checkCwd(turn.cwd);
     const backend = await this.#backendOrError();
-    const live = this.#liveOf(sessionId);
-    const threadId = record.threadId;
-    if (!threadId) {
-      throw new ToolError(
-        "SESSION_NOT_FOUND",
-        `session ${sessionId} has no Codex thread (it failed to start)`,
-        "Start a new session with the codex tool.",
-      );
-    }
-    this.#update(sessionId, {
+    // Claim the turn in one compare-and-set: of two replies that both got this far, exactly one
+    // finds the session still not running.
+    const claimed = this.#o.store.updateSession(sessionId, {
       status: "running",
       error: undefined,
       result: undefined,
@@ -199,7 +197,10 @@ export class SessionManager {
       owner: this.#o.owner,
       turnStartedAt: Date.now(),
       phase: "starting the turn",
-    });
+      updatedAt: Date.now(),
+    }, { ifStatus: IDLE_OR_DONE });
+    if (!claimed) throw busy(this.get(sessionId));
+    const live = this.#liveOf(sessionId);
     try {
       if (!live.unsubscribe) {
         // The thread is not loaded in this backend (Codex crashed, the session was cancelled, or
@@ -210,10 +211,10 @@ export class SessionManager {
       live.cancelRequested = false;
       await this.#startTurn(sessionId, backend, threadId, turn);
     } catch (error) {
-      const failure = asToolError(error);
+      const failure = asCodedError(error);
       this.#update(sessionId, {
         status: "error",
-        error: { code: failure.code, message: failure.message, hint: failure.hint },
+        error: errorInfo(failure),
       });
       throw failure;
     }
@@ -235,7 +236,7 @@ export class SessionManager {
   async fork(sessionId: string): Promise<SessionRecord> {
     const source = this.get(sessionId);
     if (!source.threadId) {
-      throw new ToolError(
+      throw new SessionError(
         "SESSION_NOT_FOUND",
         `session ${sessionId} has no Codex thread to fork`,
         "Fork a session that has run at least one turn.",
@@ -246,7 +247,7 @@ export class SessionManager {
     try {
       thread = await backend.forkThread(source.threadId, source.settings);
     } catch (error) {
-      throw asToolError(error);
+      throw asCodedError(error);
     }
     const now = Date.now();
     const record: SessionRecord = {
@@ -279,10 +280,9 @@ export class SessionManager {
   get(sessionId: string): SessionRecord {
     const record = this.#o.store.getSession(sessionId);
     if (!record) {
-      throw new ToolError(
+      throw new SessionError(
         "SESSION_NOT_FOUND",
         `no session ${JSON.stringify(sessionId)}`,
-        'List sessions with codex_session {action: "list"}; finished sessions are forgotten after a while.',
       );
     }
     return record;
@@ -369,16 +369,16 @@ export class SessionManager {
   // ---- answering Codex -------------------------------------------------------------------------
 
   async respondPermission(sessionId: string, requestId: string, decision: ApprovalDecision): Promise<SessionRecord> {
-    const pending = this.#pendingOrError(sessionId, requestId);
+    const pending = await this.#pendingOrError(sessionId, requestId);
     if (pending.request.type !== "approval_request") {
-      throw new ToolError(
+      throw new SessionError(
         "INVALID_ARGUMENT",
         `request ${requestId} asks questions, not for a permission`,
-        'Answer it with codex_check {action: "respond_user_input", answers}.',
+        "It asks questions: answer it with answers, not a decision.",
       );
     }
     if (typeof decision === "object" && !pending.request.proposedExecpolicyAmendment) {
-      throw new ToolError(
+      throw new SessionError(
         "INVALID_ARGUMENT",
         `request ${requestId} offers no exec-policy amendment`,
         "Use accept, acceptForSession, decline or cancel.",
@@ -393,18 +393,18 @@ export class SessionManager {
     requestId: string,
     answers: Record<string, string[]>,
   ): Promise<SessionRecord> {
-    const pending = this.#pendingOrError(sessionId, requestId);
+    const pending = await this.#pendingOrError(sessionId, requestId);
     if (pending.request.type !== "user_input_request") {
-      throw new ToolError(
+      throw new SessionError(
         "INVALID_ARGUMENT",
         `request ${requestId} asks for a permission, not for answers`,
-        'Answer it with codex_check {action: "respond_permission", decision}.',
+        "It asks for a permission: answer it with a decision.",
       );
     }
     const known = new Set(pending.request.questions.map((q) => q.id));
     const unknown = Object.keys(answers).filter((id) => !known.has(id));
     if (unknown.length > 0) {
-      throw new ToolError(
+      throw new SessionError(
         "INVALID_ARGUMENT",
         `no question ${unknown.map((id) => JSON.stringify(id)).join(", ")} in request ${requestId}`,
         `The questions are: ${[...known].join(", ")}.`,
@@ -414,14 +414,13 @@ export class SessionManager {
     return this.get(sessionId);
   }
 
-  #pendingOrError(sessionId: string, requestId: string): PendingRequest {
-    this.get(sessionId);
+  async #pendingOrError(sessionId: string, requestId: string): Promise<PendingRequest> {
+    await this.#mayAct(this.get(sessionId));
     const pending = this.#live.get(sessionId)?.pending.get(requestId);
     if (!pending) {
-      throw new ToolError(
+      throw new SessionError(
         "REQUEST_NOT_FOUND",
         `session ${sessionId} has no pending request ${JSON.stringify(requestId)}`,
-        'Poll (codex_check {action: "poll"}) for the current actions: a request ends when answered, when it times out (declined), or when its turn ends.',
       );
     }
     return pending;
@@ -442,7 +441,7 @@ export class SessionManager {
       const backend = await this.#backendOrError();
       await backend.respond(requestId, answer);
     } catch (error) {
-      throw asToolError(error);
+      throw asCodedError(error);
     } finally {
       // Pinned: an approval's outcome is kept as long as the request itself.
       this.#o.store.appendEvent(sessionId, "request_answered", { requestId, ...recorded }, { pinned: true });
@@ -453,6 +452,7 @@ export class SessionManager {
   // ---- stopping ------------------------------------------------------------------------------
 
   async interrupt(sessionId: string): Promise<SessionRecord> {
+    await this.#mayAct(this.get(sessionId));
     // Codex refuses to interrupt a turn it has not started yet ("no active turn"): a client that
     // interrupts right after starting waits for turn_started (or the end) first.
     await this.#until(
@@ -466,7 +466,7 @@ export class SessionManager {
       try {
         await backend.interrupt(record.threadId, record.currentTurnId);
       } catch (error) {
-        throw asToolError(error);
+        throw asCodedError(error);
       }
       this.#o.store.appendEvent(sessionId, "interrupt_requested", { turnId: record.currentTurnId });
       await this.waitForTurn(sessionId, 5_000);
@@ -477,6 +477,7 @@ export class SessionManager {
   /** Stops the session for good: interrupts its turn, declines what it asked, lets go of its thread. */
   async cancel(sessionId: string, reason = "cancelled by the client"): Promise<SessionRecord> {
     const record = this.get(sessionId);
+    await this.#mayAct(record);
     if (record.status === "cancelled") return record;
     const live = this.#liveOf(sessionId);
     live.cancelRequested = true;
@@ -496,26 +497,33 @@ export class SessionManager {
 
   async cleanBackgroundTerminals(sessionId: string): Promise<SessionRecord> {
     const record = this.get(sessionId);
+    await this.#mayAct(record);
     if (!record.threadId) return record;
     const backend = await this.#backendOrError();
     try {
       await backend.cleanBackgroundTerminals(record.threadId);
     } catch (error) {
-      throw asToolError(error);
+      throw asCodedError(error);
     }
     this.#o.store.appendEvent(sessionId, "background_terminals_cleaned", {});
     return this.get(sessionId);
   }
 
   /**
-   * Removes sessions by status and age; active ones are cancelled first. With a persistent store
-   * they are only dropped from memory unless `includeDisk` deletes them from the database too.
+   * Removes sessions by status and age; active ones are cancelled first. Sessions another live
+   * server runs are left out. With a persistent store they are only dropped from memory unless
+   * `includeDisk` deletes them from the database too.
    */
   async clean(
     filter: { statuses: readonly SessionStatus[]; olderThanMs: number; dryRun: boolean; includeDisk?: boolean },
   ): Promise<SessionRecord[]> {
     const cutoff = Date.now() - filter.olderThanMs;
-    const chosen = this.list().filter((r) => filter.statuses.includes(r.status) && r.lastActivityAt <= cutoff);
+    const chosen: SessionRecord[] = [];
+    for (const record of this.list()) {
+      if (!filter.statuses.includes(record.status) || record.lastActivityAt > cutoff) continue;
+      // Another live server's sessions are its own to clean.
+      if (await this.#mayAct(record).then(() => true, () => false)) chosen.push(record);
+    }
     if (filter.dryRun) return chosen;
     for (const record of chosen) {
       if (isActive(record.status)) await this.cancel(record.id, "removed by clean");
@@ -532,7 +540,7 @@ export class SessionManager {
         this.#forget(record.id, { fromDisk: true });
       } else if (TERMINAL.includes(record.status)) {
         if (now - record.lastActivityAt >= terminalTtlMs) this.#forget(record.id, { fromDisk: false });
-      } else if (!this.#live.has(record.id)) {
+      } else if (!this.#isMine(record)) {
         // Not running here: a session from an earlier run (resumable as it is) or one that
         // another server sharing the state directory is running. Not ours to cancel.
         continue;
@@ -582,12 +590,7 @@ export class SessionManager {
         pendingRequestIds: [],
         currentTurnId: null,
         turnStartedAt: undefined,
-        error: {
-          code: "INTERRUPTED_BY_RESTART",
-          message: `${stoppedBy} stopped while this session's turn was running`,
-          hint:
-            "Its events up to then are kept (codex_check poll). Reply with codex_reply to resume the thread with its history.",
-        },
+        error: failure("INTERRUPTED_BY_RESTART", `${stoppedBy} stopped while this session's turn was running`),
       });
     }
     return report;
@@ -595,7 +598,7 @@ export class SessionManager {
 
   /** Sessions of this server whose turn is still going. */
   #activeSessions(): SessionRecord[] {
-    return this.list().filter((r) => isActive(r.status) && this.#live.has(r.id));
+    return this.list().filter((r) => isActive(r.status) && this.#isMine(r));
   }
 
   /**
@@ -689,12 +692,7 @@ export class SessionManager {
         this.#dropPending(sessionId);
         patch.status = "error";
         patch.phase = "Codex crashed";
-        patch.error = {
-          code: "CODEX_CRASHED",
-          message: event.message,
-          hint:
-            "Reply with codex_reply to continue: codex-mcp resumes the thread, with its history, on a new Codex process.",
-        };
+        patch.error = failure("CODEX_CRASHED", event.message);
         break;
       }
       default:
@@ -730,11 +728,7 @@ export class SessionManager {
     if (event.status === "failed") {
       patch.status = "error";
       patch.phase = "turn failed";
-      patch.error = {
-        code: "TURN_FAILED",
-        message: event.error?.message ?? "the turn failed",
-        hint: "Check the model provider (codex_setup shows the configuration and login); then reply to try again.",
-      };
+      patch.error = failure("TURN_FAILED", event.error?.message ?? "the turn failed");
     } else if (event.status === "interrupted" && live.cancelRequested) {
       patch.status = "cancelled";
       patch.phase = "cancelled";
@@ -834,6 +828,22 @@ export class SessionManager {
     else this.#o.store.unloadSession?.(sessionId);
   }
 
+  /** Whether this server runs `record` (by its recorded owner; a session without one is anyone's). */
+  #isMine(record: SessionRecord): boolean {
+    const owner = record.owner;
+    const self = this.#o.owner;
+    return !owner || !self || (owner.pid === self.pid && owner.startTime === self.startTime);
+  }
+
+  /** Refuses to act on a session that another live server runs; one whose server is gone is fair game. */
+  async #mayAct(record: SessionRecord): Promise<void> {
+    if (this.#isMine(record) || !(await this.#o.isOwnerAlive?.(record.owner!))) return;
+    throw new SessionError(
+      "FORBIDDEN",
+      `session ${record.id} is run by another codex-mcp (pid ${record.owner!.pid}) that is still running`,
+    );
+  }
+
   #liveOf(sessionId: string): Live {
     let live = this.#live.get(sessionId);
     if (!live) {
@@ -857,14 +867,14 @@ export class SessionManager {
   async #checkCwd(cwd: string): Promise<void> {
     const absolute = cwd.startsWith("/") || /^[A-Za-z]:[\\/]/.test(cwd) || cwd.startsWith("\\\\");
     if (!absolute) {
-      throw new ToolError(
+      throw new SessionError(
         "INVALID_ARGUMENT",
         `cwd must be an absolute path, got ${JSON.stringify(cwd)}`,
         "Pass the project's absolute directory, or leave cwd out to use the server's.",
       );
     }
     if (!(await this.#o.isDirectory(cwd))) {
-      throw new ToolError(
+      throw new SessionError(
         "INVALID_ARGUMENT",
         `cwd ${JSON.stringify(cwd)} is not an existing directory`,
         "Pass an existing directory.",
@@ -873,19 +883,15 @@ export class SessionManager {
   }
 }
 
-function isActive(status: SessionStatus): boolean {
-  return status === "running" || status === "waiting_approval" || status === "waiting_input";
+function busy(record: SessionRecord): SessionError {
+  return new SessionError(
+    "SESSION_BUSY",
+    `session ${record.id} is ${record.status.replace("_", " ")}: its turn has not finished`,
+  );
 }
 
-/** Backend failures in the tools' vocabulary. */
-function asToolError(error: unknown): ToolError {
-  if (error instanceof ToolError) return error;
-  if (error instanceof BackendError) return new ToolError(error.code, error.message, error.hint);
-  return new ToolError(
-    "INTERNAL",
-    (error as Error)?.message ?? String(error),
-    "This is a bug in codex-mcp; retry once, and report it with the server's stderr if it persists.",
-  );
+function isActive(status: SessionStatus): boolean {
+  return status === "running" || status === "waiting_approval" || status === "waiting_input";
 }
 
 function newId(prefix: string): string {

@@ -20,6 +20,7 @@ import {
   SessionNotFoundError,
   type SessionRecord,
   type SessionStore,
+  type UpdateCondition,
 } from "./store.ts";
 
 export interface MemorySessionStoreOptions {
@@ -58,9 +59,10 @@ export class MemorySessionStore implements SessionStore {
     return limited.map((r) => structuredClone(r));
   }
 
-  updateSession(id: string, patch: Partial<SessionRecord>): SessionRecord | undefined {
+  updateSession(id: string, patch: Partial<SessionRecord>, condition?: UpdateCondition): SessionRecord | undefined {
     const session = this.#sessions.get(id);
     if (!session) return undefined;
+    if (condition?.ifStatus && !condition.ifStatus.includes(session.record.status)) return undefined;
     if (patch.id !== undefined && patch.id !== id) {
       throw new Error(`a session's id cannot change (${id} → ${patch.id})`);
     }

@@ -49,6 +49,7 @@ import {
   type SessionRecord,
   type SessionStatus,
   type SessionStore,
+  type UpdateCondition,
 } from "./store.ts";
 
 export { StoreError, type StoreErrorCode } from "./store-error.ts";
@@ -270,14 +271,17 @@ export class SqliteSessionStore implements SessionStore {
     return this.#read(() => this.#db.prepare(sql).all(...params)).map(recordOf);
   }
 
-  updateSession(id: string, patch: Partial<SessionRecord>): SessionRecord | undefined {
+  updateSession(id: string, patch: Partial<SessionRecord>, condition?: UpdateCondition): SessionRecord | undefined {
     if (patch.id !== undefined && patch.id !== id) {
       throw new Error(`a session's id cannot change (${id} → ${patch.id})`);
     }
+    // Read, check and write in one write transaction: another server sharing the file waits.
     return this.#transaction("update a session", () => {
       const row = this.#sql.getSession.get(id);
       if (!row) return undefined;
-      const params = rowParams({ ...recordOf(row), ...patch, id, updatedAt: patch.updatedAt ?? this.#now() });
+      const current = recordOf(row);
+      if (condition?.ifStatus && !condition.ifStatus.includes(current.status)) return undefined;
+      const params = rowParams({ ...current, ...patch, id, updatedAt: patch.updatedAt ?? this.#now() });
       this.#sql.updateSession.run(...params.slice(1), id);
       return recordOf(paramsRow(params));
     });
@@ -532,7 +536,7 @@ function migrate(db: Database, path: string, migrations: readonly Migration[]): 
         error.code === "SQLITE_LOCKED"
       ) throw error;
       throw new StoreError(
-        "STATE_WRITE_FAILED",
+        "STATE_MIGRATION_FAILED",
         `could not migrate the state database ${path} to schema version ${step.version} (${error.code}: ${error.message}); rolled back, the file is as it was`,
         `Report this to codex-mcp's maintainers; meanwhile set ${STATE_DIR_VARIABLE} to another directory to start with a fresh state.`,
         path,

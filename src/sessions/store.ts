@@ -20,6 +20,7 @@
  * @module
  */
 import type { Backend, ThreadSettings } from "../codex/backend.ts";
+import type { ErrorInfo } from "../errors/registry.ts";
 import type { AppendOptions, ReadLimits, ReadResult, SessionEvent } from "./event-log.ts";
 
 export type { AppendOptions, ReadLimits, ReadResult, SessionEvent };
@@ -46,13 +47,8 @@ export interface SessionResult {
   structuredOutputError?: string;
 }
 
-/** Why the session is in `error`, in the tools' error vocabulary. */
-export interface SessionError {
-  /** An error code of the tools (CODEX_CRASHED …) or a session-specific one (TURN_FAILED). */
-  code: string;
-  message: string;
-  hint: string;
-}
+/** Why the session is in `error`: a code of the registry, the message, and a hint. */
+export type SessionFailure = ErrorInfo;
 
 /** One session as stored: plain JSON data (one row, or one JSON column, in SQLite). */
 export interface SessionRecord {
@@ -82,7 +78,7 @@ export interface SessionRecord {
   /** The first prompt, shortened: the session's title in lists. */
   preview: string;
   result?: SessionResult;
-  error?: SessionError;
+  error?: SessionFailure;
   /** Requests of Codex waiting on the client, by our request id (kept so a restart can tell they were lost). */
   pendingRequestIds?: string[];
   /** The session this one was forked from. */
@@ -106,6 +102,11 @@ export interface SessionFilter {
   limit?: number;
 }
 
+/** When {@link SessionStore.updateSession} may apply its patch. */
+export interface UpdateCondition {
+  ifStatus?: readonly SessionStatus[];
+}
+
 /** The state of one session's event log. */
 export interface EventLogStats {
   firstCursor: number;
@@ -127,9 +128,11 @@ export interface SessionStore {
   /**
    * Applies `patch` (a key set to undefined clears the field; `id` cannot change) and returns the
    * new record, or undefined when the session is gone. `updatedAt` is set to now unless the patch
-   * sets it.
+   * sets it. With `ifStatus` it is a compare-and-set: the patch applies only while the session's
+   * status is one of those, in one step no other writer (of this process or of another sharing
+   * the file) can come between; otherwise nothing changes and the result is undefined too.
    */
-  updateSession(id: string, patch: Partial<SessionRecord>): SessionRecord | undefined;
+  updateSession(id: string, patch: Partial<SessionRecord>, condition?: UpdateCondition): SessionRecord | undefined;
   /** Removes the session and its events, ending its pending waits. False when there was none. */
   deleteSession(id: string): boolean;
   /** {@link EventLog.append} on the session's log; [] when the session is gone (the event is dropped). */

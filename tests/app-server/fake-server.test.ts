@@ -192,7 +192,7 @@ describe("a fake app-server", () => {
     expect(error.code).toBe("CODEX_CRASHED");
     expect(error.message).toContain("exited with code 2");
     expect(error.message).toContain("config.toml is broken");
-    expect(error.hint).toContain("codex_setup");
+    expect(error.hint).toContain("codex-mcp doctor");
     expect(supervisor.registry.size).toBe(0);
   });
 });

@@ -283,7 +283,35 @@ describe("sessions", () => {
       arguments: { sessionId: running.sessionId, prompt: "again" },
     });
     expect((busy.content as { text: string }[])[0]!.text).toStartWith("Error [SESSION_BUSY]");
+    // The same failure as structured content, for clients that read that instead of the text.
+    expect((busy.structuredContent as { error: { code: string; hint: string } }).error).toMatchObject({
+      code: "SESSION_BUSY",
+      hint: expect.stringContaining("codex_session interrupt"),
+    });
     await call("codex_session", { action: "cancel", sessionId: running.sessionId });
+  }, 40_000);
+
+  test("two concurrent codex_reply calls on one idle session: exactly one starts a turn", async () => {
+    model.enqueue(reply.message("first"), reply.message("the winner's answer"), reply.message("never asked"));
+    const first = await start("First.", { advanced: { waitForResult: 20_000 } });
+    expect(first.status).toBe("idle");
+    const [a, b] = await Promise.all(
+      ["one", "two"].map((prompt) =>
+        client.callTool({
+          name: "codex_reply",
+          arguments: { sessionId: first.sessionId, prompt, waitForResult: 20_000 },
+        })
+      ),
+    );
+    const outcomes = [a!, b!];
+    const losers = outcomes.filter((r) => r.isError);
+    expect(losers.length).toBe(1);
+    expect((losers[0]!.structuredContent as { error: { code: string } }).error.code).toBe("SESSION_BUSY");
+    const winner = outcomes.find((r) => !r.isError)!.structuredContent as View;
+    expect(winner.result?.text).toBe("the winner's answer");
+    const session = await call("codex_session", { action: "get", sessionId: first.sessionId });
+    expect((session as unknown as { session: { turns: number } }).session.turns).toBe(2);
+    expect(model.responsesRequests().length).toBe(2);
   }, 40_000);
 });
 

@@ -93,6 +93,20 @@ describe("codex_setup", () => {
     expect((await s.client.listTools()).tools.map((t) => t.name)).toContain("codex_setup");
   }, 30_000);
 
+  test("a bad CODEX_MCP_PATH fails a session with CONFIG_INVALID, not the caller's INVALID_ARGUMENT", async () => {
+    const s = await server({ CODEX_MCP_PATH: "/nonexistent" });
+    const result = await s.client.callTool({
+      name: "codex",
+      arguments: { prompt: "hi", approvalPolicy: "never", sandbox: "read-only" },
+    });
+    expect(result.isError).toBe(true);
+    const error = (result.structuredContent as { error: { code: string; message: string; hint: string } }).error;
+    expect(error.code).toBe("CONFIG_INVALID");
+    expect(error.message).toContain("/nonexistent");
+    expect(error.hint).toContain("CODEX_MCP_PATH");
+    expect((result.content as { text: string }[])[0]!.text).toStartWith("Error [CONFIG_INVALID]: ");
+  }, 30_000);
+
   test("no codex anywhere on PATH: CODEX_NOT_FOUND with an install hint", async () => {
     const s = await server({ PATH: "/usr/bin:/bin" });
     const { report } = await setup(s);

@@ -1,6 +1,7 @@
 /**
  * The session manager's rules over a scripted fake backend: the lifecycle (idle, running and
- * terminal TTLs, retention), restart recovery, and the shutdown drain. The real backends are
+ * terminal TTLs, retention), restart recovery, the shutdown drain, claiming a turn atomically, and
+ * ownership taken from the record. The real backends are
  * covered end to end elsewhere; this is about the manager's decisions.
  */
 import { describe, expect, test } from "bun:test";
@@ -37,6 +38,7 @@ class FakeBackend implements Backend {
   }
   async startTurn(threadId: string, _input: TurnInput): Promise<{ turnId: string }> {
     const turnId = `turn${++this.#turns}`;
+    this.calls.push(`turn ${threadId}`);
     queueMicrotask(() => this.emit(threadId, { type: "turn_started", turnId }));
     return { turnId };
   }
@@ -261,5 +263,78 @@ describe("shutdown drain", () => {
     const drained = await w.sessions.drain(60_000, hurry.signal);
     expect(performance.now() - started).toBeLessThan(2_000);
     expect(drained.interrupted).toEqual([s.id]);
+  });
+});
+
+describe("claiming a turn", () => {
+  test("of two concurrent replies on an idle session exactly one starts a turn; the other is SESSION_BUSY", async () => {
+    const w = world();
+    const s = await finishedSession(w);
+    const turnsBefore = w.backend.calls.filter((c) => c.startsWith("turn ")).length;
+    // Both replies get past the status check before either reaches the backend (cwd check and
+    // backend lookup yield), which is where a check-then-set would let both through.
+    const outcomes = await Promise.allSettled([
+      w.sessions.reply(s.id, { prompt: "one", cwd: "/" }),
+      w.sessions.reply(s.id, { prompt: "two", cwd: "/" }),
+    ]);
+    expect(outcomes.map((o) => o.status).sort()).toEqual(["fulfilled", "rejected"]);
+    const rejected = outcomes.find((o) => o.status === "rejected") as PromiseRejectedResult;
+    expect(rejected.reason.code).toBe("SESSION_BUSY");
+    expect(w.backend.calls.filter((c) => c.startsWith("turn ")).length - turnsBefore).toBe(1);
+    expect(w.sessions.get(s.id).turns).toBe(2);
+  });
+
+  test("the store's compare-and-set applies a patch only from the given statuses", () => {
+    const store = new MemorySessionStore();
+    store.createSession(record("cas", { status: "idle" }));
+    expect(store.updateSession("cas", { status: "running" }, { ifStatus: ["idle"] })?.status).toBe("running");
+    expect(store.updateSession("cas", { status: "running", phase: "again" }, { ifStatus: ["idle"] })).toBeUndefined();
+    expect(store.getSession("cas")?.phase).toBe("done");
+  });
+});
+
+describe("ownership comes from the record", () => {
+  const other = { pid: 200, startTime: "other" };
+
+  test("reading another live server's session does not make it this server's to sweep", async () => {
+    const w = world({ persistent: true, alive: () => true });
+    const now = Date.now();
+    w.store.createSession(
+      record("theirs", { status: "idle", owner: other, lastActivityAt: now - policy.idleTtlMs * 2 }),
+    );
+    // Read paths a client uses: waiting on it and listening to it.
+    await w.sessions.waitForTurn("theirs", 1);
+    w.sessions.onChange("theirs", () => {})();
+    await w.sessions.sweep(now);
+    expect(w.sessions.get("theirs").status).toBe("idle");
+  });
+
+  test("another live server's session: reply, cancel, interrupt and answers are FORBIDDEN; clean leaves it", async () => {
+    const w = world({ persistent: true, alive: () => true });
+    w.store.createSession(record("theirs", { status: "idle", owner: other, lastActivityAt: 0 }));
+    for (
+      const act of [
+        () => w.sessions.reply("theirs", { prompt: "mine now?" }),
+        () => w.sessions.cancel("theirs"),
+        () => w.sessions.interrupt("theirs"),
+        () => w.sessions.respondPermission("theirs", "req_1", "accept"),
+        () => w.sessions.cleanBackgroundTerminals("theirs"),
+      ]
+    ) {
+      const error = await act().then(() => null, (e: { code: string }) => e);
+      expect(error?.code).toBe("FORBIDDEN");
+    }
+    const removed = await w.sessions.clean({ statuses: ["idle"], olderThanMs: 0, dryRun: false, includeDisk: true });
+    expect(removed).toEqual([]);
+    expect(w.sessions.get("theirs").status).toBe("idle");
+    expect(w.backend.calls).toEqual([]);
+  });
+
+  test("a session whose server is gone is resumed by a reply and becomes this server's", async () => {
+    const w = world({ persistent: true, alive: () => false });
+    w.store.createSession(record("orphan", { status: "idle", owner: other }));
+    const replied = await w.sessions.reply("orphan", { prompt: "carry on" });
+    expect(replied.owner).toEqual(self);
+    expect(w.backend.calls).toContain("resume thread-orphan");
   });
 });

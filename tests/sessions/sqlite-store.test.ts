@@ -418,7 +418,7 @@ describe("SqliteSessionStore on disk", () => {
       sql: "ALTER TABLE sessions ADD COLUMN note TEXT; ALTER TABLE no_such_table ADD COLUMN x TEXT;",
     }];
     const failed = storeError(() => openStore(path, { migrations: broken }));
-    expect(failed.code).toBe("STATE_WRITE_FAILED");
+    expect(failed.code).toBe("STATE_MIGRATION_FAILED");
     expect(failed.message).toContain("schema version 2");
     expect(failed.message).toContain("no_such_table");
     withDb(path, (db) => {

@@ -556,8 +556,8 @@ export class AppServerBackend implements Backend {
         failure.code,
         failure.message,
         failure.code === "TIMEOUT"
-          ? `codex app-server did not answer initialize within ${startupTimeoutMs} ms. Run \`codex app-server\` by hand, or call codex_setup, to see why.`
-          : "Call codex_setup (or run `codex-mcp doctor`) to see why Codex does not start; check config.toml and the Codex version.",
+          ? `codex app-server did not answer initialize within ${startupTimeoutMs} ms. Run \`codex app-server\` by hand, or \`codex-mcp doctor\`, to see why.`
+          : "Run `codex-mcp doctor` to see why Codex does not start; check config.toml and the Codex version.",
         { cause: failure },
       );
     }

@@ -179,7 +179,7 @@ function checkApprovals(policy: ApprovalPolicy, sandbox: SandboxMode): void {
     `the exec backend cannot ask for approvals (approvalPolicy ${JSON.stringify(policy)})`,
     `codex-mcp drives this Codex through \`codex exec\`, which never asks: with approvalPolicy "never" the turn runs under the ${
       JSON.stringify(sandbox)
-    } sandbox and whatever the sandbox forbids fails instead of asking. Pass approvalPolicy "never" (choosing the sandbox you want), or use a Codex with \`codex app-server\` (see codex_setup) for approvals.`,
+    } sandbox and whatever the sandbox forbids fails instead of asking. Pass approvalPolicy "never" (choosing the sandbox you want), or use a Codex with \`codex app-server\` (see \`codex-mcp doctor\`) for approvals.`,
   );
 }
 

@@ -221,7 +221,7 @@ export class ExecBackend implements Backend {
     throw new BackendError(
       "INTERNAL",
       `codex exec fork ${describeExit(report)}${said ? `: ${said}` : ""}`,
-      "Run `codex exec fork <thread id>` by hand, or call codex_setup, to see why.",
+      "Run `codex exec fork <thread id>` by hand, or `codex-mcp doctor`, to see why.",
     );
   }
 

@@ -13,7 +13,7 @@ import { RESPONSE_MODES, shapeEvents } from "../../sessions/poll-shape.ts";
 import type { ServerContext } from "../context.ts";
 import { errorResult, ToolError } from "../errors.ts";
 import { ProgressReporter } from "../progress.ts";
-import { Decision, MAX_WAIT_MS, PollFields, SessionView } from "./schemas.ts";
+import { Decision, MAX_WAIT_MS, PollFields, SessionView, withErrorBranch } from "./schemas.ts";
 import { describe, sessionView, structuredResult, type ToolExtra } from "./session-view.ts";
 
 const POLL_DEFAULTS = { maxEvents: 200, maxBytes: 256 * 1024 } as const;
@@ -55,7 +55,7 @@ export function registerCodexCheck(server: McpServer, ctx: ServerContext): void 
           "respond_user_input: question id → answer(s).",
         ),
       },
-      outputSchema: { ...SessionView, ...partial(PollFields) },
+      outputSchema: withErrorBranch({ ...SessionView, ...partial(PollFields) }),
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
     async (args, extra) => {

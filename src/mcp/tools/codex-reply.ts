@@ -18,6 +18,7 @@ import {
   SessionView,
   Summary,
   WaitForResult,
+  withErrorBranch,
 } from "./schemas.ts";
 import { type ToolExtra, waitAndAnswer } from "./session-view.ts";
 
@@ -42,7 +43,7 @@ export function registerCodexReply(server: McpServer, ctx: ServerContext): void 
         outputSchema: OutputSchema.optional(),
         waitForResult: WaitForResult.optional(),
       },
-      outputSchema: SessionView,
+      outputSchema: withErrorBranch(SessionView),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     },
     async (args, extra) => {

@@ -9,7 +9,7 @@ import * as z from "zod";
 import type { SessionRecord } from "../../sessions/store.ts";
 import type { ServerContext } from "../context.ts";
 import { errorResult, ToolError } from "../errors.ts";
-import { SessionStatus } from "./schemas.ts";
+import { SessionStatus, withErrorBranch } from "./schemas.ts";
 import { sessionView, structuredResult } from "./session-view.ts";
 
 const Summary = z.object({
@@ -62,14 +62,14 @@ export function registerCodexSession(server: McpServer, ctx: ServerContext): voi
           "clean: also delete the sessions from the state database (their history is gone for good). Without it they are only dropped from memory and stay resumable.",
         ),
       },
-      outputSchema: {
+      outputSchema: withErrorBranch({
         action: z.string(),
         sessions: z.array(Summary).optional(),
         session: z.record(z.string(), z.unknown()).optional(),
         settings: z.record(z.string(), z.unknown()).optional(),
         removed: z.array(Summary).optional(),
         dryRun: z.boolean().optional(),
-      },
+      }),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     },
     async (args) => {

@@ -10,6 +10,7 @@ import { checkReadiness } from "../../codex/readiness.ts";
 import { NAME, VERSION } from "../../version.ts";
 import type { ServerContext } from "../context.ts";
 import { errorResult, ToolError } from "../errors.ts";
+import { withErrorBranch } from "./schemas.ts";
 
 const Problem = z.object({
   code: z.string(),
@@ -70,7 +71,7 @@ export function registerCodexSetup(server: McpServer, ctx: ServerContext): void 
           "Absolute directory Codex would run in (project config is looked up from here). Default: the server's working directory.",
         ),
       },
-      outputSchema: ReadinessOutput,
+      outputSchema: withErrorBranch(ReadinessOutput),
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     },
     async ({ cwd }) => {

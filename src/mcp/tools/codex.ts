@@ -17,6 +17,7 @@ import {
   SessionView,
   Summary,
   WaitForResult,
+  withErrorBranch,
 } from "./schemas.ts";
 import { type ToolExtra, waitAndAnswer } from "./session-view.ts";
 
@@ -59,7 +60,7 @@ export function registerCodex(server: McpServer, ctx: ServerContext): void {
           })
           .optional(),
       },
-      outputSchema: SessionView,
+      outputSchema: withErrorBranch(SessionView),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     },
     async (args, extra) => {

@@ -6,6 +6,7 @@
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import * as z from "zod";
+import { withErrorBranch } from "./schemas.ts";
 
 export function registerDebugEcho(server: McpServer): void {
   server.registerTool(
@@ -14,7 +15,7 @@ export function registerDebugEcho(server: McpServer): void {
       title: "Echo (test hook)",
       description: "Returns `text` unchanged. A test hook of codex-mcp; not for normal use.",
       inputSchema: { text: z.string() },
-      outputSchema: { length: z.number().int() },
+      outputSchema: withErrorBranch({ length: z.number().int() }),
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async ({ text }) => ({ content: [{ type: "text", text }], structuredContent: { length: text.length } }),

@@ -5,6 +5,7 @@
  * @module
  */
 import * as z from "zod";
+import { ERROR_CODES, type ErrorCode } from "../../errors/registry.ts";
 
 export const ApprovalPolicy = z.enum(["untrusted", "on-failure", "on-request", "never"]).describe(
   "When Codex asks before acting: untrusted (every command and edit), on-failure, on-request (only what the model marks as needing escalation), never.",
@@ -80,7 +81,27 @@ const Result = z.object({
   structuredOutputError: z.string().optional(),
 });
 
-const SessionError = z.object({ code: z.string(), message: z.string(), hint: z.string() });
+/** A failure: a code of the registry (src/errors/registry.ts), what happened, what to do. */
+const Failure = z.object({
+  code: z.enum(ERROR_CODES as [ErrorCode, ...ErrorCode[]]),
+  message: z.string(),
+  hint: z.string(),
+});
+
+/**
+ * A tool's output schema with the error branch: a failed call (`isError: true`) carries only
+ * `{ error }`, so every other field is optional in the published schema; a successful call
+ * always has the fields the tool documents.
+ */
+export function withErrorBranch<S extends z.ZodRawShape>(shape: S) {
+  const fields = Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, (v as z.ZodType).optional()]));
+  return {
+    ...(fields as unknown as { [K in keyof S]: z.ZodOptional<S[K]> }),
+    error: Failure.optional().describe(
+      "Why the call failed (with isError), or why the session is in status error (a successful call).",
+    ),
+  };
+}
 
 /** What every session tool returns about a session. */
 export const SessionView = {
@@ -98,7 +119,6 @@ export const SessionView = {
   }),
   actions: z.array(Action),
   result: Result.optional(),
-  error: SessionError.optional(),
   recommendedNextAction: z.string(),
 };
 

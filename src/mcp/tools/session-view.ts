@@ -9,6 +9,7 @@ import type { PendingRequest, SessionManager } from "../../sessions/manager.ts";
 import type { SessionRecord } from "../../sessions/store.ts";
 import type { ServerContext } from "../context.ts";
 import { type ProgressExtra, ProgressReporter } from "../progress.ts";
+import { shownFailure, toolHint } from "../errors.ts";
 
 /** How long to suggest waiting between polls, by status. */
 const POLL_INTERVAL_MS = { running: 2_000, waiting: 1_000, settled: 5_000 } as const;
@@ -78,7 +79,7 @@ export function sessionView(sessions: SessionManager, record: SessionRecord) {
     },
     actions,
     ...(record.result && { result: record.result }),
-    ...(record.error && { error: record.error }),
+    ...(record.error && { error: shownFailure(record.error) }),
     recommendedNextAction: nextAction(record, actions, cursor),
   };
 }
@@ -109,7 +110,7 @@ function nextAction(record: SessionRecord, actions: ReturnType<typeof actionOf>[
       return `The turn is over: read result.text. To continue, call codex_reply {"sessionId":${id},"prompt":"…"}.`;
     case "error":
       return record.error
-        ? `${record.error.message}. ${record.error.hint}`
+        ? `${record.error.message}. ${toolHint(record.error)}`
         : "The session failed; start a new one with codex.";
     case "cancelled":
       return `The session was cancelled. Start a new one with codex, or codex_reply {"sessionId":${id}} to resume its thread.`;
