@@ -22,7 +22,14 @@ import {
 import type { Logger } from "../log.ts";
 import { errorInfo, failure } from "../errors/registry.ts";
 import { asCodedError, SessionError } from "./errors.ts";
-import type { ReadResult, SessionRecord, SessionStatus, SessionStore } from "./store.ts";
+import {
+  PROMPT_PREVIEW_CHARS,
+  type ReadResult,
+  type SessionRecord,
+  type SessionStatus,
+  type SessionStore,
+  type TurnRecord,
+} from "./store.ts";
 
 /** Settings of the lifecycle and approvals; from the configuration. */
 export interface SessionPolicy {
@@ -83,6 +90,8 @@ interface Live {
   cancelRequested: boolean;
   /** Codex has started the current turn (turn_started seen): only then can it be interrupted. */
   turnActive: boolean;
+  /** The turn record of the turn running here, while it runs. */
+  turnIndex: number | null;
   /** Called on every change: waiters and progress reporters. */
   listeners: Set<() => void>;
 }
@@ -228,9 +237,39 @@ export class SessionManager {
       prompt: turn.prompt.slice(0, 2_000),
       promptChars: turn.prompt.length,
     });
-    const { turnId } = await backend.startTurn(threadId, turn);
+    const index = (this.#o.store.listTurns(sessionId).at(-1)?.index ?? 0) + 1;
+    this.#o.store.addTurn(sessionId, {
+      index,
+      turnId: null,
+      promptPreview: turn.prompt.slice(0, PROMPT_PREVIEW_CHARS),
+      startedAt: Date.now(),
+      status: "running",
+    });
+    live.turnIndex = index;
+    let turnId: string;
+    try {
+      ({ turnId } = await backend.startTurn(threadId, turn));
+    } catch (error) {
+      this.#endTurn(sessionId, { status: "failed", error: errorInfo(asCodedError(error)) });
+      throw error;
+    }
     const record = this.get(sessionId);
+    this.#o.store.updateTurn(sessionId, index, { turnId });
     this.#update(sessionId, { currentTurnId: turnId, turns: record.turns + 1, phase: "thinking" });
+  }
+
+  /** Records the end of the session's current turn (if it has one open here). */
+  #endTurn(sessionId: string, end: Pick<TurnRecord, "status"> & Partial<TurnRecord>): void {
+    const live = this.#live.get(sessionId);
+    if (!live?.turnIndex) return;
+    this.#o.store.updateTurn(sessionId, live.turnIndex, { ...end, endedAt: Date.now() });
+    live.turnIndex = null;
+  }
+
+  /** The session's turns, first to last. */
+  turns(sessionId: string): TurnRecord[] {
+    this.get(sessionId);
+    return this.#o.store.listTurns(sessionId);
   }
 
   async fork(sessionId: string): Promise<SessionRecord> {
@@ -583,6 +622,14 @@ export class SessionManager {
       this.#o.store.appendEvent(record.id, "interrupted_by_restart", { turnId: record.currentTurnId }, {
         pinned: true,
       });
+      const cut = this.#o.store.listTurns(record.id).at(-1);
+      if (cut?.status === "running") {
+        this.#o.store.updateTurn(record.id, cut.index, {
+          status: "interrupted",
+          endedAt: Date.now(),
+          error: failure("INTERRUPTED_BY_RESTART", `${stoppedBy} stopped while this turn was running`),
+        });
+      }
       this.#update(record.id, {
         status: "error",
         phase: "interrupted by a restart",
@@ -648,6 +695,11 @@ export class SessionManager {
     this.#o.store.appendEvent(sessionId, type, data);
     const patch: Partial<SessionRecord> = { lastActivityAt: Date.now() };
     switch (event.type) {
+      case "token_usage": {
+        const index = this.#live.get(sessionId)?.turnIndex;
+        if (index) this.#o.store.updateTurn(sessionId, index, { usage: { ...event.usage } });
+        break;
+      }
       case "turn_started":
         this.#liveOf(sessionId).turnActive = true;
         patch.currentTurnId = event.turnId;
@@ -693,6 +745,7 @@ export class SessionManager {
         patch.status = "error";
         patch.phase = "Codex crashed";
         patch.error = failure("CODEX_CRASHED", event.message);
+        this.#endTurn(sessionId, { status: "failed", error: patch.error });
         break;
       }
       default:
@@ -737,6 +790,8 @@ export class SessionManager {
       patch.phase = event.status === "interrupted" ? "interrupted" : "done";
     }
     this.#o.store.appendEvent(sessionId, "result", { ...result }, { pinned: true });
+    const { turnId: _turnId, status: _status, ...turnResult } = result;
+    this.#endTurn(sessionId, { status: event.status, result: turnResult, error: patch.error });
   }
 
   #addPending(sessionId: string, request: ApprovalRequest | UserInputRequest): void {
@@ -853,6 +908,7 @@ export class SessionManager {
         outputSchema: undefined,
         cancelRequested: false,
         turnActive: false,
+        turnIndex: null,
         listeners: new Set(),
       };
       this.#live.set(sessionId, live);

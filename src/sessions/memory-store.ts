@@ -20,6 +20,7 @@ import {
   SessionNotFoundError,
   type SessionRecord,
   type SessionStore,
+  type TurnRecord,
   type UpdateCondition,
 } from "./store.ts";
 
@@ -31,7 +32,7 @@ export interface MemorySessionStoreOptions {
 }
 
 export class MemorySessionStore implements SessionStore {
-  readonly #sessions = new Map<string, { record: SessionRecord; log: EventLog }>();
+  readonly #sessions = new Map<string, { record: SessionRecord; log: EventLog; turns: TurnRecord[] }>();
   readonly #now: () => number;
   readonly #logOptions: EventLogOptions;
 
@@ -43,7 +44,7 @@ export class MemorySessionStore implements SessionStore {
   createSession(record: SessionRecord): SessionRecord {
     if (this.#sessions.has(record.id)) throw new Error(`session ${JSON.stringify(record.id)} already exists`);
     const stored = structuredClone(record);
-    this.#sessions.set(record.id, { record: stored, log: new EventLog(this.#logOptions) });
+    this.#sessions.set(record.id, { record: stored, log: new EventLog(this.#logOptions), turns: [] });
     return structuredClone(stored);
   }
 
@@ -57,6 +58,28 @@ export class MemorySessionStore implements SessionStore {
     matching.sort(compareByActivity);
     const limited = filter.limit === undefined ? matching : matching.slice(0, Math.max(0, filter.limit));
     return limited.map((r) => structuredClone(r));
+  }
+
+  addTurn(sessionId: string, turn: TurnRecord): boolean {
+    const session = this.#sessions.get(sessionId);
+    if (!session) return false;
+    if (session.turns.some((t) => t.index === turn.index)) {
+      throw new Error(`session ${sessionId} already has turn ${turn.index}`);
+    }
+    session.turns.push(structuredClone(turn));
+    return true;
+  }
+
+  updateTurn(sessionId: string, index: number, patch: Partial<Omit<TurnRecord, "index">>): TurnRecord | undefined {
+    const turns = this.#sessions.get(sessionId)?.turns;
+    const at = turns?.findIndex((t) => t.index === index) ?? -1;
+    if (!turns || at < 0) return undefined;
+    turns[at] = { ...turns[at]!, ...structuredClone(patch), index };
+    return structuredClone(turns[at]!);
+  }
+
+  listTurns(sessionId: string): TurnRecord[] {
+    return structuredClone(this.#sessions.get(sessionId)?.turns ?? []);
   }
 
   updateSession(id: string, patch: Partial<SessionRecord>, condition?: UpdateCondition): SessionRecord | undefined {

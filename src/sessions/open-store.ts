@@ -37,6 +37,8 @@ export async function openSessionStore(
   });
   const { SqliteSessionStore } = await import("./sqlite-store.ts");
   const store = SqliteSessionStore.open({ path: dir.databasePath, openDatabase: (path) => runtime.openDatabase(path) });
+  // The pre-upgrade copy holds the same sessions as the database: it gets the database's mode.
+  if (store.backup && runtime.platform !== "win32") await runtime.fs.chmod(store.backup, 0o600).catch(() => {});
   return {
     store,
     kind,

@@ -49,6 +49,7 @@ import {
   type SessionRecord,
   type SessionStatus,
   type SessionStore,
+  type TurnRecord,
   type UpdateCondition,
 } from "./store.ts";
 
@@ -58,65 +59,8 @@ import { StoreError } from "./store-error.ts";
 /** The variable that moves the state directory (see state-dir.ts). */
 const STATE_DIR_VARIABLE = "CODEX_MCP_STATE_DIR";
 
-/** `PRAGMA application_id` of codex-mcp's databases: "cxmc". */
-export const APPLICATION_ID = 0x63786d63;
-
-/** One schema step: `sql` takes a database at `version - 1` to `version`. */
-export interface Migration {
-  version: number;
-  sql: string;
-}
-
-/**
- * The schema, as steps. Never edit a released step: add the next one (`ALTER TABLE …`, a new
- * table, a data fix) with the next version. Each runs in its own transaction with the version bump.
- */
-export const MIGRATIONS: readonly Migration[] = [
-  {
-    version: 1,
-    sql: `
-      CREATE TABLE sessions (
-        id TEXT PRIMARY KEY NOT NULL,
-        thread_id TEXT,
-        status TEXT,
-        backend TEXT,
-        settings TEXT,             -- JSON
-        approval_timeout_ms INTEGER,
-        created_at INTEGER,        -- epoch ms
-        updated_at INTEGER,
-        last_activity_at INTEGER,
-        turn_started_at INTEGER,
-        turns INTEGER,
-        current_turn_id TEXT,
-        phase TEXT,
-        last_item TEXT,
-        preview TEXT,
-        result TEXT,               -- JSON
-        error TEXT,                -- JSON
-        pending_request_ids TEXT,  -- JSON
-        forked_from TEXT,
-        owner TEXT,                -- JSON: the server process running the session
-        interrupted_by TEXT,
-        extra TEXT,                -- JSON: record fields without a column of their own
-        latest_cursor INTEGER NOT NULL DEFAULT 0,   -- highest event cursor ever given out
-        evicted_events INTEGER NOT NULL DEFAULT 0   -- events evicted so far
-      );
-      CREATE INDEX sessions_by_activity ON sessions (last_activity_at DESC, created_at DESC, id);
-      CREATE TABLE events (
-        session_id TEXT NOT NULL,
-        cursor INTEGER NOT NULL,
-        at INTEGER NOT NULL,
-        type TEXT NOT NULL,
-        pinned INTEGER NOT NULL,   -- 0 or 1
-        data TEXT NOT NULL,        -- JSON
-        PRIMARY KEY (session_id, cursor)
-      );
-    `,
-  },
-];
-
-/** The schema version this code writes and understands. */
-export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+export { APPLICATION_ID, type Migration, MIGRATIONS, SCHEMA_VERSION } from "./sqlite-schema.ts";
+import { APPLICATION_ID, type Migration, MIGRATIONS } from "./sqlite-schema.ts";
 
 export interface SqliteSessionStoreOptions {
   /** The database file. Its directory must exist (see `prepareStateDir`). */
@@ -183,6 +127,8 @@ export class SqliteSessionStore implements SessionStore {
   readonly path: string;
   /** Things worth a log line (e.g. WAL unavailable on this file system). */
   readonly warnings: string[];
+  /** The copy made before upgrading the file's schema on this open, if one was made. */
+  readonly backup: string | null;
   readonly #db: Database;
   readonly #now: () => number;
   readonly #logOptions: Omit<EventLogOptions, "onEvict">;
@@ -190,7 +136,8 @@ export class SqliteSessionStore implements SessionStore {
   readonly #sql: ReturnType<typeof prepareStatements>;
   #closed = false;
 
-  private constructor(db: Database, options: SqliteSessionStoreOptions, warnings: string[]) {
+  private constructor(db: Database, options: SqliteSessionStoreOptions, warnings: string[], backup: string | null) {
+    this.backup = backup;
     this.#db = db;
     this.path = options.path;
     this.warnings = warnings;
@@ -213,8 +160,13 @@ export class SqliteSessionStore implements SessionStore {
       throw storeErrorOf(error, path, "open");
     }
     try {
-      const warnings = prepareDatabase(db, path, options.migrations ?? MIGRATIONS, options.busyTimeoutMs ?? 5_000);
-      return new SqliteSessionStore(db, options, warnings);
+      const { warnings, backup } = prepareDatabase(
+        db,
+        path,
+        options.migrations ?? MIGRATIONS,
+        options.busyTimeoutMs ?? 5_000,
+      );
+      return new SqliteSessionStore(db, options, warnings, backup);
     } catch (error) {
       try {
         db.close();
@@ -287,9 +239,32 @@ export class SqliteSessionStore implements SessionStore {
     });
   }
 
+  addTurn(sessionId: string, turn: TurnRecord): boolean {
+    return this.#transaction("record a turn", () => {
+      if (!this.#sql.sessionExists.get(sessionId)) return false;
+      this.#sql.insertTurn.run(sessionId, ...turnParams(turn));
+      return true;
+    });
+  }
+
+  updateTurn(sessionId: string, index: number, patch: Partial<Omit<TurnRecord, "index">>): TurnRecord | undefined {
+    return this.#transaction("update a turn", () => {
+      const row = this.#sql.getTurn.get(sessionId, index);
+      if (!row) return undefined;
+      const turn = { ...turnOf(row), ...patch, index };
+      this.#sql.updateTurn.run(...turnParams(turn).slice(1), sessionId, index);
+      return turn;
+    });
+  }
+
+  listTurns(sessionId: string): TurnRecord[] {
+    return this.#read(() => this.#sql.listTurns.all(sessionId).map(turnOf));
+  }
+
   deleteSession(id: string): boolean {
     const deleted = this.#transaction("delete a session", () => {
       this.#sql.deleteEvents.run(id);
+      this.#sql.deleteTurns.run(id);
       return this.#sql.deleteSession.run(id).changes > 0;
     });
     const open = this.#logs.get(id);
@@ -449,13 +424,13 @@ export class SqliteSessionStore implements SessionStore {
 
 // ---- opening ---------------------------------------------------------------------------------------
 
-/** Checks, switches to WAL and migrates an open database; returns warnings. Throws on refusal. */
+/** Checks, switches to WAL and migrates an open database (copying it aside first); returns warnings and the copy. Throws on refusal. */
 function prepareDatabase(
   db: Database,
   path: string,
   migrations: readonly Migration[],
   busyTimeoutMs: number,
-): string[] {
+): { warnings: string[]; backup: string | null } {
   const warnings: string[] = [];
   const latest = migrations[migrations.length - 1]?.version ?? 0;
   db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
@@ -484,8 +459,13 @@ function prepareDatabase(
     );
   }
   db.exec("PRAGMA synchronous = NORMAL");
-  migrate(db, path, migrations);
-  return warnings;
+  const backup = migrate(db, path, migrations);
+  if (backup) {
+    warnings.push(
+      `upgraded the state database ${path} to schema version ${latest}; the file as it was is kept as ${backup}`,
+    );
+  }
+  return { warnings, backup };
 }
 
 /** Refuses another program's SQLite file: a foreign application id, or tables at version 0. */
@@ -507,8 +487,10 @@ function checkOwnership(db: Database, path: string, version: number): void {
 }
 
 /** Runs the steps above the file's version, each with its version bump in one transaction. */
-function migrate(db: Database, path: string, migrations: readonly Migration[]): void {
+function migrate(db: Database, path: string, migrations: readonly Migration[]): string | null {
   const latest = migrations[migrations.length - 1]?.version ?? 0;
+  const from = pragmaNumber(db, "user_version");
+  const backup = from >= 1 && from < latest ? backUp(db, path, from) : null;
   for (const step of migrations) {
     if (pragmaNumber(db, "user_version") >= step.version) continue;
     db.exec("BEGIN IMMEDIATE");
@@ -521,6 +503,7 @@ function migrate(db: Database, path: string, migrations: readonly Migration[]): 
           throw new Error(`schema step ${step.version} needs version ${step.version - 1}, the file is at ${now}`);
         }
         db.exec(step.sql);
+        step.run?.(db);
         db.exec(`PRAGMA user_version = ${step.version}`);
         db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
       }
@@ -544,6 +527,31 @@ function migrate(db: Database, path: string, migrations: readonly Migration[]): 
       );
     }
   }
+  return backup;
+}
+
+/**
+ * Before an upgrade, a consistent copy of the database (WAL content included) at
+ * `<path>.bak-v<version>`. A copy left by an earlier attempt is kept as it is: it is the file
+ * before any upgrade. Without a copy there is no upgrade.
+ */
+function backUp(db: Database, path: string, version: number): string {
+  const target = `${path}.bak-v${version}`;
+  try {
+    db.exec(`VACUUM INTO '${target.replaceAll("'", "''")}'`);
+  } catch (error) {
+    if (/exists/i.test((error as Error).message)) return target;
+    throw new StoreError(
+      "STATE_WRITE_FAILED",
+      `could not copy the state database ${path} to ${target} before upgrading it (${
+        (error as Error).message
+      }); it was not upgraded`,
+      "Free disk space in the state directory, or make it writable; the database is as it was.",
+      path,
+      { cause: error },
+    );
+  }
+  return target;
 }
 
 function pragmaNumber(db: Database, name: string): number {
@@ -637,6 +645,15 @@ function prepareStatements(db: Database) {
       `UPDATE sessions SET ${RECORD_COLUMNS.slice(1).map((c) => `${c} = ?`).join(", ")} WHERE id = ?`,
     ),
     deleteSession: prepare("DELETE FROM sessions WHERE id = ?"),
+    insertTurn: prepare(
+      `INSERT INTO turns (session_id, ${TURN_COLUMNS.join(", ")}) VALUES (?${", ?".repeat(TURN_COLUMNS.length)})`,
+    ),
+    getTurn: prepare(`SELECT ${TURN_COLUMNS.join(", ")} FROM turns WHERE session_id = ? AND idx = ?`),
+    updateTurn: prepare(
+      `UPDATE turns SET ${TURN_COLUMNS.slice(1).map((c) => `${c} = ?`).join(", ")} WHERE session_id = ? AND idx = ?`,
+    ),
+    listTurns: prepare(`SELECT ${TURN_COLUMNS.join(", ")} FROM turns WHERE session_id = ? ORDER BY idx`),
+    deleteTurns: prepare("DELETE FROM turns WHERE session_id = ?"),
     logState: prepare("SELECT latest_cursor, evicted_events FROM sessions WHERE id = ?"),
     updateLogState: prepare("UPDATE sessions SET latest_cursor = ?, evicted_events = evicted_events + ? WHERE id = ?"),
     loadEvents: prepare("SELECT cursor, at, type, pinned, data FROM events WHERE session_id = ? ORDER BY cursor"),
@@ -672,6 +689,50 @@ function rowParams(record: SessionRecord): SqlValue[] {
 
 function paramsRow(params: readonly SqlValue[]): SqlRow {
   return Object.fromEntries(RECORD_COLUMNS.map((column, i) => [column, params[i] ?? null]));
+}
+
+const TURN_COLUMNS = [
+  "idx",
+  "turn_id",
+  "prompt_preview",
+  "started_at",
+  "ended_at",
+  "status",
+  "result",
+  "error",
+  "usage",
+];
+
+/** A turn as the values of {@link TURN_COLUMNS}. */
+function turnParams(t: TurnRecord): SqlValue[] {
+  const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
+  return [
+    t.index,
+    t.turnId,
+    t.promptPreview,
+    t.startedAt,
+    t.endedAt ?? null,
+    t.status,
+    json(t.result),
+    json(t.error),
+    json(t.usage),
+  ];
+}
+
+/** A row of `turns` as a fresh {@link TurnRecord}. */
+function turnOf(row: SqlRow): TurnRecord {
+  const turn: TurnRecord = {
+    index: Number(row.idx),
+    turnId: (row.turn_id as string | null) ?? null,
+    promptPreview: String(row.prompt_preview),
+    startedAt: Number(row.started_at),
+    status: row.status as TurnRecord["status"],
+  };
+  if (row.ended_at !== null && row.ended_at !== undefined) turn.endedAt = Number(row.ended_at);
+  if (typeof row.result === "string") turn.result = JSON.parse(row.result);
+  if (typeof row.error === "string") turn.error = JSON.parse(row.error);
+  if (typeof row.usage === "string") turn.usage = JSON.parse(row.usage);
+  return turn;
 }
 
 /** A row of `sessions` as a fresh {@link SessionRecord}. */

@@ -91,6 +91,38 @@ export interface SessionRecord {
   interruptedBy?: "restart" | "shutdown";
 }
 
+/** How much of a prompt a turn record keeps. */
+export const PROMPT_PREVIEW_CHARS = 120;
+
+export const TURN_STATUSES = ["running", "completed", "interrupted", "failed"] as const;
+export type TurnStatus = (typeof TURN_STATUSES)[number];
+
+/** Tokens a turn used, as Codex last reported them. */
+export interface TurnUsage {
+  inputTokens: number;
+  cachedInputTokens?: number;
+  outputTokens: number;
+  reasoningOutputTokens?: number;
+  totalTokens?: number;
+}
+
+/** One turn of a session: a prompt and what came of it. One turn is one future MCP task. */
+export interface TurnRecord {
+  /** 1, 2, …: the turn's place in its session. */
+  index: number;
+  /** Codex's turn id, once Codex has started the turn. */
+  turnId: string | null;
+  /** The prompt, shortened. */
+  promptPreview: string;
+  /** Epoch ms. */
+  startedAt: number;
+  endedAt?: number;
+  status: TurnStatus;
+  result?: { text: string | null; structuredOutput?: unknown; structuredOutputError?: string };
+  error?: SessionFailure;
+  usage?: TurnUsage;
+}
+
 /** Which sessions {@link SessionStore.listSessions} returns. All given conditions must hold. */
 export interface SessionFilter {
   status?: SessionStatus | readonly SessionStatus[];
@@ -133,8 +165,14 @@ export interface SessionStore {
    * the file) can come between; otherwise nothing changes and the result is undefined too.
    */
   updateSession(id: string, patch: Partial<SessionRecord>, condition?: UpdateCondition): SessionRecord | undefined;
-  /** Removes the session and its events, ending its pending waits. False when there was none. */
+  /** Removes the session, its turns and its events, ending its pending waits. False when there was none. */
   deleteSession(id: string): boolean;
+  /** Adds a turn to the session (a copy of `turn`); false when the session is gone. */
+  addTurn(sessionId: string, turn: TurnRecord): boolean;
+  /** Applies `patch` to one turn (a key set to undefined clears it); the new turn, or undefined. */
+  updateTurn(sessionId: string, index: number, patch: Partial<Omit<TurnRecord, "index">>): TurnRecord | undefined;
+  /** The session's turns, first to last; [] for an unknown session. */
+  listTurns(sessionId: string): TurnRecord[];
   /** {@link EventLog.append} on the session's log; [] when the session is gone (the event is dropped). */
   appendEvent(id: string, type: string, data: Record<string, unknown>, options?: AppendOptions): SessionEvent[];
   /** {@link EventLog.read} on the session's log. */

@@ -403,44 +403,89 @@ describe("SqliteSessionStore on disk", () => {
       expect(db.prepare("PRAGMA application_id").get()).toEqual({ application_id: 0x63786d63 });
     });
     store.close();
-    expect(SCHEMA_VERSION).toBe(1);
+    expect(SCHEMA_VERSION).toBe(2);
   });
 
-  test("migrations: a v2 step upgrades a v1 file in place; a failing step changes nothing; v1 code refuses the v2 file", () => {
+  test("migrations: a next step upgrades the file in place after copying it aside; a failing step changes nothing; older code refuses the newer file", () => {
     const path = tempDb();
-    const v1 = openStore(path, { migrations: MIGRATIONS.slice(0, 1) });
-    v1.createSession(record("old"));
-    v1.appendEvent("old", "result", { text: "kept" });
-    v1.close();
+    const next = SCHEMA_VERSION + 1;
+    const current = openStore(path);
+    current.createSession(record("old"));
+    current.appendEvent("old", "result", { text: "kept" });
+    current.close();
+    const before = readFileSync(path);
 
     const broken = [...MIGRATIONS, {
-      version: 2,
+      version: next,
       sql: "ALTER TABLE sessions ADD COLUMN note TEXT; ALTER TABLE no_such_table ADD COLUMN x TEXT;",
     }];
     const failed = storeError(() => openStore(path, { migrations: broken }));
     expect(failed.code).toBe("STATE_MIGRATION_FAILED");
-    expect(failed.message).toContain("schema version 2");
+    expect(failed.message).toContain(`schema version ${next}`);
     expect(failed.message).toContain("no_such_table");
+    expect(readFileSync(path).equals(before)).toBe(true);
     withDb(path, (db) => {
-      expect(db.prepare("PRAGMA user_version").get()).toEqual({ user_version: 1 });
+      expect(db.prepare("PRAGMA user_version").get()).toEqual({ user_version: SCHEMA_VERSION });
       expect(db.prepare("SELECT name FROM pragma_table_info('sessions') WHERE name = 'note'").all()).toEqual([]);
     });
 
-    const v2Steps = [...MIGRATIONS, {
-      version: 2,
+    const nextSteps = [...MIGRATIONS, {
+      version: next,
       sql:
         "ALTER TABLE sessions ADD COLUMN note TEXT; CREATE TABLE approvals (session_id TEXT, request_id TEXT, outcome TEXT);",
     }];
-    const v2 = openStore(path, { migrations: v2Steps });
-    expect(v2.getSession("old")).toEqual(record("old"));
-    expect(v2.readEvents("old", 1).events).toMatchObject([{ type: "result", data: { text: "kept" } }]);
-    v2.close();
-    withDb(path, (db) => expect(db.prepare("PRAGMA user_version").get()).toEqual({ user_version: 2 }));
-    // Opening again at v2 runs nothing.
-    openStore(path, { migrations: v2Steps }).close();
+    const upgraded = openStore(path, { migrations: nextSteps });
+    expect(upgraded.backup).toBe(`${path}.bak-v${SCHEMA_VERSION}`);
+    expect(upgraded.warnings.join("\n")).toContain(`.bak-v${SCHEMA_VERSION}`);
+    expect(upgraded.getSession("old")).toEqual(record("old"));
+    expect(upgraded.readEvents("old", 1).events).toMatchObject([{ type: "result", data: { text: "kept" } }]);
+    upgraded.close();
+    withDb(path, (db) => expect(db.prepare("PRAGMA user_version").get()).toEqual({ user_version: next }));
+    // The copy is the database as it was: the old version, the same session.
+    withDb(`${path}.bak-v${SCHEMA_VERSION}`, (db) => {
+      expect(db.prepare("PRAGMA user_version").get()).toEqual({ user_version: SCHEMA_VERSION });
+      expect(db.prepare("SELECT id FROM sessions").all()).toEqual([{ id: "old" }]);
+    });
+    // Opening again at the new version runs nothing and copies nothing.
+    const again = openStore(path, { migrations: nextSteps });
+    expect(again.backup).toBeNull();
+    again.close();
 
     const error = storeError(() => openStore(path));
     expect(error.code).toBe("STATE_NEWER_SCHEMA");
+  });
+
+  test("turns: added, updated and listed in order; deleted with their session", () => {
+    const path = tempDb();
+    const store = openStore(path);
+    store.createSession(record("t"));
+    expect(store.addTurn("t", { index: 1, turnId: null, promptPreview: "one", startedAt: 1, status: "running" })).toBe(
+      true,
+    );
+    store.addTurn("t", { index: 2, turnId: "turn-b", promptPreview: "two", startedAt: 2, status: "running" });
+    expect(store.updateTurn("t", 1, { turnId: "turn-a", status: "completed", endedAt: 5, result: { text: "done" } }))
+      .toMatchObject({ index: 1, turnId: "turn-a", status: "completed" });
+    expect(store.updateTurn("t", 9, { status: "failed" })).toBeUndefined();
+    expect(store.addTurn("gone", { index: 1, turnId: null, promptPreview: "", startedAt: 1, status: "running" })).toBe(
+      false,
+    );
+    store.close();
+    const reopened = openStore(path);
+    expect(reopened.listTurns("t")).toEqual([
+      {
+        index: 1,
+        turnId: "turn-a",
+        promptPreview: "one",
+        startedAt: 1,
+        endedAt: 5,
+        status: "completed",
+        result: { text: "done" },
+      },
+      { index: 2, turnId: "turn-b", promptPreview: "two", startedAt: 2, status: "running" },
+    ]);
+    reopened.deleteSession("t");
+    expect(reopened.listTurns("t")).toEqual([]);
+    reopened.close();
   });
 
   test("a newer schema is refused with a clear error, and the file is not touched", () => {

@@ -9,7 +9,7 @@ import * as z from "zod";
 import type { SessionRecord } from "../../sessions/store.ts";
 import type { ServerContext } from "../context.ts";
 import { errorResult, ToolError } from "../errors.ts";
-import { SessionStatus, withErrorBranch } from "./schemas.ts";
+import { SessionStatus, Turn, withErrorBranch } from "./schemas.ts";
 import { sessionView, structuredResult } from "./session-view.ts";
 
 const Summary = z.object({
@@ -66,6 +66,7 @@ export function registerCodexSession(server: McpServer, ctx: ServerContext): voi
         action: z.string(),
         sessions: z.array(Summary).optional(),
         session: z.record(z.string(), z.unknown()).optional(),
+        turns: z.array(Turn).optional().describe("get: the session's turns, first to last."),
         settings: z.record(z.string(), z.unknown()).optional(),
         removed: z.array(Summary).optional(),
         dryRun: z.boolean().optional(),
@@ -93,6 +94,7 @@ export function registerCodexSession(server: McpServer, ctx: ServerContext): voi
             return structuredResult({
               action: "get",
               session: { ...sessionView(s, record), ...summary(record) },
+              turns: s.turns(record.id),
               ...(args.includeSensitive && { settings: { ...record.settings } }),
             });
           }

@@ -6,6 +6,7 @@
  */
 import * as z from "zod";
 import { ERROR_CODES, type ErrorCode } from "../../errors/registry.ts";
+import { TURN_STATUSES } from "../../sessions/store.ts";
 
 export const ApprovalPolicy = z.enum(["untrusted", "on-failure", "on-request", "never"]).describe(
   "When Codex asks before acting: untrusted (every command and edit), on-failure, on-request (only what the model marks as needing escalation), never.",
@@ -102,6 +103,23 @@ export function withErrorBranch<S extends z.ZodRawShape>(shape: S) {
     ),
   };
 }
+
+/** One turn of a session (`codex_session get`). */
+export const Turn = z.object({
+  index: z.number().int().describe("1, 2, …"),
+  turnId: z.string().nullable(),
+  promptPreview: z.string(),
+  startedAt: z.number().describe("Epoch ms."),
+  endedAt: z.number().optional(),
+  status: z.enum(TURN_STATUSES),
+  result: z.object({
+    text: z.string().nullable(),
+    structuredOutput: z.unknown().optional(),
+    structuredOutputError: z.string().optional(),
+  }).optional(),
+  error: Failure.optional(),
+  usage: z.record(z.string(), z.number()).optional().describe("Tokens, as Codex last reported them."),
+});
 
 /** What every session tool returns about a session. */
 export const SessionView = {
