@@ -6,8 +6,11 @@
  */
 import * as v from "valibot";
 import { LOG_LEVELS, type LogLevel } from "./log.ts";
-import { STDIO_MODES, type StdioMode } from "./mcp/stdio-preflight.ts";
 import { DEFAULT_TIMEOUTS, MAX_TIMEOUT_MS } from "./process/timeouts.ts";
+
+/** How the stdio preflight treats its findings (CODEX_MCP_STDIO_MODE). */
+const STDIO_MODES = ["auto", "strict", "off"] as const;
+export type StdioMode = (typeof STDIO_MODES)[number];
 
 /** How sessions drive Codex: decided by the readiness probe (`auto`), or forced. */
 const BACKEND_MODES = ["auto", "app-server", "exec"] as const;

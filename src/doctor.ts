@@ -6,7 +6,7 @@
  */
 import { checkReadiness, type ReadinessReport } from "./codex/readiness.ts";
 import type { Config } from "./config.ts";
-import { runPreflight } from "./mcp/stdio-preflight.ts";
+import { runPreflight } from "./mcp/transports/stdio/preflight.ts";
 import { childLedgerDir, identifier, reapOrphans, type ReapReport, supervisedOutput } from "./process/orphans.ts";
 import type { Supervisor } from "./process/supervisor.ts";
 import { resolveStateDir } from "./sessions/state-dir.ts";

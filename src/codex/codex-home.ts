@@ -29,7 +29,10 @@
  * @module
  */
 import type { FileSystem } from "../runtime/types.ts";
-import { type Environment, getNonEmptyEnv, type Outcome, realPathOrNull, statOrNull } from "./discovery.ts";
+import { type Environment, getNonEmptyEnv } from "../platform/env.ts";
+import type { Outcome } from "./discovery.ts";
+import { realPathOrNull, statOrNull } from "../platform/files.ts";
+import { homeDirectory } from "../platform/home.ts";
 import {
   ancestorsOf,
   isAbsolutePath,
@@ -39,7 +42,7 @@ import {
   pathKey,
   resolvePath,
   samePath,
-} from "./paths.ts";
+} from "../platform/paths.ts";
 import { type CodexTomlFacts, scanCodexToml } from "./toml-scan.ts";
 
 /** What {@link resolveCodexHome} and {@link findConfigFiles} read. */
@@ -154,22 +157,6 @@ export async function resolveCodexHome(deps: CodexHomeDeps): Promise<Outcome<Cod
       warnings,
     },
   };
-}
-
-/** The user's home directory: `HOME`; on Windows `USERPROFILE`, then `HOMEDRIVE`+`HOMEPATH`, then `HOME`. */
-export function homeDirectory(env: Environment, platform: string): { value: string; variable: string } | null {
-  const get = (name: string) => getNonEmptyEnv(env, name, platform);
-  if (platform === "win32") {
-    const profile = get("USERPROFILE");
-    if (profile !== undefined) return { value: profile, variable: `USERPROFILE=${profile}` };
-    const drive = get("HOMEDRIVE");
-    const homePath = get("HOMEPATH");
-    if (drive !== undefined && homePath !== undefined) {
-      return { value: drive + homePath, variable: `HOMEDRIVE+HOMEPATH=${drive}${homePath}` };
-    }
-  }
-  const home = get("HOME");
-  return home === undefined ? null : { value: home, variable: `HOME=${home}` };
 }
 
 /** Whether Codex will apply a project file. */

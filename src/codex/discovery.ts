@@ -1,10 +1,10 @@
 /**
- * Types shared by Codex discovery (`locate.ts`, `codex-home.ts`): the injected dependencies, the
- * typed error, and environment lookup that honours Windows' case-insensitive variable names.
+ * Types shared by Codex discovery (`locate.ts`, `codex-home.ts`): the injected dependencies and
+ * the typed error. Environment lookup and file checks are in src/platform/.
  *
  * @module
  */
-import type { FileInfo, FileSystem } from "../runtime/types.ts";
+import type { FileSystem } from "../runtime/types.ts";
 
 /** What went wrong while finding Codex or its home. */
 export type DiscoveryErrorCode =
@@ -37,53 +37,6 @@ export type Outcome<T> = { ok: true; value: T } | { ok: false; error: DiscoveryE
 
 /** The file operations discovery uses: a subset of the runtime's {@link FileSystem}. */
 export type DiscoveryFileSystem = Pick<FileSystem, "stat" | "readTextFile" | "realPath" | "readDir">;
-
-/** The environment as discovery sees it. */
-export type Environment = Readonly<Record<string, string | undefined>>;
-
-/**
- * Reads an environment variable. On Windows names are case-insensitive (`Path` is `PATH`); an
- * exact-case match wins if several spellings exist. On other platforms names are exact.
- */
-export function getEnv(env: Environment, name: string, platform: string): string | undefined {
-  const exact = env[name];
-  if (exact !== undefined || platform !== "win32") return exact;
-  const wanted = name.toUpperCase();
-  for (const key of Object.keys(env)) {
-    if (key.toUpperCase() === wanted) return env[key];
-  }
-  return undefined;
-}
-
-/** Like {@link getEnv}, but an empty value counts as unset (as Codex does for `CODEX_HOME`). */
-export function getNonEmptyEnv(env: Environment, name: string, platform: string): string | undefined {
-  const value = getEnv(env, name, platform);
-  return value === undefined || value === "" ? undefined : value;
-}
-
-/** `stat` that reports any failure (ENOTDIR, EACCES, a malformed name…) as "nothing there". */
-export async function statOrNull(fs: Pick<FileSystem, "stat">, path: string): Promise<FileInfo | null> {
-  try {
-    return await fs.stat(path);
-  } catch {
-    return null;
-  }
-}
-
-/** `realPath`, or `null` when it fails. */
-export async function realPathOrNull(fs: Pick<FileSystem, "realPath">, path: string): Promise<string | null> {
-  try {
-    return await fs.realPath(path);
-  } catch {
-    return null;
-  }
-}
-
-/** Whether a file can be executed on this platform as far as its mode says (any execute bit).
- * Windows has no mode: every file passes, and the extension decides instead. */
-export function hasExecuteBit(info: FileInfo): boolean {
-  return info.mode === null || (info.mode & 0o111) !== 0;
-}
 
 /** The install command every "Codex is missing" hint offers. */
 export const INSTALL_COMMAND = "npm install -g @openai/codex";

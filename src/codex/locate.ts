@@ -28,17 +28,9 @@
  * @module
  */
 import { cmdInvocation } from "./cmd-quote.ts";
-import {
-  type DiscoveryError,
-  type DiscoveryFileSystem,
-  type Environment,
-  getNonEmptyEnv,
-  hasExecuteBit,
-  INSTALL_COMMAND,
-  type Outcome,
-  realPathOrNull,
-  statOrNull,
-} from "./discovery.ts";
+import { type DiscoveryError, type DiscoveryFileSystem, INSTALL_COMMAND, type Outcome } from "./discovery.ts";
+import { type Environment, getNonEmptyEnv } from "../platform/env.ts";
+import { hasExecuteBit, realPathOrNull, statOrNull } from "../platform/files.ts";
 import {
   detectPackageManager,
   findNativeBinary,
@@ -65,7 +57,7 @@ import {
   pathFlavor,
   resolvePath,
   samePath,
-} from "./paths.ts";
+} from "../platform/paths.ts";
 
 /** What {@link locateCodex} reads. `fs` is a subset of the runtime's file system. */
 export interface LocateDeps {

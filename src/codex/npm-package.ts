@@ -19,7 +19,8 @@
  *
  * @module
  */
-import { type DiscoveryFileSystem, hasExecuteBit, realPathOrNull, statOrNull } from "./discovery.ts";
+import { type DiscoveryFileSystem } from "./discovery.ts";
+import { hasExecuteBit, realPathOrNull, statOrNull } from "../platform/files.ts";
 import {
   ancestorsOf,
   basenamePath,
@@ -32,7 +33,7 @@ import {
   pathFlavor,
   sameName,
   samePath,
-} from "./paths.ts";
+} from "../platform/paths.ts";
 
 /** Rust target triple of the native binary, per Node `platform-arch`. */
 const TARGET_TRIPLES: Readonly<Record<string, string>> = {

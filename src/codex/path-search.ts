@@ -11,7 +11,9 @@
  *
  * @module
  */
-import { type DiscoveryFileSystem, type Environment, getEnv, hasExecuteBit, statOrNull } from "./discovery.ts";
+import { type DiscoveryFileSystem } from "./discovery.ts";
+import { type Environment, getEnv } from "../platform/env.ts";
+import { hasExecuteBit, statOrNull } from "../platform/files.ts";
 import {
   basenamePath,
   extnamePath,
@@ -23,7 +25,7 @@ import {
   pathKey,
   resolvePath,
   sameName,
-} from "./paths.ts";
+} from "../platform/paths.ts";
 
 /** Windows' default when `PATHEXT` is unset. */
 const DEFAULT_PATHEXT = ".COM;.EXE;.BAT;.CMD";

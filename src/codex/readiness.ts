@@ -10,14 +10,21 @@
  *
  * @module
  */
-import { backendModeFrom, type BackendModeSetting } from "../config.ts";
-import type { PreflightFinding, StdioMode } from "../mcp/stdio-preflight.ts";
+import { backendModeFrom, type BackendModeSetting, type StdioMode } from "../config.ts";
 import type { Supervisor } from "../process/supervisor.ts";
 import type { Runtime } from "../runtime/types.ts";
 import { answerOrExit, spawnLineChannel } from "./child-channel.ts";
 import { type CodexHome, type ConfigTomlFile, findConfigFiles, resolveCodexHome } from "./codex-home.ts";
 import { JsonRpcConnection } from "./jsonrpc.ts";
 import { buildInvocation, type CodexLocation, locateCodex } from "./locate.ts";
+
+/** A finding of the stdio preflight (which the transport runs; readiness only reports it). */
+export interface StdioFinding {
+  id: string;
+  severity: "blocking" | "warning";
+  message: string;
+  hint: string;
+}
 
 /** Something in the way, with what to do about it. `error` problems make codex-mcp not ready. */
 export interface Problem {
@@ -45,14 +52,14 @@ export interface ReadinessReport {
   codexHome: { path: string; source: CodexHome["source"]; exists: boolean } | null;
   configFiles: { scope: ConfigTomlFile["scope"]; path: string; exists: boolean; active: boolean | null }[];
   cwd: string;
-  stdio: { mode: StdioMode; findings: readonly PreflightFinding[] };
+  stdio: { mode: StdioMode; findings: readonly StdioFinding[] };
   problems: Problem[];
 }
 
 export interface ReadinessDeps {
   runtime: Pick<Runtime, "platform" | "arch" | "env" | "fs" | "cwd">;
   supervisor: Supervisor;
-  stdio: { mode: StdioMode; findings: readonly PreflightFinding[] };
+  stdio: { mode: StdioMode; findings: readonly StdioFinding[] };
   /** Where Codex would run: project config discovery starts here. Defaults to the server's cwd. */
   cwd?: string;
   /** How long each probe may take (the supervisor's start-up timeout by default). */

@@ -6,7 +6,7 @@ import type { Supervisor } from "../process/supervisor.ts";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { SessionManager } from "../sessions/manager.ts";
 import type { Runtime } from "../runtime/types.ts";
-import type { PreflightFinding } from "./stdio-preflight.ts";
+import type { PreflightFinding } from "./transports/stdio/preflight.ts";
 
 export interface ServerContext {
   runtime: Runtime;

@@ -16,44 +16,13 @@ import type { Logger } from "../log.ts";
 import type { ChildProcess, ExitStatus, Signal } from "../runtime/types.ts";
 import { LineSplitter } from "../streams/lines.ts";
 import { StdinError, type StdinFailure, type StdinResult } from "./errors.ts";
-import type { ChildRecord } from "./registry.ts";
+import type { ChildRecord, EndReason, ExitReport, TeardownOptions, TeardownStep } from "./types.ts";
 import { StderrRing } from "./stderr-ring.ts";
 import { delay, settlesWithin } from "./timeouts.ts";
 import type { TreeKiller } from "./tree-kill.ts";
 
-/** One step of teardown: close the child's stdin, or send a signal to its tree. */
-export type TeardownStep = "close-stdin" | Signal;
-
 /** The default escalation. The exec backend prefers `["close-stdin", "SIGINT", "SIGTERM", "SIGKILL"]`. */
 export const DEFAULT_ESCALATION: readonly TeardownStep[] = ["close-stdin", "SIGTERM", "SIGKILL"];
-
-/** How a teardown proceeds. */
-export interface TeardownOptions {
-  /** How long to wait after each step before the next. */
-  graceMs?: number;
-  /** The steps, in order; `SIGKILL` is appended when missing so that teardown always ends. */
-  escalation?: readonly TeardownStep[];
-}
-
-/** What ended the child: itself, a teardown, or its overall time limit. */
-export type EndReason = "exit" | "teardown" | "timeout";
-
-/** How a child ended. */
-export interface ExitReport {
-  /** Exit code, or `null` when a signal ended it. */
-  code: number | null;
-  /** The signal that ended it (`"SIGKILL"`, …), or `null`. */
-  signal: string | null;
-  /** The last bytes of its stderr (64 KiB by default), as text. */
-  stderrTail: string;
-  /** All stderr bytes it wrote, including those no longer in the tail. */
-  stderrBytes: number;
-  /** From spawn to the child's exit. */
-  durationMs: number;
-  endedBy: EndReason;
-  /** The signals teardown (or the clean-up after a voluntary exit) delivered, in order. */
-  signalsSent: Signal[];
-}
 
 /** Everything a {@link SupervisedChild} is built from; assembled by the supervisor. */
 export interface ChildInit {

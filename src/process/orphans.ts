@@ -13,7 +13,8 @@
 import type { Logger } from "../log.ts";
 import type { FileSystem, Runtime } from "../runtime/types.ts";
 import { parseProcStat } from "./tree-kill.ts";
-import type { ChildRecord, ChildRegistry } from "./registry.ts";
+import type { ChildRegistry } from "./registry.ts";
+import type { ChildRecord } from "./types.ts";
 import type { Supervisor } from "./supervisor.ts";
 import { delay } from "./timeouts.ts";
 

@@ -6,27 +6,7 @@
  *
  * @module
  */
-import type { ExitReport, TeardownOptions } from "./child.ts";
-
-/** One live child, as plain data. */
-export interface ChildRecord {
-  /** Unique within this registry. */
-  readonly id: number;
-  readonly pid: number;
-  /** The process group the child leads (POSIX), or `null` where there are none (Windows). */
-  readonly pgid: number | null;
-  /** The program, as given to spawn (arguments are not kept: they may hold prompts). */
-  readonly command: string;
-  /** A human name, e.g. `app-server` or `exec thread 1234`. */
-  readonly label: string;
-  /** When it was spawned, in milliseconds since the epoch. */
-  readonly startedAt: number;
-}
-
-/** What the registry needs from a child to stop it. */
-export interface Stoppable {
-  teardown(options?: TeardownOptions): Promise<ExitReport>;
-}
+import type { ChildRecord, ExitReport, Stoppable, TeardownOptions } from "./types.ts";
 
 /** A change to the registry, for persistence. */
 export type RegistryEvent = { type: "added" | "removed"; record: ChildRecord };

@@ -8,15 +8,10 @@
  */
 import type { Logger } from "../log.ts";
 import { type ChildProcess, type Runtime, SpawnError } from "../runtime/types.ts";
-import {
-  DEFAULT_ESCALATION,
-  type ExitReport,
-  SupervisedChild,
-  type TeardownOptions,
-  type TeardownStep,
-} from "./child.ts";
+import { DEFAULT_ESCALATION, SupervisedChild } from "./child.ts";
 import { ChildSpawnError } from "./errors.ts";
-import { type ChildRecord, ChildRegistry } from "./registry.ts";
+import { ChildRegistry } from "./registry.ts";
+import type { ChildRecord, ExitReport, TeardownOptions, TeardownStep } from "./types.ts";
 import { DEFAULT_STDERR_TAIL_BYTES } from "./stderr-ring.ts";
 import { DEFAULT_TIMEOUTS, MAX_TIMEOUT_MS, type ProcessTimeouts } from "./timeouts.ts";
 import { type TreeKiller, treeKillerFor } from "./tree-kill.ts";

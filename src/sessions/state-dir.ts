@@ -27,9 +27,9 @@
  *
  * @module
  */
-import { type Environment, getNonEmptyEnv } from "../codex/discovery.ts";
-import { homeDirectory } from "../codex/codex-home.ts";
-import { isAbsolutePath, joinPath, pathFlavor, resolvePath } from "../codex/paths.ts";
+import { type Environment, getNonEmptyEnv } from "../platform/env.ts";
+import { homeDirectory } from "../platform/home.ts";
+import { isAbsolutePath, joinPath, pathFlavor, resolvePath } from "../platform/paths.ts";
 import type { FileInfo, FileSystem } from "../runtime/types.ts";
 import { StoreError } from "./store-error.ts";
 

@@ -1,11 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import {
-  type CodexHome,
-  type CodexHomeDeps,
-  findConfigFiles,
-  homeDirectory,
-  resolveCodexHome,
-} from "../../src/codex/codex-home.ts";
+import { type CodexHome, type CodexHomeDeps, findConfigFiles, resolveCodexHome } from "../../src/codex/codex-home.ts";
+import { homeDirectory } from "../../src/platform/home.ts";
 import type { Outcome } from "../../src/codex/discovery.ts";
 import { FakeFs } from "./fake-fs.ts";
 

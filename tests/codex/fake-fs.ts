@@ -5,7 +5,14 @@
  */
 import type { FileInfo } from "../../src/runtime/types.ts";
 import type { DiscoveryFileSystem } from "../../src/codex/discovery.ts";
-import { isAbsolutePath, joinPath, normalizePath, type PathFlavor, pathFlavor, rootOf } from "../../src/codex/paths.ts";
+import {
+  isAbsolutePath,
+  joinPath,
+  normalizePath,
+  type PathFlavor,
+  pathFlavor,
+  rootOf,
+} from "../../src/platform/paths.ts";
 
 type Node =
   | { type: "file"; name: string; content: string; mode: number; size: number | undefined }

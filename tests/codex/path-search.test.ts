@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { getEnv } from "../../src/codex/discovery.ts";
+import { getEnv } from "../../src/platform/env.ts";
 import { candidateNames, pathDirectories, pathExtensions, searchPath } from "../../src/codex/path-search.ts";
 import { FakeFs } from "./fake-fs.ts";
 

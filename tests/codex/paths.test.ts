@@ -11,7 +11,7 @@ import {
   resolvePath,
   rootOf,
   samePath,
-} from "../../src/codex/paths.ts";
+} from "../../src/platform/paths.ts";
 
 const win = pathFlavor("win32");
 const posix = pathFlavor("linux");

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { type PreflightInput, runPreflight } from "../../src/mcp/stdio-preflight.ts";
+import { type PreflightInput, runPreflight } from "../../src/mcp/transports/stdio/preflight.ts";
 
 const base: PreflightInput = {
   runtime: "bun",

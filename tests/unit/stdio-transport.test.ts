@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
-import { StdioTransport } from "../../src/mcp/stdio-transport.ts";
+import { StdioTransport } from "../../src/mcp/transports/stdio/transport.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

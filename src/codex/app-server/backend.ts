@@ -28,7 +28,8 @@
  */
 import * as v from "valibot";
 import type { Logger } from "../../log.ts";
-import type { ExitReport, SupervisedChild } from "../../process/child.ts";
+import type { SupervisedChild } from "../../process/child.ts";
+import type { ExitReport } from "../../process/types.ts";
 import type { Supervisor } from "../../process/supervisor.ts";
 import {
   type Backend,

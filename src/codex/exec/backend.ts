@@ -24,7 +24,8 @@
  * @module
  */
 import type { Logger } from "../../log.ts";
-import type { ExitReport, SupervisedChild, TeardownStep } from "../../process/child.ts";
+import type { SupervisedChild } from "../../process/child.ts";
+import type { ExitReport, TeardownStep } from "../../process/types.ts";
 import { ChildSpawnError } from "../../process/errors.ts";
 import type { Supervisor } from "../../process/supervisor.ts";
 import type { FileSystem } from "../../runtime/types.ts";

@@ -10,7 +10,7 @@
  */
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { ErrorCode, type JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
-import { LineSplitter } from "../streams/lines.ts";
+import { LineSplitter } from "../../../streams/lines.ts";
 
 type RequestId = string | number;
 

@@ -5,11 +5,7 @@
  *
  * @module
  */
-import type { RuntimeName } from "../runtime/types.ts";
-
-/** `strict` refuses to start on a blocking finding, `auto` warns, `off` skips the preflight. */
-export type StdioMode = "auto" | "strict" | "off";
-export const STDIO_MODES: readonly StdioMode[] = ["auto", "strict", "off"];
+import type { RuntimeName } from "../../../runtime/types.ts";
 
 /** One thing the preflight noticed. `blocking` findings stop a `strict` start. */
 export interface PreflightFinding {

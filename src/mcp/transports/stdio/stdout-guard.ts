@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ServerStdio } from "../runtime/types.ts";
+import type { ServerStdio } from "../../../runtime/types.ts";
 
 /** Console methods that print to stdout in at least one runtime. */
 const STDOUT_CONSOLE_METHODS = [
