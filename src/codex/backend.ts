@@ -57,7 +57,8 @@ export type ApprovalDecision =
   | "acceptForSession"
   | "decline"
   | "cancel"
-  | { acceptWithExecpolicyAmendment: { execpolicy_amendment: string[] } };
+  /** Accept, and let Codex run commands starting with `command` without asking again. */
+  | { acceptWithAmendment: { command: string[] } };
 
 /** What an approval request asks about. */
 export type ApprovalKind = "command" | "file_change" | "permissions" | "mcp_elicitation";

@@ -25,7 +25,7 @@ import type { AppendOptions, ReadLimits, ReadResult, SessionEvent } from "./even
 
 export type { AppendOptions, ReadLimits, ReadResult, SessionEvent };
 
-const SESSION_STATUSES = ["running", "waiting_approval", "waiting_input", "idle", "error", "cancelled"] as const;
+export const SESSION_STATUSES = ["running", "waiting_approval", "waiting_input", "idle", "error", "cancelled"] as const;
 /**
  * running → waiting_approval / waiting_input (Codex asked something) → running → idle (turn done)
  * → running (a reply) …; error (a turn failed or Codex crashed; a reply resumes); cancelled.

@@ -40,8 +40,9 @@ describe("command approvals", () => {
     expect(approval.command).toContain("touch accepted-marker");
     expect(approval.availableDecisions).toContain("accept");
     expect(approval.proposedExecpolicyAmendment).toEqual(["touch", "accepted-marker"]);
+    // Codex's acceptWithExecpolicyAmendment, in codex-mcp's spelling.
     expect(approval.availableDecisions).toContainEqual({
-      acceptWithExecpolicyAmendment: { execpolicy_amendment: ["touch", "accepted-marker"] },
+      acceptWithAmendment: { command: ["touch", "accepted-marker"] },
     });
 
     await backend.respond(approval.requestId, { kind: "approval", decision: "accept" });
@@ -132,7 +133,7 @@ describe("file-change approvals", () => {
     const amendment = await backend
       .respond(approval.requestId, {
         kind: "approval",
-        decision: { acceptWithExecpolicyAmendment: { execpolicy_amendment: ["x"] } },
+        decision: { acceptWithAmendment: { command: ["x"] } },
       })
       .catch((e: unknown) => e);
     expect((amendment as BackendError).code).toBe("INVALID_ARGUMENT");

@@ -150,6 +150,33 @@ describe("sessions", () => {
     }, 40_000);
   }
 
+  test("an amendment accepted in the current spelling and in the deprecated one: the command runs", async () => {
+    for (const spelling of ["acceptWithAmendment", "acceptWithExecpolicyAmendment"] as const) {
+      model.reset();
+      // A command of its own each time: an accepted amendment lets the same command run unasked.
+      model.enqueue(
+        reply.execCommand(`echo amended-by-${spelling}`, { callId: "call_amend" }),
+        reply.message("Finished."),
+      );
+      const started = await start("Run echo.", { approvalPolicy: "untrusted" });
+      const { view } = await pollUntil(started.sessionId, ["waiting_approval"]);
+      const action = view.actions[0]! as Action & { proposedExecpolicyAmendment?: string[] };
+      const command = action.proposedExecpolicyAmendment!;
+      expect(action.availableDecisions).toContainEqual({ acceptWithAmendment: { command } });
+      const decision = spelling === "acceptWithAmendment"
+        ? { acceptWithAmendment: { command } }
+        : { acceptWithExecpolicyAmendment: { execpolicy_amendment: command } };
+      await call("codex_check", {
+        action: "respond_permission",
+        sessionId: started.sessionId,
+        requestId: action.requestId,
+        decision,
+      });
+      await pollUntil(started.sessionId, ["idle"]);
+      expect(model.responsesRequests()[1]!.toolOutput("call_amend") ?? "").toContain(`amended-by-${spelling}`);
+    }
+  }, 60_000);
+
   test("a file-change approval accepted: the file exists afterwards", async () => {
     model.enqueue(
       reply.applyPatch("*** Begin Patch\n*** Add File: hello.txt\n+hello world\n*** End Patch"),

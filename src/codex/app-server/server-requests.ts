@@ -6,7 +6,7 @@
  * | method                                   | answer                                                                                  |
  * | ---------------------------------------- | --------------------------------------------------------------------------------------- |
  * | `item/commandExecution/requestApproval`  | waits for the MCP client (`approval_request`, kind `command`): `{decision}` with         |
- * |                                          | accept / acceptForSession / decline / cancel / `{acceptWithExecpolicyAmendment}`        |
+ * |                                          | accept / acceptForSession / decline / cancel / `{acceptWithAmendment}` (Codex's `acceptWithExecpolicyAmendment`) |
  * | `item/fileChange/requestApproval`        | waits (`file_change`): `{decision}` accept / acceptForSession / decline / cancel         |
  * | `item/permissions/requestApproval`       | waits (`permissions`): accept → `{permissions: <what was asked>, scope: "turn"}`,        |
  * |                                          | acceptForSession → the same with `scope: "session"`, decline/cancel → `{permissions: {},` |
@@ -162,7 +162,7 @@ function wrongAnswer(kind: string, answer: RequestAnswer): BackendError {
 function answerHint(kind: string): string {
   switch (kind) {
     case "command":
-      return "Answer with accept, acceptForSession, decline, cancel, or the offered acceptWithExecpolicyAmendment.";
+      return "Answer with accept, acceptForSession, decline, cancel, or the offered acceptWithAmendment.";
     case "user_input":
       return "Answer with the answers per question id (or decline/cancel to answer nothing).";
     default:
@@ -174,7 +174,11 @@ function isPlainDecision(decision: ApprovalDecision): decision is "accept" | "ac
   return typeof decision === "string" && (ALL_DECISIONS as string[]).includes(decision);
 }
 
-const Amendment = v.object({ acceptWithExecpolicyAmendment: v.object({ execpolicy_amendment: v.array(v.string()) }) });
+/** Codex's spelling of an exec-policy amendment; ours is `{ acceptWithAmendment: { command } }`. */
+const CodexAmendment = v.object({
+  acceptWithExecpolicyAmendment: v.object({ execpolicy_amendment: v.array(v.string()) }),
+});
+const Amendment = v.object({ acceptWithAmendment: v.object({ command: v.array(v.string()) }) });
 
 function commandApproval(params: unknown): RequestDisposition {
   const parsed = v.safeParse(CommandApprovalParams, params);
@@ -185,13 +189,11 @@ function commandApproval(params: unknown): RequestDisposition {
     if (typeof decision === "string" && isPlainDecision(decision as ApprovalDecision)) {
       offered.push(decision as ApprovalDecision);
     } else {
-      const amendment = v.safeParse(Amendment, decision);
+      const amendment = v.safeParse(CodexAmendment, decision);
       // Other kinds (network policy amendments) are not offered onwards.
       if (amendment.success) {
         offered.push({
-          acceptWithExecpolicyAmendment: {
-            execpolicy_amendment: amendment.output.acceptWithExecpolicyAmendment.execpolicy_amendment,
-          },
+          acceptWithAmendment: { command: amendment.output.acceptWithExecpolicyAmendment.execpolicy_amendment },
         });
       }
     }
@@ -220,7 +222,11 @@ function commandApproval(params: unknown): RequestDisposition {
         if (isPlainDecision(decision)) return { decision };
         const amendment = v.safeParse(Amendment, decision);
         if (!amendment.success) throw wrongAnswer("command", answer);
-        return { decision: amendment.output };
+        return {
+          decision: {
+            acceptWithExecpolicyAmendment: { execpolicy_amendment: amendment.output.acceptWithAmendment.command },
+          },
+        };
       },
     },
   };

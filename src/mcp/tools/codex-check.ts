@@ -13,7 +13,7 @@ import { RESPONSE_MODES, shapeEvents } from "../../sessions/poll-shape.ts";
 import type { ServerContext } from "../context.ts";
 import { errorResult, ToolError } from "../errors.ts";
 import { ProgressReporter } from "../progress.ts";
-import { Decision, MAX_WAIT_MS, PollFields, SessionView, withErrorBranch } from "./schemas.ts";
+import { DecisionInput, decisionOf, MAX_WAIT_MS, PollFields, SessionView, withErrorBranch } from "./schemas.ts";
 import { describe, sessionView, structuredResult, type ToolExtra } from "./session-view.ts";
 
 const POLL_DEFAULTS = { maxEvents: 200, maxBytes: 256 * 1024 } as const;
@@ -48,8 +48,8 @@ export function registerCodexCheck(server: McpServer, ctx: ServerContext): void 
           })
           .optional(),
         requestId: z.string().optional().describe("respond_*: the action's requestId."),
-        decision: Decision.optional().describe(
-          "respond_permission: accept, acceptForSession, decline, cancel, or {acceptWithExecpolicyAmendment}.",
+        decision: DecisionInput.optional().describe(
+          "respond_permission: accept, acceptForSession, decline, cancel, or {acceptWithAmendment: {command}} when offered ({acceptWithExecpolicyAmendment: {execpolicy_amendment}} is the deprecated spelling, still accepted).",
         ),
         answers: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional().describe(
           "respond_user_input: question id → answer(s).",
@@ -65,7 +65,7 @@ export function registerCodexCheck(server: McpServer, ctx: ServerContext): void 
             return await poll(ctx, args, extra as ToolExtra);
           case "respond_permission": {
             const requestId = required(args.requestId, "requestId", "respond_permission");
-            const decision = required(args.decision, "decision", "respond_permission");
+            const decision = decisionOf(required(args.decision, "decision", "respond_permission"));
             const record = await ctx.sessions.respondPermission(args.sessionId, requestId, decision);
             return structuredResult(sessionView(ctx.sessions, record));
           }

@@ -6,7 +6,8 @@
  */
 import * as z from "zod";
 import { ERROR_CODES, type ErrorCode } from "../../errors/registry.ts";
-import { TURN_STATUSES } from "../../sessions/store.ts";
+import type { ApprovalDecision } from "../../codex/backend.ts";
+import { SESSION_STATUSES, TURN_STATUSES } from "../../sessions/store.ts";
 
 export const ApprovalPolicy = z.enum(["untrusted", "on-failure", "on-request", "never"]).describe(
   "When Codex asks before acting: untrusted (every command and edit), on-failure, on-request (only what the model marks as needing escalation), never.",
@@ -39,12 +40,27 @@ export const CollaborationMode = z
     "Codex's collaboration mode; in plan mode Codex may ask questions (answered with codex_check respond_user_input). Sticks to later turns.",
   );
 
-export const SessionStatus = z.enum(["running", "waiting_approval", "waiting_input", "idle", "error", "cancelled"]);
+export const SessionStatus = z.enum(SESSION_STATUSES);
 
-export const Decision = z.union([
-  z.enum(["accept", "acceptForSession", "decline", "cancel"]),
-  z.object({ acceptWithExecpolicyAmendment: z.object({ execpolicy_amendment: z.array(z.string()) }) }),
-]);
+const PlainDecision = z.enum(["accept", "acceptForSession", "decline", "cancel"]);
+const WithAmendment = z.object({ acceptWithAmendment: z.object({ command: z.array(z.string()) }) });
+/** Deprecated: the spelling before 0.2 (Codex's own). Still accepted; answers use {@link WithAmendment}. */
+const WithExecpolicyAmendment = z.object({
+  acceptWithExecpolicyAmendment: z.object({ execpolicy_amendment: z.array(z.string()) }),
+});
+
+/** A decision as a client may give it: the current spellings and the deprecated one. */
+export const DecisionInput = z.union([PlainDecision, WithAmendment, WithExecpolicyAmendment]);
+/** A decision as codex-mcp offers it (sessions stored by 0.1 may still show the old spelling). */
+const Decision = z.union([PlainDecision, WithAmendment, WithExecpolicyAmendment]);
+
+/** A client's decision in the sessions' vocabulary (the deprecated spelling mapped). */
+export function decisionOf(input: z.infer<typeof DecisionInput>): ApprovalDecision {
+  if (typeof input === "object" && "acceptWithExecpolicyAmendment" in input) {
+    return { acceptWithAmendment: { command: input.acceptWithExecpolicyAmendment.execpolicy_amendment } };
+  }
+  return input;
+}
 
 /** A request of Codex's that waits on the client: approve a command, an edit, or answer questions. */
 const Action = z.object({
