@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Database } from "../runtime/types.ts";
+import type { Database, SqlValue } from "../runtime/types.ts";
 import { failure } from "../errors/registry.ts";
 import { PROMPT_PREVIEW_CHARS, type TurnRecord } from "./store.ts";
 
@@ -101,8 +101,7 @@ export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
  */
 function backfillTurns(db: Database): void {
   const insert = db.prepare(
-    "INSERT INTO turns (session_id, idx, turn_id, prompt_preview, started_at, ended_at, status, result, error, usage) " +
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    `INSERT INTO turns (session_id, ${TURN_COLUMNS.join(", ")}) VALUES (?${", ?".repeat(TURN_COLUMNS.length)})`,
   );
   const sessions = db.prepare("SELECT id, status, error FROM sessions").all() as {
     id: string;
@@ -180,19 +179,35 @@ function backfillTurns(db: Database): void {
       last.status = session.status === "error" ? "failed" : "interrupted";
     }
     if (last && last.status === "failed" && !last.error && session.error) last.error = JSON.parse(session.error);
-    for (const t of turns) {
-      insert.run(
-        session.id,
-        t.index,
-        t.turnId,
-        t.promptPreview,
-        t.startedAt,
-        t.endedAt ?? null,
-        t.status,
-        t.result ? JSON.stringify(t.result) : null,
-        t.error ? JSON.stringify(t.error) : null,
-        t.usage ? JSON.stringify(t.usage) : null,
-      );
-    }
+    for (const t of turns) insert.run(session.id, ...turnParams(t));
   }
+}
+
+/** The columns of `turns` a {@link TurnRecord} fills, in order. */
+export const TURN_COLUMNS = [
+  "idx",
+  "turn_id",
+  "prompt_preview",
+  "started_at",
+  "ended_at",
+  "status",
+  "result",
+  "error",
+  "usage",
+];
+
+/** A turn as the values of {@link TURN_COLUMNS}. */
+export function turnParams(t: TurnRecord): SqlValue[] {
+  const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
+  return [
+    t.index,
+    t.turnId,
+    t.promptPreview,
+    t.startedAt,
+    t.endedAt ?? null,
+    t.status,
+    json(t.result),
+    json(t.error),
+    json(t.usage),
+  ];
 }

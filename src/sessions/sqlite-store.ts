@@ -60,7 +60,7 @@ import { StoreError } from "./store-error.ts";
 const STATE_DIR_VARIABLE = "CODEX_MCP_STATE_DIR";
 
 export { APPLICATION_ID, type Migration, MIGRATIONS, SCHEMA_VERSION } from "./sqlite-schema.ts";
-import { APPLICATION_ID, type Migration, MIGRATIONS } from "./sqlite-schema.ts";
+import { APPLICATION_ID, type Migration, MIGRATIONS, TURN_COLUMNS, turnParams } from "./sqlite-schema.ts";
 
 export interface SqliteSessionStoreOptions {
   /** The database file. Its directory must exist (see `prepareStateDir`). */
@@ -689,34 +689,6 @@ function rowParams(record: SessionRecord): SqlValue[] {
 
 function paramsRow(params: readonly SqlValue[]): SqlRow {
   return Object.fromEntries(RECORD_COLUMNS.map((column, i) => [column, params[i] ?? null]));
-}
-
-const TURN_COLUMNS = [
-  "idx",
-  "turn_id",
-  "prompt_preview",
-  "started_at",
-  "ended_at",
-  "status",
-  "result",
-  "error",
-  "usage",
-];
-
-/** A turn as the values of {@link TURN_COLUMNS}. */
-function turnParams(t: TurnRecord): SqlValue[] {
-  const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
-  return [
-    t.index,
-    t.turnId,
-    t.promptPreview,
-    t.startedAt,
-    t.endedAt ?? null,
-    t.status,
-    json(t.result),
-    json(t.error),
-    json(t.usage),
-  ];
 }
 
 /** A row of `turns` as a fresh {@link TurnRecord}. */
