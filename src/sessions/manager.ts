@@ -1,8 +1,9 @@
 /**
- * Sessions: an MCP client's handle on one Codex thread. The manager starts threads and turns on a
- * {@link Backend}, turns what Codex reports into an event log and a status, keeps Codex's
- * requests (approvals, questions) until the client answers or they expire, and applies the
- * lifecycle rules. The tools in src/mcp/tools/ are thin shells over it.
+ * Sessions: an MCP client's handle on one Codex thread. The manager orchestrates: it starts threads
+ * and turns on a {@link Backend}, stores what Codex reports (the event log, turn records) and
+ * applies what the reducer (reducer.ts) makes of it, holds Codex's requests until the client
+ * answers or they expire (pending-requests.ts), and carries out the lifecycle's policies
+ * (lifecycle.ts). The tools in src/mcp/tools/ are thin shells over it.
  *
  * Status, as the tools show it:
  * running → waiting_approval / waiting_input (Codex asked something) → running → idle (turn done)
@@ -10,18 +11,20 @@
  *
  * @module
  */
-import {
-  type ApprovalDecision,
-  type ApprovalRequest,
-  type Backend,
-  type BackendEvent,
-  type ThreadSettings,
-  type TurnInput,
-  type UserInputRequest,
-} from "../codex/backend.ts";
+import type { ApprovalDecision, Backend, BackendEvent, ThreadSettings, TurnInput } from "../codex/backend.ts";
 import type { Logger } from "../log.ts";
-import { errorInfo, failure } from "../errors/registry.ts";
+import { errorInfo } from "../errors/registry.ts";
 import { asCodedError, SessionError } from "./errors.ts";
+import {
+  ownedBy,
+  type Owner,
+  planSweep,
+  recoverSessions,
+  type RecoveryReport,
+  type SessionPolicy,
+} from "./lifecycle.ts";
+import { type PendingRequest, PendingRequests } from "./pending-requests.ts";
+import { activeStatus, type Effect, isActive, reduce } from "./reducer.ts";
 import {
   PROMPT_PREVIEW_CHARS,
   type ReadResult,
@@ -31,15 +34,7 @@ import {
   type TurnRecord,
 } from "./store.ts";
 
-/** Settings of the lifecycle and approvals; from the configuration. */
-export interface SessionPolicy {
-  approvalTimeoutMs: number;
-  idleTtlMs: number;
-  runningTtlMs: number;
-  terminalTtlMs: number;
-  /** With a persistent store: sessions inactive this long are deleted from disk. */
-  retentionMs: number;
-}
+export type { PendingRequest, RecoveryReport, SessionPolicy };
 
 export interface SessionManagerOptions {
   store: SessionStore;
@@ -52,19 +47,9 @@ export interface SessionManagerOptions {
   /** Sessions are kept on disk: forgetting one from memory does not delete it. */
   persistent?: boolean;
   /** This server process: stamped on the sessions it runs. */
-  owner?: { pid: number; startTime: string | null };
+  owner?: Owner;
   /** Whether the server that owned a session is still running (restart recovery leaves those alone). */
-  isOwnerAlive?: (owner: { pid: number; startTime: string | null }) => Promise<boolean>;
-}
-
-/** What {@link SessionManager.recover} found from earlier runs. */
-export interface RecoveryReport {
-  /** Sessions on record from earlier runs. */
-  recovered: number;
-  /** Of those, the ones whose turn was cut off by the restart. */
-  interrupted: string[];
-  /** Codex's requests from the dead runs, closed as expired. */
-  expiredRequests: number;
+  isOwnerAlive?: (owner: Owner) => Promise<boolean>;
 }
 
 export interface StartOptions {
@@ -73,18 +58,9 @@ export interface StartOptions {
   approvalTimeoutMs?: number;
 }
 
-/** A request of Codex's waiting on the client. */
-export interface PendingRequest {
-  request: ApprovalRequest | UserInputRequest;
-  createdAt: number;
-  expiresAt: number;
-  timer: ReturnType<typeof setTimeout>;
-}
-
 /** What is alive about a session in this process (not persisted). */
 interface Live {
   unsubscribe: (() => void) | null;
-  pending: Map<string, PendingRequest>;
   /** The turn's output schema, to parse its final message. */
   outputSchema: Record<string, unknown> | undefined;
   cancelRequested: boolean;
@@ -99,14 +75,13 @@ interface Live {
 /** How a wait for a turn ended. */
 export type WaitOutcome = "finished" | "needs_answer" | "timeout" | "aborted";
 
-/** Sessions in a terminal state: only forgotten, never resumed by the lifecycle. */
-const TERMINAL: readonly SessionStatus[] = ["error", "cancelled"];
 /** The statuses a reply may start a turn from. */
 const IDLE_OR_DONE: readonly SessionStatus[] = ["idle", "error", "cancelled"];
 
 export class SessionManager {
   readonly #o: SessionManagerOptions;
   readonly #live = new Map<string, Live>();
+  readonly #pending = new PendingRequests();
   #sweeper: ReturnType<typeof setInterval> | undefined;
   #backend: Promise<Backend> | null = null;
 
@@ -332,7 +307,7 @@ export class SessionManager {
   }
 
   pending(sessionId: string): PendingRequest[] {
-    return [...(this.#live.get(sessionId)?.pending.values() ?? [])];
+    return this.#pending.list(sessionId);
   }
 
   read(sessionId: string, fromCursor: number, limits: { maxEvents: number; maxBytes: number }): ReadResult {
@@ -455,13 +430,8 @@ export class SessionManager {
 
   async #pendingOrError(sessionId: string, requestId: string): Promise<PendingRequest> {
     await this.#mayAct(this.get(sessionId));
-    const pending = this.#live.get(sessionId)?.pending.get(requestId);
-    if (!pending) {
-      throw new SessionError(
-        "REQUEST_NOT_FOUND",
-        `session ${sessionId} has no pending request ${JSON.stringify(requestId)}`,
-      );
-    }
+    const pending = this.#pending.get(sessionId, requestId);
+    if (!pending) throw noSuchRequest(sessionId, requestId);
     return pending;
   }
 
@@ -471,11 +441,10 @@ export class SessionManager {
     answer: Parameters<Backend["respond"]>[1],
     recorded: Record<string, unknown>,
   ): Promise<void> {
-    const live = this.#liveOf(sessionId);
     const requestId = pending.request.requestId;
-    clearTimeout(pending.timer);
-    live.pending.delete(requestId);
-    this.#update(sessionId, { pendingRequestIds: [...live.pending.keys()] });
+    // Taking it is the claim: of two answers to one request only the first reaches Codex.
+    if (!this.#pending.take(sessionId, requestId)) throw noSuchRequest(sessionId, requestId);
+    this.#update(sessionId, { pendingRequestIds: this.#pending.ids(sessionId) });
     try {
       const backend = await this.#backendOrError();
       await backend.respond(requestId, answer);
@@ -571,81 +540,28 @@ export class SessionManager {
     return chosen;
   }
 
-  /** Applies the lifecycle: idle and overlong sessions are cancelled, terminal ones forgotten. */
+  /** Applies the lifecycle (see {@link planSweep}): idle and overlong sessions are cancelled, old ones forgotten. */
   async sweep(now = Date.now()): Promise<void> {
-    const { idleTtlMs, runningTtlMs, terminalTtlMs, retentionMs } = this.#o.policy;
-    for (const record of this.list()) {
-      if (this.#o.persistent && !isActive(record.status) && now - record.lastActivityAt >= retentionMs) {
-        this.#forget(record.id, { fromDisk: true });
-      } else if (TERMINAL.includes(record.status)) {
-        if (now - record.lastActivityAt >= terminalTtlMs) this.#forget(record.id, { fromDisk: false });
-      } else if (!this.#isMine(record)) {
-        // Not running here: a session from an earlier run (resumable as it is) or one that
-        // another server sharing the state directory is running. Not ours to cancel.
-        continue;
-      } else if (record.status === "idle") {
-        if (now - record.lastActivityAt >= idleTtlMs) {
-          await this.cancel(record.id, `idle for ${Math.round(idleTtlMs / 1000)} s`);
-        }
-      } else if (record.turnStartedAt !== undefined && now - record.turnStartedAt >= runningTtlMs) {
-        await this.cancel(record.id, `turn ran for ${Math.round(runningTtlMs / 1000)} s`);
-      }
+    const plan = planSweep(this.list(), {
+      policy: this.#o.policy,
+      now,
+      persistent: this.#o.persistent === true,
+      isMine: (record) => ownedBy(record, this.#o.owner),
+    });
+    for (const action of plan) {
+      if (action.kind === "forget") this.#forget(action.sessionId, { fromDisk: action.fromDisk });
+      else await this.cancel(action.sessionId, action.reason);
     }
   }
 
-  /**
-   * At start-up: sessions on record from servers that are gone. A turn they were running was cut
-   * off — marked so, with a hint — and what Codex had asked is closed as expired. Sessions of a
-   * server still running (another client's) are left alone. A reply resumes any of them.
-   */
-  async recover(): Promise<RecoveryReport> {
-    const report: RecoveryReport = { recovered: 0, interrupted: [], expiredRequests: 0 };
-    const self = this.#o.owner;
-    for (const record of this.#o.store.listSessions()) {
-      const owner = record.owner;
-      if (owner && self && owner.pid === self.pid && owner.startTime === self.startTime) continue;
-      if (owner && (await this.#o.isOwnerAlive?.(owner))) continue;
-      report.recovered += 1;
-      for (const requestId of record.pendingRequestIds ?? []) {
-        this.#o.store.appendEvent(record.id, "request_expired", {
-          requestId,
-          reason: "the server that received it stopped",
-        }, { pinned: true });
-        report.expiredRequests += 1;
-      }
-      if (!isActive(record.status)) {
-        if (record.pendingRequestIds?.length) this.#update(record.id, { pendingRequestIds: [] });
-        continue;
-      }
-      report.interrupted.push(record.id);
-      const stoppedBy = owner ? `codex-mcp (pid ${owner.pid})` : "codex-mcp";
-      this.#o.store.appendEvent(record.id, "interrupted_by_restart", { turnId: record.currentTurnId }, {
-        pinned: true,
-      });
-      const cut = this.#o.store.listTurns(record.id).at(-1);
-      if (cut?.status === "running") {
-        this.#o.store.updateTurn(record.id, cut.index, {
-          status: "interrupted",
-          endedAt: Date.now(),
-          error: failure("INTERRUPTED_BY_RESTART", `${stoppedBy} stopped while this turn was running`),
-        });
-      }
-      this.#update(record.id, {
-        status: "error",
-        phase: "interrupted by a restart",
-        interruptedBy: "restart",
-        pendingRequestIds: [],
-        currentTurnId: null,
-        turnStartedAt: undefined,
-        error: failure("INTERRUPTED_BY_RESTART", `${stoppedBy} stopped while this session's turn was running`),
-      });
-    }
-    return report;
+  /** At start-up: marks what the restart cut off in sessions of servers that are gone (see {@link recoverSessions}). */
+  recover(): Promise<RecoveryReport> {
+    return recoverSessions(this.#o.store, this.#o.owner, this.#o.isOwnerAlive ?? (() => Promise.resolve(false)));
   }
 
   /** Sessions of this server whose turn is still going. */
   #activeSessions(): SessionRecord[] {
-    return this.list().filter((r) => isActive(r.status) && this.#isMine(r));
+    return this.list().filter((r) => isActive(r.status) && ownedBy(r, this.#o.owner));
   }
 
   /**
@@ -672,7 +588,7 @@ export class SessionManager {
   /** Server shutdown: stop the sweep, decline what is pending, and close the backend. */
   async close(): Promise<void> {
     clearInterval(this.#sweeper);
-    for (const id of this.#live.keys()) this.#dropPending(id);
+    this.#pending.clear();
     const backend = this.#backend;
     this.#backend = null;
     if (backend) await (await backend.catch(() => null))?.close();
@@ -693,121 +609,50 @@ export class SessionManager {
     if (!this.#o.store.getSession(sessionId)) return;
     const { type, ...data } = event;
     this.#o.store.appendEvent(sessionId, type, data);
-    const patch: Partial<SessionRecord> = { lastActivityAt: Date.now() };
-    switch (event.type) {
-      case "token_usage": {
-        const index = this.#live.get(sessionId)?.turnIndex;
-        if (index) this.#o.store.updateTurn(sessionId, index, { usage: { ...event.usage } });
-        break;
-      }
-      case "turn_started":
-        this.#liveOf(sessionId).turnActive = true;
-        patch.currentTurnId = event.turnId;
-        // The exec backend learns Codex's own thread id only when the first turn starts.
-        if (event.threadId) patch.threadId = event.threadId;
-        patch.phase = "thinking";
-        break;
-      case "agent_message_delta":
-      case "agent_message":
-        patch.phase = "writing";
-        break;
-      case "reasoning_delta":
-      case "reasoning":
-        patch.phase = "reasoning";
-        break;
-      case "command_started":
-        patch.phase = "running a command";
-        patch.lastItem = `$ ${event.command.slice(0, 120)}`;
-        break;
-      case "command_completed":
-        patch.lastItem = `$ ${event.command.slice(0, 120)} → exit ${event.exitCode ?? "?"}`;
-        break;
-      case "file_change":
-        patch.phase = "editing files";
-        patch.lastItem = event.changes.map((c) => c.path).join(", ").slice(0, 160);
-        break;
-      case "approval_request":
-      case "user_input_request":
-        this.#addPending(sessionId, event);
-        break;
-      case "request_resolved":
-        this.#dropPending(sessionId, event.requestId);
-        break;
-      case "turn_completed":
-        this.#onTurnCompleted(sessionId, event, patch);
-        break;
-      case "backend_crashed": {
-        const live = this.#liveOf(sessionId);
-        live.turnActive = false;
-        live.unsubscribe?.();
-        live.unsubscribe = null; // a reply resumes the thread on a fresh process
-        this.#dropPending(sessionId);
-        patch.status = "error";
-        patch.phase = "Codex crashed";
-        patch.error = failure("CODEX_CRASHED", event.message);
-        this.#endTurn(sessionId, { status: "failed", error: patch.error });
-        break;
-      }
-      default:
-        break;
-    }
+    const live = this.#liveOf(sessionId);
+    const { patch, effects } = reduce(event, {
+      hasOutputSchema: live.outputSchema !== undefined,
+      cancelRequested: live.cancelRequested,
+    }, Date.now());
+    for (const effect of effects) this.#carryOut(sessionId, live, effect);
     this.#update(sessionId, patch);
     this.#settleStatus(sessionId);
   }
 
-  #onTurnCompleted(
-    sessionId: string,
-    event: Extract<BackendEvent, { type: "turn_completed" }>,
-    patch: Partial<SessionRecord>,
-  ): void {
-    const live = this.#liveOf(sessionId);
-    live.turnActive = false;
-    this.#dropPending(sessionId);
-    const result: NonNullable<SessionRecord["result"]> = {
-      turnId: event.turnId,
-      status: event.status,
-      text: event.finalMessage ?? null,
-    };
-    if (live.outputSchema && event.status === "completed") {
-      try {
-        result.structuredOutput = JSON.parse(event.finalMessage ?? "");
-      } catch (error) {
-        result.structuredOutputError = `the final message is not JSON: ${(error as Error).message}`;
+  #carryOut(sessionId: string, live: Live, effect: Effect): void {
+    switch (effect.type) {
+      case "pending_add": {
+        const timeoutMs = this.get(sessionId).approvalTimeoutMs;
+        this.#pending.add(sessionId, effect.request, timeoutMs, (p) => void this.#expire(sessionId, p));
+        this.#update(sessionId, { pendingRequestIds: this.#pending.ids(sessionId) });
+        break;
       }
+      case "pending_drop":
+        this.#dropPending(sessionId, effect.requestId);
+        break;
+      case "turn_active":
+        live.turnActive = effect.active;
+        break;
+      case "turn_usage":
+        if (live.turnIndex) this.#o.store.updateTurn(sessionId, live.turnIndex, { usage: effect.usage });
+        break;
+      case "turn_end":
+        this.#endTurn(sessionId, effect.end);
+        break;
+      case "result":
+        this.#o.store.appendEvent(sessionId, "result", { ...effect.result }, { pinned: true });
+        break;
+      case "unsubscribe":
+        live.unsubscribe?.();
+        live.unsubscribe = null;
+        break;
     }
-    patch.result = result;
-    patch.currentTurnId = null;
-    patch.turnStartedAt = undefined;
-    if (event.status === "failed") {
-      patch.status = "error";
-      patch.phase = "turn failed";
-      patch.error = failure("TURN_FAILED", event.error?.message ?? "the turn failed");
-    } else if (event.status === "interrupted" && live.cancelRequested) {
-      patch.status = "cancelled";
-      patch.phase = "cancelled";
-    } else {
-      patch.status = "idle";
-      patch.phase = event.status === "interrupted" ? "interrupted" : "done";
-    }
-    this.#o.store.appendEvent(sessionId, "result", { ...result }, { pinned: true });
-    const { turnId: _turnId, status: _status, ...turnResult } = result;
-    this.#endTurn(sessionId, { status: event.status, result: turnResult, error: patch.error });
-  }
-
-  #addPending(sessionId: string, request: ApprovalRequest | UserInputRequest): void {
-    const live = this.#liveOf(sessionId);
-    const record = this.get(sessionId);
-    const createdAt = Date.now();
-    const timeoutMs = record.approvalTimeoutMs;
-    const timer = setTimeout(() => void this.#expire(sessionId, request.requestId), timeoutMs);
-    live.pending.set(request.requestId, { request, createdAt, expiresAt: createdAt + timeoutMs, timer });
-    this.#update(sessionId, { pendingRequestIds: [...live.pending.keys()] });
   }
 
   /** Nobody answered in time: decline (or answer nothing), and record that it happened. */
-  async #expire(sessionId: string, requestId: string): Promise<void> {
-    const pending = this.#live.get(sessionId)?.pending.get(requestId);
-    if (!pending) return;
+  async #expire(sessionId: string, pending: PendingRequest): Promise<void> {
+    const requestId = pending.request.requestId;
+    if (!this.#pending.get(sessionId, requestId)) return;
     const answer = pending.request.type === "approval_request"
       ? ({ kind: "approval", decision: "decline" } as const)
       : ({ kind: "user_input", answers: {} } as const);
@@ -824,26 +669,17 @@ export class SessionManager {
   }
 
   #dropPending(sessionId: string, requestId?: string): void {
-    const live = this.#live.get(sessionId);
-    if (!live || live.pending.size === 0) return;
-    for (const [id, pending] of live.pending) {
-      if (requestId !== undefined && id !== requestId) continue;
-      clearTimeout(pending.timer);
-      live.pending.delete(id);
+    if (!this.#pending.drop(sessionId, requestId)) return;
+    if (this.#o.store.getSession(sessionId)) {
+      this.#update(sessionId, { pendingRequestIds: this.#pending.ids(sessionId) });
     }
-    if (this.#o.store.getSession(sessionId)) this.#update(sessionId, { pendingRequestIds: [...live.pending.keys()] });
   }
 
   /** While a turn runs, the status follows what is pending. */
   #settleStatus(sessionId: string): void {
     const record = this.#o.store.getSession(sessionId);
     if (!record || !isActive(record.status)) return this.#notify(sessionId);
-    const pending = [...(this.#live.get(sessionId)?.pending.values() ?? [])];
-    const status: SessionStatus = pending.some((p) => p.request.type === "approval_request")
-      ? "waiting_approval"
-      : pending.length > 0
-      ? "waiting_input"
-      : "running";
+    const status = activeStatus(this.#pending.list(sessionId).map((p) => p.request));
     if (status !== record.status) this.#update(sessionId, { status });
     this.#notify(sessionId);
   }
@@ -883,16 +719,9 @@ export class SessionManager {
     else this.#o.store.unloadSession?.(sessionId);
   }
 
-  /** Whether this server runs `record` (by its recorded owner; a session without one is anyone's). */
-  #isMine(record: SessionRecord): boolean {
-    const owner = record.owner;
-    const self = this.#o.owner;
-    return !owner || !self || (owner.pid === self.pid && owner.startTime === self.startTime);
-  }
-
   /** Refuses to act on a session that another live server runs; one whose server is gone is fair game. */
   async #mayAct(record: SessionRecord): Promise<void> {
-    if (this.#isMine(record) || !(await this.#o.isOwnerAlive?.(record.owner!))) return;
+    if (ownedBy(record, this.#o.owner) || !(await this.#o.isOwnerAlive?.(record.owner!))) return;
     throw new SessionError(
       "FORBIDDEN",
       `session ${record.id} is run by another codex-mcp (pid ${record.owner!.pid}) that is still running`,
@@ -904,7 +733,6 @@ export class SessionManager {
     if (!live) {
       live = {
         unsubscribe: null,
-        pending: new Map(),
         outputSchema: undefined,
         cancelRequested: false,
         turnActive: false,
@@ -939,15 +767,18 @@ export class SessionManager {
   }
 }
 
+function noSuchRequest(sessionId: string, requestId: string): SessionError {
+  return new SessionError(
+    "REQUEST_NOT_FOUND",
+    `session ${sessionId} has no pending request ${JSON.stringify(requestId)}`,
+  );
+}
+
 function busy(record: SessionRecord): SessionError {
   return new SessionError(
     "SESSION_BUSY",
     `session ${record.id} is ${record.status.replace("_", " ")}: its turn has not finished`,
   );
-}
-
-function isActive(status: SessionStatus): boolean {
-  return status === "running" || status === "waiting_approval" || status === "waiting_input";
 }
 
 function newId(prefix: string): string {

@@ -1,0 +1,94 @@
+/**
+ * Codex's requests waiting on the client (approvals, questions), per session, each with the timer
+ * that answers it automatically when nobody does. Only this server's live requests are here:
+ * they die with the process, and restart recovery closes what the record still names.
+ *
+ * @module
+ */
+import type { ApprovalRequest, UserInputRequest } from "../codex/backend.ts";
+
+/** A request of Codex's waiting on the client. */
+export interface PendingRequest {
+  request: ApprovalRequest | UserInputRequest;
+  createdAt: number;
+  expiresAt: number;
+}
+
+interface Entry extends PendingRequest {
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export class PendingRequests {
+  readonly #bySession = new Map<string, Map<string, Entry>>();
+
+  /** Holds `request` until it is taken or dropped; after `timeoutMs` calls `onExpire` (still held). */
+  add(
+    sessionId: string,
+    request: ApprovalRequest | UserInputRequest,
+    timeoutMs: number,
+    onExpire: (pending: PendingRequest) => void,
+    now = Date.now(),
+  ): void {
+    let requests = this.#bySession.get(sessionId);
+    if (!requests) this.#bySession.set(sessionId, requests = new Map());
+    const entry: Entry = {
+      request,
+      createdAt: now,
+      expiresAt: now + timeoutMs,
+      timer: setTimeout(() => onExpire(publicOf(entry)), timeoutMs),
+    };
+    requests.set(request.requestId, entry);
+  }
+
+  get(sessionId: string, requestId: string): PendingRequest | undefined {
+    const entry = this.#bySession.get(sessionId)?.get(requestId);
+    return entry && publicOf(entry);
+  }
+
+  /** Removes one request (its timer stops) and returns it, for the caller to answer. */
+  take(sessionId: string, requestId: string): PendingRequest | undefined {
+    const entry = this.#bySession.get(sessionId)?.get(requestId);
+    if (!entry) return undefined;
+    this.#remove(sessionId, requestId, entry);
+    return publicOf(entry);
+  }
+
+  /** Removes one request, or without `requestId` all of the session's. True when any was there. */
+  drop(sessionId: string, requestId?: string): boolean {
+    const requests = this.#bySession.get(sessionId);
+    if (!requests || requests.size === 0) return false;
+    let dropped = false;
+    for (const [id, entry] of requests) {
+      if (requestId !== undefined && id !== requestId) continue;
+      this.#remove(sessionId, id, entry);
+      dropped = true;
+    }
+    return dropped;
+  }
+
+  /** The session's requests, oldest first. */
+  list(sessionId: string): PendingRequest[] {
+    return [...(this.#bySession.get(sessionId)?.values() ?? [])].map(publicOf);
+  }
+
+  /** The session's request ids, as the record keeps them. */
+  ids(sessionId: string): string[] {
+    return [...(this.#bySession.get(sessionId)?.keys() ?? [])];
+  }
+
+  /** Drops everything (server shutdown). */
+  clear(): void {
+    for (const sessionId of [...this.#bySession.keys()]) this.drop(sessionId);
+  }
+
+  #remove(sessionId: string, requestId: string, entry: Entry): void {
+    clearTimeout(entry.timer);
+    const requests = this.#bySession.get(sessionId)!;
+    requests.delete(requestId);
+    if (requests.size === 0) this.#bySession.delete(sessionId);
+  }
+}
+
+function publicOf(entry: Entry): PendingRequest {
+  return { request: entry.request, createdAt: entry.createdAt, expiresAt: entry.expiresAt };
+}
