@@ -25,7 +25,7 @@ import { join } from "node:path";
 import { SessionManager } from "../src/sessions/manager.ts";
 import { MemorySessionStore } from "../src/sessions/memory-store.ts";
 import { SqliteSessionStore } from "../src/sessions/sqlite-store.ts";
-import { prepareStateDir } from "../src/sessions/state-dir.ts";
+import { prepareStateDir } from "../src/platform/state-dir.ts";
 import type { SessionRecord, SessionStore } from "../src/sessions/store.ts";
 import { createWorld, memoryLogger, runtime } from "../tests/app-server/helpers.ts";
 import { reply } from "../tests/harness/fake-model.ts";

@@ -13,10 +13,10 @@ import { formatFinding, runPreflight } from "./mcp/transports/stdio/preflight.ts
 import { StdioTransport } from "./mcp/transports/stdio/transport.ts";
 import { guardStdout } from "./mcp/transports/stdio/stdout-guard.ts";
 import { createSupervisor, type Supervisor } from "./process/supervisor.ts";
-import { BackendFactory } from "./codex/backend-factory.ts";
+import { BackendFactory } from "./diagnostics/backend-factory.ts";
 import { SessionManager } from "./sessions/manager.ts";
 import { openSessionStore } from "./sessions/open-store.ts";
-import { StoreError } from "./sessions/store-error.ts";
+import { StoreError } from "./platform/state-error.ts";
 import { ChildLedger, childLedgerDir, identifier, reapOrphans, supervisedOutput } from "./process/orphans.ts";
 import { NAME, VERSION } from "./version.ts";
 import { loadRuntime } from "./runtime/detect.ts";
@@ -55,8 +55,17 @@ async function main(runtime: Runtime, log: Logger): Promise<number> {
       if (!config) return 2;
       const supervisor = supervisorFor(runtime, config, log);
       try {
-        const { runDoctor } = await import("./doctor.ts");
-        const result = await runDoctor(runtime, config, supervisor, log, command);
+        const { runDoctor } = await import("./diagnostics/doctor.ts");
+        // The terminal doctor runs in says nothing about how an MCP client will start the server:
+        // check only what the environment would carry into that launch.
+        const findings = runPreflight({
+          runtime: runtime.name,
+          platform: runtime.platform,
+          env: runtime.env,
+          stdinIsTerminal: false,
+          stdoutIsTerminal: false,
+        });
+        const result = await runDoctor(runtime, config, supervisor, log, command, findings);
         if (result.code === 2) log.print(result.text);
         else await writeStdout(runtime, result.text);
         return result.code;

@@ -1,5 +1,5 @@
 /** What every tool and resource may use: the runtime, the configuration, the logger, the supervisor. */
-import type { BackendStatus } from "../codex/backend-factory.ts";
+import type { BackendStatus } from "../diagnostics/backend-factory.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { Supervisor } from "../process/supervisor.ts";

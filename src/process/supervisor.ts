@@ -47,7 +47,7 @@ export interface SpawnChildOptions {
   env?: Readonly<Record<string, string>>;
   /** `"ignore"` connects stdin to /dev/null (default `"pipe"`). */
   stdin?: "pipe" | "ignore";
-  /** Windows: hand `args` to the command line unquoted (see `buildInvocation` in src/codex/locate.ts). */
+  /** Windows: hand `args` to the command line unquoted (see `buildInvocation` in src/codex/install/locate.ts). */
   windowsVerbatimArguments?: boolean;
   /** Receives each stdout line whole (without its newline). Without it stdout is read and dropped. */
   onStdoutLine?: (line: string) => void;

@@ -7,7 +7,7 @@
  */
 import type { Runtime } from "../runtime/types.ts";
 import { MemorySessionStore } from "./memory-store.ts";
-import { prepareStateDir } from "./state-dir.ts";
+import { prepareStateDir } from "../platform/state-dir.ts";
 import type { SessionStore } from "./store.ts";
 
 export type StoreKind = "sqlite" | "memory";

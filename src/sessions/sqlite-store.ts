@@ -53,8 +53,8 @@ import {
   type UpdateCondition,
 } from "./store.ts";
 
-export { StoreError, type StoreErrorCode } from "./store-error.ts";
-import { StoreError } from "./store-error.ts";
+export { StoreError, type StoreErrorCode } from "../platform/state-error.ts";
+import { StoreError } from "../platform/state-error.ts";
 
 /** The variable that moves the state directory (see state-dir.ts). */
 const STATE_DIR_VARIABLE = "CODEX_MCP_STATE_DIR";

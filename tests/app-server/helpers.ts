@@ -10,10 +10,10 @@
  * ```
  */
 import path from "node:path";
-import { AppServerBackend } from "../../src/codex/app-server/backend.ts";
+import { AppServerBackend } from "../../src/codex/drivers/app-server/backend.ts";
 import type { Backend, BackendEvent, ThreadSettings } from "../../src/codex/backend.ts";
-import { type CodexLocation, locateCodex } from "../../src/codex/locate.ts";
-import { childEnvironment } from "../../src/codex/readiness.ts";
+import { type CodexLocation, locateCodex } from "../../src/codex/install/locate.ts";
+import { childEnvironment } from "../../src/diagnostics/readiness.ts";
 import type { Logger } from "../../src/log.ts";
 import { createSupervisor, type Supervisor } from "../../src/process/supervisor.ts";
 import { loadRuntime } from "../../src/runtime/detect.ts";

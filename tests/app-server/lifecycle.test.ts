@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import path from "node:path";
-import { AppServerBackend } from "../../src/codex/app-server/backend.ts";
+import { AppServerBackend } from "../../src/codex/drivers/app-server/backend.ts";
 import { BackendError } from "../../src/codex/backend.ts";
 import { createSupervisor } from "../../src/process/supervisor.ts";
 import { reply } from "../harness/fake-model.ts";

@@ -6,7 +6,7 @@
  * escaped, so cmd.exe never enters a quoted region.
  */
 import { describe, expect, test } from "bun:test";
-import { cmdInvocation, escapeCmdCommand, quoteForCmd, quoteForMsvcrt } from "../../src/codex/cmd-quote.ts";
+import { cmdInvocation, escapeCmdCommand, quoteForCmd, quoteForMsvcrt } from "../../src/codex/install/cmd-quote.ts";
 
 /** One cmd.exe parse outside quotes: `^x` → `x`. */
 function uncaret(line: string): string {

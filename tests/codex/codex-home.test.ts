@@ -1,7 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { type CodexHome, type CodexHomeDeps, findConfigFiles, resolveCodexHome } from "../../src/codex/codex-home.ts";
+import {
+  type CodexHome,
+  type CodexHomeDeps,
+  findConfigFiles,
+  resolveCodexHome,
+} from "../../src/diagnostics/codex-home.ts";
 import { homeDirectory } from "../../src/platform/home.ts";
-import type { Outcome } from "../../src/codex/discovery.ts";
+import type { Outcome } from "../../src/codex/install/discovery.ts";
 import { FakeFs } from "./fake-fs.ts";
 
 function deps(fs: FakeFs, env: Record<string, string>, cwd: string): CodexHomeDeps {

@@ -4,7 +4,7 @@
  * have no mode bits, and report names with the case they were created with — like NTFS.
  */
 import type { FileInfo } from "../../src/runtime/types.ts";
-import type { DiscoveryFileSystem } from "../../src/codex/discovery.ts";
+import type { DiscoveryFileSystem } from "../../src/codex/install/discovery.ts";
 import {
   isAbsolutePath,
   joinPath,

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import type { Outcome } from "../../src/codex/discovery.ts";
-import { buildInvocation, type CodexLocation, locateCodex, type LocateDeps } from "../../src/codex/locate.ts";
+import type { Outcome } from "../../src/codex/install/discovery.ts";
+import { buildInvocation, type CodexLocation, locateCodex, type LocateDeps } from "../../src/codex/install/locate.ts";
 import {
   codexPackageJson,
   FakeFs,

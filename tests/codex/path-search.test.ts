@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { getEnv } from "../../src/platform/env.ts";
-import { candidateNames, pathDirectories, pathExtensions, searchPath } from "../../src/codex/path-search.ts";
+import { candidateNames, pathDirectories, pathExtensions, searchPath } from "../../src/codex/install/path-search.ts";
 import { FakeFs } from "./fake-fs.ts";
 
 describe("environment names", () => {

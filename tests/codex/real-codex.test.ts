@@ -5,8 +5,8 @@
  * installed.
  */
 import { describe, expect, test } from "bun:test";
-import { findConfigFiles, resolveCodexHome } from "../../src/codex/codex-home.ts";
-import { buildInvocation, locateCodex } from "../../src/codex/locate.ts";
+import { findConfigFiles, resolveCodexHome } from "../../src/diagnostics/codex-home.ts";
+import { buildInvocation, locateCodex } from "../../src/codex/install/locate.ts";
 import { loadRuntime } from "../../src/runtime/detect.ts";
 import type { Runtime } from "../../src/runtime/types.ts";
 import { PROJECT_ROOT } from "../harness/codex-bin.ts";

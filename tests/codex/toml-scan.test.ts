@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseKeyPath, scanCodexToml } from "../../src/codex/toml-scan.ts";
+import { parseKeyPath, scanCodexToml } from "../../src/diagnostics/toml-scan.ts";
 
 describe("parseKeyPath", () => {
   test("bare, basic and literal keys, dotted with spaces", () => {

@@ -8,7 +8,7 @@ import {
   resumeArgs,
   settingsForTurn,
   tomlValue,
-} from "../../src/codex/exec/args.ts";
+} from "../../src/codex/drivers/exec/args.ts";
 
 const base: ThreadSettings = { cwd: "/work/project", approvalPolicy: "never", sandbox: "workspace-write" };
 

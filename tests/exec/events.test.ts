@@ -1,6 +1,6 @@
 /** `codex exec --json` lines to backend events, including lines that do not validate. */
 import { describe, expect, test } from "bun:test";
-import { ExecTurnReader } from "../../src/codex/exec/events.ts";
+import { ExecTurnReader } from "../../src/codex/drivers/exec/events.ts";
 
 const line = (value: unknown) => JSON.stringify(value);
 

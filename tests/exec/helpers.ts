@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ExecBackend } from "../../src/codex/exec/backend.ts";
+import { ExecBackend } from "../../src/codex/drivers/exec/backend.ts";
 import {
   type BackendOptions,
   type BackendWorld,

@@ -8,7 +8,7 @@
 import { loadRuntime } from "../../src/runtime/detect.ts";
 import { DatabaseError } from "../../src/runtime/types.ts";
 import { SqliteSessionStore } from "../../src/sessions/sqlite-store.ts";
-import { prepareStateDir } from "../../src/sessions/state-dir.ts";
+import { prepareStateDir } from "../../src/platform/state-dir.ts";
 
 const runtime = await loadRuntime();
 const dir = await runtime.fs.makeTempDir("codex-mcp-db-check-");

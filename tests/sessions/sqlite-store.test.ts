@@ -20,7 +20,7 @@ import {
   type SqliteSessionStoreOptions,
   StoreError,
 } from "../../src/sessions/sqlite-store.ts";
-import { prepareStateDir } from "../../src/sessions/state-dir.ts";
+import { prepareStateDir } from "../../src/platform/state-dir.ts";
 import type { SessionStore } from "../../src/sessions/store.ts";
 import { manualClock } from "./helpers.ts";
 import { describeStoreContract, plain, record } from "./store-contract.ts";

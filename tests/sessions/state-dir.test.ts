@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { loadRuntime } from "../../src/runtime/detect.ts";
 import type { FileSystem } from "../../src/runtime/types.ts";
 import { StoreError } from "../../src/sessions/sqlite-store.ts";
-import { prepareStateDir, resolveStateDir, type StateDirDeps } from "../../src/sessions/state-dir.ts";
+import { prepareStateDir, resolveStateDir, type StateDirDeps } from "../../src/platform/state-dir.ts";
 
 const runtime = await loadRuntime();
 const scratch: string[] = [];

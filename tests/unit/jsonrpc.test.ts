@@ -7,7 +7,7 @@ import {
   RpcClosedError,
   RpcError,
   RpcTimeoutError,
-} from "../../src/codex/jsonrpc.ts";
+} from "../../src/codex/drivers/jsonrpc.ts";
 
 /** An in-memory peer: records what we send, and lets the test write lines back. */
 function peer(options: Partial<JsonRpcOptions> = {}) {

@@ -2,7 +2,7 @@
  * The fitness test of the architecture: imports in src/ point one way, down the layers
  *
  *   runtime < base (errors, streams, platform, log, version) < process < config < codex
- *           < sessions < mcp < the composition root (main.ts, cli.ts, doctor.ts)
+ *           < diagnostics < sessions < mcp < the composition root (main.ts, cli.ts)
  *
  * A file may import its own layer and the ones below; no two top-level parts of src/ import
  * each other. Every file of src/ must belong to a layer, so a new folder has to be placed here.
@@ -20,9 +20,10 @@ const LAYERS: readonly (readonly [string, readonly string[]])[] = [
   ["process", ["process/"]],
   ["config", ["config.ts"]],
   ["codex", ["codex/"]],
+  ["diagnostics", ["diagnostics/"]],
   ["sessions", ["sessions/"]],
   ["mcp", ["mcp/"]],
-  ["root", ["main.ts", "cli.ts", "doctor.ts"]],
+  ["root", ["main.ts", "cli.ts"]],
 ];
 
 function filesUnder(dir: string, out: string[] = []): string[] {

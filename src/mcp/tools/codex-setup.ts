@@ -1,12 +1,12 @@
 /**
  * `codex_setup`: is Codex ready, and if not, what to do. The readiness core is shared with
- * `codex-mcp doctor` (src/codex/readiness.ts).
+ * `codex-mcp doctor` (src/diagnostics/readiness.ts).
  *
  * @module
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import * as z from "zod";
-import { checkReadiness } from "../../codex/readiness.ts";
+import { checkReadiness } from "../../diagnostics/readiness.ts";
 import { NAME, VERSION } from "../../version.ts";
 import type { ServerContext } from "../context.ts";
 import { errorResult, ToolError } from "../errors.ts";

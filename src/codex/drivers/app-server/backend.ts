@@ -27,10 +27,10 @@
  * @module
  */
 import * as v from "valibot";
-import type { Logger } from "../../log.ts";
-import type { SupervisedChild } from "../../process/child.ts";
-import type { ExitReport } from "../../process/types.ts";
-import type { Supervisor } from "../../process/supervisor.ts";
+import type { Logger } from "../../../log.ts";
+import type { SupervisedChild } from "../../../process/child.ts";
+import type { ExitReport } from "../../../process/types.ts";
+import type { Supervisor } from "../../../process/supervisor.ts";
 import {
   type Backend,
   BackendError,
@@ -39,15 +39,17 @@ import {
   type StartedThread,
   type ThreadSettings,
   type TurnInput,
-} from "../backend.ts";
+} from "../../backend.ts";
 import { answerOrExit, spawnLineChannel } from "../child-channel.ts";
 import { JsonRpcConnection, type RequestId, RpcClosedError, RpcError } from "../jsonrpc.ts";
-import { buildInvocation, type CodexLocation } from "../locate.ts";
+import { buildInvocation, type CodexLocation } from "../../install/locate.ts";
 import { toBackendError } from "./errors.ts";
 import { mapNotification, TurnMemory } from "./notifications.ts";
 import { threadForkParams, threadResumeParams, threadStartParams, turnStartParams } from "./params.ts";
 import { describeIssues, InitializeResponse, threadIdOf, ThreadOpenedResponse, TurnStartResponse } from "./protocol.ts";
 import { classifyServerRequest, type WaitingRequest } from "./server-requests.ts";
+import { type Listener, ThreadEvents } from "../thread-events.ts";
+import { describeExit, stderrExcerpt, tailLines } from "../stderr.ts";
 
 export interface AppServerBackendOptions {
   supervisor: Supervisor;
@@ -113,11 +115,6 @@ export const OPTED_OUT_NOTIFICATIONS: readonly string[] = [
   "thread/realtime/closed",
 ];
 
-/** Events kept for a thread nobody has subscribed to yet. */
-const BACKLOG_LIMIT = 2_000;
-
-type Listener = (event: BackendEvent) => void;
-
 /** One `codex app-server` process and its JSON-RPC connection. */
 interface Connection {
   readonly generation: number;
@@ -135,9 +132,7 @@ interface ThreadState {
   /** The process that holds the thread, once started, resumed or forked here. */
   conn: Connection | null;
   model: string | null;
-  readonly listeners: Set<Listener>;
-  /** Events before the first subscriber; `null` from then on. */
-  backlog: BackendEvent[] | null;
+  readonly events: ThreadEvents;
   readonly memory: TurnMemory;
 }
 
@@ -258,11 +253,7 @@ export class AppServerBackend implements Backend {
 
   subscribe(threadId: string, listener: Listener): () => void {
     const state = this.#ensureThread(threadId);
-    state.listeners.add(listener);
-    const backlog = state.backlog;
-    state.backlog = null;
-    for (const event of backlog ?? []) this.#deliver(listener, event);
-    return () => void state.listeners.delete(listener);
+    return state.events.subscribe(listener);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -398,7 +389,7 @@ export class AppServerBackend implements Backend {
   #ensureThread(threadId: string): ThreadState {
     let state = this.#threads.get(threadId);
     if (!state) {
-      state = { id: threadId, conn: null, model: null, listeners: new Set(), backlog: [], memory: new TurnMemory() };
+      state = { id: threadId, conn: null, model: null, events: new ThreadEvents(this.#log), memory: new TurnMemory() };
       this.#threads.set(threadId, state);
     }
     return state;
@@ -410,19 +401,7 @@ export class AppServerBackend implements Backend {
       this.#log.debug(`dropped a ${event.type} event of thread ${threadId}, which this server does not follow`);
       return;
     }
-    if (state.backlog) {
-      state.backlog.push(event);
-      if (state.backlog.length > BACKLOG_LIMIT) state.backlog.shift();
-    }
-    for (const listener of [...state.listeners]) this.#deliver(listener, event);
-  }
-
-  #deliver(listener: Listener, event: BackendEvent): void {
-    try {
-      listener(event);
-    } catch (error) {
-      this.#log.warn(`a listener of ${event.type} events threw`, error);
-    }
+    state.events.emit(event);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -539,8 +518,7 @@ export class AppServerBackend implements Backend {
           },
           { timeoutMs: startupTimeoutMs },
         ),
-        (report) =>
-          new RpcClosedError(`it ${describeExit(report)} before answering initialize${quoteStderr(report.stderrTail)}`),
+        (report) => new RpcClosedError(`it ${describeExit(report)} before answering initialize${quoteStderr(report)}`),
       );
       const parsed = v.safeParse(InitializeResponse, answer);
       if (!parsed.success) throw new Error(`unexpected initialize answer: ${describeIssues(parsed.issues)}`);
@@ -579,7 +557,7 @@ export class AppServerBackend implements Backend {
     conn.alive = false;
     if (this.#conn === conn) this.#conn = null;
     const reason = `codex app-server #${conn.generation} ${describeExit(report)}`;
-    conn.rpc.close(`${reason}${quoteStderr(report.stderrTail)}`);
+    conn.rpc.close(`${reason}${quoteStderr(report)}`);
     for (const pending of [...this.#pending.values()]) {
       if (pending.conn === conn) this.#settlePending(pending, pending.request.refusal);
     }
@@ -590,7 +568,7 @@ export class AppServerBackend implements Backend {
     const stderrTail = tailLines(report.stderrTail, 20, 4_000);
     const threads = [...this.#threads.values()].filter((state) => state.conn === conn);
     this.#log.error(
-      `${reason} unexpectedly; ${threads.length} thread(s) lost their process${quoteStderr(report.stderrTail)}`,
+      `${reason} unexpectedly; ${threads.length} thread(s) lost their process${quoteStderr(report)}`,
     );
     const message = `${reason} unexpectedly. Resume the thread to continue it on a new process.`;
     for (const state of threads) this.#emit(state.id, { type: "backend_crashed", message, stderrTail });
@@ -616,25 +594,8 @@ export class AppServerBackend implements Backend {
   }
 }
 
-function describeExit(report: ExitReport): string {
-  if (report.signal) return `was killed by ${report.signal}`;
-  return `exited with code ${report.code}`;
-}
-
-/** The last `lines` non-empty lines of a stderr tail, at most `chars` characters. */
-function tailLines(stderr: string, lines: number, chars: number): string {
-  const kept = stderr
-    .split("\n")
-    .map((line) => line.trimEnd())
-    .filter((line) => line !== "")
-    .slice(-lines)
-    .join("\n");
-  return kept.length > chars ? kept.slice(-chars) : kept;
-}
-
-function quoteStderr(stderr: string): string {
-  const tail = tailLines(stderr, 3, 500).split("\n").filter((line) => !line.startsWith("WARNING: proceeding")).join(
-    " | ",
-  );
-  return tail ? `; stderr: ${tail}` : "";
+/** "; stderr: …" with the child's last meaningful stderr lines, or "". */
+function quoteStderr(report: ExitReport): string {
+  const excerpt = stderrExcerpt(report.stderrTail);
+  return excerpt ? `; stderr: ${excerpt}` : "";
 }

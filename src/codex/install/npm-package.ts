@@ -20,7 +20,7 @@
  * @module
  */
 import { type DiscoveryFileSystem } from "./discovery.ts";
-import { hasExecuteBit, realPathOrNull, statOrNull } from "../platform/files.ts";
+import { hasExecuteBit, realPathOrNull, statOrNull } from "../../platform/files.ts";
 import {
   ancestorsOf,
   basenamePath,
@@ -33,7 +33,7 @@ import {
   pathFlavor,
   sameName,
   samePath,
-} from "../platform/paths.ts";
+} from "../../platform/paths.ts";
 
 /** Rust target triple of the native binary, per Node `platform-arch`. */
 const TARGET_TRIPLES: Readonly<Record<string, string>> = {

@@ -23,12 +23,11 @@
  *
  * @module
  */
-import type { Logger } from "../../log.ts";
-import type { SupervisedChild } from "../../process/child.ts";
-import type { ExitReport, TeardownStep } from "../../process/types.ts";
-import { ChildSpawnError } from "../../process/errors.ts";
-import type { Supervisor } from "../../process/supervisor.ts";
-import type { FileSystem } from "../../runtime/types.ts";
+import type { Logger } from "../../../log.ts";
+import type { SupervisedChild } from "../../../process/child.ts";
+import type { TeardownStep } from "../../../process/types.ts";
+import type { Supervisor } from "../../../process/supervisor.ts";
+import type { FileSystem } from "../../../runtime/types.ts";
 import {
   type Backend,
   BackendError,
@@ -37,8 +36,8 @@ import {
   type StartedThread,
   type ThreadSettings,
   type TurnInput,
-} from "../backend.ts";
-import { buildInvocation, type CodexLocation } from "../locate.ts";
+} from "../../backend.ts";
+import { buildInvocation, type CodexLocation } from "../../install/locate.ts";
 import {
   execArgs,
   type ExecSettings,
@@ -49,6 +48,9 @@ import {
   type TurnFiles,
 } from "./args.ts";
 import { ExecTurnReader } from "./events.ts";
+import { type Listener, ThreadEvents } from "../thread-events.ts";
+import { describeExit, stderrExcerpt, tailLines } from "../stderr.ts";
+import { spawnFailure } from "../spawn-failure.ts";
 
 export interface ExecBackendOptions {
   supervisor: Supervisor;
@@ -69,11 +71,8 @@ export const EXEC_ESCALATION: readonly TeardownStep[] = ["close-stdin", "SIGINT"
 /** An interrupt skips the stdin step: closing stdin mid-prompt would run a truncated prompt. */
 const INTERRUPT_ESCALATION: readonly TeardownStep[] = ["SIGINT", "SIGTERM", "SIGKILL"];
 
-/** Events kept for a thread nobody has subscribed to yet. */
-const BACKLOG_LIMIT = 2_000;
+/** The prefix of the thread ids codex-mcp gives out until Codex names the thread (on its first turn). */
 const PROVISIONAL = "exec_";
-
-type Listener = (event: BackendEvent) => void;
 
 interface Turn {
   readonly id: string;
@@ -100,9 +99,7 @@ interface ExecThread {
   turn: Turn | null;
   /** A turn is being prepared (temp files, spawn). */
   starting: boolean;
-  readonly listeners: Set<Listener>;
-  /** Events before the first subscriber; `null` from then on. */
-  backlog: BackendEvent[] | null;
+  readonly events: ThreadEvents;
 }
 
 export class ExecBackend implements Backend {
@@ -193,11 +190,11 @@ export class ExecBackend implements Backend {
         },
       });
     } catch (error) {
-      throw spawnFailure(error);
+      throw spawnFailure(error, "codex exec");
     }
     const report = await child.exit;
     if (forked !== null && report.code === 0) return forked;
-    const said = codexSaid(report.stderrTail);
+    const said = stderrExcerpt(report.stderrTail, { lines: 4, chars: 1_000, join: " " });
     if (report.endedBy === "timeout") {
       throw new BackendError(
         "TIMEOUT",
@@ -250,11 +247,7 @@ export class ExecBackend implements Backend {
       this.#register(state);
     }
     const subscribed = state;
-    subscribed.listeners.add(listener);
-    const backlog = subscribed.backlog;
-    subscribed.backlog = null;
-    for (const event of backlog ?? []) deliver(this.#log, listener, event);
-    return () => void subscribed.listeners.delete(listener);
+    return subscribed.events.subscribe(listener);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -345,7 +338,7 @@ export class ExecBackend implements Backend {
       });
     } catch (error) {
       await this.#removeTemp(tempDir);
-      throw spawnFailure(error);
+      throw spawnFailure(error, "codex exec");
     }
     this.#log.debug(
       `started codex exec for thread ${state.id}, ${turnId} (pid ${child.pid})${
@@ -449,7 +442,7 @@ export class ExecBackend implements Backend {
       this.#emit(state, turn.completion);
       return;
     }
-    const said = codexSaid(report.stderrTail);
+    const said = stderrExcerpt(report.stderrTail, { lines: 4, chars: 1_000, join: " " });
     if (turn.interruptRequested) {
       this.#emit(state, turn.reader.completed("interrupted"));
     } else if (report.code !== null) {
@@ -539,7 +532,7 @@ export class ExecBackend implements Backend {
   }
 
   #newThread(id: string, codexThreadId: string | null, settings: ExecSettings | null): ExecThread {
-    return { id, codexThreadId, settings, turn: null, starting: false, listeners: new Set(), backlog: [] };
+    return { id, codexThreadId, settings, turn: null, starting: false, events: new ThreadEvents(this.#log) };
   }
 
   #register(state: ExecThread): void {
@@ -550,11 +543,7 @@ export class ExecBackend implements Backend {
   }
 
   #emit(state: ExecThread, event: BackendEvent): void {
-    if (state.backlog) {
-      state.backlog.push(event);
-      if (state.backlog.length > BACKLOG_LIMIT) state.backlog.shift();
-    }
-    for (const listener of [...state.listeners]) deliver(this.#log, listener, event);
+    state.events.emit(event);
   }
 
   async #removeTemp(dir: string | null): Promise<void> {
@@ -564,14 +553,6 @@ export class ExecBackend implements Backend {
     } catch (error) {
       this.#log.warn(`could not remove the temporary directory ${dir}`, error);
     }
-  }
-}
-
-function deliver(log: Logger, listener: Listener, event: BackendEvent): void {
-  try {
-    listener(event);
-  } catch (error) {
-    log.warn(`a listener of ${event.type} events threw`, error);
   }
 }
 
@@ -597,55 +578,4 @@ function checkCodexId(threadId: string): string {
 function joinPath(dir: string, name: string): string {
   const separator = dir.includes("\\") && !dir.includes("/") ? "\\" : "/";
   return dir.endsWith(separator) ? dir + name : dir + separator + name;
-}
-
-function spawnFailure(error: unknown): BackendError {
-  if (error instanceof ChildSpawnError) {
-    if (error.code === "SHUTDOWN") {
-      return new BackendError("INTERNAL", "codex-mcp is shutting down", "No new Codex work can start.", {
-        cause: error,
-      });
-    }
-    return new BackendError(
-      "CODEX_NOT_FOUND",
-      `could not start codex exec: ${error.message}`,
-      `${error.hint}. Install Codex (\`npm install -g @openai/codex\`) or set CODEX_MCP_PATH to the codex executable.`,
-      { cause: error },
-    );
-  }
-  return new BackendError(
-    "INTERNAL",
-    `could not start codex exec: ${(error as Error)?.message ?? String(error)}`,
-    "This is unexpected; the codex-mcp log has details.",
-    { cause: error },
-  );
-}
-
-function describeExit(report: ExitReport): string {
-  if (report.endedBy === "timeout") return "ran out of time";
-  if (report.signal) return `was killed by ${report.signal}`;
-  return `exited with code ${report.code}`;
-}
-
-/** What Codex said on stderr, without its start-up warnings and log lines: its last few lines. */
-function codexSaid(stderr: string): string {
-  const lines = stderr
-    .split("\n")
-    .map((line) => line.trim())
-    .filter((line) =>
-      line !== "" && !line.startsWith("WARNING: proceeding") &&
-      !/^\d{4}-\d\d-\d\dT[\d:.]+Z\s+(TRACE|DEBUG|INFO|WARN)\b/.test(line)
-    );
-  return lines.slice(-4).join(" ").slice(-1_000);
-}
-
-/** The last `lines` non-empty lines of a stderr tail, at most `chars` characters. */
-function tailLines(stderr: string, lines: number, chars: number): string {
-  const kept = stderr
-    .split("\n")
-    .map((line) => line.trimEnd())
-    .filter((line) => line !== "")
-    .slice(-lines)
-    .join("\n");
-  return kept.length > chars ? kept.slice(-chars) : kept;
 }

@@ -5,7 +5,7 @@
  * | cause                                                      | code             |
  * | ---------------------------------------------------------- | ---------------- |
  * | {@link BackendError} already                               | unchanged        |
- * | the process could not be started (`ChildSpawnError`)       | CODEX_NOT_FOUND  |
+ * | the process could not be started (`ChildSpawnError`)       | CODEX_NOT_FOUND, CODEX_NOT_RUNNABLE (spawn-failure.ts) |
  * | no answer in time (`RpcTimeoutError`)                      | TIMEOUT          |
  * | the process exited / the pipe broke (`RpcClosedError`)     | CODEX_CRASHED    |
  * | "thread not found" / "invalid thread id" (`RpcError`)      | INVALID_ARGUMENT |
@@ -15,9 +15,10 @@
  *
  * @module
  */
-import { ChildSpawnError } from "../../process/errors.ts";
-import { BackendError } from "../backend.ts";
+import { ChildSpawnError } from "../../../process/errors.ts";
+import { BackendError } from "../../backend.ts";
 import { RPC, RpcClosedError, RpcError, RpcTimeoutError } from "../jsonrpc.ts";
+import { spawnFailure } from "../spawn-failure.ts";
 
 const RESTART_HINT =
   "The next call starts a new `codex app-server`; threads it held can be continued with resumeThread.";
@@ -25,14 +26,7 @@ const RESTART_HINT =
 /** Maps whatever an app-server call threw to a {@link BackendError}. `what` names the call. */
 export function toBackendError(error: unknown, what: string): BackendError {
   if (error instanceof BackendError) return error;
-  if (error instanceof ChildSpawnError) {
-    return new BackendError(
-      "CODEX_NOT_FOUND",
-      `could not start codex app-server: ${error.message}`,
-      `${error.hint}. Install Codex (\`npm install -g @openai/codex\`) or set CODEX_MCP_PATH to the codex executable.`,
-      { cause: error },
-    );
-  }
+  if (error instanceof ChildSpawnError) return spawnFailure(error, "codex app-server");
   if (error instanceof RpcTimeoutError) {
     return new BackendError(
       "TIMEOUT",

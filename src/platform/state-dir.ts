@@ -27,11 +27,11 @@
  *
  * @module
  */
-import { type Environment, getNonEmptyEnv } from "../platform/env.ts";
-import { homeDirectory } from "../platform/home.ts";
-import { isAbsolutePath, joinPath, pathFlavor, resolvePath } from "../platform/paths.ts";
+import { type Environment, getNonEmptyEnv } from "./env.ts";
+import { homeDirectory } from "./home.ts";
+import { isAbsolutePath, joinPath, pathFlavor, resolvePath } from "./paths.ts";
 import type { FileInfo, FileSystem } from "../runtime/types.ts";
-import { StoreError } from "./store-error.ts";
+import { StoreError } from "./state-error.ts";
 
 const STATE_DIR_VARIABLE = "CODEX_MCP_STATE_DIR";
 /** The directory's name under the platform's state root. */

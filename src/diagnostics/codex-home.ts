@@ -30,7 +30,7 @@
  */
 import type { FileSystem } from "../runtime/types.ts";
 import { type Environment, getNonEmptyEnv } from "../platform/env.ts";
-import type { Outcome } from "./discovery.ts";
+import type { Outcome } from "../codex/install/discovery.ts";
 import { realPathOrNull, statOrNull } from "../platform/files.ts";
 import { homeDirectory } from "../platform/home.ts";
 import {

@@ -4,10 +4,10 @@
  *
  * @module
  */
-import type { SupervisedChild } from "../process/child.ts";
-import type { ExitReport } from "../process/types.ts";
-import type { SpawnChildOptions, Supervisor } from "../process/supervisor.ts";
-import { delay } from "../process/timeouts.ts";
+import type { SupervisedChild } from "../../process/child.ts";
+import type { ExitReport } from "../../process/types.ts";
+import type { SpawnChildOptions, Supervisor } from "../../process/supervisor.ts";
+import { delay } from "../../process/timeouts.ts";
 import { type LineChannel, RpcTimeoutError } from "./jsonrpc.ts";
 
 export interface ChildChannel {

@@ -32,7 +32,7 @@ import {
   type SandboxMode,
   type ThreadSettings,
   type TurnInput,
-} from "../backend.ts";
+} from "../../backend.ts";
 
 /** What an exec thread carries from turn to turn (exec itself remembers only the history). */
 export interface ExecSettings {

@@ -21,7 +21,7 @@ import {
   type SandboxMode,
   type ThreadSettings,
   type TurnInput,
-} from "../backend.ts";
+} from "../../backend.ts";
 
 type Params = Record<string, unknown>;
 

@@ -4,15 +4,14 @@
  *
  * @module
  */
-import { checkReadiness, type ReadinessReport } from "./codex/readiness.ts";
-import type { Config } from "./config.ts";
-import { runPreflight } from "./mcp/transports/stdio/preflight.ts";
-import { childLedgerDir, identifier, reapOrphans, type ReapReport, supervisedOutput } from "./process/orphans.ts";
-import type { Supervisor } from "./process/supervisor.ts";
-import { resolveStateDir } from "./sessions/state-dir.ts";
-import type { Logger } from "./log.ts";
-import type { Runtime } from "./runtime/types.ts";
-import { NAME, VERSION } from "./version.ts";
+import { checkReadiness, type ReadinessReport, type StdioFinding } from "./readiness.ts";
+import type { Config } from "../config.ts";
+import { childLedgerDir, identifier, reapOrphans, type ReapReport, supervisedOutput } from "../process/orphans.ts";
+import type { Supervisor } from "../process/supervisor.ts";
+import { resolveStateDir } from "../platform/state-dir.ts";
+import type { Logger } from "../log.ts";
+import type { Runtime } from "../runtime/types.ts";
+import { NAME, VERSION } from "../version.ts";
 
 export interface DoctorOptions {
   json: boolean;
@@ -26,16 +25,9 @@ export async function runDoctor(
   supervisor: Supervisor,
   log: Logger,
   options: DoctorOptions,
+  /** What the stdio preflight finds in the environment an MCP client would launch codex-mcp with. */
+  stdioFindings: readonly StdioFinding[],
 ): Promise<{ text: string; code: number }> {
-  // The terminal doctor runs in says nothing about how an MCP client will start the server:
-  // check only what the environment would carry into that launch.
-  const findings = runPreflight({
-    runtime: runtime.name,
-    platform: runtime.platform,
-    env: runtime.env,
-    stdinIsTerminal: false,
-    stdoutIsTerminal: false,
-  });
   let cwd = options.cwd;
   if (cwd !== undefined) {
     const info = await runtime.fs.stat(cwd);
@@ -47,7 +39,7 @@ export async function runDoctor(
   const report = await checkReadiness({
     runtime,
     supervisor,
-    stdio: { mode: config.stdioMode, findings },
+    stdio: { mode: config.stdioMode, findings: stdioFindings },
     cwd,
     clientInfo: { name: NAME, version: VERSION },
     mode: config.backendMode,

@@ -25,7 +25,7 @@
  * @module
  */
 import * as v from "valibot";
-import type { BackendEvent, FileChangeSummary } from "../backend.ts";
+import type { BackendEvent, FileChangeSummary } from "../../backend.ts";
 
 const Envelope = v.object({ type: v.string() });
 const ThreadStarted = v.object({

@@ -13,10 +13,11 @@
 import { backendModeFrom, type BackendModeSetting, type StdioMode } from "../config.ts";
 import type { Supervisor } from "../process/supervisor.ts";
 import type { Runtime } from "../runtime/types.ts";
-import { answerOrExit, spawnLineChannel } from "./child-channel.ts";
+import { answerOrExit, spawnLineChannel } from "../codex/drivers/child-channel.ts";
 import { type CodexHome, type ConfigTomlFile, findConfigFiles, resolveCodexHome } from "./codex-home.ts";
-import { JsonRpcConnection } from "./jsonrpc.ts";
-import { buildInvocation, type CodexLocation, locateCodex } from "./locate.ts";
+import { JsonRpcConnection } from "../codex/drivers/jsonrpc.ts";
+import { buildInvocation, type CodexLocation, locateCodex } from "../codex/install/locate.ts";
+import { stderrExcerpt } from "../codex/drivers/stderr.ts";
 
 /** A finding of the stdio preflight (which the transport runs; readiness only reports it). */
 export interface StdioFinding {
@@ -430,8 +431,8 @@ async function probeAppServer(probe: Probe): Promise<AppServerProbe> {
   }
 }
 
-/** The last lines of a stderr tail, for a message. */
+/** " stderr: …" with the last meaningful stderr lines, or "". */
 function quote(stderr: string): string {
-  const lines = stderr.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("WARNING: proceeding"));
-  return lines.length === 0 ? "" : ` stderr: ${lines.slice(-3).join(" | ").slice(0, 500)}`;
+  const excerpt = stderrExcerpt(stderr);
+  return excerpt ? ` stderr: ${excerpt}` : "";
 }

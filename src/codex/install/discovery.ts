@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { FileSystem } from "../runtime/types.ts";
+import type { FileSystem } from "../../runtime/types.ts";
 
 /** What went wrong while finding Codex or its home. */
 export type DiscoveryErrorCode =

@@ -12,8 +12,8 @@
  * @module
  */
 import { type DiscoveryFileSystem } from "./discovery.ts";
-import { type Environment, getEnv } from "../platform/env.ts";
-import { hasExecuteBit, statOrNull } from "../platform/files.ts";
+import { type Environment, getEnv } from "../../platform/env.ts";
+import { hasExecuteBit, statOrNull } from "../../platform/files.ts";
 import {
   basenamePath,
   extnamePath,
@@ -25,7 +25,7 @@ import {
   pathKey,
   resolvePath,
   sameName,
-} from "../platform/paths.ts";
+} from "../../platform/paths.ts";
 
 /** Windows' default when `PATHEXT` is unset. */
 const DEFAULT_PATHEXT = ".COM;.EXE;.BAT;.CMD";

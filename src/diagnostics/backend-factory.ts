@@ -14,8 +14,8 @@ import type { BackendModeSetting } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { Supervisor } from "../process/supervisor.ts";
 import type { Runtime } from "../runtime/types.ts";
-import { type Backend, BackendError } from "./backend.ts";
-import { locateCodex } from "./locate.ts";
+import { type Backend, BackendError } from "../codex/backend.ts";
+import { locateCodex } from "../codex/install/locate.ts";
 import { type BackendMode, childEnvironment, decideBackend } from "./readiness.ts";
 
 export interface BackendFactoryOptions {
@@ -114,7 +114,7 @@ export class BackendFactory {
 
     if (mode === "exec") {
       // Loaded on first use: a server that only answers initialize never evaluates either driver.
-      const { ExecBackend } = await import("./exec/backend.ts");
+      const { ExecBackend } = await import("../codex/drivers/exec/backend.ts");
       return new ExecBackend({
         supervisor,
         location,
@@ -124,7 +124,7 @@ export class BackendFactory {
         requestTimeoutMs: supervisor.timeouts.requestMs,
       });
     }
-    const { AppServerBackend } = await import("./app-server/backend.ts");
+    const { AppServerBackend } = await import("../codex/drivers/app-server/backend.ts");
     return new AppServerBackend({
       supervisor,
       location,

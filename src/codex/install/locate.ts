@@ -29,8 +29,8 @@
  */
 import { cmdInvocation } from "./cmd-quote.ts";
 import { type DiscoveryError, type DiscoveryFileSystem, INSTALL_COMMAND, type Outcome } from "./discovery.ts";
-import { type Environment, getNonEmptyEnv } from "../platform/env.ts";
-import { hasExecuteBit, realPathOrNull, statOrNull } from "../platform/files.ts";
+import { type Environment, getNonEmptyEnv } from "../../platform/env.ts";
+import { hasExecuteBit, realPathOrNull, statOrNull } from "../../platform/files.ts";
 import {
   detectPackageManager,
   findNativeBinary,
@@ -57,7 +57,7 @@ import {
   pathFlavor,
   resolvePath,
   samePath,
-} from "../platform/paths.ts";
+} from "../../platform/paths.ts";
 
 /** What {@link locateCodex} reads. `fs` is a subset of the runtime's file system. */
 export interface LocateDeps {

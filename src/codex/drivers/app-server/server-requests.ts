@@ -40,7 +40,7 @@ import {
   type FileChangeSummary,
   type RequestAnswer,
   type UserInputRequest,
-} from "../backend.ts";
+} from "../../backend.ts";
 import { RPC, RpcError } from "../jsonrpc.ts";
 import {
   CommandApprovalParams,
