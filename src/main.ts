@@ -7,18 +7,12 @@
 import { parseCommandLine, usageText, versionText } from "./cli.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { createLogger, type Logger } from "./log.ts";
-import type { ServerContext } from "./mcp/context.ts";
 import { createMcpServer } from "./mcp/server.ts";
 import { formatFinding, runPreflight } from "./mcp/transports/stdio/preflight.ts";
 import { StdioTransport } from "./mcp/transports/stdio/transport.ts";
 import { guardStdout } from "./mcp/transports/stdio/stdout-guard.ts";
-import { createSupervisor, type Supervisor } from "./process/supervisor.ts";
-import { BackendFactory } from "./diagnostics/backend-factory.ts";
-import { SessionManager } from "./sessions/manager.ts";
-import { openSessionStore } from "./sessions/open-store.ts";
+import { createApp, supervisorFor } from "./app.ts";
 import { StoreError } from "./platform/state-error.ts";
-import { ChildLedger, childLedgerDir, identifier, reapOrphans, supervisedOutput } from "./process/orphans.ts";
-import { NAME, VERSION } from "./version.ts";
 import { loadRuntime } from "./runtime/detect.ts";
 import type { Runtime } from "./runtime/types.ts";
 
@@ -91,18 +85,6 @@ function configOrExplain(runtime: Runtime, log: Logger): Config | null {
   }
 }
 
-function supervisorFor(runtime: Runtime, config: Config, log: Logger): Supervisor {
-  return createSupervisor({
-    runtime,
-    timeouts: {
-      startupMs: config.startupTimeoutMs,
-      requestMs: config.requestTimeoutMs,
-      killGraceMs: config.killGraceMs,
-    },
-    logger: log,
-  });
-}
-
 async function serveStdio(runtime: Runtime, log: Logger): Promise<number> {
   // Before anything else can print: from here on only the transport writes to stdout.
   guardStdout(runtime.stdio);
@@ -126,63 +108,22 @@ async function serveStdio(runtime: Runtime, log: Logger): Promise<number> {
     return 2;
   }
 
-  // Sessions survive restarts: open the state first, so a broken one stops us with a clear reason.
-  let opened;
+  // Sessions survive restarts: the state opens first, so a broken one stops us with a clear reason.
+  let app;
   try {
-    opened = await openSessionStore(runtime, config.store);
+    app = await createApp(runtime, config, log, { preflight });
   } catch (error) {
     if (!(error instanceof StoreError)) throw error;
     log.print(`codex-mcp: cannot start: ${error.code}: ${error.message}\n  hint: ${error.hint}\n`);
     return 2;
   }
-  for (const warning of opened.warnings) log.warn(warning);
-
-  const supervisor = supervisorFor(runtime, config, log);
-  const identify = identifier(runtime, supervisedOutput(supervisor));
-  const self = { pid: runtime.pid, startTime: await identify(runtime.pid) };
-  const ledger = opened.stateDir
-    ? new ChildLedger({ fs: runtime.fs, dir: childLedgerDir(opened.stateDir), owner: self, identify, log })
-    : null;
-  ledger?.attach(supervisor.registry);
+  await app.start();
 
   const transport = new StdioTransport(runtime.stdio.stdin, runtime.stdio.stdout);
-  const backends = new BackendFactory({
-    runtime,
-    supervisor,
-    log,
-    clientInfo: { name: NAME, version: VERSION },
-    mode: config.backendMode,
-  });
-  const sessions = new SessionManager({
-    store: opened.store,
-    persistent: opened.kind === "sqlite",
-    backend: () => backends.create(),
-    policy: config,
-    log,
-    isDirectory: async (path) => (await runtime.fs.stat(path))?.isDirectory === true,
-    owner: self,
-    isOwnerAlive: async (owner) => owner.startTime !== null && (await identify(owner.pid)) === owner.startTime,
-  });
-  const recovery = await sessions.recover();
-  if (recovery.recovered > 0) {
-    log.info(
-      `recovered ${recovery.recovered} session(s) from earlier runs; ${recovery.interrupted.length} had a turn cut off by the restart`,
-    );
-  }
-  sessions.startLifecycle(30_000, (timer) => runtime.unrefTimer(timer));
-  const ctx: ServerContext = {
-    runtime,
-    config,
-    log,
-    supervisor,
-    sessions,
-    backendStatus: () => backends.status(),
+  const server = createMcpServer(app.context, {
     answerCancelledCall: (id, result) => transport.send({ jsonrpc: "2.0", id, result }),
-    startedAt: new Date(),
-    preflight,
     protocolVersion: () => transport.protocolVersion,
-  };
-  const server = createMcpServer(ctx);
+  });
   const closed = new Promise<void>((resolve) => (server.server.onclose = resolve));
   server.server.onerror = (error) => log.warn("protocol error", error);
 
@@ -202,43 +143,12 @@ async function serveStdio(runtime: Runtime, log: Logger): Promise<number> {
 
   await server.connect(transport);
   log.info(
-    `serving MCP over stdio (${runtime.name} ${runtime.version}, pid ${runtime.pid}, ${opened.kind} store${
-      opened.stateDir ? ` in ${opened.stateDir}` : ""
+    `serving MCP over stdio (${runtime.name} ${runtime.version}, pid ${runtime.pid}, ${app.store.kind} store${
+      app.store.stateDir ? ` in ${app.store.stateDir}` : ""
     })`,
   );
-  // Children of servers that died without tearing them down: reaped in the background, since
-  // waiting on them must not delay the handshake.
-  const reaping = opened.stateDir
-    ? reapOrphans({
-      fs: runtime.fs,
-      dir: childLedgerDir(opened.stateDir),
-      self,
-      identify,
-      signal: runtime,
-      graceMs: config.killGraceMs,
-      log,
-    })
-      .then((report) =>
-        report.children.length > 0 &&
-        log.info(
-          `reaped orphans of earlier runs: ${
-            report.children.map((c) => `${c.label} ${c.pid} ${c.outcome}`).join(", ")
-          }`,
-        )
-      )
-      .catch((error) => log.warn("reaping orphans failed", error))
-    : Promise.resolve();
-
   await closed;
-  const drained = await sessions.drain(config.shutdownGraceMs, hurry.signal);
-  if (drained.interrupted.length > 0) log.info(`shutdown: interrupted ${drained.interrupted.length} running turn(s)`);
-  await sessions.close();
-  // No child outlives the server: Codex processes get stdin EOF, then SIGTERM, then SIGKILL.
-  const reports = await supervisor.teardownAll();
-  if (reports.length > 0) log.info(`stopped ${reports.length} child process(es)`);
-  await reaping;
-  await ledger?.close();
-  opened.store.close();
+  await app.shutdown(config.shutdownGraceMs, hurry.signal);
   await transport.flushed();
   return 0;
 }

@@ -1,14 +1,22 @@
-/** What every tool and resource may use: the runtime, the configuration, the logger, the supervisor. */
-import type { BackendStatus } from "../diagnostics/backend-factory.ts";
+/**
+ * What the MCP layer is given. {@link AppContext}: what the application has, one per process
+ * (sessions, the supervisor, configuration), built by the composition root (src/app.ts).
+ * {@link ConnectionContext}: what one client connection has (its protocol version, a way to write
+ * to it), built by the transport that accepted it. Tools see both as one {@link ServerContext}.
+ *
+ * @module
+ */
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Config } from "../config.ts";
+import type { BackendStatus } from "../diagnostics/backend-factory.ts";
+import type { StdioFinding } from "../diagnostics/readiness.ts";
 import type { Logger } from "../log.ts";
 import type { Supervisor } from "../process/supervisor.ts";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import type { SessionManager } from "../sessions/manager.ts";
 import type { Runtime } from "../runtime/types.ts";
-import type { PreflightFinding } from "./transports/stdio/preflight.ts";
+import type { SessionManager } from "../sessions/manager.ts";
 
-export interface ServerContext {
+/** What the application has, shared by every connection. */
+export interface AppContext {
   runtime: Runtime;
   config: Config;
   log: Logger;
@@ -17,14 +25,21 @@ export interface ServerContext {
   sessions: SessionManager;
   /** Which backend sessions run on (app-server or exec) and why; cheap, never starts Codex. */
   backendStatus?: () => BackendStatus;
+  startedAt: Date;
+  /** What the stdio preflight found at start-up (empty when it was off or for other transports). */
+  preflight: readonly StdioFinding[];
+}
+
+/** What one client connection has. */
+export interface ConnectionContext {
   /**
    * Answers a request the client has cancelled. The SDK drops such answers, but clients and
    * peers have been seen waiting forever for one, so the session tools answer anyway.
    */
   answerCancelledCall(requestId: string | number, result: CallToolResult): Promise<void>;
-  startedAt: Date;
-  /** What the stdio preflight found at start-up (empty when it was off). */
-  preflight: readonly PreflightFinding[];
   /** The protocol version agreed with the client, once `initialize` has been answered. */
   protocolVersion(): string | undefined;
 }
+
+/** Everything a tool or resource may use. */
+export type ServerContext = AppContext & ConnectionContext;

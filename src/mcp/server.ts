@@ -1,11 +1,12 @@
 /**
- * The MCP face of codex-mcp: one `McpServer` with every tool and resource registered.
+ * The MCP face of codex-mcp: a server factory, one `McpServer` per client connection, with every
+ * tool and resource registered over the application and that connection.
  *
  * @module
  */
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { NAME, VERSION } from "../version.ts";
-import type { ServerContext } from "./context.ts";
+import type { AppContext, ConnectionContext, ServerContext } from "./context.ts";
 import { installToolErrorFormat } from "./errors.ts";
 import { registerServerInfo } from "./resources/server-info.ts";
 import { registerCodex } from "./tools/codex.ts";
@@ -21,7 +22,9 @@ const INSTRUCTIONS = `codex-mcp runs OpenAI Codex agents.
 - codex_reply continues a finished turn; codex_session lists, cancels, interrupts, forks and cleans sessions.
 - codex_setup checks that Codex is installed and ready, with a hint for every problem.`;
 
-export function createMcpServer(ctx: ServerContext): McpServer {
+/** A server for one connection. */
+export function createMcpServer(app: AppContext, connection: ConnectionContext): McpServer {
+  const ctx: ServerContext = { ...app, ...connection };
   const server = new McpServer(
     { name: NAME, title: "Codex MCP", version: VERSION },
     // Declaring tools up front installs tools/list even before the first tool is registered.
