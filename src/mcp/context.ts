@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
 import type { Config } from "../config.ts";
 import type { BackendStatus } from "../diagnostics/backend-factory.ts";
 import type { StdioFinding } from "../diagnostics/readiness.ts";
@@ -42,4 +42,7 @@ export interface ConnectionContext {
 }
 
 /** Everything a tool or resource may use. */
-export type ServerContext = AppContext & ConnectionContext;
+export interface ServerContext extends AppContext, ConnectionContext {
+  /** What the client declared it can do (elicitation, sampling …), once it has initialized. */
+  clientCapabilities(): ClientCapabilities | undefined;
+}

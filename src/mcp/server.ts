@@ -24,12 +24,12 @@ const INSTRUCTIONS = `codex-mcp runs OpenAI Codex agents.
 
 /** A server for one connection. */
 export function createMcpServer(app: AppContext, connection: ConnectionContext): McpServer {
-  const ctx: ServerContext = { ...app, ...connection };
   const server = new McpServer(
     { name: NAME, title: "Codex MCP", version: VERSION },
     // Declaring tools up front installs tools/list even before the first tool is registered.
     { capabilities: { tools: {}, resources: {} }, instructions: INSTRUCTIONS },
   );
+  const ctx: ServerContext = { ...app, ...connection, clientCapabilities: () => server.server.getClientCapabilities() };
   installToolErrorFormat(server);
   registerServerInfo(server, ctx);
   registerCodex(server, ctx);

@@ -55,6 +55,8 @@ for (const mode of LAUNCH_MODES) {
       });
       expect(typeof info.runtimeVersion).toBe("string");
       expect(info.platform).toBe(process.platform);
+      // The connection's own context: what this client declared at initialize.
+      expect(info.clientCapabilities).toEqual({});
 
       // 5 MiB in the request and 5 MiB in the answer, with multi-byte characters across chunk edges.
       const big = "ü€😀".repeat(FIVE_MIB / 9) + "end";

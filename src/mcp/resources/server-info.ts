@@ -25,6 +25,8 @@ function serverInfo(ctx: ServerContext) {
     execPath: runtime.execPath,
     protocolVersion: ctx.protocolVersion() ?? LATEST_PROTOCOL_VERSION,
     supportedProtocolVersions: SUPPORTED_PROTOCOL_VERSIONS,
+    /** What this connection's client declared it can do (whether it can show forms, for one). */
+    clientCapabilities: ctx.clientCapabilities() ?? null,
     stdioMode: ctx.config.stdioMode,
     preflight: ctx.preflight,
     startedAt: ctx.startedAt.toISOString(),
