@@ -81,58 +81,82 @@ export class BackendFactory {
     const location = located.value;
     const env = childEnvironment(runtime.env, location);
 
-    let mode: BackendMode;
-    let reason: string;
+    const appServer = () =>
+      import("../codex/drivers/app-server/backend.ts").then(({ AppServerBackend }) =>
+        new AppServerBackend({
+          supervisor,
+          location,
+          env,
+          log,
+          clientInfo,
+          startupTimeoutMs: supervisor.timeouts.startupMs,
+          requestTimeoutMs: supervisor.timeouts.requestMs,
+        })
+      );
+    const exec = () =>
+      // Loaded on first use: a server that only answers initialize never evaluates either driver.
+      import("../codex/drivers/exec/backend.ts").then(({ ExecBackend }) =>
+        new ExecBackend({
+          supervisor,
+          location,
+          env,
+          log,
+          fs: runtime.fs,
+          requestTimeoutMs: supervisor.timeouts.requestMs,
+        })
+      );
+    const decided = (mode: BackendMode, reason: string) => {
+      this.#status = { setting, mode, started: true, reason };
+      log.info(`backend: ${mode} (${reason})`);
+    };
+
     if (setting === "app-server") {
       // Forced: AppServerBackend's own start-up says clearly why it fails, if it does.
-      mode = "app-server";
-      reason = "forced by CODEX_MCP_MODE=app-server";
-    } else {
-      const decision = await decideBackend({
+      decided("app-server", "forced by CODEX_MCP_MODE=app-server");
+      return await appServer();
+    }
+    const checkExec = () =>
+      decideBackend({
         supervisor,
         location,
         env,
         cwd: runtime.cwd(),
         timeoutMs: supervisor.timeouts.startupMs,
         clientInfo,
-        mode: setting,
+        mode: "exec",
       });
-      if (!decision.ok || decision.mode === null) {
+    if (setting === "exec") {
+      const decision = await checkExec();
+      if (!decision.ok) {
         throw new BackendError(
-          setting === "exec" ? "NOT_SUPPORTED" : "CODEX_NOT_RUNNABLE",
+          "NOT_SUPPORTED",
           `Codex cannot be driven: ${decision.reason}`,
-          setting === "exec"
-            ? "CODEX_MCP_MODE=exec needs a Codex with `codex exec`. Unset CODEX_MCP_MODE, or install Codex (`npm install -g @openai/codex@latest`); `codex-mcp doctor` shows the details."
-            : undefined,
+          "CODEX_MCP_MODE=exec needs a Codex with `codex exec`. Unset CODEX_MCP_MODE, or install Codex (`npm install -g @openai/codex@latest`); `codex-mcp doctor` shows the details.",
         );
       }
-      mode = decision.mode;
-      reason = decision.reason;
+      decided("exec", decision.reason);
+      return await exec();
     }
-    this.#status = { setting, mode, started: true, reason };
-    log.info(`backend: ${mode} (${reason})`);
-
-    if (mode === "exec") {
-      // Loaded on first use: a server that only answers initialize never evaluates either driver.
-      const { ExecBackend } = await import("../codex/drivers/exec/backend.ts");
-      return new ExecBackend({
-        supervisor,
-        location,
-        env,
-        log,
-        fs: runtime.fs,
-        requestTimeoutMs: supervisor.timeouts.requestMs,
-      });
+    // Auto: start app-server for real. When it answers initialize, that very process serves the
+    // sessions (no probe that is torn down and started again); otherwise fall back to exec.
+    const started = performance.now();
+    const candidate = await appServer();
+    try {
+      await candidate.warmUp();
+      decided("app-server", `app-server answered initialize in ${Math.round(performance.now() - started)} ms`);
+      return candidate;
+    } catch (error) {
+      await candidate.close().catch(() => {});
+      const appServerFailure = (error as Error).message;
+      const decision = await checkExec();
+      if (!decision.ok) {
+        throw new BackendError(
+          "CODEX_NOT_RUNNABLE",
+          `Codex cannot be driven: app-server: ${appServerFailure}; exec: ${decision.failure}`,
+        );
+      }
+      decided("exec", `app-server unavailable (${appServerFailure}); \`codex exec --json\` will be used`);
+      return await exec();
     }
-    const { AppServerBackend } = await import("../codex/drivers/app-server/backend.ts");
-    return new AppServerBackend({
-      supervisor,
-      location,
-      env,
-      log,
-      clientInfo,
-      startupTimeoutMs: supervisor.timeouts.startupMs,
-      requestTimeoutMs: supervisor.timeouts.requestMs,
-    });
   }
 }

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { chmodSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { BIN, COMPILED, launch, type Launched } from "../e2e/launch.ts";
@@ -358,6 +358,29 @@ describe("sessions on codex exec", () => {
 });
 
 describe("choosing the backend", () => {
+  test("auto starts codex app-server once: the process that answered initialize serves the first session", async () => {
+    // A wrapper that notes every Codex command line, then runs the real Codex.
+    const calls = join(home.root, "codex-calls.log");
+    const script = join(home.root, "codex-counting");
+    writeFileSync(script, `#!/bin/sh\necho "$*" >> '${calls}'\nexec '${codexBinary()}' "$@"\n`);
+    chmodSync(script, 0o755);
+    const other = await launch("compiled", { env: { ...home.env, CODEX_MCP_PATH: script }, inheritEnv: false });
+    try {
+      model.enqueue(reply.message("one process"));
+      const view = await start("How many?", waitFor, other.client);
+      expect(view.result?.text).toBe("one process");
+      const backend = (await info(other.client)).backend;
+      expect(backend).toMatchObject({ setting: "auto", mode: "app-server", started: true });
+      expect(backend.reason).toMatch(/^app-server answered initialize in \d+ ms$/);
+      const lines = readFileSync(calls, "utf8").trim().split("\n");
+      expect(lines.filter((l) => l === "app-server")).toEqual(["app-server"]);
+      expect(lines.some((l) => l.startsWith("exec"))).toBe(false);
+    } finally {
+      await other.closeStdin().catch(() => {});
+      await other.dispose();
+    }
+  }, 40_000);
+
   test("auto falls back to exec for a Codex without app-server: codex_setup says why, sessions work", async () => {
     // A codex-internal-like build: every subcommand but app-server.
     const script = join(home.root, "codex-no-app-server");

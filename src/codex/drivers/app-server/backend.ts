@@ -165,6 +165,15 @@ export class AppServerBackend implements Backend {
     this.#log = options.log;
   }
 
+  /**
+   * Starts the process and completes the handshake now instead of on the first call; rejects as
+   * that first call would. Choosing a backend uses it: the process that proves app-server works
+   * is the one that then serves the sessions.
+   */
+  async warmUp(): Promise<void> {
+    await this.#connection();
+  }
+
   // -------------------------------------------------------------------------------------------
   // Threads
 
