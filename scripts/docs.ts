@@ -1,6 +1,7 @@
 /**
  * Tables in the README that are generated from the code, so they cannot drift from it:
- * the error codes (from src/errors/registry.ts). Each lives between
+ * the error codes (from src/errors/registry.ts) and the environment variables (from
+ * `SETTINGS` in src/config.ts, which also makes the configuration's schema and `--help`). Each lives between
  * `<!-- generated:NAME -->` and `<!-- /generated:NAME -->`.
  *
  *   bun scripts/docs.ts           rewrites the README's generated tables
@@ -8,6 +9,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { describeValues, SETTINGS } from "../src/config.ts";
 import { ERROR_CODES, ERROR_REGISTRY } from "../src/errors/registry.ts";
 
 const README = join(import.meta.dir, "..", "README.md");
@@ -23,7 +25,18 @@ export function errorTable(): string {
   return ["| code | where | fixed by | meaning |", "| --- | --- | --- | --- |", ...rows].join("\n");
 }
 
-const TABLES: Record<string, () => string> = { "error-codes": errorTable };
+/** The environment-variable table (settings marked hidden are for codex-mcp's own tests). */
+export function environmentTable(): string {
+  const rows = SETTINGS.filter((s) => !("hidden" in s)).map((s) => {
+    const values = s.kind === "choice"
+      ? s.values.map((v) => `\`${v}\`${v === s.default ? " (default)" : ""}`).join(", ")
+      : describeValues(s);
+    return `| \`${s.variable}\` | ${values} | ${s.meaning.replaceAll("|", "\\|")} |`;
+  });
+  return ["| variable | values | meaning |", "| --- | --- | --- |", ...rows].join("\n");
+}
+
+const TABLES: Record<string, () => string> = { "error-codes": errorTable, environment: environmentTable };
 
 /** `text` with every generated table replaced by its current content. */
 export function withGeneratedTables(text: string): string {

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { ENVIRONMENT_VARIABLES } from "./config.ts";
+import { describeValues, SETTINGS } from "./config.ts";
 import { NAME, VERSION } from "./version.ts";
 
 export type Command =
@@ -50,9 +50,10 @@ export function versionText(runtime: { name: string; version: string }): string 
 }
 
 export function usageText(): string {
-  const width = Math.max(...ENVIRONMENT_VARIABLES.map((v) => v.name.length));
-  const env = ENVIRONMENT_VARIABLES.map((v) =>
-    `  ${v.name.padEnd(width)}  ${v.values}\n  ${" ".repeat(width)}  ${v.meaning}`
+  const shown = SETTINGS.filter((s) => !("hidden" in s));
+  const width = Math.max(...shown.map((s) => s.variable.length));
+  const env = shown.map((s) =>
+    `  ${s.variable.padEnd(width)}  ${describeValues(s)}\n  ${" ".repeat(width)}  ${s.meaning}`
   ).join("\n");
   return `${NAME} ${VERSION} — drive OpenAI Codex agents from any MCP client.
 

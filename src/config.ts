@@ -12,9 +12,12 @@ import { DEFAULT_TIMEOUTS, MAX_TIMEOUT_MS } from "./process/timeouts.ts";
 const STDIO_MODES = ["auto", "strict", "off"] as const;
 export type StdioMode = (typeof STDIO_MODES)[number];
 
-/** How sessions drive Codex: decided by the readiness probe (`auto`), or forced. */
+/** How sessions drive Codex: decided on the first session (`auto`), or forced. */
 const BACKEND_MODES = ["auto", "app-server", "exec"] as const;
 export type BackendModeSetting = (typeof BACKEND_MODES)[number];
+
+/** Where sessions live. */
+const STORES = ["sqlite", "memory"] as const;
 
 export interface Config {
   stdioMode: StdioMode;
@@ -38,100 +41,187 @@ export interface Config {
   /** Cancelled and failed sessions are dropped from memory this long after their last activity. */
   terminalTtlMs: number;
   /** Where sessions live: SQLite in the state directory (default), or memory only. */
-  store: "sqlite" | "memory";
+  store: (typeof STORES)[number];
   /** Persisted sessions inactive this long are deleted from the state database. */
   retentionMs: number;
   /** At shutdown, how long running turns may take to finish before they are interrupted. */
   shutdownGraceMs: number;
 }
 
-/** Every variable codex-mcp reads, with what it means: `--help` prints this list. */
-export const ENVIRONMENT_VARIABLES: readonly { name: string; values: string; meaning: string }[] = [
+/** A setting read into {@link Config}: a choice among words, or a duration. */
+type ConfigSetting =
+  | { variable: string; key: keyof Config; kind: "choice"; values: readonly string[]; default: string; meaning: string }
+  | { variable: string; key: keyof Config; kind: "ms"; default: number; meaning: string }
+  | { variable: string; key: keyof Config; kind: "flag"; meaning: string; hidden: true };
+/** A variable another part reads itself (Codex discovery, the state directory): documented here too. */
+type ExternalSetting = { variable: string; kind: "external"; values: string; meaning: string };
+export type Setting = ConfigSetting | ExternalSetting;
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+/**
+ * Every environment variable codex-mcp reads, declared once: the configuration's schema, the
+ * `--help` text and the README's table (scripts/docs.ts) are all made from this list.
+ */
+export const SETTINGS: readonly Setting[] = [
   {
-    name: "CODEX_MCP_STDIO_MODE",
-    values: STDIO_MODES.join("|") + " (default auto)",
-    meaning: "stdout preflight: strict refuses to start on a blocking risk, auto warns, off skips",
-  },
-  {
-    name: "CODEX_MCP_MODE",
-    values: BACKEND_MODES.join("|") + " (default auto)",
+    variable: "CODEX_MCP_STDIO_MODE",
+    key: "stdioMode",
+    kind: "choice",
+    values: STDIO_MODES,
+    default: "auto",
     meaning:
-      "how sessions drive Codex: auto probes `codex app-server` and falls back to `codex exec --json`; the others force one",
+      "the stdio preflight: strict refuses to start on a blocking finding (exit 2), auto reports findings on stderr and serves, off skips the checks",
   },
   {
-    name: "CODEX_MCP_LOG_LEVEL",
-    values: LOG_LEVELS.join("|") + " (default warn)",
-    meaning: "how much to log on stderr",
+    variable: "CODEX_MCP_MODE",
+    key: "backendMode",
+    kind: "choice",
+    values: BACKEND_MODES,
+    default: "auto",
+    meaning:
+      "how sessions drive Codex: auto uses `codex app-server` when it answers and falls back to `codex exec --json`; the others force one",
   },
   {
-    name: "CODEX_MCP_STARTUP_TIMEOUT_MS",
-    values: `milliseconds (default ${DEFAULT_TIMEOUTS.startupMs})`,
-    meaning: "how long a Codex process may take to start and complete its handshake",
+    variable: "CODEX_MCP_LOG_LEVEL",
+    key: "logLevel",
+    kind: "choice",
+    values: LOG_LEVELS,
+    default: "warn",
+    meaning: "how much codex-mcp logs on stderr",
   },
   {
-    name: "CODEX_MCP_REQUEST_TIMEOUT_MS",
-    values: `milliseconds (default ${DEFAULT_TIMEOUTS.requestMs})`,
-    meaning: "how long one request to a Codex process may go unanswered",
+    variable: "CODEX_MCP_STORE",
+    key: "store",
+    kind: "choice",
+    values: STORES,
+    default: "sqlite",
+    meaning: "keep sessions in SQLite in the state directory (they survive restarts), or in memory only",
   },
   {
-    name: "CODEX_MCP_KILL_GRACE_MS",
-    values: `milliseconds (default ${DEFAULT_TIMEOUTS.killGraceMs})`,
-    meaning: "how long teardown waits at each step (stdin EOF, SIGTERM, SIGKILL) for a child to exit",
-  },
-  {
-    name: "CODEX_MCP_APPROVAL_TIMEOUT_MS",
-    values: "milliseconds (default 60000)",
-    meaning: "an unanswered approval or question is declined after this long",
-  },
-  {
-    name: "CODEX_MCP_IDLE_TTL_MS",
-    values: "milliseconds (default 1800000, 30 min)",
-    meaning: "idle sessions are cancelled after this long",
-  },
-  {
-    name: "CODEX_MCP_RUNNING_TTL_MS",
-    values: "milliseconds (default 14400000, 4 h)",
-    meaning: "a turn running this long is interrupted and its session cancelled",
-  },
-  {
-    name: "CODEX_MCP_TERMINAL_TTL_MS",
-    values: "milliseconds (default 300000, 5 min)",
-    meaning: "cancelled and failed sessions are forgotten this long after their last activity",
-  },
-  {
-    name: "CODEX_MCP_STORE",
-    values: "sqlite|memory (default sqlite)",
-    meaning: "keep sessions in SQLite in the state directory (they survive restarts) or in memory only",
-  },
-  {
-    name: "CODEX_MCP_STATE_DIR",
+    variable: "CODEX_MCP_STATE_DIR",
+    kind: "external",
     values: "a directory",
     meaning:
       "where state lives (default: $XDG_STATE_HOME/codex-mcp or ~/.local/state/codex-mcp; macOS ~/Library/Application Support/codex-mcp; Windows %LOCALAPPDATA%\\codex-mcp)",
   },
   {
-    name: "CODEX_MCP_RETENTION_MS",
-    values: "milliseconds (default 604800000, 7 days)",
+    variable: "CODEX_MCP_RETENTION_MS",
+    key: "retentionMs",
+    kind: "ms",
+    default: 7 * 24 * HOUR,
     meaning: "persisted sessions inactive this long are deleted",
   },
   {
-    name: "CODEX_MCP_SHUTDOWN_GRACE_MS",
-    values: "milliseconds (default 10000)",
+    variable: "CODEX_MCP_SHUTDOWN_GRACE_MS",
+    key: "shutdownGraceMs",
+    kind: "ms",
+    default: 10_000,
     meaning:
       "at shutdown, running turns may finish for this long before they are interrupted; a second signal cuts it short",
   },
   {
-    name: "CODEX_MCP_PATH",
+    variable: "CODEX_MCP_PATH",
+    kind: "external",
     values: "a file path",
     meaning: "the Codex executable to run (not together with CODEX_MCP_COMMAND)",
   },
   {
-    name: "CODEX_MCP_COMMAND",
+    variable: "CODEX_MCP_COMMAND",
+    kind: "external",
     values: "a bare name",
-    meaning: "a Codex executable to look up on PATH instead of codex, codex-internal",
+    meaning: "a Codex executable to look up on PATH instead of codex, then codex-internal",
   },
-  { name: "CODEX_HOME", values: "a directory", meaning: "Codex's own home (default ~/.codex); must exist when set" },
+  {
+    variable: "CODEX_MCP_STARTUP_TIMEOUT_MS",
+    key: "startupTimeoutMs",
+    kind: "ms",
+    default: DEFAULT_TIMEOUTS.startupMs,
+    meaning: "how long a Codex process may take to start and answer its handshake",
+  },
+  {
+    variable: "CODEX_MCP_REQUEST_TIMEOUT_MS",
+    key: "requestTimeoutMs",
+    kind: "ms",
+    default: DEFAULT_TIMEOUTS.requestMs,
+    meaning: "how long one request to a Codex process may go unanswered",
+  },
+  {
+    variable: "CODEX_MCP_KILL_GRACE_MS",
+    key: "killGraceMs",
+    kind: "ms",
+    default: DEFAULT_TIMEOUTS.killGraceMs,
+    meaning: "how long teardown waits at each step (stdin EOF, SIGTERM, SIGKILL) for a child to exit",
+  },
+  {
+    variable: "CODEX_MCP_APPROVAL_TIMEOUT_MS",
+    key: "approvalTimeoutMs",
+    kind: "ms",
+    default: MINUTE,
+    meaning: "unanswered approvals and questions are declined after this long",
+  },
+  {
+    variable: "CODEX_MCP_IDLE_TTL_MS",
+    key: "idleTtlMs",
+    kind: "ms",
+    default: 30 * MINUTE,
+    meaning: "idle sessions are cancelled after this long",
+  },
+  {
+    variable: "CODEX_MCP_RUNNING_TTL_MS",
+    key: "runningTtlMs",
+    kind: "ms",
+    default: 4 * HOUR,
+    meaning: "a turn running this long is interrupted and its session cancelled",
+  },
+  {
+    variable: "CODEX_MCP_TERMINAL_TTL_MS",
+    key: "terminalTtlMs",
+    kind: "ms",
+    default: 5 * MINUTE,
+    meaning: "cancelled and failed sessions are forgotten this long after their last activity",
+  },
+  {
+    variable: "CODEX_MCP_TEST_HOOKS",
+    key: "testHooks",
+    kind: "flag",
+    hidden: true,
+    meaning: "1 registers a debug_echo tool for codex-mcp's own end-to-end tests",
+  },
+  {
+    variable: "CODEX_HOME",
+    kind: "external",
+    values: "a directory",
+    meaning: "Codex's own home (default ~/.codex); must exist when set",
+  },
 ];
+
+/** A duration in a person's words: "1800000 = 30 min". */
+function readableMs(ms: number): string {
+  const units: [number, string][] = [[24 * HOUR, "days"], [HOUR, "h"], [MINUTE, "min"], [1000, "s"]];
+  for (const [size, name] of units) {
+    if (ms >= size && ms % size === 0) {
+      const n = ms / size;
+      return `${ms} = ${n} ${name === "days" && n === 1 ? "day" : name}`;
+    }
+  }
+  return String(ms);
+}
+
+/** The values a setting takes and its default, as `--help` and the README say them. */
+export function describeValues(setting: Setting): string {
+  switch (setting.kind) {
+    case "choice":
+      return `${setting.values.join("|")} (default ${setting.default})`;
+    case "ms":
+      return `milliseconds (default ${readableMs(setting.default)})`;
+    case "flag":
+      return "1 to enable";
+    case "external":
+      return setting.values;
+  }
+}
 
 /** A configuration problem: one line per variable, ready for stderr. */
 export class ConfigError extends Error {
@@ -157,22 +247,20 @@ const milliseconds = (name: string, fallback: number) =>
     v.maxValue(MAX_TIMEOUT_MS, `${name} must be at most ${MAX_TIMEOUT_MS} milliseconds (about 24 days)`),
   );
 
-const EnvSchema = v.object({
-  CODEX_MCP_STDIO_MODE: oneOf("CODEX_MCP_STDIO_MODE", STDIO_MODES, "auto"),
-  CODEX_MCP_MODE: oneOf("CODEX_MCP_MODE", BACKEND_MODES, "auto"),
-  CODEX_MCP_LOG_LEVEL: oneOf("CODEX_MCP_LOG_LEVEL", LOG_LEVELS, "warn"),
-  CODEX_MCP_TEST_HOOKS: v.optional(v.string()),
-  CODEX_MCP_STARTUP_TIMEOUT_MS: milliseconds("CODEX_MCP_STARTUP_TIMEOUT_MS", DEFAULT_TIMEOUTS.startupMs),
-  CODEX_MCP_REQUEST_TIMEOUT_MS: milliseconds("CODEX_MCP_REQUEST_TIMEOUT_MS", DEFAULT_TIMEOUTS.requestMs),
-  CODEX_MCP_KILL_GRACE_MS: milliseconds("CODEX_MCP_KILL_GRACE_MS", DEFAULT_TIMEOUTS.killGraceMs),
-  CODEX_MCP_APPROVAL_TIMEOUT_MS: milliseconds("CODEX_MCP_APPROVAL_TIMEOUT_MS", 60_000),
-  CODEX_MCP_IDLE_TTL_MS: milliseconds("CODEX_MCP_IDLE_TTL_MS", 30 * 60_000),
-  CODEX_MCP_RUNNING_TTL_MS: milliseconds("CODEX_MCP_RUNNING_TTL_MS", 4 * 3_600_000),
-  CODEX_MCP_TERMINAL_TTL_MS: milliseconds("CODEX_MCP_TERMINAL_TTL_MS", 5 * 60_000),
-  CODEX_MCP_STORE: oneOf("CODEX_MCP_STORE", ["sqlite", "memory"] as const, "sqlite"),
-  CODEX_MCP_RETENTION_MS: milliseconds("CODEX_MCP_RETENTION_MS", 7 * 24 * 3_600_000),
-  CODEX_MCP_SHUTDOWN_GRACE_MS: milliseconds("CODEX_MCP_SHUTDOWN_GRACE_MS", 10_000),
-});
+const CONFIG_SETTINGS = SETTINGS.filter((s): s is ConfigSetting => s.kind !== "external");
+
+function schemaOf(setting: ConfigSetting) {
+  switch (setting.kind) {
+    case "choice":
+      return oneOf(setting.variable, setting.values, setting.default);
+    case "ms":
+      return milliseconds(setting.variable, setting.default);
+    case "flag":
+      return v.pipe(v.optional(v.string(), ""), v.transform((s) => s === "1"));
+  }
+}
+
+const EnvSchema = v.object(Object.fromEntries(CONFIG_SETTINGS.map((s) => [s.variable, schemaOf(s)])));
 
 /**
  * CODEX_MCP_MODE alone, for code that has the environment but not the {@link Config} (the
@@ -180,8 +268,8 @@ const EnvSchema = v.object({
  * already refused it at start-up.
  */
 export function backendModeFrom(env: Readonly<Record<string, string | undefined>>): BackendModeSetting {
-  const result = v.safeParse(EnvSchema.entries.CODEX_MCP_MODE, env["CODEX_MCP_MODE"]);
-  return result.success ? result.output : "auto";
+  const result = v.safeParse(EnvSchema.entries["CODEX_MCP_MODE"]!, env["CODEX_MCP_MODE"]);
+  return result.success ? (result.output as BackendModeSetting) : "auto";
 }
 
 /** Reads the configuration; throws {@link ConfigError} listing every invalid variable. */
@@ -191,21 +279,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     const lines = result.issues.map((issue) => `${issue.message} (got ${JSON.stringify(issue.input)})`);
     throw new ConfigError(lines.join("\n"));
   }
-  const out = result.output;
-  return {
-    stdioMode: out.CODEX_MCP_STDIO_MODE,
-    backendMode: out.CODEX_MCP_MODE,
-    logLevel: out.CODEX_MCP_LOG_LEVEL,
-    testHooks: out.CODEX_MCP_TEST_HOOKS === "1",
-    startupTimeoutMs: out.CODEX_MCP_STARTUP_TIMEOUT_MS,
-    requestTimeoutMs: out.CODEX_MCP_REQUEST_TIMEOUT_MS,
-    killGraceMs: out.CODEX_MCP_KILL_GRACE_MS,
-    approvalTimeoutMs: out.CODEX_MCP_APPROVAL_TIMEOUT_MS,
-    idleTtlMs: out.CODEX_MCP_IDLE_TTL_MS,
-    runningTtlMs: out.CODEX_MCP_RUNNING_TTL_MS,
-    terminalTtlMs: out.CODEX_MCP_TERMINAL_TTL_MS,
-    store: out.CODEX_MCP_STORE,
-    retentionMs: out.CODEX_MCP_RETENTION_MS,
-    shutdownGraceMs: out.CODEX_MCP_SHUTDOWN_GRACE_MS,
-  };
+  const out = result.output as Record<string, unknown>;
+  return Object.fromEntries(CONFIG_SETTINGS.map((s) => [s.key, out[s.variable]])) as unknown as Config;
 }

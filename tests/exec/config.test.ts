@@ -1,6 +1,6 @@
 /** CODEX_MCP_MODE: auto by default, app-server or exec to force one, anything else refused by name. */
 import { describe, expect, test } from "bun:test";
-import { backendModeFrom, ConfigError, ENVIRONMENT_VARIABLES, loadConfig } from "../../src/config.ts";
+import { backendModeFrom, ConfigError, describeValues, loadConfig, SETTINGS } from "../../src/config.ts";
 
 describe("CODEX_MCP_MODE", () => {
   test("auto by default; app-server and exec force a backend (case and spaces do not matter)", () => {
@@ -19,7 +19,7 @@ describe("CODEX_MCP_MODE", () => {
   });
 
   test("--help lists it", () => {
-    expect(ENVIRONMENT_VARIABLES.find((v) => v.name === "CODEX_MCP_MODE")?.values).toBe(
+    expect(describeValues(SETTINGS.find((s) => s.variable === "CODEX_MCP_MODE")!)).toBe(
       "auto|app-server|exec (default auto)",
     );
   });

@@ -1,6 +1,6 @@
 /** The process time limits from the environment: defaults, valid overrides, clear errors. */
 import { describe, expect, test } from "bun:test";
-import { ConfigError, ENVIRONMENT_VARIABLES, loadConfig } from "../../src/config.ts";
+import { ConfigError, loadConfig, SETTINGS } from "../../src/config.ts";
 import { DEFAULT_TIMEOUTS } from "../../src/process/timeouts.ts";
 
 const NAMES = ["CODEX_MCP_STARTUP_TIMEOUT_MS", "CODEX_MCP_REQUEST_TIMEOUT_MS", "CODEX_MCP_KILL_GRACE_MS"] as const;
@@ -59,7 +59,7 @@ describe("process timeouts from the environment", () => {
   });
 
   test("--help lists them", () => {
-    const listed = ENVIRONMENT_VARIABLES.map((v) => v.name);
+    const listed = SETTINGS.map((s) => s.variable);
     for (const name of NAMES) expect(listed).toContain(name);
   });
 });

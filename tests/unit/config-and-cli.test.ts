@@ -1,6 +1,9 @@
 import { describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { withGeneratedTables } from "../../scripts/docs.ts";
 import { parseCommandLine, usageText } from "../../src/cli.ts";
-import { ConfigError, loadConfig } from "../../src/config.ts";
+import { ConfigError, describeValues, loadConfig, SETTINGS } from "../../src/config.ts";
 
 describe("configuration from the environment", () => {
   test("defaults", () => {
@@ -46,5 +49,43 @@ describe("command line", () => {
   test("the help text lists every environment variable", () => {
     expect(usageText()).toContain("CODEX_MCP_STDIO_MODE");
     expect(usageText()).toContain("CODEX_MCP_LOG_LEVEL");
+  });
+});
+
+describe("the settings table is the one declaration", () => {
+  test("defaults come from the table; every table key is a configuration field", () => {
+    const config = loadConfig({}) as unknown as Record<string, unknown>;
+    const inConfig = SETTINGS.filter((s) => s.kind !== "external");
+    expect(Object.keys(config).sort()).toEqual(inConfig.map((s) => (s as { key: string }).key).sort());
+    for (const s of inConfig) {
+      if (s.kind === "choice" || s.kind === "ms") expect(config[s.key]).toBe(s.default);
+    }
+  });
+
+  test("--help and the README list every variable the way the table says", () => {
+    const help = usageText();
+    const readme = readFileSync(join(import.meta.dir, "..", "..", "README.md"), "utf8");
+    expect(withGeneratedTables(readme)).toBe(readme);
+    for (const s of SETTINGS.filter((s) => !("hidden" in s))) {
+      expect(help).toContain(s.variable);
+      expect(help).toContain(describeValues(s));
+      expect(readme).toContain(`| \`${s.variable}\` |`);
+    }
+  });
+
+  test("every CODEX_MCP_* variable named in src/ is in the table", () => {
+    const names = new Set<string>();
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (entry.name.endsWith(".ts")) {
+          for (const m of readFileSync(path, "utf8").matchAll(/\bCODEX_MCP_[A-Z_]+[A-Z]\b/g)) names.add(m[0]);
+        }
+      }
+    };
+    walk(join(import.meta.dir, "..", "..", "src"));
+    const declared = new Set(SETTINGS.map((s) => s.variable));
+    expect([...names].filter((n) => !declared.has(n)).sort()).toEqual([]);
   });
 });
