@@ -172,9 +172,60 @@ export interface StartedThread {
   model: string | null;
 }
 
+/**
+ * What a way of driving Codex can do. The drivers refuse what their entry says they cannot do
+ * (NOT_SUPPORTED, with a hint); `codex_setup` and server-info show the active backend's; the
+ * README's backend table is checked against it. `review` and `steer` are the room the next
+ * features need.
+ */
+export interface BackendCapabilities {
+  /** Codex may ask before acting (an approvalPolicy other than "never"). */
+  approvals: boolean;
+  /** Codex may ask the user questions (plan mode). */
+  userInput: boolean;
+  /** A thread can be forked into a new one with its history. */
+  fork: boolean;
+  /** Agent messages arrive as deltas while they are written. */
+  streamingDeltas: boolean;
+  /** A config profile can be selected per thread. */
+  profiles: boolean;
+  /** Background terminals can be cleaned while a turn runs. */
+  cleanBackgroundTerminals: boolean;
+  /** Codex's own reviewer. */
+  review: boolean;
+  /** Input can be added to a running turn. */
+  steer: boolean;
+}
+
+/** Each backend's capabilities, declared once. */
+export const CAPABILITIES: Readonly<Record<"app-server" | "exec", Readonly<BackendCapabilities>>> = {
+  "app-server": {
+    approvals: true,
+    userInput: true,
+    fork: true,
+    streamingDeltas: true,
+    profiles: false,
+    cleanBackgroundTerminals: true,
+    review: false,
+    steer: false,
+  },
+  exec: {
+    approvals: false,
+    userInput: false,
+    fork: true,
+    streamingDeltas: false,
+    profiles: true,
+    cleanBackgroundTerminals: false,
+    review: false,
+    steer: false,
+  },
+};
+
 /** One way of driving Codex. Methods reject with {@link BackendError}. */
 export interface Backend {
   readonly mode: "app-server" | "exec";
+  /** What this backend can do: {@link CAPABILITIES} of its mode. */
+  readonly capabilities: Readonly<BackendCapabilities>;
   startThread(settings: ThreadSettings): Promise<StartedThread>;
   /** Loads a persisted thread (after a restart, or from another process). */
   resumeThread(threadId: string, settings: ThreadSettings): Promise<StartedThread>;

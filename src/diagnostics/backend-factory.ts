@@ -14,7 +14,7 @@ import type { BackendModeSetting } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { Supervisor } from "../process/supervisor.ts";
 import type { Runtime } from "../runtime/types.ts";
-import { type Backend, BackendError } from "../codex/backend.ts";
+import { type Backend, type BackendCapabilities, BackendError, CAPABILITIES } from "../codex/backend.ts";
 import { locateCodex } from "../codex/install/locate.ts";
 import { type BackendMode, childEnvironment, decideBackend } from "./readiness.ts";
 
@@ -35,6 +35,8 @@ export interface BackendStatus {
   mode: BackendMode | null;
   started: boolean;
   reason: string;
+  /** What that backend can do; `null` until it is known. */
+  capabilities: BackendCapabilities | null;
 }
 
 /** Creates the backend once it is needed and keeps the decision. */
@@ -52,6 +54,7 @@ export class BackendFactory {
       reason: setting === "auto"
         ? "not started: decided on the first session (app-server when it answers, else exec)"
         : `not started: forced by CODEX_MCP_MODE=${setting}`,
+      capabilities: setting === "auto" ? null : CAPABILITIES[setting],
     };
   }
 
@@ -106,7 +109,7 @@ export class BackendFactory {
         })
       );
     const decided = (mode: BackendMode, reason: string) => {
-      this.#status = { setting, mode, started: true, reason };
+      this.#status = { setting, mode, started: true, reason, capabilities: CAPABILITIES[mode] };
       log.info(`backend: ${mode} (${reason})`);
     };
 

@@ -18,6 +18,7 @@ import { type CodexHome, type ConfigTomlFile, findConfigFiles, resolveCodexHome 
 import { JsonRpcConnection } from "../codex/drivers/jsonrpc.ts";
 import { buildInvocation, type CodexLocation, locateCodex } from "../codex/install/locate.ts";
 import { stderrExcerpt } from "../codex/drivers/stderr.ts";
+import { type BackendCapabilities, CAPABILITIES } from "../codex/backend.ts";
 
 /** A finding of the stdio preflight (which the transport runs; readiness only reports it). */
 export interface StdioFinding {
@@ -48,7 +49,14 @@ export interface ReadinessReport {
     how: string;
   } | null;
   version: string | null;
-  backend: { mode: BackendMode | null; reason: string; userAgent: string | null; probeMs: number | null };
+  backend: {
+    mode: BackendMode | null;
+    reason: string;
+    userAgent: string | null;
+    probeMs: number | null;
+    /** What the chosen backend can do (`null` when none works). */
+    capabilities: BackendCapabilities | null;
+  };
   login: { status: "logged-in" | "not-logged-in" | "unknown"; detail: string };
   codexHome: { path: string; source: CodexHome["source"]; exists: boolean } | null;
   configFiles: { scope: ConfigTomlFile["scope"]; path: string; exists: boolean; active: boolean | null }[];
@@ -82,7 +90,7 @@ export async function checkReadiness(deps: ReadinessDeps): Promise<ReadinessRepo
     ready: false,
     executable: null,
     version: null,
-    backend: { mode: null, reason: "Codex was not found", userAgent: null, probeMs: null },
+    backend: { mode: null, reason: "Codex was not found", userAgent: null, probeMs: null, capabilities: null },
     login: { status: "unknown", detail: "Codex was not found" },
     codexHome: null,
     configFiles: [],
@@ -177,7 +185,7 @@ export async function checkReadiness(deps: ReadinessDeps): Promise<ReadinessRepo
   }
 
   const { mode, reason, userAgent, probeMs } = decision;
-  report.backend = { mode, reason, userAgent, probeMs };
+  report.backend = { mode, reason, userAgent, probeMs, capabilities: mode ? CAPABILITIES[mode] : null };
   if (!decision.ok && !(setting === "auto" && version.code !== 0)) {
     // (When even --version fails, CODEX_NOT_RUNNABLE above says it all.)
     problems.push(

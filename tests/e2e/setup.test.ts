@@ -68,6 +68,11 @@ describe("codex_setup", () => {
     expect(report.executable).toMatchObject({ source: "CODEX_MCP_PATH", kind: "npm-native" });
     expect(report.executable!.path).toContain("@openai/codex-linux-x64");
     expect(report.backend.mode).toBe("app-server");
+    expect((report.backend as { capabilities?: unknown }).capabilities).toMatchObject({
+      approvals: true,
+      userInput: true,
+      profiles: false,
+    });
     expect(report.codexHome).toMatchObject({ path: home.codexHome, source: "CODEX_HOME" });
     expect(report.configFiles).toContainEqual({
       scope: "user",

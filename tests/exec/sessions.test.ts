@@ -31,7 +31,7 @@ type View = {
   hasMore?: boolean;
 };
 type Info = {
-  backend: { setting: string; mode: string | null; started: boolean; reason: string };
+  backend: { setting: string; mode: string | null; started: boolean; reason: string; capabilities: unknown };
   children: { pid: number; label: string }[];
 };
 
@@ -102,6 +102,7 @@ describe("sessions on codex exec", () => {
       mode: "exec",
       started: false,
       reason: "not started: forced by CODEX_MCP_MODE=exec",
+      capabilities: expect.objectContaining({ approvals: false, userInput: false, fork: true, profiles: true }),
     });
     model.enqueue(reply.message("Hello from exec."));
     const t0 = performance.now();

@@ -5,13 +5,14 @@
  * covered end to end elsewhere; this is about the manager's decisions.
  */
 import { describe, expect, test } from "bun:test";
-import type {
-  Backend,
-  BackendEvent,
-  RequestAnswer,
-  StartedThread,
-  ThreadSettings,
-  TurnInput,
+import {
+  type Backend,
+  type BackendEvent,
+  CAPABILITIES,
+  type RequestAnswer,
+  type StartedThread,
+  type ThreadSettings,
+  type TurnInput,
 } from "../../src/codex/backend.ts";
 import { createLogger } from "../../src/log.ts";
 import { SessionManager, type SessionPolicy } from "../../src/sessions/manager.ts";
@@ -21,6 +22,7 @@ import type { SessionRecord } from "../../src/sessions/store.ts";
 /** A backend whose turns end only when the test says so. */
 class FakeBackend implements Backend {
   readonly mode = "app-server" as const;
+  readonly capabilities = CAPABILITIES["app-server"];
   readonly listeners = new Map<string, (event: BackendEvent) => void>();
   readonly calls: string[] = [];
   #threads = 0;

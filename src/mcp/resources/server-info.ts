@@ -33,7 +33,7 @@ function serverInfo(ctx: ServerContext) {
     uptimeMs: Date.now() - ctx.startedAt.getTime(),
     rssBytes: runtime.memoryRss(),
     backend: ctx.backendStatus?.() ??
-      { setting: ctx.config.backendMode, mode: null, started: false, reason: "not started" },
+      { setting: ctx.config.backendMode, mode: null, started: false, reason: "not started", capabilities: null },
     sessions: ctx.sessions.list().length,
     children: ctx.supervisor.registry.list().map((c) => ({
       pid: c.pid,

@@ -38,6 +38,9 @@ const ReadinessOutput = {
     reason: z.string(),
     userAgent: z.string().nullable(),
     probeMs: z.number().nullable(),
+    capabilities: z.record(z.string(), z.boolean()).nullable().describe(
+      "What the backend can do: approvals, userInput, fork, streamingDeltas, profiles, cleanBackgroundTerminals, review, steer.",
+    ),
   }),
   login: z.object({ status: z.enum(["logged-in", "not-logged-in", "unknown"]), detail: z.string() }),
   codexHome: z.object({ path: z.string(), source: z.enum(["CODEX_HOME", "default"]), exists: z.boolean() }).nullable(),

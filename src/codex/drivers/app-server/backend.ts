@@ -35,6 +35,7 @@ import {
   type Backend,
   BackendError,
   type BackendEvent,
+  CAPABILITIES,
   type RequestAnswer,
   type StartedThread,
   type ThreadSettings,
@@ -148,6 +149,7 @@ interface PendingRequest {
 
 export class AppServerBackend implements Backend {
   readonly mode = "app-server" as const;
+  readonly capabilities = CAPABILITIES["app-server"];
 
   readonly #options: AppServerBackendOptions;
   readonly #log: Logger;

@@ -18,6 +18,7 @@
 import {
   type ApprovalPolicy,
   BackendError,
+  CAPABILITIES,
   type SandboxMode,
   type ThreadSettings,
   type TurnInput,
@@ -61,7 +62,7 @@ function checkApprovalPolicy(policy: ApprovalPolicy): ApprovalPolicy {
 }
 
 function checkProfile(settings: ThreadSettings): void {
-  if (settings.profile !== undefined) {
+  if (settings.profile !== undefined && !CAPABILITIES["app-server"].profiles) {
     throw new BackendError(
       "NOT_SUPPORTED",
       `config profiles cannot be selected per thread (profile ${JSON.stringify(settings.profile)})`,

@@ -27,6 +27,7 @@
 import {
   type ApprovalPolicy,
   BackendError,
+  CAPABILITIES,
   type ReasoningEffort,
   type ReasoningSummary,
   type SandboxMode,
@@ -155,7 +156,7 @@ export function settingsForTurn(thread: ExecSettings, input: TurnInput): ExecSet
   }
   const sandbox = input.sandbox ?? thread.sandbox;
   if (input.approvalPolicy !== undefined) checkApprovals(input.approvalPolicy, sandbox);
-  if (input.collaborationMode === "plan") {
+  if (input.collaborationMode === "plan" && !CAPABILITIES.exec.userInput) {
     throw new BackendError(
       "NOT_SUPPORTED",
       'the exec backend has no "plan" collaboration mode',
@@ -173,7 +174,7 @@ export function settingsForTurn(thread: ExecSettings, input: TurnInput): ExecSet
 }
 
 function checkApprovals(policy: ApprovalPolicy, sandbox: SandboxMode): void {
-  if (policy === "never") return;
+  if (policy === "never" || CAPABILITIES.exec.approvals) return;
   throw new BackendError(
     "NOT_SUPPORTED",
     `the exec backend cannot ask for approvals (approvalPolicy ${JSON.stringify(policy)})`,

@@ -32,6 +32,7 @@ import {
   type Backend,
   BackendError,
   type BackendEvent,
+  CAPABILITIES,
   type RequestAnswer,
   type StartedThread,
   type ThreadSettings,
@@ -104,6 +105,7 @@ interface ExecThread {
 
 export class ExecBackend implements Backend {
   readonly mode = "exec" as const;
+  readonly capabilities = CAPABILITIES.exec;
 
   readonly #options: ExecBackendOptions;
   readonly #log: Logger;
@@ -484,7 +486,7 @@ export class ExecBackend implements Backend {
 
   async cleanBackgroundTerminals(threadId: string): Promise<void> {
     const turn = this.#threads.get(threadId)?.turn;
-    if (turn && !turn.finished) {
+    if (turn && !turn.finished && !this.capabilities.cleanBackgroundTerminals) {
       throw new BackendError(
         "NOT_SUPPORTED",
         "the exec backend cannot clean background terminals while a turn runs",
