@@ -21,6 +21,7 @@
  * @module
  */
 import { joinsSurrogatePair, jsonBytes, jsonStringBytes, splitJsonText, utf8Bytes } from "./json-text.ts";
+import { READ_LIMITS } from "./read-limits.ts";
 
 /** One stored event. Frozen: the log hands out the objects it keeps. */
 export interface SessionEvent {
@@ -74,9 +75,6 @@ const MAX_CHUNK_BYTES = 24 * 1024;
  * at this budget a read always returns at least one event and stays within the budget.
  */
 export const MIN_READ_MAX_BYTES = 32 * 1024;
-/** Read defaults: a useful page (the peer's default of one event made clients poll endlessly), sized under the ~25k-token tool-output limits of common clients. */
-const DEFAULT_READ_MAX_EVENTS = 500;
-const DEFAULT_READ_MAX_BYTES = 64 * 1024;
 /** What a {@link ReadResult} adds around its events in JSON, at most (three 16-digit numbers and the keys). */
 const READ_ENVELOPE_BYTES = 128;
 /** Fields smaller than this are not worth moving into continuations. */
@@ -109,12 +107,12 @@ export interface AppendOptions {
 }
 
 export interface ReadLimits {
-  /** At most this many events. Default {@link DEFAULT_READ_MAX_EVENTS}. */
+  /** At most this many events. Default `READ_LIMITS.defaultMaxEvents` (read-limits.ts). */
   maxEvents?: number;
   /**
    * At most this many bytes of `JSON.stringify(result)` — but always at least one event when one is
    * available, so the caller must enforce the floor {@link MIN_READ_MAX_BYTES} for the bound to
-   * hold. Default {@link DEFAULT_READ_MAX_BYTES}.
+   * hold. Default `READ_LIMITS.defaultMaxBytes`.
    */
   maxBytes?: number;
 }
@@ -282,8 +280,8 @@ export class EventLog {
    * holding a cursor from another life of the session) is reset to `latestCursor + 1`.
    */
   read(fromCursor: number, limits: ReadLimits = {}): ReadResult {
-    const maxEvents = Math.max(1, Math.floor(limits.maxEvents ?? DEFAULT_READ_MAX_EVENTS));
-    const budget = (limits.maxBytes ?? DEFAULT_READ_MAX_BYTES) - READ_ENVELOPE_BYTES;
+    const maxEvents = Math.max(1, Math.floor(limits.maxEvents ?? READ_LIMITS.defaultMaxEvents));
+    const budget = (limits.maxBytes ?? READ_LIMITS.defaultMaxBytes) - READ_ENVELOPE_BYTES;
     const from = Number.isFinite(fromCursor) ? Math.max(1, Math.floor(fromCursor)) : 1;
     const next = this.#latest + 1;
     if (from > next) return { events: [], nextCursor: next, hasMore: false, cursorResetTo: next, missedEvents: 0 };

@@ -15,10 +15,7 @@ import { errorResult, ToolError } from "../errors.ts";
 import { ProgressReporter } from "../progress.ts";
 import { DecisionInput, decisionOf, MAX_WAIT_MS, PollFields, SessionView, withErrorBranch } from "./schemas.ts";
 import { describe, sessionView, structuredResult, type ToolExtra } from "./session-view.ts";
-
-const POLL_DEFAULTS = { maxEvents: 200, maxBytes: 256 * 1024 } as const;
-/** The floor of maxBytes: one stored event is at most ~20 KiB, and an answer carries it twice. */
-const POLL_LIMITS = { maxEvents: 1000, minBytes: 64 * 1024, maxBytes: 4 * 1024 * 1024 } as const;
+import { READ_LIMITS } from "../../sessions/read-limits.ts";
 
 export function registerCodexCheck(server: McpServer, ctx: ServerContext): void {
   server.registerTool(
@@ -31,8 +28,8 @@ export function registerCodexCheck(server: McpServer, ctx: ServerContext): void 
         action: z.enum(["poll", "respond_permission", "respond_user_input"]),
         sessionId: z.string().min(1),
         cursor: z.number().int().min(1).optional().describe("poll: first event to return (default 1: from the start)."),
-        maxEvents: z.number().int().min(1).max(POLL_LIMITS.maxEvents).optional().describe(
-          `poll: default ${POLL_DEFAULTS.maxEvents}.`,
+        maxEvents: z.number().int().min(1).max(READ_LIMITS.maxEvents).optional().describe(
+          `poll: default ${READ_LIMITS.defaultMaxEvents}.`,
         ),
         responseMode: z.enum(RESPONSE_MODES).optional().describe(
           "poll: minimal (only approvals, results, errors and counts), delta_compact (default: deltas merged), full.",
@@ -42,8 +39,8 @@ export function registerCodexCheck(server: McpServer, ctx: ServerContext): void 
             waitMs: z.number().int().min(0).max(MAX_WAIT_MS).optional().describe(
               "Wait up to this long for something new (≤ 300000).",
             ),
-            maxBytes: z.number().int().min(POLL_LIMITS.minBytes).max(POLL_LIMITS.maxBytes).optional().describe(
-              `Cap on the response size (default ${POLL_DEFAULTS.maxBytes}); large outputs arrive over several polls.`,
+            maxBytes: z.number().int().min(READ_LIMITS.minBytes).max(READ_LIMITS.maxBytes).optional().describe(
+              `Cap on the response size (default ${READ_LIMITS.defaultMaxBytes}); large outputs arrive over several polls.`,
             ),
           })
           .optional(),
@@ -117,7 +114,7 @@ async function poll(
   const sessions = ctx.sessions;
   const cursor = args.cursor ?? 1;
   const waitMs = args.pollOptions?.waitMs ?? 0;
-  const maxBytes = args.pollOptions?.maxBytes ?? POLL_DEFAULTS.maxBytes;
+  const maxBytes = args.pollOptions?.maxBytes ?? READ_LIMITS.defaultMaxBytes;
   sessions.get(args.sessionId);
   if (waitMs > 0 && sessions.latestCursor(args.sessionId) < cursor) {
     const reporter = new ProgressReporter(extra, () => describe(sessions.get(args.sessionId)));
@@ -134,7 +131,7 @@ async function poll(
   const overhead = JSON.stringify(view).length * 2 + 1024;
   const budget = Math.max(32 * 1024, Math.floor((maxBytes - overhead) / 2.2));
   const read = sessions.read(args.sessionId, cursor, {
-    maxEvents: args.maxEvents ?? POLL_DEFAULTS.maxEvents,
+    maxEvents: args.maxEvents ?? READ_LIMITS.defaultMaxEvents,
     maxBytes: budget,
   });
   const record = sessions.get(args.sessionId);
