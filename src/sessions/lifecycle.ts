@@ -8,6 +8,7 @@
 import { failure } from "../errors/registry.ts";
 import { isActive } from "./reducer.ts";
 import type { SessionRecord, SessionStatus, SessionStore } from "./store.ts";
+import { recordOwn } from "./session-events.ts";
 
 /** Settings of the lifecycle and approvals; from the configuration. */
 export interface SessionPolicy {
@@ -106,7 +107,7 @@ export async function recoverSessions(
     if (owner && (await isOwnerAlive(owner))) continue;
     report.recovered += 1;
     for (const requestId of record.pendingRequestIds ?? []) {
-      store.appendEvent(record.id, "request_expired", { requestId, reason: "the server that received it stopped" }, {
+      recordOwn(store, record.id, "request_expired", { requestId, reason: "the server that received it stopped" }, {
         pinned: true,
       });
       report.expiredRequests += 1;
@@ -117,7 +118,7 @@ export async function recoverSessions(
     }
     report.interrupted.push(record.id);
     const stoppedBy = owner ? `codex-mcp (pid ${owner.pid})` : "codex-mcp";
-    store.appendEvent(record.id, "interrupted_by_restart", { turnId: record.currentTurnId }, { pinned: true });
+    recordOwn(store, record.id, "interrupted_by_restart", { turnId: record.currentTurnId }, { pinned: true });
     const cut = store.listTurns(record.id).at(-1);
     if (cut?.status === "running") {
       store.updateTurn(record.id, cut.index, {

@@ -33,6 +33,10 @@ import {
   type SessionStore,
   type TurnRecord,
 } from "./store.ts";
+import { fromBackendEvent, type OwnEventData, recordOwn } from "./session-events.ts";
+
+/** `Omit` over each member of a union. */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 export type { PendingRequest, RecoveryReport, SessionPolicy };
 
@@ -208,7 +212,7 @@ export class SessionManager {
   async #startTurn(sessionId: string, backend: Backend, threadId: string, turn: TurnInput): Promise<void> {
     const live = this.#liveOf(sessionId);
     live.outputSchema = turn.outputSchema;
-    this.#o.store.appendEvent(sessionId, "turn_requested", {
+    recordOwn(this.#o.store, sessionId, "turn_requested", {
       prompt: turn.prompt.slice(0, 2_000),
       promptChars: turn.prompt.length,
     });
@@ -285,7 +289,7 @@ export class SessionManager {
     this.#o.store.createSession(record);
     const live = this.#liveOf(record.id);
     live.unsubscribe = backend.subscribe(thread.threadId, (event) => this.#onEvent(record.id, event));
-    this.#o.store.appendEvent(record.id, "forked", { from: source.id, fromThreadId: source.threadId });
+    recordOwn(this.#o.store, record.id, "forked", { from: source.id, fromThreadId: source.threadId });
     return this.get(record.id);
   }
 
@@ -439,7 +443,7 @@ export class SessionManager {
     sessionId: string,
     pending: PendingRequest,
     answer: Parameters<Backend["respond"]>[1],
-    recorded: Record<string, unknown>,
+    recorded: DistributiveOmit<OwnEventData["request_answered"], "requestId">,
   ): Promise<void> {
     const requestId = pending.request.requestId;
     // Taking it is the claim: of two answers to one request only the first reaches Codex.
@@ -452,7 +456,7 @@ export class SessionManager {
       throw asCodedError(error);
     } finally {
       // Pinned: an approval's outcome is kept as long as the request itself.
-      this.#o.store.appendEvent(sessionId, "request_answered", { requestId, ...recorded }, { pinned: true });
+      recordOwn(this.#o.store, sessionId, "request_answered", { requestId, ...recorded }, { pinned: true });
       this.#settleStatus(sessionId);
     }
   }
@@ -476,7 +480,7 @@ export class SessionManager {
       } catch (error) {
         throw asCodedError(error);
       }
-      this.#o.store.appendEvent(sessionId, "interrupt_requested", { turnId: record.currentTurnId });
+      recordOwn(this.#o.store, sessionId, "interrupt_requested", { turnId: record.currentTurnId });
       await this.waitForTurn(sessionId, 5_000);
     }
     return this.get(sessionId);
@@ -499,7 +503,7 @@ export class SessionManager {
     this.#dropPending(sessionId);
     await this.#release(sessionId);
     this.#update(sessionId, { status: "cancelled", phase: "cancelled" });
-    this.#o.store.appendEvent(sessionId, "cancelled", { reason });
+    recordOwn(this.#o.store, sessionId, "cancelled", { reason });
     return this.get(sessionId);
   }
 
@@ -513,7 +517,7 @@ export class SessionManager {
     } catch (error) {
       throw asCodedError(error);
     }
-    this.#o.store.appendEvent(sessionId, "background_terminals_cleaned", {});
+    recordOwn(this.#o.store, sessionId, "background_terminals_cleaned", {});
     return this.get(sessionId);
   }
 
@@ -579,7 +583,7 @@ export class SessionManager {
       } catch (error) {
         this.#o.log.warn(`shutdown: could not interrupt ${record.id}`, error);
       }
-      this.#o.store.appendEvent(record.id, "interrupted_by_shutdown", {}, { pinned: true });
+      recordOwn(this.#o.store, record.id, "interrupted_by_shutdown", {}, { pinned: true });
       this.#update(record.id, { interruptedBy: "shutdown", phase: "interrupted by shutdown" });
     }
     return { finished: running.length - left.length, interrupted: left.map((r) => r.id) };
@@ -607,7 +611,7 @@ export class SessionManager {
 
   #applyEvent(sessionId: string, event: BackendEvent): void {
     if (!this.#o.store.getSession(sessionId)) return;
-    const { type, ...data } = event;
+    const { type, data } = fromBackendEvent(event);
     this.#o.store.appendEvent(sessionId, type, data);
     const live = this.#liveOf(sessionId);
     const { patch, effects } = reduce(event, {
@@ -640,7 +644,7 @@ export class SessionManager {
         this.#endTurn(sessionId, effect.end);
         break;
       case "result":
-        this.#o.store.appendEvent(sessionId, "result", { ...effect.result }, { pinned: true });
+        recordOwn(this.#o.store, sessionId, "result", { ...effect.result }, { pinned: true });
         break;
       case "unsubscribe":
         live.unsubscribe?.();
@@ -656,7 +660,7 @@ export class SessionManager {
     const answer = pending.request.type === "approval_request"
       ? ({ kind: "approval", decision: "decline" } as const)
       : ({ kind: "user_input", answers: {} } as const);
-    this.#o.store.appendEvent(sessionId, "approval_timeout", {
+    recordOwn(this.#o.store, sessionId, "approval_timeout", {
       requestId,
       kind: pending.request.type === "approval_request" ? pending.request.kind : "user_input",
       answer: answer.kind === "approval" ? "decline" : "no answers",

@@ -88,6 +88,12 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
     run: backfillTurns,
   },
+  {
+    // The version of the event vocabulary (session-events.ts) each event row was written in;
+    // the rows written before there was one are version 1.
+    version: 3,
+    sql: "ALTER TABLE events ADD COLUMN version INTEGER NOT NULL DEFAULT 1;",
+  },
 ];
 
 /** The schema version this code writes and understands. */

@@ -61,6 +61,7 @@ const STATE_DIR_VARIABLE = "CODEX_MCP_STATE_DIR";
 
 export { APPLICATION_ID, type Migration, MIGRATIONS, SCHEMA_VERSION } from "./sqlite-schema.ts";
 import { APPLICATION_ID, type Migration, MIGRATIONS, TURN_COLUMNS, turnParams } from "./sqlite-schema.ts";
+import { SESSION_EVENT_VERSION } from "./session-events.ts";
 
 export interface SqliteSessionStoreOptions {
   /** The database file. Its directory must exist (see `prepareStateDir`). */
@@ -658,8 +659,9 @@ function prepareStatements(db: Database) {
     updateLogState: prepare("UPDATE sessions SET latest_cursor = ?, evicted_events = evicted_events + ? WHERE id = ?"),
     loadEvents: prepare("SELECT cursor, at, type, pinned, data FROM events WHERE session_id = ? ORDER BY cursor"),
     upsertEvent: prepare(
-      "INSERT INTO events (session_id, cursor, at, type, pinned, data) VALUES (?, ?, ?, ?, ?, ?) " +
-        "ON CONFLICT (session_id, cursor) DO UPDATE SET at = excluded.at, type = excluded.type, pinned = excluded.pinned, data = excluded.data",
+      // Every row says which version of the event vocabulary (session-events.ts) wrote it.
+      `INSERT INTO events (session_id, cursor, at, type, pinned, data, version) VALUES (?, ?, ?, ?, ?, ?, ${SESSION_EVENT_VERSION}) ` +
+        "ON CONFLICT (session_id, cursor) DO UPDATE SET at = excluded.at, type = excluded.type, pinned = excluded.pinned, data = excluded.data, version = excluded.version",
     ),
     deleteEvent: prepare("DELETE FROM events WHERE session_id = ? AND cursor = ?"),
     deleteEvents: prepare("DELETE FROM events WHERE session_id = ?"),

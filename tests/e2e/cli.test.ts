@@ -14,7 +14,8 @@ function run(argv: string[], options: { env?: Record<string, string>; input?: st
   const [command, ...args] = argv;
   const result = spawnSync(command!, args, {
     cwd: ROOT,
-    env: { ...process.env, ...options.env },
+    // Sessions in memory: these runs are about the command line, not the user's state directory.
+    env: { ...process.env, CODEX_MCP_STORE: "memory", ...options.env },
     input: options.input ?? "",
     encoding: "utf8",
     timeout: 20_000,

@@ -24,6 +24,7 @@ import { prepareStateDir } from "../../src/platform/state-dir.ts";
 import type { SessionStore } from "../../src/sessions/store.ts";
 import { manualClock } from "./helpers.ts";
 import { describeStoreContract, plain, record } from "./store-contract.ts";
+import { SESSION_EVENT_VERSION } from "../../src/sessions/session-events.ts";
 
 const runtime = await loadRuntime();
 const scratch: string[] = [];
@@ -403,7 +404,7 @@ describe("SqliteSessionStore on disk", () => {
       expect(db.prepare("PRAGMA application_id").get()).toEqual({ application_id: 0x63786d63 });
     });
     store.close();
-    expect(SCHEMA_VERSION).toBe(2);
+    expect(SCHEMA_VERSION).toBe(3);
   });
 
   test("migrations: a next step upgrades the file in place after copying it aside; a failing step changes nothing; older code refuses the newer file", () => {
@@ -486,6 +487,19 @@ describe("SqliteSessionStore on disk", () => {
     reopened.deleteSession("t");
     expect(reopened.listTurns("t")).toEqual([]);
     reopened.close();
+  });
+
+  test("every event row carries the version of the event vocabulary that wrote it", () => {
+    const path = tempDb();
+    const store = openStore(path);
+    store.createSession(record("v"));
+    store.appendEvent("v", "agent_message", { itemId: "i", text: "hi" });
+    store.close();
+    withDb(path, (db) => {
+      expect(db.prepare("SELECT type, version FROM events").all()).toEqual([
+        { type: "agent_message", version: SESSION_EVENT_VERSION },
+      ]);
+    });
   });
 
   test("a newer schema is refused with a clear error, and the file is not touched", () => {

@@ -7,6 +7,8 @@
 import * as z from "zod";
 import { ERROR_CODES, type ErrorCode } from "../../errors/registry.ts";
 import type { ApprovalDecision } from "../../codex/backend.ts";
+import { CONTINUED_SUFFIX } from "../../sessions/event-log.ts";
+import { SESSION_EVENT_TYPES } from "../../sessions/session-events.ts";
 import { SESSION_STATUSES, TURN_STATUSES } from "../../sessions/store.ts";
 
 export const ApprovalPolicy = z.enum(["untrusted", "on-failure", "on-request", "never"]).describe(
@@ -156,12 +158,15 @@ export const SessionView = {
   recommendedNextAction: z.string(),
 };
 
+/** Every type a polled event can have: the vocabulary's, and the continuations of long fields. */
+const EVENT_TYPES = SESSION_EVENT_TYPES.flatMap((t) => [t, `${t}${CONTINUED_SUFFIX}`]) as [string, ...string[]];
+
 export const PollFields = {
   events: z.array(
     z.object({
       cursor: z.number().int(),
       at: z.string(),
-      type: z.string(),
+      type: z.enum(EVENT_TYPES).describe("One of the session event vocabulary's types (version 1)."),
       pinned: z.boolean().optional(),
       data: z.record(z.string(), z.unknown()),
     }),
