@@ -8,10 +8,21 @@
  */
 import { CodedError, type ErrorCode } from "../errors/registry.ts";
 
-export type ApprovalPolicy = "untrusted" | "on-failure" | "on-request" | "never";
-export type SandboxMode = "read-only" | "workspace-write" | "danger-full-access";
-export type ReasoningEffort = "none" | "minimal" | "low" | "medium" | "high" | "xhigh";
-export type ReasoningSummary = "auto" | "concise" | "detailed" | "none";
+// The vocabularies a client chooses from, declared once: the tools' zod enums come from these.
+export const APPROVAL_POLICIES = ["untrusted", "on-failure", "on-request", "never"] as const;
+export type ApprovalPolicy = (typeof APPROVAL_POLICIES)[number];
+export const SANDBOX_MODES = ["read-only", "workspace-write", "danger-full-access"] as const;
+export type SandboxMode = (typeof SANDBOX_MODES)[number];
+export const REASONING_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh"] as const;
+export type ReasoningEffort = (typeof REASONING_EFFORTS)[number];
+export const REASONING_SUMMARIES = ["auto", "concise", "detailed", "none"] as const;
+export type ReasoningSummary = (typeof REASONING_SUMMARIES)[number];
+export const COLLABORATION_MODES = ["default", "plan"] as const;
+/** The plain answers to an approval (amendments come on top, when offered). */
+export const PLAIN_DECISIONS = ["accept", "acceptForSession", "decline", "cancel"] as const;
+/** How a turn ended. */
+export const TURN_OUTCOMES = ["completed", "interrupted", "failed"] as const;
+export type TurnOutcome = (typeof TURN_OUTCOMES)[number];
 
 /** How a thread is set up; fixed when it starts (per-turn overrides are in {@link TurnInput}). */
 export interface ThreadSettings {
@@ -48,15 +59,12 @@ export interface TurnInput {
    * Codex's collaboration mode, sticky like the other overrides. Only in "plan" mode may the model
    * ask the user questions (`user_input_request`). The exec backend has no such mode.
    */
-  collaborationMode?: "plan" | "default";
+  collaborationMode?: (typeof COLLABORATION_MODES)[number];
 }
 
 /** The decisions an approval can get. Not every request offers all of them. */
 export type ApprovalDecision =
-  | "accept"
-  | "acceptForSession"
-  | "decline"
-  | "cancel"
+  | (typeof PLAIN_DECISIONS)[number]
   /** Accept, and let Codex run commands starting with `command` without asking again. */
   | { acceptWithAmendment: { command: string[] } };
 
@@ -157,7 +165,7 @@ export type BackendEvent =
   | {
     type: "turn_completed";
     turnId: string;
-    status: "completed" | "interrupted" | "failed";
+    status: TurnOutcome;
     error?: { message: string; codexErrorInfo?: unknown };
     /** The turn's last agent message, when there was one. */
     finalMessage?: string;

@@ -19,7 +19,7 @@
  *
  * @module
  */
-import type { Backend, ThreadSettings } from "../codex/backend.ts";
+import type { Backend, ThreadSettings, TurnOutcome } from "../codex/backend.ts";
 import type { ErrorInfo } from "../errors/registry.ts";
 import type { AppendOptions, ReadLimits, ReadResult, SessionEvent } from "./event-log.ts";
 
@@ -38,7 +38,7 @@ export type BackendMode = Backend["mode"];
 /** The outcome of the last finished turn. */
 export interface SessionResult {
   turnId: string;
-  status: "completed" | "interrupted" | "failed";
+  status: TurnOutcome;
   /** The turn's last agent message. */
   text: string | null;
   /** The final message parsed, when the turn had an output schema. */

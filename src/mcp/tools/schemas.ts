@@ -6,19 +6,28 @@
  */
 import * as z from "zod";
 import { ERROR_CODES, type ErrorCode } from "../../errors/registry.ts";
-import type { ApprovalDecision } from "../../codex/backend.ts";
+import {
+  APPROVAL_POLICIES,
+  type ApprovalDecision,
+  COLLABORATION_MODES,
+  PLAIN_DECISIONS,
+  REASONING_EFFORTS,
+  REASONING_SUMMARIES,
+  SANDBOX_MODES,
+  TURN_OUTCOMES,
+} from "../../codex/backend.ts";
 import { CONTINUED_SUFFIX } from "../../sessions/event-log.ts";
 import { SESSION_EVENT_TYPES } from "../../sessions/session-events.ts";
 import { SESSION_STATUSES, TURN_STATUSES } from "../../sessions/store.ts";
 
-export const ApprovalPolicy = z.enum(["untrusted", "on-failure", "on-request", "never"]).describe(
+export const ApprovalPolicy = z.enum(APPROVAL_POLICIES).describe(
   "When Codex asks before acting: untrusted (every command and edit), on-failure, on-request (only what the model marks as needing escalation), never.",
 );
-export const SandboxMode = z.enum(["read-only", "workspace-write", "danger-full-access"]).describe(
+export const SandboxMode = z.enum(SANDBOX_MODES).describe(
   "What Codex's commands may touch.",
 );
-export const Effort = z.enum(["none", "minimal", "low", "medium", "high", "xhigh"]).describe("Reasoning effort.");
-export const Summary = z.enum(["auto", "concise", "detailed", "none"]).describe("Reasoning summaries.");
+export const Effort = z.enum(REASONING_EFFORTS).describe("Reasoning effort.");
+export const Summary = z.enum(REASONING_SUMMARIES).describe("Reasoning summaries.");
 
 /** Most a caller may wait in one call: five minutes. */
 export const MAX_WAIT_MS = 300_000;
@@ -37,14 +46,14 @@ export const OutputSchema = z
   .describe("A JSON Schema the final message must follow; the parsed value comes back as result.structuredOutput.");
 
 export const CollaborationMode = z
-  .enum(["default", "plan"])
+  .enum(COLLABORATION_MODES)
   .describe(
     "Codex's collaboration mode; in plan mode Codex may ask questions (answered with codex_check respond_user_input). Sticks to later turns.",
   );
 
 export const SessionStatus = z.enum(SESSION_STATUSES);
 
-const PlainDecision = z.enum(["accept", "acceptForSession", "decline", "cancel"]);
+const PlainDecision = z.enum(PLAIN_DECISIONS);
 const WithAmendment = z.object({ acceptWithAmendment: z.object({ command: z.array(z.string()) }) });
 /** Deprecated: the spelling before 0.2 (Codex's own). Still accepted; answers use {@link WithAmendment}. */
 const WithExecpolicyAmendment = z.object({
@@ -92,7 +101,7 @@ const Action = z.object({
 
 const Result = z.object({
   turnId: z.string(),
-  status: z.enum(["completed", "interrupted", "failed"]),
+  status: z.enum(TURN_OUTCOMES),
   text: z.string().nullable().describe("The turn's final message."),
   structuredOutput: z.unknown().optional().describe(
     "The final message parsed as JSON, when the turn had an outputSchema.",
@@ -139,12 +148,16 @@ export const Turn = z.object({
   usage: z.record(z.string(), z.number()).optional().describe("Tokens, as Codex last reported them."),
 });
 
+/** What a session needs from its caller next, in one word. */
+const INTERACTION_STATES = ["working", "needs_approval", "needs_input", "ready", "failed", "cancelled"] as const;
+export type InteractionState = (typeof INTERACTION_STATES)[number];
+
 /** What every session tool returns about a session. */
 export const SessionView = {
   sessionId: z.string(),
   threadId: z.string().nullable(),
   status: SessionStatus,
-  interactionState: z.enum(["working", "needs_approval", "needs_input", "ready", "failed", "cancelled"]),
+  interactionState: z.enum(INTERACTION_STATES),
   pollInterval: z.number().int().describe("Milliseconds to wait before the next poll."),
   progress: z.object({
     turns: z.number().int(),

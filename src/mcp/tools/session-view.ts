@@ -10,11 +10,10 @@ import type { SessionRecord } from "../../sessions/store.ts";
 import type { ServerContext } from "../context.ts";
 import { type ProgressExtra, ProgressReporter } from "../progress.ts";
 import { shownFailure, toolHint } from "../errors.ts";
+import type { InteractionState } from "./schemas.ts";
 
 /** How long to suggest waiting between polls, by status. */
 const POLL_INTERVAL_MS = { running: 2_000, waiting: 1_000, settled: 5_000 } as const;
-
-export type InteractionState = "working" | "needs_approval" | "needs_input" | "ready" | "failed" | "cancelled";
 
 function actionOf(pending: PendingRequest) {
   const r = pending.request;

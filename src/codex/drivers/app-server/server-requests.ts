@@ -38,6 +38,7 @@ import {
   type ApprovalRequest,
   BackendError,
   type FileChangeSummary,
+  PLAIN_DECISIONS,
   type RequestAnswer,
   type UserInputRequest,
 } from "../../backend.ts";
@@ -82,7 +83,7 @@ export interface RequestContext {
   now(): number;
 }
 
-const ALL_DECISIONS: ApprovalDecision[] = ["accept", "acceptForSession", "decline", "cancel"];
+const ALL_DECISIONS: readonly ApprovalDecision[] = PLAIN_DECISIONS;
 const DECLINE = { decision: "decline" };
 const NO_PERMISSIONS = { permissions: {}, scope: "turn" };
 const ELICITATION_DECLINE = { action: "decline", content: null, _meta: null };

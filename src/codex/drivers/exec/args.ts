@@ -30,6 +30,7 @@ import {
   CAPABILITIES,
   type ReasoningEffort,
   type ReasoningSummary,
+  SANDBOX_MODES,
   type SandboxMode,
   type ThreadSettings,
   type TurnInput,
@@ -55,8 +56,6 @@ export interface TurnFiles {
   outputSchema?: string;
   baseInstructions?: string;
 }
-
-const SANDBOXES: readonly SandboxMode[] = ["read-only", "workspace-write", "danger-full-access"];
 
 /** Flags every invocation starts with: top-level options go before the subcommand. */
 function globalArgs(settings: ExecSettings): string[] {
@@ -185,7 +184,7 @@ function checkApprovals(policy: ApprovalPolicy, sandbox: SandboxMode): void {
 }
 
 function checkSandbox(sandbox: SandboxMode): void {
-  if (!SANDBOXES.includes(sandbox)) {
+  if (!(SANDBOX_MODES as readonly string[]).includes(sandbox)) {
     throw new BackendError(
       "INVALID_ARGUMENT",
       `unknown sandbox mode ${JSON.stringify(sandbox)}`,

@@ -25,7 +25,7 @@
  * @module
  */
 import * as v from "valibot";
-import type { BackendEvent, FileChangeSummary } from "../../backend.ts";
+import type { BackendEvent, FileChangeSummary, TurnOutcome } from "../../backend.ts";
 
 const Envelope = v.object({ type: v.string() });
 const ThreadStarted = v.object({
@@ -166,7 +166,7 @@ export class ExecTurnReader {
 
   /** The turn's `turn_completed`, with its last agent message. */
   completed(
-    status: "completed" | "interrupted" | "failed",
+    status: TurnOutcome,
     message?: string,
   ): Extract<BackendEvent, { type: "turn_completed" }> {
     const event: Extract<BackendEvent, { type: "turn_completed" }> = {
