@@ -19,10 +19,11 @@
  * - **Durability**: WAL with `synchronous=NORMAL`. A committed change survives the process being
  *   killed (SIGKILL included: the WAL is in the OS's hands at commit); after a power cut the last
  *   few commits may be lost, never the database's consistency.
- * - **Schema**: `PRAGMA user_version` is the schema version, `PRAGMA application_id` marks the file
- *   as codex-mcp's. Migrations run in order, each in its own transaction ({@link MIGRATIONS}: v1
- *   now; add v2 by appending). A database newer than this code is refused ({@link StoreError}
- *   `STATE_NEWER_SCHEMA`) before anything is written to it.
+ * - **Schema** (sqlite-schema.ts): `PRAGMA user_version` is the schema version, `PRAGMA
+ *   application_id` marks the file as codex-mcp's. Opening (sqlite-open.ts) copies an older file to
+ *   `state.db.bak-v<N>`, then runs the missing steps in order, each in its own transaction. A
+ *   database newer than this code is refused (`STATE_NEWER_SCHEMA`) before anything is written to
+ *   it. Rows and statements are in sqlite-rows.ts.
  * - **Damage**: a file that is not a database, an SQLite file of another program, or one failing
  *   `PRAGMA quick_check` is refused with `STATE_CORRUPT`, naming the file. Nothing here ever
  *   deletes, truncates or recreates a database file.
@@ -33,7 +34,7 @@
  *
  * @module
  */
-import { type Database, DatabaseError, type SqlRow, type SqlStatement, type SqlValue } from "../runtime/types.ts";
+import type { Database, SqlValue } from "../runtime/types.ts";
 import {
   type AppendOptions,
   EventLog,
@@ -53,15 +54,12 @@ import {
   type UpdateCondition,
 } from "./store.ts";
 
+import { prepareDatabase, storeErrorOf } from "./sqlite-open.ts";
+import { paramsRow, prepareStatements, RECORD_COLUMNS, recordOf, rowParams, turnOf } from "./sqlite-rows.ts";
+import { type Migration, MIGRATIONS, turnParams } from "./sqlite-schema.ts";
+
 export { StoreError, type StoreErrorCode } from "../platform/state-error.ts";
-import { StoreError } from "../platform/state-error.ts";
-
-/** The variable that moves the state directory (see state-dir.ts). */
-const STATE_DIR_VARIABLE = "CODEX_MCP_STATE_DIR";
-
 export { APPLICATION_ID, type Migration, MIGRATIONS, SCHEMA_VERSION } from "./sqlite-schema.ts";
-import { APPLICATION_ID, type Migration, MIGRATIONS, TURN_COLUMNS, turnParams } from "./sqlite-schema.ts";
-import { SESSION_EVENT_VERSION } from "./session-events.ts";
 
 export interface SqliteSessionStoreOptions {
   /** The database file. Its directory must exist (see `prepareStateDir`). */
@@ -77,39 +75,6 @@ export interface SqliteSessionStoreOptions {
   /** Schema steps; tests only (to build a database of another version). Default {@link MIGRATIONS}. */
   migrations?: readonly Migration[];
 }
-
-/** How one record field is stored. */
-interface Column {
-  key: keyof SessionRecord;
-  column: string;
-  /** `value`: a string or number (undefined ↔ NULL); `nullable`: null ↔ NULL; `json`: JSON text (undefined ↔ NULL). */
-  kind: "value" | "nullable" | "json";
-}
-
-const COLUMNS: readonly Column[] = [
-  { key: "threadId", column: "thread_id", kind: "nullable" },
-  { key: "status", column: "status", kind: "value" },
-  { key: "backend", column: "backend", kind: "value" },
-  { key: "settings", column: "settings", kind: "json" },
-  { key: "approvalTimeoutMs", column: "approval_timeout_ms", kind: "value" },
-  { key: "createdAt", column: "created_at", kind: "value" },
-  { key: "updatedAt", column: "updated_at", kind: "value" },
-  { key: "lastActivityAt", column: "last_activity_at", kind: "value" },
-  { key: "turnStartedAt", column: "turn_started_at", kind: "value" },
-  { key: "turns", column: "turns", kind: "value" },
-  { key: "currentTurnId", column: "current_turn_id", kind: "nullable" },
-  { key: "phase", column: "phase", kind: "value" },
-  { key: "lastItem", column: "last_item", kind: "value" },
-  { key: "preview", column: "preview", kind: "value" },
-  { key: "result", column: "result", kind: "json" },
-  { key: "error", column: "error", kind: "json" },
-  { key: "pendingRequestIds", column: "pending_request_ids", kind: "json" },
-  { key: "forkedFrom", column: "forked_from", kind: "value" },
-  { key: "owner", column: "owner", kind: "json" },
-  { key: "interruptedBy", column: "interrupted_by", kind: "value" },
-];
-const KNOWN_KEYS: ReadonlySet<string> = new Set(["id", ...COLUMNS.map((c) => c.key)]);
-const RECORD_COLUMNS = ["id", ...COLUMNS.map((c) => c.column), "extra"];
 
 /** Thrown inside an append's transaction to roll it back when the session's row is gone. */
 const SESSION_GONE = new Error("the session was deleted");
@@ -421,307 +386,4 @@ export class SqliteSessionStore implements SessionStore {
       throw storeErrorOf(error, this.path, "read the state");
     }
   }
-}
-
-// ---- opening ---------------------------------------------------------------------------------------
-
-/** Checks, switches to WAL and migrates an open database (copying it aside first); returns warnings and the copy. Throws on refusal. */
-function prepareDatabase(
-  db: Database,
-  path: string,
-  migrations: readonly Migration[],
-  busyTimeoutMs: number,
-): { warnings: string[]; backup: string | null } {
-  const warnings: string[] = [];
-  const latest = migrations[migrations.length - 1]?.version ?? 0;
-  db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
-  // The first read of the file: a file that is not a database fails here, with SQLITE_NOTADB.
-  const version = pragmaNumber(db, "user_version");
-  checkOwnership(db, path, version);
-  if (version > latest) throw newerSchema(path, version, latest);
-  const problems = db
-    .prepare("PRAGMA quick_check(10)")
-    .all()
-    .map((row) => String(Object.values(row)[0]));
-  if (problems.length !== 1 || problems[0] !== "ok") {
-    throw new StoreError(
-      "STATE_CORRUPT",
-      `the state database ${path} is damaged (SQLite's integrity check: ${
-        problems.slice(0, 3).join("; ")
-      }); it was left as it is`,
-      corruptHint(path),
-      path,
-    );
-  }
-  const mode = String(Object.values(db.prepare("PRAGMA journal_mode = WAL").get() ?? {})[0] ?? "");
-  if (mode.toLowerCase() !== "wal") {
-    warnings.push(
-      `the state database ${path} could not switch to WAL (journal mode is "${mode}"); it works, but writes are slower and a reader may wait for a writer`,
-    );
-  }
-  db.exec("PRAGMA synchronous = NORMAL");
-  const backup = migrate(db, path, migrations);
-  if (backup) {
-    warnings.push(
-      `upgraded the state database ${path} to schema version ${latest}; the file as it was is kept as ${backup}`,
-    );
-  }
-  return { warnings, backup };
-}
-
-/** Refuses another program's SQLite file: a foreign application id, or tables at version 0. */
-function checkOwnership(db: Database, path: string, version: number): void {
-  const applicationId = pragmaNumber(db, "application_id");
-  const foreignId = applicationId !== 0 && applicationId !== APPLICATION_ID;
-  const hasTables = version === 0 && applicationId === 0 &&
-    db.prepare("SELECT 1 FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' LIMIT 1").get() !== undefined;
-  if (!foreignId && !hasTables) return;
-  const why = foreignId
-    ? `its application id is 0x${(applicationId >>> 0).toString(16)}, not codex-mcp's`
-    : "it holds tables but no codex-mcp schema version";
-  throw new StoreError(
-    "STATE_CORRUPT",
-    `${path} is an SQLite database of another program (${why}); codex-mcp did not touch it`,
-    `Move that file away, or set ${STATE_DIR_VARIABLE} to a directory of codex-mcp's own.`,
-    path,
-  );
-}
-
-/** Runs the steps above the file's version, each with its version bump in one transaction. */
-function migrate(db: Database, path: string, migrations: readonly Migration[]): string | null {
-  const latest = migrations[migrations.length - 1]?.version ?? 0;
-  const from = pragmaNumber(db, "user_version");
-  const backup = from >= 1 && from < latest ? backUp(db, path, from) : null;
-  for (const step of migrations) {
-    if (pragmaNumber(db, "user_version") >= step.version) continue;
-    db.exec("BEGIN IMMEDIATE");
-    try {
-      // Another process may have migrated while we waited for the lock.
-      const now = pragmaNumber(db, "user_version");
-      if (now > latest) throw newerSchema(path, now, latest);
-      if (now < step.version) {
-        if (now !== step.version - 1) {
-          throw new Error(`schema step ${step.version} needs version ${step.version - 1}, the file is at ${now}`);
-        }
-        db.exec(step.sql);
-        step.run?.(db);
-        db.exec(`PRAGMA user_version = ${step.version}`);
-        db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
-      }
-      db.exec("COMMIT");
-    } catch (error) {
-      try {
-        db.exec("ROLLBACK");
-      } catch {
-        // nothing left to roll back
-      }
-      if (
-        error instanceof StoreError || !(error instanceof DatabaseError) || error.code === "SQLITE_BUSY" ||
-        error.code === "SQLITE_LOCKED"
-      ) throw error;
-      throw new StoreError(
-        "STATE_MIGRATION_FAILED",
-        `could not migrate the state database ${path} to schema version ${step.version} (${error.code}: ${error.message}); rolled back, the file is as it was`,
-        `Report this to codex-mcp's maintainers; meanwhile set ${STATE_DIR_VARIABLE} to another directory to start with a fresh state.`,
-        path,
-        { cause: error },
-      );
-    }
-  }
-  return backup;
-}
-
-/**
- * Before an upgrade, a consistent copy of the database (WAL content included) at
- * `<path>.bak-v<version>`. A copy left by an earlier attempt is kept as it is: it is the file
- * before any upgrade. Without a copy there is no upgrade.
- */
-function backUp(db: Database, path: string, version: number): string {
-  const target = `${path}.bak-v${version}`;
-  try {
-    db.exec(`VACUUM INTO '${target.replaceAll("'", "''")}'`);
-  } catch (error) {
-    if (/exists/i.test((error as Error).message)) return target;
-    throw new StoreError(
-      "STATE_WRITE_FAILED",
-      `could not copy the state database ${path} to ${target} before upgrading it (${
-        (error as Error).message
-      }); it was not upgraded`,
-      "Free disk space in the state directory, or make it writable; the database is as it was.",
-      path,
-      { cause: error },
-    );
-  }
-  return target;
-}
-
-function pragmaNumber(db: Database, name: string): number {
-  return Number(Object.values(db.prepare(`PRAGMA ${name}`).get() ?? {})[0] ?? 0);
-}
-
-function newerSchema(path: string, version: number, latest: number): StoreError {
-  return new StoreError(
-    "STATE_NEWER_SCHEMA",
-    `the state database ${path} has schema version ${version}, written by a newer codex-mcp; this one understands up to version ${latest} and left the file as it is`,
-    `Upgrade codex-mcp, or set ${STATE_DIR_VARIABLE} to another directory to run this version with a state of its own.`,
-    path,
-  );
-}
-
-function corruptHint(path: string): string {
-  return `codex-mcp never deletes a state database. Move ${path} (with any -wal and -shm files next to it) aside to start afresh, or set ${STATE_DIR_VARIABLE} to another directory; the SQLite shell's ".recover" may rescue its content.`;
-}
-
-/** A {@link DatabaseError} as a {@link StoreError}; other errors (a taken id, a bug) pass through. */
-function storeErrorOf(error: unknown, path: string, what: string): unknown {
-  if (!(error instanceof DatabaseError)) return error;
-  const detail = `${error.code}: ${error.message}`;
-  switch (error.code) {
-    case "SQLITE_NOTADB":
-    case "SQLITE_CORRUPT":
-      return new StoreError(
-        "STATE_CORRUPT",
-        `the state database ${path} is not a valid SQLite database (${detail}); it was left as it is`,
-        corruptHint(path),
-        path,
-        { cause: error },
-      );
-    case "SQLITE_BUSY":
-    case "SQLITE_LOCKED":
-      return new StoreError(
-        "STATE_BUSY",
-        `could not ${what}: another process keeps the state database ${path} locked (${detail})`,
-        `Another codex-mcp may be using the same state; give each server its own ${STATE_DIR_VARIABLE} if this persists.`,
-        path,
-        { cause: error },
-      );
-    case "SQLITE_UNAVAILABLE":
-      return new StoreError(
-        "STATE_UNAVAILABLE",
-        error.message,
-        "Run codex-mcp's own binary, or run it on Node ≥ 22.13, Bun, or Deno ≥ 2.2.",
-        path,
-        { cause: error },
-      );
-    case "SQLITE_CANTOPEN":
-    case "SQLITE_READONLY":
-    case "SQLITE_PERM":
-    case "SQLITE_AUTH":
-      if (what === "open") {
-        return new StoreError(
-          "STATE_DIR_UNWRITABLE",
-          `cannot open the state database ${path} for writing (${detail})`,
-          `Make its directory and file writable by this user, or set ${STATE_DIR_VARIABLE} to a writable directory.`,
-          path,
-          { cause: error },
-        );
-      }
-    // fall through
-    default:
-      return new StoreError(
-        "STATE_WRITE_FAILED",
-        what === "open"
-          ? `could not open the state database ${path} (${detail})`
-          : `could not ${what} in the state database ${path} (${detail}); the change was rolled back`,
-        `Check the disk (space, permissions) under ${path}, or set ${STATE_DIR_VARIABLE} elsewhere.`,
-        path,
-        { cause: error },
-      );
-  }
-}
-
-// ---- rows ------------------------------------------------------------------------------------------
-
-function prepareStatements(db: Database) {
-  const record = RECORD_COLUMNS.join(", ");
-  const prepare = (sql: string): SqlStatement => db.prepare(sql);
-  return {
-    begin: prepare("BEGIN IMMEDIATE"),
-    commit: prepare("COMMIT"),
-    rollback: prepare("ROLLBACK"),
-    sessionExists: prepare("SELECT 1 FROM sessions WHERE id = ?"),
-    getSession: prepare(`SELECT ${record} FROM sessions WHERE id = ?`),
-    insertSession: prepare(`INSERT INTO sessions (${record}) VALUES (${RECORD_COLUMNS.map(() => "?").join(", ")})`),
-    updateSession: prepare(
-      `UPDATE sessions SET ${RECORD_COLUMNS.slice(1).map((c) => `${c} = ?`).join(", ")} WHERE id = ?`,
-    ),
-    deleteSession: prepare("DELETE FROM sessions WHERE id = ?"),
-    insertTurn: prepare(
-      `INSERT INTO turns (session_id, ${TURN_COLUMNS.join(", ")}) VALUES (?${", ?".repeat(TURN_COLUMNS.length)})`,
-    ),
-    getTurn: prepare(`SELECT ${TURN_COLUMNS.join(", ")} FROM turns WHERE session_id = ? AND idx = ?`),
-    updateTurn: prepare(
-      `UPDATE turns SET ${TURN_COLUMNS.slice(1).map((c) => `${c} = ?`).join(", ")} WHERE session_id = ? AND idx = ?`,
-    ),
-    listTurns: prepare(`SELECT ${TURN_COLUMNS.join(", ")} FROM turns WHERE session_id = ? ORDER BY idx`),
-    deleteTurns: prepare("DELETE FROM turns WHERE session_id = ?"),
-    logState: prepare("SELECT latest_cursor, evicted_events FROM sessions WHERE id = ?"),
-    updateLogState: prepare("UPDATE sessions SET latest_cursor = ?, evicted_events = evicted_events + ? WHERE id = ?"),
-    loadEvents: prepare("SELECT cursor, at, type, pinned, data FROM events WHERE session_id = ? ORDER BY cursor"),
-    upsertEvent: prepare(
-      // Every row says which version of the event vocabulary (session-events.ts) wrote it.
-      `INSERT INTO events (session_id, cursor, at, type, pinned, data, version) VALUES (?, ?, ?, ?, ?, ?, ${SESSION_EVENT_VERSION}) ` +
-        "ON CONFLICT (session_id, cursor) DO UPDATE SET at = excluded.at, type = excluded.type, pinned = excluded.pinned, data = excluded.data, version = excluded.version",
-    ),
-    deleteEvent: prepare("DELETE FROM events WHERE session_id = ? AND cursor = ?"),
-    deleteEvents: prepare("DELETE FROM events WHERE session_id = ?"),
-  };
-}
-
-/** The values of {@link RECORD_COLUMNS} for `record`. */
-function rowParams(record: SessionRecord): SqlValue[] {
-  const params: SqlValue[] = [record.id];
-  for (const { key, kind } of COLUMNS) {
-    const value: unknown = record[key];
-    if (kind === "json") params.push(value === undefined ? null : (JSON.stringify(value) as string));
-    else if (value === undefined || value === null) params.push(null);
-    else if (typeof value === "string" || typeof value === "number") params.push(value);
-    else throw new TypeError(`session field ${key} must be a string or a number, got ${typeof value}`);
-  }
-  const extra: Record<string, unknown> = {};
-  let hasExtra = false;
-  for (const [key, value] of Object.entries(record)) {
-    if (KNOWN_KEYS.has(key) || value === undefined) continue;
-    extra[key] = value;
-    hasExtra = true;
-  }
-  params.push(hasExtra ? JSON.stringify(extra) : null);
-  return params;
-}
-
-function paramsRow(params: readonly SqlValue[]): SqlRow {
-  return Object.fromEntries(RECORD_COLUMNS.map((column, i) => [column, params[i] ?? null]));
-}
-
-/** A row of `turns` as a fresh {@link TurnRecord}. */
-function turnOf(row: SqlRow): TurnRecord {
-  const turn: TurnRecord = {
-    index: Number(row.idx),
-    turnId: (row.turn_id as string | null) ?? null,
-    promptPreview: String(row.prompt_preview),
-    startedAt: Number(row.started_at),
-    status: row.status as TurnRecord["status"],
-  };
-  if (row.ended_at !== null && row.ended_at !== undefined) turn.endedAt = Number(row.ended_at);
-  if (typeof row.result === "string") turn.result = JSON.parse(row.result);
-  if (typeof row.error === "string") turn.error = JSON.parse(row.error);
-  if (typeof row.usage === "string") turn.usage = JSON.parse(row.usage);
-  return turn;
-}
-
-/** A row of `sessions` as a fresh {@link SessionRecord}. */
-function recordOf(row: SqlRow): SessionRecord {
-  const record: Record<string, unknown> = { id: row.id };
-  for (const { key, column, kind } of COLUMNS) {
-    const value = row[column];
-    if (kind === "nullable") record[key] = value ?? null;
-    else if (value === null || value === undefined) continue;
-    else record[key] = kind === "json" ? JSON.parse(value as string) : value;
-  }
-  if (typeof row.extra === "string") {
-    for (const [key, value] of Object.entries(JSON.parse(row.extra) as Record<string, unknown>)) {
-      if (!(key in record)) record[key] = value;
-    }
-  }
-  return record as unknown as SessionRecord;
 }
