@@ -1,9 +1,15 @@
 /**
- * Sessions: an MCP client's handle on one Codex thread. The manager orchestrates: it starts threads
- * and turns on a {@link Backend}, stores what Codex reports (the event log, turn records) and
- * applies what the reducer (reducer.ts) makes of it, holds Codex's requests until the client
- * answers or they expire (pending-requests.ts), and carries out the lifecycle's policies
+ * Sessions: an MCP client's handle on one Codex thread. The manager orchestrates the one-job
+ * modules around it: it starts threads and turns on a {@link Backend} (claiming a turn with a
+ * compare-and-set on the store), hands Codex's events to the intake (intake.ts: stored, reduced by
+ * reducer.ts, effects carried out), answers Codex's requests from the book (pending-requests.ts),
+ * waits through the live state (live.ts), and carries out the lifecycle's policies
  * (lifecycle.ts). The tools in src/mcp/tools/ are thin shells over it.
+ *
+ * It is still ~600 lines because every public operation of the sessions layer (start, reply,
+ * fork, read, wait, answer, interrupt, cancel, clean, sweep, recover, drain) is a method here, each
+ * a short sequence of calls into those modules; splitting them further would spread one
+ * session's rules over files that each know half of them.
  *
  * Status, as the tools show it:
  * running → waiting_approval / waiting_input (Codex asked something) → running → idle (turn done)
@@ -11,7 +17,7 @@
  *
  * @module
  */
-import type { ApprovalDecision, Backend, BackendEvent, ThreadSettings, TurnInput } from "../codex/backend.ts";
+import type { ApprovalDecision, Backend, ThreadSettings, TurnInput } from "../codex/backend.ts";
 import type { Logger } from "../log.ts";
 import { errorInfo } from "../errors/registry.ts";
 import { asCodedError, SessionError } from "./errors.ts";
@@ -23,8 +29,8 @@ import {
   type RecoveryReport,
   type SessionPolicy,
 } from "./lifecycle.ts";
-import { type PendingRequest, PendingRequests } from "./pending-requests.ts";
-import { activeStatus, type Effect, isActive, reduce } from "./reducer.ts";
+import { checkAnswers, checkDecision, type PendingRequest, PendingRequests } from "./pending-requests.ts";
+import { isActive } from "./reducer.ts";
 import {
   PROMPT_PREVIEW_CHARS,
   type ReadResult,
@@ -33,7 +39,9 @@ import {
   type SessionStore,
   type TurnRecord,
 } from "./store.ts";
-import { fromBackendEvent, type OwnEventData, recordOwn } from "./session-events.ts";
+import { type OwnEventData, recordOwn } from "./session-events.ts";
+import { LiveSessions, type WaitOutcome } from "./live.ts";
+import { EventIntake } from "./intake.ts";
 
 /** `Omit` over each member of a union. */
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -62,35 +70,29 @@ export interface StartOptions {
   approvalTimeoutMs?: number;
 }
 
-/** What is alive about a session in this process (not persisted). */
-interface Live {
-  unsubscribe: (() => void) | null;
-  /** The turn's output schema, to parse its final message. */
-  outputSchema: Record<string, unknown> | undefined;
-  cancelRequested: boolean;
-  /** Codex has started the current turn (turn_started seen): only then can it be interrupted. */
-  turnActive: boolean;
-  /** The turn record of the turn running here, while it runs. */
-  turnIndex: number | null;
-  /** Called on every change: waiters and progress reporters. */
-  listeners: Set<() => void>;
-}
-
-/** How a wait for a turn ended. */
-export type WaitOutcome = "finished" | "needs_answer" | "timeout" | "aborted";
+export type { WaitOutcome };
 
 /** The statuses a reply may start a turn from. */
 const IDLE_OR_DONE: readonly SessionStatus[] = ["idle", "error", "cancelled"];
 
 export class SessionManager {
   readonly #o: SessionManagerOptions;
-  readonly #live = new Map<string, Live>();
+  readonly #live: LiveSessions;
   readonly #pending = new PendingRequests();
+  readonly #intake: EventIntake;
   #sweeper: ReturnType<typeof setInterval> | undefined;
   #backend: Promise<Backend> | null = null;
 
   constructor(options: SessionManagerOptions) {
     this.#o = options;
+    this.#live = new LiveSessions((error) => options.log.warn("session listener failed", error));
+    this.#intake = new EventIntake({
+      store: options.store,
+      live: this.#live,
+      pending: this.#pending,
+      log: options.log,
+      answer: (sessionId, pending, answer) => this.#answer(sessionId, pending, answer, { automatic: true }),
+    });
   }
 
   /** Starts the lifecycle sweep (every `everyMs`). */
@@ -143,11 +145,11 @@ export class SessionManager {
       owner: this.#o.owner,
     };
     this.#o.store.createSession(record);
-    const live = this.#liveOf(record.id);
+    const live = this.#live.of(record.id);
     try {
       const thread = await backend.startThread(options.settings);
       this.#update(record.id, { threadId: thread.threadId, phase: "starting the turn" });
-      live.unsubscribe = backend.subscribe(thread.threadId, (event) => this.#onEvent(record.id, event));
+      live.unsubscribe = backend.subscribe(thread.threadId, this.#intake.listener(record.id));
       await this.#startTurn(record.id, backend, thread.threadId, options.turn);
     } catch (error) {
       const failure = asCodedError(error);
@@ -188,13 +190,13 @@ export class SessionManager {
       updatedAt: Date.now(),
     }, { ifStatus: IDLE_OR_DONE });
     if (!claimed) throw busy(this.get(sessionId));
-    const live = this.#liveOf(sessionId);
+    const live = this.#live.of(sessionId);
     try {
       if (!live.unsubscribe) {
         // The thread is not loaded in this backend (Codex crashed, the session was cancelled, or
         // the server restarted): load it again with its history, then listen.
         await backend.resumeThread(threadId, record.settings);
-        live.unsubscribe = backend.subscribe(threadId, (event) => this.#onEvent(sessionId, event));
+        live.unsubscribe = backend.subscribe(threadId, this.#intake.listener(sessionId));
       }
       live.cancelRequested = false;
       await this.#startTurn(sessionId, backend, threadId, turn);
@@ -210,7 +212,7 @@ export class SessionManager {
   }
 
   async #startTurn(sessionId: string, backend: Backend, threadId: string, turn: TurnInput): Promise<void> {
-    const live = this.#liveOf(sessionId);
+    const live = this.#live.of(sessionId);
     live.outputSchema = turn.outputSchema;
     recordOwn(this.#o.store, sessionId, "turn_requested", {
       prompt: turn.prompt.slice(0, 2_000),
@@ -229,20 +231,12 @@ export class SessionManager {
     try {
       ({ turnId } = await backend.startTurn(threadId, turn));
     } catch (error) {
-      this.#endTurn(sessionId, { status: "failed", error: errorInfo(asCodedError(error)) });
+      this.#intake.endTurn(sessionId, { status: "failed", error: errorInfo(asCodedError(error)) });
       throw error;
     }
     const record = this.get(sessionId);
     this.#o.store.updateTurn(sessionId, index, { turnId });
     this.#update(sessionId, { currentTurnId: turnId, turns: record.turns + 1, phase: "thinking" });
-  }
-
-  /** Records the end of the session's current turn (if it has one open here). */
-  #endTurn(sessionId: string, end: Pick<TurnRecord, "status"> & Partial<TurnRecord>): void {
-    const live = this.#live.get(sessionId);
-    if (!live?.turnIndex) return;
-    this.#o.store.updateTurn(sessionId, live.turnIndex, { ...end, endedAt: Date.now() });
-    live.turnIndex = null;
   }
 
   /** The session's turns, first to last. */
@@ -287,8 +281,8 @@ export class SessionManager {
       interruptedBy: undefined,
     };
     this.#o.store.createSession(record);
-    const live = this.#liveOf(record.id);
-    live.unsubscribe = backend.subscribe(thread.threadId, (event) => this.#onEvent(record.id, event));
+    const live = this.#live.of(record.id);
+    live.unsubscribe = backend.subscribe(thread.threadId, this.#intake.listener(record.id));
     recordOwn(this.#o.store, record.id, "forked", { from: source.id, fromThreadId: source.threadId });
     return this.get(record.id);
   }
@@ -329,25 +323,9 @@ export class SessionManager {
     return this.#o.store.waitForEvents(sessionId, cursor, timeoutMs, signal);
   }
 
-  /** Resolves once `condition` holds (checked on every change), or after `timeoutMs`. */
-  #until(sessionId: string, condition: () => boolean, timeoutMs: number): Promise<void> {
-    if (condition()) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        stop();
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      const stop = this.onChange(sessionId, () => condition() && done());
-    });
-  }
-
   /** Calls `listener` on every change to the session; returns the unsubscribe function. */
   onChange(sessionId: string, listener: () => void): () => void {
-    const live = this.#liveOf(sessionId);
-    live.listeners.add(listener);
-    return () => void live.listeners.delete(listener);
+    return this.#live.onChange(sessionId, listener);
   }
 
   /**
@@ -355,53 +333,23 @@ export class SessionManager {
    * `signal` aborts — whichever is first.
    */
   waitForTurn(sessionId: string, timeoutMs: number, signal?: AbortSignal): Promise<WaitOutcome> {
-    const check = (): WaitOutcome | null => {
-      const status = this.get(sessionId).status;
-      if (status === "waiting_approval" || status === "waiting_input") return "needs_answer";
-      if (status !== "running") return "finished";
-      return null;
-    };
-    const now = check();
-    if (now) return Promise.resolve(now);
-    return new Promise((resolve) => {
-      let settled = false;
-      const finish = (outcome: WaitOutcome) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        stop();
-        signal?.removeEventListener("abort", onAbort);
-        resolve(outcome);
-      };
-      const onAbort = () => finish("aborted");
-      const timer = setTimeout(() => finish("timeout"), timeoutMs);
-      const stop = this.onChange(sessionId, () => {
-        const outcome = check();
-        if (outcome) finish(outcome);
-      });
-      if (signal?.aborted) onAbort();
-      else signal?.addEventListener("abort", onAbort);
-    });
+    return this.#live.waitFor(
+      sessionId,
+      () => {
+        const status = this.get(sessionId).status;
+        if (status === "waiting_approval" || status === "waiting_input") return "needs_answer";
+        return status === "running" ? null : "finished";
+      },
+      timeoutMs,
+      signal,
+    );
   }
 
   // ---- answering Codex -------------------------------------------------------------------------
 
   async respondPermission(sessionId: string, requestId: string, decision: ApprovalDecision): Promise<SessionRecord> {
     const pending = await this.#pendingOrError(sessionId, requestId);
-    if (pending.request.type !== "approval_request") {
-      throw new SessionError(
-        "INVALID_ARGUMENT",
-        `request ${requestId} asks questions, not for a permission`,
-        "It asks questions: answer it with answers, not a decision.",
-      );
-    }
-    if (typeof decision === "object" && !pending.request.proposedExecpolicyAmendment) {
-      throw new SessionError(
-        "INVALID_ARGUMENT",
-        `request ${requestId} offers no exec-policy amendment`,
-        "Use accept, acceptForSession, decline or cancel.",
-      );
-    }
+    checkDecision(pending, decision);
     await this.#answer(sessionId, pending, { kind: "approval", decision }, { decision, by: "client" });
     return this.get(sessionId);
   }
@@ -412,22 +360,7 @@ export class SessionManager {
     answers: Record<string, string[]>,
   ): Promise<SessionRecord> {
     const pending = await this.#pendingOrError(sessionId, requestId);
-    if (pending.request.type !== "user_input_request") {
-      throw new SessionError(
-        "INVALID_ARGUMENT",
-        `request ${requestId} asks for a permission, not for answers`,
-        "It asks for a permission: answer it with a decision.",
-      );
-    }
-    const known = new Set(pending.request.questions.map((q) => q.id));
-    const unknown = Object.keys(answers).filter((id) => !known.has(id));
-    if (unknown.length > 0) {
-      throw new SessionError(
-        "INVALID_ARGUMENT",
-        `no question ${unknown.map((id) => JSON.stringify(id)).join(", ")} in request ${requestId}`,
-        `The questions are: ${[...known].join(", ")}.`,
-      );
-    }
+    checkAnswers(pending, answers);
     await this.#answer(sessionId, pending, { kind: "user_input", answers }, { answers, by: "client" });
     return this.get(sessionId);
   }
@@ -457,7 +390,7 @@ export class SessionManager {
     } finally {
       // Pinned: an approval's outcome is kept as long as the request itself.
       recordOwn(this.#o.store, sessionId, "request_answered", { requestId, ...recorded }, { pinned: true });
-      this.#settleStatus(sessionId);
+      this.#intake.settleStatus(sessionId);
     }
   }
 
@@ -467,9 +400,9 @@ export class SessionManager {
     await this.#mayAct(this.get(sessionId));
     // Codex refuses to interrupt a turn it has not started yet ("no active turn"): a client that
     // interrupts right after starting waits for turn_started (or the end) first.
-    await this.#until(
+    await this.#live.until(
       sessionId,
-      () => this.#liveOf(sessionId).turnActive || !isActive(this.get(sessionId).status),
+      () => this.#live.of(sessionId).turnActive || !isActive(this.get(sessionId).status),
       10_000,
     );
     const record = this.get(sessionId);
@@ -491,7 +424,7 @@ export class SessionManager {
     const record = this.get(sessionId);
     await this.#mayAct(record);
     if (record.status === "cancelled") return record;
-    const live = this.#liveOf(sessionId);
+    const live = this.#live.of(sessionId);
     live.cancelRequested = true;
     if (isActive(record.status)) {
       try {
@@ -500,7 +433,7 @@ export class SessionManager {
         this.#o.log.warn(`cancel ${sessionId}: interrupt failed`, error);
       }
     }
-    this.#dropPending(sessionId);
+    this.#intake.dropPending(sessionId);
     await this.#release(sessionId);
     this.#update(sessionId, { status: "cancelled", phase: "cancelled" });
     recordOwn(this.#o.store, sessionId, "cancelled", { reason });
@@ -577,7 +510,7 @@ export class SessionManager {
     await Promise.all(running.map((id) => this.waitForTurn(id, graceMs, hurry)));
     const left = this.#activeSessions();
     for (const record of left) {
-      this.#liveOf(record.id).cancelRequested = false;
+      this.#live.of(record.id).cancelRequested = false;
       try {
         await this.interrupt(record.id);
       } catch (error) {
@@ -598,108 +531,8 @@ export class SessionManager {
     if (backend) await (await backend.catch(() => null))?.close();
   }
 
-  // ---- events from Codex -----------------------------------------------------------------------
-
-  #onEvent(sessionId: string, event: BackendEvent): void {
-    try {
-      this.#applyEvent(sessionId, event);
-    } catch (error) {
-      // A store write can fail (disk full, a locked database): report it, keep the backend going.
-      this.#o.log.error(`session ${sessionId}: could not record ${event.type}`, error);
-    }
-  }
-
-  #applyEvent(sessionId: string, event: BackendEvent): void {
-    if (!this.#o.store.getSession(sessionId)) return;
-    const { type, data } = fromBackendEvent(event);
-    this.#o.store.appendEvent(sessionId, type, data);
-    const live = this.#liveOf(sessionId);
-    const { patch, effects } = reduce(event, {
-      hasOutputSchema: live.outputSchema !== undefined,
-      cancelRequested: live.cancelRequested,
-    }, Date.now());
-    for (const effect of effects) this.#carryOut(sessionId, live, effect);
-    this.#update(sessionId, patch);
-    this.#settleStatus(sessionId);
-  }
-
-  #carryOut(sessionId: string, live: Live, effect: Effect): void {
-    switch (effect.type) {
-      case "pending_add": {
-        const timeoutMs = this.get(sessionId).approvalTimeoutMs;
-        this.#pending.add(sessionId, effect.request, timeoutMs, (p) => void this.#expire(sessionId, p));
-        this.#update(sessionId, { pendingRequestIds: this.#pending.ids(sessionId) });
-        break;
-      }
-      case "pending_drop":
-        this.#dropPending(sessionId, effect.requestId);
-        break;
-      case "turn_active":
-        live.turnActive = effect.active;
-        break;
-      case "turn_usage":
-        if (live.turnIndex) this.#o.store.updateTurn(sessionId, live.turnIndex, { usage: effect.usage });
-        break;
-      case "turn_end":
-        this.#endTurn(sessionId, effect.end);
-        break;
-      case "result":
-        recordOwn(this.#o.store, sessionId, "result", { ...effect.result }, { pinned: true });
-        break;
-      case "unsubscribe":
-        live.unsubscribe?.();
-        live.unsubscribe = null;
-        break;
-    }
-  }
-
-  /** Nobody answered in time: decline (or answer nothing), and record that it happened. */
-  async #expire(sessionId: string, pending: PendingRequest): Promise<void> {
-    const requestId = pending.request.requestId;
-    if (!this.#pending.get(sessionId, requestId)) return;
-    const answer = pending.request.type === "approval_request"
-      ? ({ kind: "approval", decision: "decline" } as const)
-      : ({ kind: "user_input", answers: {} } as const);
-    recordOwn(this.#o.store, sessionId, "approval_timeout", {
-      requestId,
-      kind: pending.request.type === "approval_request" ? pending.request.kind : "user_input",
-      answer: answer.kind === "approval" ? "decline" : "no answers",
-    }, { pinned: true });
-    try {
-      await this.#answer(sessionId, pending, answer, { automatic: true });
-    } catch (error) {
-      this.#o.log.warn(`session ${sessionId}: could not auto-decline ${requestId}`, error);
-    }
-  }
-
-  #dropPending(sessionId: string, requestId?: string): void {
-    if (!this.#pending.drop(sessionId, requestId)) return;
-    if (this.#o.store.getSession(sessionId)) {
-      this.#update(sessionId, { pendingRequestIds: this.#pending.ids(sessionId) });
-    }
-  }
-
-  /** While a turn runs, the status follows what is pending. */
-  #settleStatus(sessionId: string): void {
-    const record = this.#o.store.getSession(sessionId);
-    if (!record || !isActive(record.status)) return this.#notify(sessionId);
-    const status = activeStatus(this.#pending.list(sessionId).map((p) => p.request));
-    if (status !== record.status) this.#update(sessionId, { status });
-    this.#notify(sessionId);
-  }
-
-  #notify(sessionId: string): void {
-    for (const listener of this.#live.get(sessionId)?.listeners ?? []) {
-      try {
-        listener();
-      } catch (error) {
-        this.#o.log.warn("session listener failed", error);
-      }
-    }
-  }
-
   async #release(sessionId: string): Promise<void> {
-    const live = this.#live.get(sessionId);
+    const live = this.#live.peek(sessionId);
     const record = this.#o.store.getSession(sessionId);
     live?.unsubscribe?.();
     if (live) live.unsubscribe = null;
@@ -716,9 +549,8 @@ export class SessionManager {
    * (listed, readable, resumable) unless `fromDisk`.
    */
   #forget(sessionId: string, options: { fromDisk: boolean }): void {
-    this.#dropPending(sessionId);
-    this.#live.get(sessionId)?.unsubscribe?.();
-    this.#live.delete(sessionId);
+    this.#intake.dropPending(sessionId);
+    this.#live.forget(sessionId);
     if (!this.#o.persistent || options.fromDisk) this.#o.store.deleteSession(sessionId);
     else this.#o.store.unloadSession?.(sessionId);
   }
@@ -730,22 +562,6 @@ export class SessionManager {
       "FORBIDDEN",
       `session ${record.id} is run by another codex-mcp (pid ${record.owner!.pid}) that is still running`,
     );
-  }
-
-  #liveOf(sessionId: string): Live {
-    let live = this.#live.get(sessionId);
-    if (!live) {
-      live = {
-        unsubscribe: null,
-        outputSchema: undefined,
-        cancelRequested: false,
-        turnActive: false,
-        turnIndex: null,
-        listeners: new Set(),
-      };
-      this.#live.set(sessionId, live);
-    }
-    return live;
   }
 
   #update(sessionId: string, patch: Partial<SessionRecord>): void {

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import type { ApprovalRequest, UserInputRequest } from "../codex/backend.ts";
+import type { ApprovalDecision, ApprovalRequest, UserInputRequest } from "../codex/backend.ts";
+import { SessionError } from "./errors.ts";
 
 /** A request of Codex's waiting on the client. */
 export interface PendingRequest {
@@ -91,4 +92,44 @@ export class PendingRequests {
 
 function publicOf(entry: Entry): PendingRequest {
   return { request: entry.request, createdAt: entry.createdAt, expiresAt: entry.expiresAt };
+}
+
+/** Refuses a decision that does not fit the request: questions, or an amendment nobody offered. */
+export function checkDecision(pending: PendingRequest, decision: ApprovalDecision): void {
+  const { request } = pending;
+  if (request.type !== "approval_request") {
+    throw new SessionError(
+      "INVALID_ARGUMENT",
+      `request ${request.requestId} asks questions, not for a permission`,
+      "It asks questions: answer it with answers, not a decision.",
+    );
+  }
+  if (typeof decision === "object" && !request.proposedExecpolicyAmendment) {
+    throw new SessionError(
+      "INVALID_ARGUMENT",
+      `request ${request.requestId} offers no exec-policy amendment`,
+      "Use accept, acceptForSession, decline or cancel.",
+    );
+  }
+}
+
+/** Refuses answers that do not fit the request: a permission, or questions it does not ask. */
+export function checkAnswers(pending: PendingRequest, answers: Record<string, string[]>): void {
+  const { request } = pending;
+  if (request.type !== "user_input_request") {
+    throw new SessionError(
+      "INVALID_ARGUMENT",
+      `request ${request.requestId} asks for a permission, not for answers`,
+      "It asks for a permission: answer it with a decision.",
+    );
+  }
+  const known = new Set(request.questions.map((q) => q.id));
+  const unknown = Object.keys(answers).filter((id) => !known.has(id));
+  if (unknown.length > 0) {
+    throw new SessionError(
+      "INVALID_ARGUMENT",
+      `no question ${unknown.map((id) => JSON.stringify(id)).join(", ")} in request ${request.requestId}`,
+      `The questions are: ${[...known].join(", ")}.`,
+    );
+  }
 }

@@ -1,0 +1,126 @@
+/**
+ * What is alive about each session in this process and is never stored: the subscription to its
+ * thread, facts of the turn running here, and the listeners that want to hear of every change
+ * (long polls, waits for a result, progress reporters), with the waits built on them.
+ *
+ * @module
+ */
+
+/** One session's live state. */
+export interface Live {
+  unsubscribe: (() => void) | null;
+  /** The turn's output schema, to parse its final message. */
+  outputSchema: Record<string, unknown> | undefined;
+  cancelRequested: boolean;
+  /** Codex has started the current turn (turn_started seen): only then can it be interrupted. */
+  turnActive: boolean;
+  /** The turn record of the turn running here, while it runs. */
+  turnIndex: number | null;
+  /** Called on every change: waiters and progress reporters. */
+  readonly listeners: Set<() => void>;
+}
+
+/** How a wait ended. */
+export type WaitOutcome = "finished" | "needs_answer" | "timeout" | "aborted";
+
+export class LiveSessions {
+  readonly #live = new Map<string, Live>();
+  readonly #onListenerError: (error: unknown) => void;
+
+  constructor(onListenerError: (error: unknown) => void) {
+    this.#onListenerError = onListenerError;
+  }
+
+  /** The session's live state, made on first use. */
+  of(sessionId: string): Live {
+    let live = this.#live.get(sessionId);
+    if (!live) {
+      live = {
+        unsubscribe: null,
+        outputSchema: undefined,
+        cancelRequested: false,
+        turnActive: false,
+        turnIndex: null,
+        listeners: new Set(),
+      };
+      this.#live.set(sessionId, live);
+    }
+    return live;
+  }
+
+  /** The session's live state if it has any (reading never makes one). */
+  peek(sessionId: string): Live | undefined {
+    return this.#live.get(sessionId);
+  }
+
+  /** Forgets the session: stops listening to its thread. */
+  forget(sessionId: string): void {
+    this.#live.get(sessionId)?.unsubscribe?.();
+    this.#live.delete(sessionId);
+  }
+
+  /** Calls `listener` on every change to the session; returns the unsubscribe function. */
+  onChange(sessionId: string, listener: () => void): () => void {
+    const live = this.of(sessionId);
+    live.listeners.add(listener);
+    return () => void live.listeners.delete(listener);
+  }
+
+  /** Tells the session's listeners that something changed; one that throws does not stop the rest. */
+  notify(sessionId: string): void {
+    for (const listener of this.#live.get(sessionId)?.listeners ?? []) {
+      try {
+        listener();
+      } catch (error) {
+        this.#onListenerError(error);
+      }
+    }
+  }
+
+  /** Resolves once `condition` holds (checked on every change), or after `timeoutMs`. */
+  until(sessionId: string, condition: () => boolean, timeoutMs: number): Promise<void> {
+    if (condition()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        stop();
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      const stop = this.onChange(sessionId, () => condition() && done());
+    });
+  }
+
+  /**
+   * Resolves with what `check` says once it says anything (checked now and on every change), or
+   * "timeout" after `timeoutMs`, or "aborted" when `signal` aborts — whichever is first.
+   */
+  waitFor(
+    sessionId: string,
+    check: () => WaitOutcome | null,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<WaitOutcome> {
+    const now = check();
+    if (now) return Promise.resolve(now);
+    return new Promise((resolve) => {
+      let settled = false;
+      const finish = (outcome: WaitOutcome) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        stop();
+        signal?.removeEventListener("abort", onAbort);
+        resolve(outcome);
+      };
+      const onAbort = () => finish("aborted");
+      const timer = setTimeout(() => finish("timeout"), timeoutMs);
+      const stop = this.onChange(sessionId, () => {
+        const outcome = check();
+        if (outcome) finish(outcome);
+      });
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener("abort", onAbort);
+    });
+  }
+}
