@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import path from "node:path";
-import { OPTED_OUT_NOTIFICATIONS } from "../../src/codex/drivers/app-server/backend.ts";
+import { OPTED_OUT_NOTIFICATIONS } from "../../src/codex/drivers/app-server/connection.ts";
 import type { BackendError, BackendEvent } from "../../src/codex/backend.ts";
 import { createWorld, FIXTURES, record, runTurn, type World } from "./helpers.ts";
 

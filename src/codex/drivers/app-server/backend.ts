@@ -6,8 +6,9 @@
  *
  * Life of the process:
  * - Started lazily by the first call that needs it, through the supervisor; concurrent first
- *   callers share one start. The handshake is `initialize` (experimental API on, notifications we
- *   never read opted out, attestation off) then the `initialized` notification.
+ *   callers share one start. Spawning and the handshake (`initialize` with the experimental API on,
+ *   notifications we never read opted out, attestation off, then `initialized`) are in
+ *   `connection.ts`; choosing a backend may start it early (`warmUp`).
  * - When it exits unexpectedly (the supervisor's `child.exit`), its in-flight calls reject with
  *   CODEX_CRASHED, its waiting requests are dropped (`request_resolved`), and every thread it held
  *   gets a `backend_crashed` event with the exit code or signal and the stderr tail. Calls on those
@@ -28,7 +29,6 @@
  */
 import * as v from "valibot";
 import type { Logger } from "../../../log.ts";
-import type { SupervisedChild } from "../../../process/child.ts";
 import type { ExitReport } from "../../../process/types.ts";
 import type { Supervisor } from "../../../process/supervisor.ts";
 import {
@@ -41,16 +41,16 @@ import {
   type ThreadSettings,
   type TurnInput,
 } from "../../backend.ts";
-import { answerOrExit, spawnLineChannel } from "../child-channel.ts";
-import { JsonRpcConnection, type RequestId, RpcClosedError, RpcError } from "../jsonrpc.ts";
-import { buildInvocation, type CodexLocation } from "../../install/locate.ts";
+import { type RequestId, RpcError } from "../jsonrpc.ts";
+import type { CodexLocation } from "../../install/locate.ts";
 import { toBackendError } from "./errors.ts";
 import { mapNotification, TurnMemory } from "./notifications.ts";
 import { threadForkParams, threadResumeParams, threadStartParams, turnStartParams } from "./params.ts";
-import { describeIssues, InitializeResponse, threadIdOf, ThreadOpenedResponse, TurnStartResponse } from "./protocol.ts";
+import { describeIssues, threadIdOf, ThreadOpenedResponse, TurnStartResponse } from "./protocol.ts";
 import { classifyServerRequest, type WaitingRequest } from "./server-requests.ts";
 import { type Listener, ThreadEvents } from "../thread-events.ts";
-import { describeExit, stderrExcerpt, tailLines } from "../stderr.ts";
+import { describeExit, tailLines } from "../stderr.ts";
+import { type Connection, openConnection, quoteStderr } from "./connection.ts";
 
 export interface AppServerBackendOptions {
   supervisor: Supervisor;
@@ -65,67 +65,6 @@ export interface AppServerBackendOptions {
   requestTimeoutMs: number;
   /** Working directory of the process (threads name their own). Inherited when absent. */
   cwd?: string;
-}
-
-/**
- * Notifications we never read, opted out at `initialize` so Codex does not serialise them for us.
- * Each was checked to be a plain per-connection filter (a turn still runs and completes without
- * them); what we do read is mapped in `notifications.ts`.
- */
-export const OPTED_OUT_NOTIFICATIONS: readonly string[] = [
-  "thread/started",
-  "thread/status/changed",
-  "thread/readState/changed",
-  "thread/settings/updated",
-  "thread/name/updated",
-  "thread/goal/updated",
-  "thread/goal/cleared",
-  "thread/prediction/updated",
-  "thread/queue/changed",
-  "turn/diff/updated",
-  "turn/moderationMetadata",
-  "item/plan/delta",
-  "item/reasoning/textDelta",
-  "item/reasoning/summaryPartAdded",
-  "item/fileChange/outputDelta",
-  "item/fileChange/patchUpdated",
-  "item/commandExecution/terminalInteraction",
-  "rawResponseItem/completed",
-  "rawResponse/completed",
-  "command/exec/outputDelta",
-  "process/outputDelta",
-  "process/exited",
-  "account/rateLimits/updated",
-  "remoteControl/status/changed",
-  "app/list/updated",
-  "fs/changed",
-  "skills/changed",
-  "model/safetyBuffering/updated",
-  "fuzzyFileSearch/sessionUpdated",
-  "fuzzyFileSearch/sessionCompleted",
-  "thread/realtime/started",
-  "thread/realtime/itemAdded",
-  "thread/realtime/item/started",
-  "thread/realtime/item/transcript/delta",
-  "thread/realtime/item/completed",
-  "thread/realtime/transcript/delta",
-  "thread/realtime/transcript/done",
-  "thread/realtime/outputAudio/delta",
-  "thread/realtime/sdp",
-  "thread/realtime/error",
-  "thread/realtime/closed",
-];
-
-/** One `codex app-server` process and its JSON-RPC connection. */
-interface Connection {
-  readonly generation: number;
-  readonly child: SupervisedChild;
-  readonly rpc: JsonRpcConnection;
-  alive: boolean;
-  /** Torn down on purpose: its exit is not a crash. */
-  stopping: boolean;
-  /** Codex's request id → ours, for `serverRequest/resolved`. */
-  readonly requestIds: Map<RequestId, string>;
 }
 
 interface ThreadState {
@@ -484,84 +423,23 @@ export class AppServerBackend implements Backend {
   }
 
   async #start(): Promise<Connection> {
-    const { supervisor, location, env, startupTimeoutMs, requestTimeoutMs, clientInfo } = this.#options;
-    const generation = ++this.#generation;
-    const invocation = buildInvocation(location, ["app-server"]);
-    let spawned;
-    try {
-      spawned = await spawnLineChannel(supervisor, {
-        ...invocation,
-        label: `codex app-server #${generation}`,
-        env,
-        ...(this.#options.cwd !== undefined ? { cwd: this.#options.cwd } : {}),
-      });
-    } catch (error) {
-      throw toBackendError(error, "starting codex app-server");
-    }
-    const { child, channel } = spawned;
-    let conn: Connection | null = null;
-    const rpc = new JsonRpcConnection(channel, {
-      requestTimeoutMs,
-      onNotification: (method, params) => conn && this.#onNotification(conn, method, params),
-      onRequest: (method, params, id) => {
-        if (!conn) throw new RpcError(-32000, "codex-mcp is not ready yet");
-        return this.#onRequest(conn, method, params, id);
-      },
-      onInvalid: (line, reason) => conn && this.#onInvalid(conn, line, reason),
+    const conn = await openConnection(this.#options, ++this.#generation, {
+      onNotification: (c, method, params) => this.#onNotification(c, method, params),
+      onRequest: (c, method, params, id) => this.#onRequest(c, method, params, id),
+      onInvalid: (c, line, reason) => this.#onInvalid(c, line, reason),
+      onExit: (c, report) => this.#onExit(c, report),
     });
-    conn = { generation, child, rpc, alive: true, stopping: false, requestIds: new Map() };
-    const live = conn;
-    void child.exit.then((report) => this.#onExit(live, report));
-    this.#log.debug(`started codex app-server #${generation} (pid ${child.pid})`, { command: invocation.command });
-
-    try {
-      const answer = await answerOrExit(
-        child,
-        rpc.request(
-          "initialize",
-          {
-            clientInfo: { name: clientInfo.name, title: clientInfo.title ?? null, version: clientInfo.version },
-            capabilities: {
-              experimentalApi: true,
-              requestAttestation: false,
-              optOutNotificationMethods: [...OPTED_OUT_NOTIFICATIONS],
-            },
-          },
-          { timeoutMs: startupTimeoutMs },
-        ),
-        (report) => new RpcClosedError(`it ${describeExit(report)} before answering initialize${quoteStderr(report)}`),
-      );
-      const parsed = v.safeParse(InitializeResponse, answer);
-      if (!parsed.success) throw new Error(`unexpected initialize answer: ${describeIssues(parsed.issues)}`);
-      await rpc.notify("initialized");
-      this.#log.info(
-        `codex app-server #${generation} ready${parsed.output.userAgent ? ` (${parsed.output.userAgent})` : ""}`,
-      );
-    } catch (error) {
-      live.stopping = true;
-      rpc.close("codex app-server did not start");
-      await child.teardown();
-      const failure = toBackendError(error, "starting codex app-server");
-      throw new BackendError(
-        failure.code,
-        failure.message,
-        failure.code === "TIMEOUT"
-          ? `codex app-server did not answer initialize within ${startupTimeoutMs} ms. Run \`codex app-server\` by hand, or \`codex-mcp doctor\`, to see why.`
-          : "Run `codex-mcp doctor` to see why Codex does not start; check config.toml and the Codex version.",
-        { cause: failure },
-      );
-    }
     if (this.#closed) {
-      live.stopping = true;
-      rpc.close("codex-mcp is shutting down");
-      await child.teardown();
+      conn.stopping = true;
+      conn.rpc.close("codex-mcp is shutting down");
+      await conn.child.teardown();
       throw new BackendError(
         "INTERNAL",
         "the app-server backend is closed",
         "codex-mcp is shutting down; no new Codex work can start.",
       );
     }
-    return live;
+    return conn;
   }
 
   #onExit(conn: Connection, report: ExitReport): void {
@@ -603,10 +481,4 @@ export class AppServerBackend implements Backend {
     })();
     return this.#closing;
   }
-}
-
-/** "; stderr: …" with the child's last meaningful stderr lines, or "". */
-function quoteStderr(report: ExitReport): string {
-  const excerpt = stderrExcerpt(report.stderrTail);
-  return excerpt ? `; stderr: ${excerpt}` : "";
 }
