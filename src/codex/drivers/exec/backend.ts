@@ -25,7 +25,6 @@
  */
 import type { Logger } from "../../../log.ts";
 import type { SupervisedChild } from "../../../process/child.ts";
-import type { TeardownStep } from "../../../process/types.ts";
 import type { Supervisor } from "../../../process/supervisor.ts";
 import type { FileSystem } from "../../../runtime/types.ts";
 import {
@@ -39,19 +38,14 @@ import {
   type TurnInput,
 } from "../../backend.ts";
 import { buildInvocation, type CodexLocation } from "../../install/locate.ts";
-import {
-  execArgs,
-  type ExecSettings,
-  execSettingsFor,
-  forkArgs,
-  resumeArgs,
-  settingsForTurn,
-  type TurnFiles,
-} from "./args.ts";
+import { execArgs, type ExecSettings, execSettingsFor, resumeArgs, settingsForTurn } from "./args.ts";
 import { ExecTurnReader } from "./events.ts";
 import { type Listener, ThreadEvents } from "../thread-events.ts";
 import { describeExit, stderrExcerpt, tailLines } from "../stderr.ts";
 import { spawnFailure } from "../spawn-failure.ts";
+import { EXEC_ESCALATION, INTERRUPT_ESCALATION } from "./escalation.ts";
+import { runFork } from "./fork.ts";
+import { removeTurnFiles, writeTurnFiles } from "./turn-files.ts";
 
 export interface ExecBackendOptions {
   supervisor: Supervisor;
@@ -66,11 +60,6 @@ export interface ExecBackendOptions {
   /** How long a turn's process may linger after its turn ended before it is torn down (default: the supervisor's kill grace). */
   lingerMs?: number;
 }
-
-/** Teardown of an exec process: the escalation the supervisor applies at shutdown. */
-export const EXEC_ESCALATION: readonly TeardownStep[] = ["close-stdin", "SIGINT", "SIGTERM", "SIGKILL"];
-/** An interrupt skips the stdin step: closing stdin mid-prompt would run a truncated prompt. */
-const INTERRUPT_ESCALATION: readonly TeardownStep[] = ["SIGINT", "SIGTERM", "SIGKILL"];
 
 /** The prefix of the thread ids codex-mcp gives out until Codex names the thread (on its first turn). */
 const PROVISIONAL = "exec_";
@@ -165,64 +154,10 @@ export class ExecBackend implements Backend {
         "Fork a thread started without `ephemeral`.",
       );
     }
-    const forkedId = await this.#runFork(codexId, exec);
+    const forkedId = await runFork(this.#options, codexId, exec);
     this.#register(this.#newThread(forkedId, forkedId, exec));
     this.#log.debug(`forked exec thread ${codexId} into ${forkedId}`);
     return { threadId: forkedId, model: exec.model ?? null };
-  }
-
-  async #runFork(codexId: string, settings: ExecSettings): Promise<string> {
-    const { supervisor, location, env, requestTimeoutMs } = this.#options;
-    const invocation = buildInvocation(location, forkArgs(codexId, settings));
-    const reader = new ExecTurnReader("fork", settings.cwd, null);
-    let forked: string | null = null;
-    let child: SupervisedChild;
-    try {
-      child = await supervisor.spawn({
-        ...invocation,
-        label: `codex exec fork (${codexId})`,
-        cwd: settings.cwd,
-        env,
-        stdin: "ignore",
-        timeoutMs: requestTimeoutMs,
-        teardown: { escalation: EXEC_ESCALATION },
-        onStdoutLine: (line) => {
-          const outcome = reader.read(line);
-          if (outcome.kind === "thread") forked ??= outcome.threadId;
-        },
-      });
-    } catch (error) {
-      throw spawnFailure(error, "codex exec");
-    }
-    const report = await child.exit;
-    if (forked !== null && report.code === 0) return forked;
-    const said = stderrExcerpt(report.stderrTail, { lines: 4, chars: 1_000, join: " " });
-    if (report.endedBy === "timeout") {
-      throw new BackendError(
-        "TIMEOUT",
-        `codex exec fork did not finish within ${requestTimeoutMs} ms`,
-        "Try again; if it keeps happening, raise CODEX_MCP_REQUEST_TIMEOUT_MS.",
-      );
-    }
-    if (/unrecognized subcommand|unexpected argument|unknown (sub)?command/i.test(said)) {
-      throw new BackendError(
-        "NOT_SUPPORTED",
-        `this Codex cannot fork from exec: ${said}`,
-        "This Codex has no `codex exec fork`: upgrade it (`npm install -g @openai/codex@latest`), or use a Codex with `codex app-server`, which forks too.",
-      );
-    }
-    if (/no rollout found|not found/i.test(said)) {
-      throw new BackendError(
-        "INVALID_ARGUMENT",
-        `Codex has no saved thread ${codexId}: ${said}`,
-        "Check the thread id; an ephemeral thread, or one whose CODEX_HOME differs, cannot be forked.",
-      );
-    }
-    throw new BackendError(
-      "INTERNAL",
-      `codex exec fork ${describeExit(report)}${said ? `: ${said}` : ""}`,
-      "Run `codex exec fork <thread id>` by hand, or `codex-mcp doctor`, to see why.",
-    );
   }
 
   /**
@@ -294,30 +229,9 @@ export class ExecBackend implements Backend {
     const { supervisor, location, env, fs } = this.#options;
     const turnId = `exec_turn_${++this.#turnCounter}`;
     const resuming = state.codexThreadId;
-    const files: TurnFiles = {};
-    const baseInstructions = resuming === null ? settings.baseInstructions : undefined; // Codex keeps them with the thread
-    let tempDir: string | null = null;
-    if (input.outputSchema !== undefined || baseInstructions !== undefined) {
-      try {
-        tempDir = await fs.makeTempDir("codex-mcp-exec-");
-        if (input.outputSchema !== undefined) {
-          files.outputSchema = joinPath(tempDir, "output-schema.json");
-          await fs.writeTextFile(files.outputSchema, JSON.stringify(input.outputSchema), { mode: 0o600 });
-        }
-        if (baseInstructions !== undefined) {
-          files.baseInstructions = joinPath(tempDir, "base-instructions.md");
-          await fs.writeTextFile(files.baseInstructions, baseInstructions, { mode: 0o600 });
-        }
-      } catch (error) {
-        await this.#removeTemp(tempDir);
-        throw new BackendError(
-          "INTERNAL",
-          `could not write a temporary file for codex exec: ${(error as Error)?.message ?? String(error)}`,
-          "Check that the temporary directory (TMPDIR) is writable.",
-          { cause: error },
-        );
-      }
-    }
+    // Codex keeps base instructions with the thread: they go with its first turn only.
+    const baseInstructions = resuming === null ? settings.baseInstructions : undefined;
+    const { files, tempDir } = await writeTurnFiles(fs, this.#log, input.outputSchema, baseInstructions);
     const images = input.images ?? [];
     const args = resuming === null ? execArgs(settings, images, files) : resumeArgs(resuming, settings, images, files);
     const invocation = buildInvocation(location, args);
@@ -339,7 +253,7 @@ export class ExecBackend implements Backend {
         onStdoutLine: (line) => onLine(line),
       });
     } catch (error) {
-      await this.#removeTemp(tempDir);
+      await removeTurnFiles(fs, this.#log, tempDir);
       throw spawnFailure(error, "codex exec");
     }
     this.#log.debug(
@@ -436,7 +350,7 @@ export class ExecBackend implements Backend {
   async #watch(state: ExecThread, turn: Turn): Promise<void> {
     const report = await turn.child.exit;
     if (turn.linger !== null) clearTimeout(turn.linger);
-    await this.#removeTemp(turn.tempDir);
+    await removeTurnFiles(this.#options.fs, this.#log, turn.tempDir);
     turn.finished = true;
     if (state.turn === turn) state.turn = null; // before the event: a listener may start the next turn
     if (turn.completion) {
@@ -547,15 +461,6 @@ export class ExecBackend implements Backend {
   #emit(state: ExecThread, event: BackendEvent): void {
     state.events.emit(event);
   }
-
-  async #removeTemp(dir: string | null): Promise<void> {
-    if (dir === null) return;
-    try {
-      await this.#options.fs.remove(dir, { recursive: true });
-    } catch (error) {
-      this.#log.warn(`could not remove the temporary directory ${dir}`, error);
-    }
-  }
 }
 
 function provisionalId(): string {
@@ -574,10 +479,4 @@ function checkCodexId(threadId: string): string {
     );
   }
   return threadId;
-}
-
-/** `dir`/`name` with the separator `dir` uses (a Windows temp dir has backslashes). */
-function joinPath(dir: string, name: string): string {
-  const separator = dir.includes("\\") && !dir.includes("/") ? "\\" : "/";
-  return dir.endsWith(separator) ? dir + name : dir + separator + name;
 }
