@@ -21,6 +21,8 @@ import { NAME, VERSION } from "./version.ts";
 export interface App {
   readonly context: AppContext;
   readonly store: Pick<OpenedStore, "kind" | "stateDir">;
+  /** Where the sessions are kept, for the log. */
+  readonly description: string;
   /** Recovers what earlier runs left, starts the lifecycle sweep, reaps orphans in the background. */
   start(): Promise<void>;
   /**
@@ -95,6 +97,7 @@ export async function createApp(
   return {
     context,
     store: { kind: opened.kind, stateDir: opened.stateDir },
+    description: `${opened.kind} store${opened.stateDir ? ` in ${opened.stateDir}` : ""}`,
     async start() {
       const recovery = await sessions.recover();
       if (recovery.recovered > 0) {

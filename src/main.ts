@@ -1,15 +1,15 @@
 /**
  * The entry point: picks the runtime, reads the command line and configuration, and serves MCP
- * over stdio until the client goes away (or runs `doctor`).
+ * over stdio until the client goes away (or runs `doctor`): the stdout guard and the preflight
+ * first, then the application (app.ts), then the stdio transport (mcp/transports/stdio/serve.ts).
  *
  * @module
  */
 import { parseCommandLine, usageText, versionText } from "./cli.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { createMcpServer } from "./mcp/server.ts";
 import { formatFinding, runPreflight } from "./mcp/transports/stdio/preflight.ts";
-import { StdioTransport } from "./mcp/transports/stdio/transport.ts";
+import { serveStdio } from "./mcp/transports/stdio/serve.ts";
 import { guardStdout } from "./mcp/transports/stdio/stdout-guard.ts";
 import { createApp, supervisorFor } from "./app.ts";
 import { StoreError } from "./platform/state-error.ts";
@@ -68,7 +68,7 @@ async function main(runtime: Runtime, log: Logger): Promise<number> {
       }
     }
     case "serve":
-      return await serveStdio(runtime, log);
+      return await serve(runtime, log);
   }
 }
 
@@ -85,7 +85,7 @@ function configOrExplain(runtime: Runtime, log: Logger): Config | null {
   }
 }
 
-async function serveStdio(runtime: Runtime, log: Logger): Promise<number> {
+async function serve(runtime: Runtime, log: Logger): Promise<number> {
   // Before anything else can print: from here on only the transport writes to stdout.
   guardStdout(runtime.stdio);
 
@@ -119,37 +119,7 @@ async function serveStdio(runtime: Runtime, log: Logger): Promise<number> {
   }
   await app.start();
 
-  const transport = new StdioTransport(runtime.stdio.stdin, runtime.stdio.stdout);
-  const server = createMcpServer(app.context, {
-    answerCancelledCall: (id, result) => transport.send({ jsonrpc: "2.0", id, result }),
-    protocolVersion: () => transport.protocolVersion,
-  });
-  const closed = new Promise<void>((resolve) => (server.server.onclose = resolve));
-  server.server.onerror = (error) => log.warn("protocol error", error);
-
-  // Shutdown: the first signal stops taking calls and lets running turns finish (up to
-  // CODEX_MCP_SHUTDOWN_GRACE_MS); a second cuts that wait short; a third exits at once.
-  const hurry = new AbortController();
-  let signals = 0;
-  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP", "SIGBREAK"] as const) {
-    runtime.onSignal(signal, () => {
-      signals += 1;
-      log.info(`${signal}: shutting down${signals > 1 ? " now" : ""}`);
-      if (signals === 2) hurry.abort();
-      if (signals > 2) void runtime.exit(130);
-      void transport.close();
-    });
-  }
-
-  await server.connect(transport);
-  log.info(
-    `serving MCP over stdio (${runtime.name} ${runtime.version}, pid ${runtime.pid}, ${app.store.kind} store${
-      app.store.stateDir ? ` in ${app.store.stateDir}` : ""
-    })`,
-  );
-  await closed;
-  await app.shutdown(config.shutdownGraceMs, hurry.signal);
-  await transport.flushed();
+  await serveStdio(runtime, app, { log, shutdownGraceMs: config.shutdownGraceMs });
   return 0;
 }
 

@@ -17,7 +17,7 @@
  *
  * @module
  */
-import type { ApprovalDecision, Backend, ThreadSettings, TurnInput } from "../codex/backend.ts";
+import type { ApprovalDecision, Backend, TurnInput } from "../codex/backend.ts";
 import type { Logger } from "../log.ts";
 import { errorInfo } from "../errors/registry.ts";
 import { asCodedError, SessionError } from "./errors.ts";
@@ -35,8 +35,10 @@ import {
   PROMPT_PREVIEW_CHARS,
   type ReadResult,
   type SessionRecord,
+  type SessionSettings,
   type SessionStatus,
   type SessionStore,
+  threadSettingsOf,
   type TurnRecord,
 } from "./store.ts";
 import { type OwnEventData, recordOwn } from "./session-events.ts";
@@ -65,7 +67,7 @@ export interface SessionManagerOptions {
 }
 
 export interface StartOptions {
-  settings: ThreadSettings;
+  settings: SessionSettings;
   turn: TurnInput;
   approvalTimeoutMs?: number;
 }
@@ -147,7 +149,7 @@ export class SessionManager {
     this.#o.store.createSession(record);
     const live = this.#live.of(record.id);
     try {
-      const thread = await backend.startThread(options.settings);
+      const thread = await backend.startThread(threadSettingsOf(options.settings));
       this.#update(record.id, { threadId: thread.threadId, phase: "starting the turn" });
       live.unsubscribe = backend.subscribe(thread.threadId, this.#intake.listener(record.id));
       await this.#startTurn(record.id, backend, thread.threadId, options.turn);
@@ -195,7 +197,7 @@ export class SessionManager {
       if (!live.unsubscribe) {
         // The thread is not loaded in this backend (Codex crashed, the session was cancelled, or
         // the server restarted): load it again with its history, then listen.
-        await backend.resumeThread(threadId, record.settings);
+        await backend.resumeThread(threadId, threadSettingsOf(record.settings));
         live.unsubscribe = backend.subscribe(threadId, this.#intake.listener(sessionId));
       }
       live.cancelRequested = false;
@@ -257,7 +259,7 @@ export class SessionManager {
     const backend = await this.#backendOrError();
     let thread;
     try {
-      thread = await backend.forkThread(source.threadId, source.settings);
+      thread = await backend.forkThread(source.threadId, threadSettingsOf(source.settings));
     } catch (error) {
       throw asCodedError(error);
     }

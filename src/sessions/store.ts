@@ -19,7 +19,7 @@
  *
  * @module
  */
-import type { Backend, ThreadSettings, TurnOutcome } from "../codex/backend.ts";
+import type { ApprovalPolicy, Backend, SandboxMode, ThreadSettings, TurnOutcome } from "../codex/backend.ts";
 import type { ErrorInfo } from "../errors/registry.ts";
 import type { AppendOptions, ReadLimits, ReadResult, SessionEvent } from "./event-log.ts";
 
@@ -34,6 +34,44 @@ export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
 /** How Codex is driven for this session. */
 export type BackendMode = Backend["mode"];
+
+/**
+ * How a session's thread is set up, in the sessions layer's own words (stored with the record and
+ * shown by `get` with `includeSensitive`). The backend's `ThreadSettings` is made from it in one
+ * place ({@link threadSettingsOf}), so a driver's settings type never shapes what is stored.
+ */
+export interface SessionSettings {
+  /** Absolute. */
+  cwd: string;
+  approvalPolicy: ApprovalPolicy;
+  sandbox: SandboxMode;
+  model?: string;
+  /** A profile of the user's config.toml. */
+  profile?: string;
+  /** Codex config overrides (dotted keys allowed). */
+  config?: Record<string, unknown>;
+  baseInstructions?: string;
+  developerInstructions?: string;
+  personality?: string;
+  /** A thread Codex does not persist. */
+  ephemeral?: boolean;
+}
+
+/** The backend's settings for a session's thread. */
+export function threadSettingsOf(s: SessionSettings): ThreadSettings {
+  return {
+    cwd: s.cwd,
+    approvalPolicy: s.approvalPolicy,
+    sandbox: s.sandbox,
+    ...(s.model !== undefined && { model: s.model }),
+    ...(s.profile !== undefined && { profile: s.profile }),
+    ...(s.config !== undefined && { config: s.config }),
+    ...(s.baseInstructions !== undefined && { baseInstructions: s.baseInstructions }),
+    ...(s.developerInstructions !== undefined && { developerInstructions: s.developerInstructions }),
+    ...(s.personality !== undefined && { personality: s.personality }),
+    ...(s.ephemeral !== undefined && { ephemeral: s.ephemeral }),
+  };
+}
 
 /** The outcome of the last finished turn. */
 export interface SessionResult {
@@ -57,7 +95,7 @@ export interface SessionRecord {
   threadId: string | null;
   status: SessionStatus;
   backend: BackendMode;
-  settings: ThreadSettings;
+  settings: SessionSettings;
   /** How long Codex's requests wait for the client before being declined. */
   approvalTimeoutMs: number;
   /** Epoch ms. */
