@@ -21,7 +21,7 @@ const STORES = ["sqlite", "memory"] as const;
 
 export interface Config {
   stdioMode: StdioMode;
-  /** CODEX_MCP_MODE: `auto` probes `codex app-server` and falls back to `codex exec --json`. */
+  /** CODEX_MCP_MODE: `auto` uses `codex app-server` when it answers and falls back to `codex exec --json`. */
   backendMode: BackendModeSetting;
   logLevel: LogLevel;
   /** Registers tools that exist only for codex-mcp's own tests. */

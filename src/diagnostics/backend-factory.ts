@@ -5,8 +5,9 @@
  * Codex still starts and answers `codex_setup`.
  *
  * The decision (CODEX_MCP_MODE): `app-server` and `exec` force a backend (exec is checked with
- * `codex exec --help` so a Codex without it fails here, clearly); `auto` probes `codex app-server`
- * with a real `initialize` and falls back to exec when it does not answer (`decideBackend`).
+ * `codex exec --help` so a Codex without it fails here, clearly); `auto` starts `codex app-server`
+ * for real, and when it answers `initialize` that process serves the sessions; otherwise exec is
+ * checked and used. (`codex_setup` and `doctor` probe separately: they report, they do not serve.)
  *
  * @module
  */

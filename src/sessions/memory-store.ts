@@ -1,5 +1,5 @@
 /**
- * Sessions in memory: the store until SQLite arrives, and the one tests use. Records are copied in
+ * Sessions in memory: the store of `CODEX_MCP_STORE=memory`, and the one most tests use. Records are copied in
  * and out, so callers cannot change stored state by accident, just as with rows of a database.
  *
  * @module
