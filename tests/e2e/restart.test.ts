@@ -219,6 +219,59 @@ describe("restarts", () => {
   );
 });
 
+describe("two servers on one state directory", () => {
+  test(
+    "a live server's session: the other lists and reads it, but its reply and cancel are FORBIDDEN; once the owner is gone, a reply resumes it",
+    async () => {
+      model.enqueue(reply.message("A's answer."), reply.message("B carries on."));
+      const a = await server();
+      const started = await call(a, "codex", {
+        prompt: "Hello from A.",
+        approvalPolicy: "never",
+        sandbox: "read-only",
+        cwd: home.workspace,
+        advanced: { waitForResult: 30_000 },
+      });
+      expect(started.status).toBe("idle");
+      const b = await server();
+      const listed = (await call(b, "codex_session", { action: "list" })) as unknown as {
+        sessions: { sessionId: string }[];
+      };
+      expect(listed.sessions.map((s) => s.sessionId)).toContain(started.sessionId);
+      expect((await allEvents(b, started.sessionId)).some((e) => e.type === "result")).toBe(true);
+      for (
+        const [name, args] of [
+          ["codex_reply", { sessionId: started.sessionId, prompt: "Mine now?" }],
+          ["codex_session", { action: "cancel", sessionId: started.sessionId }],
+        ] as const
+      ) {
+        const refused = await b.client.callTool({ name, arguments: args });
+        expect(refused.isError).toBe(true);
+        expect((refused.structuredContent as { error: { code: string } }).error.code).toBe("FORBIDDEN");
+      }
+      const cleaned = (await call(b, "codex_session", {
+        action: "clean",
+        statuses: ["idle"],
+        includeDisk: true,
+      })) as unknown as { removed: unknown[] };
+      expect(cleaned.removed).toEqual([]);
+      // None of B's refused calls reached Codex.
+      expect(model.responsesRequests().length).toBe(1);
+
+      await a.closeStdin();
+      await a.exited;
+      const resumed = await call(b, "codex_reply", {
+        sessionId: started.sessionId,
+        prompt: "A is gone.",
+        waitForResult: 30_000,
+      });
+      expect(resumed.result?.text).toBe("B carries on.");
+      expect(JSON.stringify(model.responsesRequests().at(-1)?.body)).toContain("Hello from A.");
+    },
+    60_000,
+  );
+});
+
 describe("shutdown by signal", () => {
   test(
     "SIGTERM waits for a running turn; a second SIGTERM cuts the wait short; the turn is marked interrupted by shutdown",
