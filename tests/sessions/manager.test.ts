@@ -18,6 +18,7 @@ import { createLogger } from "../../src/log.ts";
 import { SessionManager, type SessionPolicy } from "../../src/sessions/manager.ts";
 import { MemorySessionStore } from "../../src/sessions/memory-store.ts";
 import type { SessionRecord } from "../../src/sessions/store.ts";
+import { loadConfig } from "../../src/config.ts";
 
 /** A backend whose turns end only when the test says so. */
 class FakeBackend implements Backend {
@@ -66,13 +67,8 @@ class FakeBackend implements Backend {
 }
 
 const MINUTE = 60_000;
-const policy: SessionPolicy = {
-  approvalTimeoutMs: MINUTE,
-  idleTtlMs: 30 * MINUTE,
-  runningTtlMs: 240 * MINUTE,
-  terminalTtlMs: 5 * MINUTE,
-  retentionMs: 7 * 24 * 60 * MINUTE,
-};
+// The lifecycle defaults, as the configuration declares them (30 min idle, 4 h running, 5 min, 7 days).
+const policy: SessionPolicy = loadConfig({});
 const settings: ThreadSettings = { cwd: "/", approvalPolicy: "never", sandbox: "read-only" };
 const self = { pid: 100, startTime: "me" };
 

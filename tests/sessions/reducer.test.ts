@@ -8,6 +8,7 @@ import { planSweep, type SessionPolicy } from "../../src/sessions/lifecycle.ts";
 import { PendingRequests } from "../../src/sessions/pending-requests.ts";
 import { activeStatus, reduce } from "../../src/sessions/reducer.ts";
 import type { SessionRecord } from "../../src/sessions/store.ts";
+import { loadConfig } from "../../src/config.ts";
 
 const facts = { hasOutputSchema: false, cancelRequested: false };
 const approval: ApprovalRequest = {
@@ -124,13 +125,8 @@ describe("PendingRequests", () => {
 
 describe("planSweep", () => {
   const MINUTE = 60_000;
-  const policy: SessionPolicy = {
-    approvalTimeoutMs: MINUTE,
-    idleTtlMs: 30 * MINUTE,
-    runningTtlMs: 240 * MINUTE,
-    terminalTtlMs: 5 * MINUTE,
-    retentionMs: 7 * 24 * 60 * MINUTE,
-  };
+  // The lifecycle defaults, as the configuration declares them (30 min idle, 4 h running, 5 min, 7 days).
+  const policy: SessionPolicy = loadConfig({});
   const at = (id: string, patch: Partial<SessionRecord>) =>
     ({ id, status: "idle", lastActivityAt: 0, ...patch }) as SessionRecord;
 

@@ -30,7 +30,6 @@
 import * as v from "valibot";
 import type { Logger } from "../../../log.ts";
 import type { ExitReport } from "../../../process/types.ts";
-import type { Supervisor } from "../../../process/supervisor.ts";
 import {
   type Backend,
   BackendError,
@@ -42,7 +41,6 @@ import {
   type TurnInput,
 } from "../../backend.ts";
 import { type RequestId, RpcError } from "../jsonrpc.ts";
-import type { CodexLocation } from "../../install/locate.ts";
 import { toBackendError } from "./errors.ts";
 import { mapNotification, TurnMemory } from "./notifications.ts";
 import { threadForkParams, threadResumeParams, threadStartParams, turnStartParams } from "./params.ts";
@@ -50,22 +48,10 @@ import { describeIssues, threadIdOf, ThreadOpenedResponse, TurnStartResponse } f
 import { classifyServerRequest, type WaitingRequest } from "./server-requests.ts";
 import { type Listener, ThreadEvents } from "../thread-events.ts";
 import { describeExit, tailLines } from "../stderr.ts";
-import { type Connection, openConnection, quoteStderr } from "./connection.ts";
+import { type Connection, type ConnectionOptions, openConnection, quoteStderr } from "./connection.ts";
 
-export interface AppServerBackendOptions {
-  supervisor: Supervisor;
-  location: CodexLocation;
-  /** The complete environment of the process, the location's changes applied (`childEnvironment`). */
-  env: Record<string, string>;
-  log: Logger;
-  clientInfo: { name: string; version: string; title?: string };
-  /** Spawn → `initialize` answer. */
-  startupTimeoutMs: number;
-  /** Every other request. */
-  requestTimeoutMs: number;
-  /** Working directory of the process (threads name their own). Inherited when absent. */
-  cwd?: string;
-}
+/** What the backend is built from: what its process is started with. */
+export type AppServerBackendOptions = ConnectionOptions;
 
 interface ThreadState {
   readonly id: string;

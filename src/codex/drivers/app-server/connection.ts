@@ -91,11 +91,15 @@ export interface ConnectionHandlers {
 export interface ConnectionOptions {
   supervisor: Supervisor;
   location: CodexLocation;
+  /** The complete environment of the process, the location's changes applied (`childEnvironment`). */
   env: Record<string, string>;
   log: Logger;
   clientInfo: { name: string; version: string; title?: string };
+  /** Spawn → `initialize` answer. */
   startupTimeoutMs: number;
+  /** Every other request. */
   requestTimeoutMs: number;
+  /** Working directory of the process (threads name their own). Inherited when absent. */
   cwd?: string;
 }
 
