@@ -41,6 +41,8 @@ for (const mode of LAUNCH_MODES) {
 
       const tools = await client.listTools();
       expect(tools.tools.map((t) => t.name)).toContain("debug_echo");
+      // In auto mode the backend is not known yet: no capability note in the descriptions.
+      expect(tools.tools.find((t) => t.name === "codex")!.description).not.toContain("CODEX_MCP_MODE=");
 
       const resources = await client.listResources();
       expect(resources.resources.map((r) => r.uri)).toContain("codex-mcp:///server-info");

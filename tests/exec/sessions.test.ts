@@ -96,6 +96,14 @@ function alive(pid: number): boolean {
 }
 
 describe("sessions on codex exec", () => {
+  test("tools/list says what the forced exec backend cannot do, derived from its capabilities", async () => {
+    const tools = (await client.listTools()).tools;
+    const codex = tools.find((t) => t.name === "codex")!.description!;
+    expect(codex).toContain('Here (CODEX_MCP_MODE=exec): approvalPolicy must be "never"');
+    expect(codex).toContain("plan");
+    expect(codex).not.toContain("profile is not supported"); // exec takes --profile
+  });
+
   test("server-info says exec before and after the first session; a one-message turn with waitForResult", async () => {
     expect((await info()).backend).toEqual({
       setting: "exec",

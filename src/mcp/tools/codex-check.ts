@@ -16,6 +16,7 @@ import { ProgressReporter } from "../progress.ts";
 import { DecisionInput, decisionOf, MAX_WAIT_MS, PollFields, SessionView, withErrorBranch } from "./schemas.ts";
 import { describe, sessionView, structuredResult, type ToolExtra } from "./session-view.ts";
 import { READ_LIMITS } from "../../sessions/read-limits.ts";
+import { capabilityNote } from "./capability-note.ts";
 
 export function registerCodexCheck(server: McpServer, ctx: ServerContext): void {
   server.registerTool(
@@ -23,7 +24,8 @@ export function registerCodexCheck(server: McpServer, ctx: ServerContext): void 
     {
       title: "Watch and answer a Codex session",
       description:
-        "action=poll: the session's events after `cursor` (pass the previous nextCursor), its pending actions and result; pollOptions.waitMs long-polls (returns as soon as something new arrives). action=respond_permission: answer an approval (requestId, decision). action=respond_user_input: answer questions (requestId, answers: {questionId: [answers]}). Unanswered requests are declined after the session's approval timeout.",
+        "action=poll: the session's events after `cursor` (pass the previous nextCursor), its pending actions and result; pollOptions.waitMs long-polls (returns as soon as something new arrives). action=respond_permission: answer an approval (requestId, decision). action=respond_user_input: answer questions (requestId, answers: {questionId: [answers]}). Unanswered requests are declined after the session's approval timeout." +
+        capabilityNote(ctx.config.backendMode),
       inputSchema: {
         action: z.enum(["poll", "respond_permission", "respond_user_input"]),
         sessionId: z.string().min(1),

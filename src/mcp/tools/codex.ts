@@ -20,6 +20,7 @@ import {
   withErrorBranch,
 } from "./schemas.ts";
 import { type ToolExtra, waitAndAnswer } from "./session-view.ts";
+import { capabilityNote } from "./capability-note.ts";
 
 export const ImagePaths = z.array(z.string()).max(16).describe(
   "Absolute paths of local images to attach to the prompt.",
@@ -31,7 +32,8 @@ export function registerCodex(server: McpServer, ctx: ServerContext): void {
     {
       title: "Start a Codex session",
       description:
-        "Starts an OpenAI Codex agent on a task: a new session (a Codex thread) and its first turn. Returns at once with sessionId and status; follow it with codex_check (poll, answer approvals) and continue it with codex_reply. With advanced.waitForResult (ms) it waits for the result instead, sending progress notifications, and falls back to the polling shape if the turn takes longer or Codex needs an answer.",
+        "Starts an OpenAI Codex agent on a task: a new session (a Codex thread) and its first turn. Returns at once with sessionId and status; follow it with codex_check (poll, answer approvals) and continue it with codex_reply. With advanced.waitForResult (ms) it waits for the result instead, sending progress notifications, and falls back to the polling shape if the turn takes longer or Codex needs an answer." +
+        capabilityNote(ctx.config.backendMode),
       inputSchema: {
         prompt: z.string().min(1).describe("The task for Codex."),
         approvalPolicy: ApprovalPolicy,
