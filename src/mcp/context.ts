@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { CallToolResult, ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
+import type { ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
 import type { Config } from "../config.ts";
 import type { BackendStatus } from "../diagnostics/backend-factory.ts";
 import type { StdioFinding } from "../diagnostics/readiness.ts";
@@ -32,11 +32,6 @@ export interface AppContext {
 
 /** What one client connection has. */
 export interface ConnectionContext {
-  /**
-   * Answers a request the client has cancelled. The SDK drops such answers, but clients and
-   * peers have been seen waiting forever for one, so the session tools answer anyway.
-   */
-  answerCancelledCall(requestId: string | number, result: CallToolResult): Promise<void>;
   /** The protocol version agreed with the client, once `initialize` has been answered. */
   protocolVersion(): string | undefined;
 }

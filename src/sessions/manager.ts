@@ -302,8 +302,10 @@ export class SessionManager {
     return record;
   }
 
+  /** Every session: those with a turn going first (a client that lost a sessionId finds it at the top), then by activity. */
   list(): SessionRecord[] {
-    return this.#o.store.listSessions();
+    const records = this.#o.store.listSessions();
+    return [...records.filter((r) => isActive(r.status)), ...records.filter((r) => !isActive(r.status))];
   }
 
   pending(sessionId: string): PendingRequest[] {

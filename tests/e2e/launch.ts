@@ -82,7 +82,11 @@ class RecordingTransport implements Transport {
     this.#child.on("exit", () => this.onclose?.());
   }
 
+  /** Every message the client sent, in order. */
+  readonly sent: JSONRPCMessage[] = [];
+
   async send(message: JSONRPCMessage): Promise<void> {
+    this.sent.push(message);
     await this.sendRaw(JSON.stringify(message) + "\n");
   }
 

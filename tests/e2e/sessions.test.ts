@@ -466,41 +466,72 @@ describe("sessions: control, scale and failure", () => {
     expect(progress.some((p) => /running|writing|thinking/.test(p.message ?? ""))).toBe(true);
   }, 40_000);
 
-  test("notifications/cancelled interrupts the turn and the call is still answered (status cancelled)", async () => {
-    model.enqueue(reply.hang());
-    const abort = new AbortController();
-    const call = client.callTool(
-      {
-        name: "codex",
-        arguments: {
-          prompt: "Wait forever.",
-          approvalPolicy: "never",
-          sandbox: "read-only",
-          cwd: home.workspace,
-          advanced: { waitForResult: 60_000 },
+  /** The id of the request `notifications/cancelled` named, and every id the server answered. */
+  function cancelledAndAnswered(): { cancelled: unknown[]; answered: unknown[] } {
+    const cancelled = server.transport.sent
+      .filter((m) => "method" in m && m.method === "notifications/cancelled")
+      .map((m) => (m as unknown as { params: { requestId: unknown } }).params.requestId);
+    const answered = server.stdout().split("\n").filter(Boolean).map((l) => JSON.parse(l))
+      .filter((m) => "id" in m && ("result" in m || "error" in m)).map((m) => m.id);
+    return { cancelled, answered };
+  }
+
+  test(
+    "a cancelled waitForResult only stops waiting: no answer for it, the turn finishes, a poll has the result",
+    async () => {
+      // A slow stream (~1 s): the client gives up as soon as Codex has asked the model.
+      model.enqueue(reply.message(["Still ", "working ", "on ", "it."], { delayMs: 60 }));
+      const abort = new AbortController();
+      const call = client.callTool(
+        {
+          name: "codex",
+          arguments: {
+            prompt: "Take your time.",
+            approvalPolicy: "never",
+            sandbox: "read-only",
+            cwd: home.workspace,
+            advanced: { waitForResult: 60_000 },
+          },
         },
+        undefined,
+        { signal: abort.signal },
+      );
+      await model.waitForRequests(1);
+      abort.abort("MCP error -32001: Request timed out");
+      await expect(call).rejects.toThrow();
+      // A model that lost the sessionId finds the running session first in the list.
+      const list = (await client.callTool({ name: "codex_session", arguments: { action: "list" } }))
+        .structuredContent as { sessions: { sessionId: string; status: string }[] };
+      const sessionId = list.sessions[0]!.sessionId;
+      expect(list.sessions[0]!.status).toBe("running");
+      const { view } = await pollUntil(sessionId, ["idle"]);
+      expect(view.result?.text).toBe("Still working on it.");
+      const { cancelled, answered } = cancelledAndAnswered();
+      expect(cancelled.length).toBe(1);
+      expect(answered).not.toContain(cancelled[0]);
+    },
+    40_000,
+  );
+
+  test("a cancelled long poll gets no answer either, and the session carries on", async () => {
+    model.enqueue(reply.message(["Slow ", "but ", "sure."], { delayMs: 60 }));
+    const started = await start("Go slowly.");
+    const abort = new AbortController();
+    const poll = client.callTool(
+      {
+        name: "codex_check",
+        arguments: { action: "poll", sessionId: started.sessionId, cursor: 1_000, pollOptions: { waitMs: 30_000 } },
       },
       undefined,
       { signal: abort.signal },
     );
-    await model.waitForRequests(1);
-    abort.abort("the user pressed Esc");
-    await expect(call).rejects.toThrow();
-    // The server answered anyway, on the wire, with the cancelled session.
-    let answer: { result?: { structuredContent?: View } } | undefined;
-    for (let i = 0; i < 100 && !answer; i++) {
-      await Bun.sleep(50);
-      answer = server.stdout().split("\n").filter(Boolean).map((l) => JSON.parse(l)).find((m) =>
-        m.result?.structuredContent?.status === "cancelled"
-      );
-    }
-    expect(answer?.result?.structuredContent?.result?.status).toBe("interrupted");
-    const list = (await (async () =>
-      (await client.callTool({ name: "codex_session", arguments: { action: "list" } })).structuredContent)()) as {
-        sessions: { status: string }[];
-      };
-    expect(list.sessions.map((s) =>
-      s.status
-    )).toEqual(["cancelled"]);
+    await Bun.sleep(100);
+    abort.abort("MCP error -32001: Request timed out");
+    await expect(poll).rejects.toThrow();
+    const { view } = await pollUntil(started.sessionId, ["idle"]);
+    expect(view.result?.text).toBe("Slow but sure.");
+    const { cancelled, answered } = cancelledAndAnswered();
+    expect(cancelled.length).toBe(1);
+    expect(answered).not.toContain(cancelled[0]);
   }, 40_000);
 });

@@ -286,7 +286,7 @@ describe("sessions on codex exec", () => {
     }
   }, 60_000);
 
-  test("notifications/cancelled interrupts the turn and the call is still answered (status cancelled)", async () => {
+  test("a cancelled wait leaves the exec turn running; interrupt stops it (SIGINT) and nothing is left", async () => {
     model.enqueue(reply.hang());
     const requests = model.responsesRequests().length;
     const abort = new AbortController();
@@ -305,18 +305,25 @@ describe("sessions on codex exec", () => {
       { signal: abort.signal },
     );
     await model.waitForRequests(requests + 1);
-    abort.abort("the user pressed Esc");
+    abort.abort("MCP request cancelled by caller");
     await expect(pending).rejects.toThrow();
-    let answer: { result?: { structuredContent?: View } } | undefined;
-    for (let i = 0; i < 100 && !answer; i++) {
-      await Bun.sleep(50);
-      answer = server.stdout().split("\n").filter(Boolean).map((l) => JSON.parse(l)).find((m) =>
-        m.result?.structuredContent?.status === "cancelled" &&
-        m.result?.structuredContent?.result?.status === "interrupted"
-      );
-    }
-    expect(answer).toBeDefined();
+    const list = (await call("codex_session", { action: "list" })) as unknown as {
+      sessions: { sessionId: string; status: string }[];
+    };
+    expect(list.sessions[0]!.status).toBe("running");
+    const interrupted =
+      (await call("codex_session", { action: "interrupt", sessionId: list.sessions[0]!.sessionId })) as unknown as {
+        session: View;
+      };
+    expect(interrupted.session.result?.status).toBe("interrupted");
     expect((await info()).children).toEqual([]);
+    // Nothing was ever sent for the cancelled request.
+    const cancelledId = server.transport.sent
+      .filter((m) => "method" in m && m.method === "notifications/cancelled")
+      .map((m) => (m as unknown as { params: { requestId: unknown } }).params.requestId)[0];
+    const answered = server.stdout().split("\n").filter(Boolean).map((l) => JSON.parse(l)).map((m) => m.id);
+    expect(cancelledId).toBeDefined();
+    expect(answered).not.toContain(cancelledId);
   }, 40_000);
 
   test("fork: a new session with the same conversation", async () => {

@@ -101,3 +101,17 @@ describe("StdioTransport", () => {
     expect(h.transport.send({ jsonrpc: "2.0", method: "x" })).rejects.toThrow("closed");
   });
 });
+
+describe("StdioTransport and cancelled requests", () => {
+  test("at the end of input it does not wait for the answer of a request the client cancelled", async () => {
+    // A grace far longer than the test waits: closing at all shows it did not wait for an answer.
+    const h = harness({ inputEndGraceMs: 60_000 });
+    await h.transport.start();
+    h.feed('{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{}}\n');
+    h.feed('{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":7,"reason":"timeout"}}\n');
+    h.end();
+    for (let i = 0; i < 100 && !h.isClosed(); i++) await tick();
+    expect(h.isClosed()).toBe(true);
+    expect(h.output()).toEqual([]);
+  });
+});

@@ -44,7 +44,7 @@ export function registerCodexSession(server: McpServer, ctx: ServerContext): voi
     {
       title: "Manage Codex sessions",
       description:
-        "action=list: every session. get: one session (includeSensitive adds its cwd and settings). cancel: stop it for good (interrupts its turn, declines what it asked). interrupt: stop the current turn, keep the session. fork: a new session with the same conversation. clean: remove sessions by statuses (default idle, error, cancelled) and age olderThanMs (dryRun previews; includeDisk deletes persisted sessions for good). clean_background_terminals: stop terminals Codex keeps running for the session.",
+        "action=list: every session, those with a running turn first. get: one session (includeSensitive adds its cwd and settings). cancel: stop it for good (interrupts its turn, declines what it asked). interrupt: stop the current turn, keep the session. fork: a new session with the same conversation. clean: remove sessions by statuses (default idle, error, cancelled) and age olderThanMs (dryRun previews; includeDisk deletes persisted sessions for good). clean_background_terminals: stop terminals Codex keeps running for the session.",
       inputSchema: {
         action: z.enum(["list", "get", "cancel", "interrupt", "fork", "clean", "clean_background_terminals"]),
         sessionId: z.string().optional().describe(

@@ -133,8 +133,11 @@ export type ToolExtra = ProgressExtra & { signal: AbortSignal; requestId: string
 
 /**
  * Waits up to `waitMs` for the session's turn (sending progress when asked for), then answers
- * with the session view. When the client cancels the call, the turn is interrupted, the session
- * cancelled, and the call is still answered (status cancelled) — the SDK would otherwise drop it.
+ * with the session view. A cancelled call only stops waiting: the turn goes on, the session stays
+ * as it is, and nothing is sent for the cancelled request (the spec says a receiver of
+ * `notifications/cancelled` should not answer; the SDK drops the value returned here). Clients
+ * cancel calls when their own tool timeout fires, which must not cost the work; stopping a turn is
+ * `codex_session interrupt` or `cancel`.
  */
 export async function waitAndAnswer(
   ctx: ServerContext,
@@ -148,13 +151,7 @@ export async function waitAndAnswer(
     const stop = sessions.onChange(sessionId, () => reporter.activity());
     reporter.start();
     try {
-      const outcome = await sessions.waitForTurn(sessionId, waitMs, extra.signal);
-      if (outcome === "aborted") {
-        await sessions.cancel(sessionId, "the client cancelled the call");
-        const result = structuredResult(sessionView(sessions, sessions.get(sessionId)));
-        await ctx.answerCancelledCall(extra.requestId, result);
-        return result;
-      }
+      await sessions.waitForTurn(sessionId, waitMs, extra.signal);
     } finally {
       reporter.stop();
       stop();

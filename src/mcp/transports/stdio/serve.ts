@@ -27,10 +27,7 @@ export async function serveStdio(
 ): Promise<void> {
   const { log } = options;
   const transport = new StdioTransport(runtime.stdio.stdin, runtime.stdio.stdout);
-  const server = createMcpServer(app.context, {
-    answerCancelledCall: (id, result) => transport.send({ jsonrpc: "2.0", id, result }),
-    protocolVersion: () => transport.protocolVersion,
-  });
+  const server = createMcpServer(app.context, { protocolVersion: () => transport.protocolVersion });
   const closed = new Promise<void>((resolve) => (server.server.onclose = resolve));
   server.server.onerror = (error) => log.warn("protocol error", error);
 

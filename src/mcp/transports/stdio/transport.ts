@@ -109,6 +109,10 @@ export class StdioTransport implements Transport {
     if ("method" in message && "id" in message) {
       this.#unanswered.add(message.id);
       if (message.method === "initialize") this.#initializeId = message.id;
+    } else if ("method" in message && message.method === "notifications/cancelled") {
+      // A cancelled request is never answered (the spec says so): stop waiting for its answer.
+      const id = (message.params as { requestId?: RequestId } | undefined)?.requestId;
+      if (id !== undefined && this.#unanswered.delete(id) && this.#unanswered.size === 0) this.#answered();
     }
     this.onmessage?.(message);
   }
