@@ -46,6 +46,8 @@ export interface Config {
   retentionMs: number;
   /** At shutdown, how long running turns may take to finish before they are interrupted. */
   shutdownGraceMs: number;
+  /** The longest any call waits (waitForResult, a long poll's waitMs), whatever it asks for. */
+  maxWaitMs: number;
 }
 
 /** A setting read into {@link Config}: a choice among words, or a duration. */
@@ -153,6 +155,14 @@ export const SETTINGS: readonly Setting[] = [
     kind: "ms",
     default: DEFAULT_TIMEOUTS.killGraceMs,
     meaning: "how long teardown waits at each step (stdin EOF, SIGTERM, SIGKILL) for a child to exit",
+  },
+  {
+    variable: "CODEX_MCP_MAX_WAIT_MS",
+    key: "maxWaitMs",
+    kind: "ms",
+    default: 50_000,
+    meaning:
+      "the longest a call waits (waitForResult, a long poll's waitMs), below the 60 s tool timeout many clients use; a longer wait answers with the polling shape at this point",
   },
   {
     variable: "CODEX_MCP_APPROVAL_TIMEOUT_MS",

@@ -466,6 +466,57 @@ describe("sessions: control, scale and failure", () => {
     expect(progress.some((p) => /running|writing|thinking/.test(p.message ?? ""))).toBe(true);
   }, 40_000);
 
+  test(
+    "CODEX_MCP_MAX_WAIT_MS caps every wait: a long waitForResult and a long poll answer with the polling shape",
+    async () => {
+      const capped = await launch("compiled", {
+        env: {
+          ...home.env,
+          CODEX_MCP_PATH: join(BIN, "codex"),
+          CODEX_MCP_KILL_GRACE_MS: "500",
+          CODEX_MCP_MAX_WAIT_MS: "300",
+        },
+        inheritEnv: false,
+      });
+      try {
+        model.enqueue(reply.hang());
+        const result = await capped.client.callTool({
+          name: "codex",
+          arguments: {
+            prompt: "Hang.",
+            approvalPolicy: "never",
+            sandbox: "read-only",
+            cwd: home.workspace,
+            advanced: { waitForResult: 120_000 },
+          },
+        });
+        const view = result.structuredContent as View;
+        expect(view.status).toBe("running");
+        expect(view.recommendedNextAction).toContain("codex_check");
+        const polled = (await capped.client.callTool({
+          name: "codex_check",
+          arguments: { action: "poll", sessionId: view.sessionId, cursor: 1_000, pollOptions: { waitMs: 120_000 } },
+        })).structuredContent as View;
+        expect(polled.status).toBe("running");
+        const info = JSON.parse(
+          ((await capped.client.readResource({ uri: "codex-mcp:///server-info" })).contents[0] as { text: string })
+            .text,
+        );
+        expect(info.maxWaitMs).toBe(300);
+        const tools = (await capped.client.listTools()).tools;
+        expect(JSON.stringify(tools.find((t) => t.name === "codex")!.inputSchema)).toContain("at most 300 ms");
+        await capped.client.callTool({
+          name: "codex_session",
+          arguments: { action: "cancel", sessionId: view.sessionId },
+        });
+      } finally {
+        await capped.closeStdin().catch(() => {});
+        await capped.dispose();
+      }
+    },
+    30_000,
+  );
+
   /** The id of the request `notifications/cancelled` named, and every id the server answered. */
   function cancelledAndAnswered(): { cancelled: unknown[]; answered: unknown[] } {
     const cancelled = server.transport.sent

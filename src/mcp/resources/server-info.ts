@@ -28,6 +28,8 @@ function serverInfo(ctx: ServerContext) {
     /** What this connection's client declared it can do (whether it can show forms, for one). */
     clientCapabilities: ctx.clientCapabilities() ?? null,
     stdioMode: ctx.config.stdioMode,
+    /** The longest any call waits (CODEX_MCP_MAX_WAIT_MS). */
+    maxWaitMs: ctx.config.maxWaitMs,
     preflight: ctx.preflight,
     startedAt: ctx.startedAt.toISOString(),
     uptimeMs: Date.now() - ctx.startedAt.getTime(),
@@ -55,7 +57,7 @@ export function registerServerInfo(server: McpServer, ctx: ServerContext): void 
       mimeType: "application/json",
     },
     async (uri) => ({
-      contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify(serverInfo(ctx), null, 2) }],
+      contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify(serverInfo(ctx)) }],
     }),
   );
 }

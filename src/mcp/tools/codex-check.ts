@@ -39,7 +39,7 @@ export function registerCodexCheck(server: McpServer, ctx: ServerContext): void 
         pollOptions: z
           .object({
             waitMs: z.number().int().min(0).max(MAX_WAIT_MS).optional().describe(
-              "Wait up to this long for something new (≤ 300000).",
+              `Wait up to this long for something new; this server waits at most ${ctx.config.maxWaitMs} ms (CODEX_MCP_MAX_WAIT_MS). Keep it under your client's tool timeout.`,
             ),
             maxBytes: z.number().int().min(READ_LIMITS.minBytes).max(READ_LIMITS.maxBytes).optional().describe(
               `Cap on the response size (default ${READ_LIMITS.defaultMaxBytes}); large outputs arrive over several polls.`,
@@ -115,7 +115,7 @@ async function poll(
 ): Promise<CallToolResult> {
   const sessions = ctx.sessions;
   const cursor = args.cursor ?? 1;
-  const waitMs = args.pollOptions?.waitMs ?? 0;
+  const waitMs = Math.min(args.pollOptions?.waitMs ?? 0, ctx.config.maxWaitMs);
   const maxBytes = args.pollOptions?.maxBytes ?? READ_LIMITS.defaultMaxBytes;
   sessions.get(args.sessionId);
   if (waitMs > 0 && sessions.latestCursor(args.sessionId) < cursor) {

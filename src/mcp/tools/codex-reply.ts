@@ -17,7 +17,7 @@ import {
   SandboxMode,
   SessionView,
   Summary,
-  WaitForResult,
+  waitForResult,
   withErrorBranch,
 } from "./schemas.ts";
 import { type ToolExtra, waitAndAnswer } from "./session-view.ts";
@@ -41,7 +41,7 @@ export function registerCodexReply(server: McpServer, ctx: ServerContext): void 
         cwd: z.string().optional().describe("Absolute working directory for this and later turns."),
         images: ImagePaths.optional(),
         outputSchema: OutputSchema.optional(),
-        waitForResult: WaitForResult.optional(),
+        waitForResult: waitForResult(ctx.config.maxWaitMs).optional(),
       },
       outputSchema: withErrorBranch(SessionView),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },

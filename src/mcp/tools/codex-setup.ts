@@ -42,6 +42,9 @@ const ReadinessOutput = {
       "What the backend can do: approvals, userInput, fork, streamingDeltas, profiles, cleanBackgroundTerminals, review, steer.",
     ),
   }),
+  limits: z.object({
+    maxWaitMs: z.number().int().describe("The longest a call waits here (CODEX_MCP_MAX_WAIT_MS)."),
+  }),
   login: z.object({ status: z.enum(["logged-in", "not-logged-in", "unknown"]), detail: z.string() }),
   codexHome: z.object({ path: z.string(), source: z.enum(["CODEX_HOME", "default"]), exists: z.boolean() }).nullable(),
   configFiles: z.array(
@@ -87,7 +90,8 @@ export function registerCodexSetup(server: McpServer, ctx: ServerContext): void 
           cwd,
           clientInfo: { name: NAME, version: VERSION },
         });
-        return { content: [{ type: "text", text: JSON.stringify(report, null, 2) }], structuredContent: { ...report } };
+        const value = { ...report, limits: { maxWaitMs: ctx.config.maxWaitMs } };
+        return { content: [{ type: "text", text: JSON.stringify(value) }], structuredContent: value };
       } catch (error) {
         return errorResult(error);
       }

@@ -16,7 +16,7 @@ import {
   SandboxMode,
   SessionView,
   Summary,
-  WaitForResult,
+  waitForResult,
   withErrorBranch,
 } from "./schemas.ts";
 import { type ToolExtra, waitAndAnswer } from "./session-view.ts";
@@ -58,7 +58,7 @@ export function registerCodex(server: McpServer, ctx: ServerContext): void {
             approvalTimeoutMs: z.number().int().min(1_000).max(3_600_000).optional().describe(
               "Decline unanswered approvals after this long (default 60000).",
             ),
-            waitForResult: WaitForResult.optional(),
+            waitForResult: waitForResult(ctx.config.maxWaitMs).optional(),
           })
           .optional(),
       },

@@ -32,14 +32,17 @@ export const Summary = z.enum(REASONING_SUMMARIES).describe("Reasoning summaries
 /** Most a caller may wait in one call: five minutes. */
 export const MAX_WAIT_MS = 300_000;
 
-export const WaitForResult = z
-  .number()
-  .int()
-  .min(0)
-  .max(MAX_WAIT_MS)
-  .describe(
-    "Milliseconds (≤ 300000) to wait for the turn's result before answering; 0 or absent answers at once with the polling shape.",
-  );
+/** `waitForResult`, described with the server's ceiling on waits (CODEX_MCP_MAX_WAIT_MS). */
+export function waitForResult(maxWaitMs: number) {
+  return z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_WAIT_MS)
+    .describe(
+      `Milliseconds to wait for the turn's result before answering; 0 or absent answers at once with the polling shape. This server waits at most ${maxWaitMs} ms (CODEX_MCP_MAX_WAIT_MS) and then answers with the polling shape; keep waits under your client's tool timeout.`,
+    );
+}
 
 export const OutputSchema = z
   .record(z.string(), z.unknown())

@@ -146,6 +146,7 @@ export async function waitAndAnswer(
   extra: ToolExtra,
 ): Promise<CallToolResult> {
   const sessions = ctx.sessions;
+  waitMs = Math.min(waitMs, ctx.config.maxWaitMs);
   if (waitMs > 0) {
     const reporter = new ProgressReporter(extra, () => describe(sessions.get(sessionId)));
     const stop = sessions.onChange(sessionId, () => reporter.activity());
