@@ -176,7 +176,8 @@ describe("restarts", () => {
           sessionId: started.sessionId,
           cursor,
           responseMode: "full",
-          pollOptions: { waitMs: 2_000 },
+          // Every event as it streams, not only the end of the turn.
+          pollOptions: { waitMs: 2_000, wakeOn: "event" },
         });
         seen.push(...(view.events ?? []));
         cursor = view.nextCursor!;

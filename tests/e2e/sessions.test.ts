@@ -466,6 +466,46 @@ describe("sessions: control, scale and failure", () => {
     expect(progress.some((p) => /running|writing|thinking/.test(p.message ?? ""))).toBe(true);
   }, 40_000);
 
+  test("a long poll wakes on a change worth a turn, not on every delta; wakeOn event keeps the old rule", async () => {
+    const deltas = Array.from({ length: 12 }, (_, i) => `part ${i} `);
+    model.enqueue(reply.message(deltas, { delayMs: 40 }), reply.message(deltas, { delayMs: 40 }));
+    const first = await start("Stream a while.");
+    let polls = 0;
+    let cursor = 1;
+    let view: View = first;
+    while (view.status === "running") {
+      polls += 1;
+      view = await call("codex_check", {
+        action: "poll",
+        sessionId: first.sessionId,
+        cursor,
+        pollOptions: { waitMs: 20_000 },
+      });
+      cursor = view.nextCursor ?? cursor;
+    }
+    expect(view.status).toBe("idle");
+    expect(view.result?.text).toBe(deltas.join(""));
+    expect(polls).toBe(1); // the whole streaming turn in one answer
+    const merged = (view.events ?? []).filter((e) => e.type === "agent_message_delta");
+    expect(merged.length).toBeLessThanOrEqual(1); // deltas merged into one event
+
+    const second = await start("Stream again.");
+    let eventPolls = 0;
+    cursor = 1;
+    view = second;
+    while (view.status === "running") {
+      eventPolls += 1;
+      view = await call("codex_check", {
+        action: "poll",
+        sessionId: second.sessionId,
+        cursor,
+        pollOptions: { waitMs: 20_000, wakeOn: "event" },
+      });
+      cursor = view.nextCursor ?? cursor;
+    }
+    expect(eventPolls).toBeGreaterThan(1);
+  }, 40_000);
+
   test(
     "CODEX_MCP_MAX_WAIT_MS caps every wait: a long waitForResult and a long poll answer with the polling shape",
     async () => {

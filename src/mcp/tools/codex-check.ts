@@ -18,6 +18,9 @@ import { describe, sessionView, structuredResult, type ToolExtra } from "./sessi
 import { READ_LIMITS } from "../../sessions/read-limits.ts";
 import { capabilityNote } from "./capability-note.ts";
 
+/** What ends a long poll's wait. */
+const WAKE_ON = ["change", "event"] as const;
+
 export function registerCodexCheck(server: McpServer, ctx: ServerContext): void {
   server.registerTool(
     "codex_check",
@@ -39,7 +42,10 @@ export function registerCodexCheck(server: McpServer, ctx: ServerContext): void 
         pollOptions: z
           .object({
             waitMs: z.number().int().min(0).max(MAX_WAIT_MS).optional().describe(
-              `Wait up to this long for something new; this server waits at most ${ctx.config.maxWaitMs} ms (CODEX_MCP_MAX_WAIT_MS). Keep it under your client's tool timeout.`,
+              `Wait up to this long; this server waits at most ${ctx.config.maxWaitMs} ms (CODEX_MCP_MAX_WAIT_MS). Keep it under your client's tool timeout.`,
+            ),
+            wakeOn: z.enum(WAKE_ON).optional().describe(
+              'What ends the wait. "change" (default): something worth a turn of yours — the turn ends, fails or needs an answer — with everything that arrived meanwhile in one answer. "event": any new event (every delta).',
             ),
             maxBytes: z.number().int().min(READ_LIMITS.minBytes).max(READ_LIMITS.maxBytes).optional().describe(
               `Cap on the response size (default ${READ_LIMITS.defaultMaxBytes}); large outputs arrive over several polls.`,
@@ -109,7 +115,7 @@ async function poll(
     cursor?: number;
     maxEvents?: number;
     responseMode?: "minimal" | "delta_compact" | "full";
-    pollOptions?: { waitMs?: number; maxBytes?: number };
+    pollOptions?: { waitMs?: number; maxBytes?: number; wakeOn?: (typeof WAKE_ON)[number] };
   },
   extra: ToolExtra,
 ): Promise<CallToolResult> {
@@ -118,13 +124,21 @@ async function poll(
   const waitMs = Math.min(args.pollOptions?.waitMs ?? 0, ctx.config.maxWaitMs);
   const maxBytes = args.pollOptions?.maxBytes ?? READ_LIMITS.defaultMaxBytes;
   sessions.get(args.sessionId);
-  if (waitMs > 0 && sessions.latestCursor(args.sessionId) < cursor) {
+  const wakeOnEvent = args.pollOptions?.wakeOn === "event";
+  // "change" waits only while the turn runs: a session that is idle, failed or waiting for an
+  // answer has nothing to wait for. "event" waits only when there is nothing unread.
+  const wait = waitMs > 0 &&
+    (wakeOnEvent ? sessions.latestCursor(args.sessionId) < cursor : sessions.get(args.sessionId).status === "running");
+  if (wait) {
     const reporter = new ProgressReporter(extra, () => describe(sessions.get(args.sessionId)));
+    const stop = sessions.onChange(args.sessionId, () => reporter.activity());
     reporter.start();
     try {
-      await sessions.waitForEvents(args.sessionId, cursor, waitMs, extra.signal);
+      if (wakeOnEvent) await sessions.waitForEvents(args.sessionId, cursor, waitMs, extra.signal);
+      else await sessions.waitForTurn(args.sessionId, waitMs, extra.signal);
     } finally {
       reporter.stop();
+      stop();
     }
   }
   const view = sessionView(sessions, sessions.get(args.sessionId));
