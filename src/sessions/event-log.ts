@@ -62,19 +62,24 @@ const DEFAULT_HARD_LIMIT = 2000;
 /** Byte bounds of one session's stored JSON, applied like the count bounds (soft: ordinary events go; hard: pinned ones too). */
 const DEFAULT_SOFT_MAX_BYTES = 16 * 1024 * 1024;
 const DEFAULT_HARD_MAX_BYTES = 32 * 1024 * 1024;
-/** Longest piece of a field kept in one event, in JSON-escaped UTF-8 bytes. */
-export const DEFAULT_CHUNK_BYTES = 16 * 1024;
-/** Room for everything in an event besides its one chunk: an event's JSON stays within chunk + this (~20 KiB by default). */
+/**
+ * Longest piece of a field kept in one event, in JSON-escaped UTF-8 bytes. Small enough that a
+ * poll answer sized for a model client (24 KiB, the event in it twice) always has room for one.
+ */
+export const DEFAULT_CHUNK_BYTES = 4 * 1024;
+/** Room for everything in an event besides its one chunk: an event's JSON stays within chunk + this (~8 KiB by default). */
 export const EVENT_OVERHEAD_BYTES = 4 * 1024;
 const MIN_CHUNK_BYTES = 1024;
 const MAX_CHUNK_BYTES = 24 * 1024;
 
 /**
  * The smallest `maxBytes` a caller may pass to {@link EventLog.read}; the poll tool raises smaller
- * values to it. Every stored event is at most chunk + {@link EVENT_OVERHEAD_BYTES} (≤ 28 KiB), so
- * at this budget a read always returns at least one event and stays within the budget.
+ * values to it. Every event stored with the default chunk is at most chunk +
+ * {@link EVENT_OVERHEAD_BYTES} (8 KiB), so at this budget a read returns at least one event and
+ * stays within the budget. (Events stored by 0.1 with 16 KiB chunks are larger: a read returns
+ * one of them even when it does not fit, so a client always makes progress.)
  */
-export const MIN_READ_MAX_BYTES = 32 * 1024;
+export const MIN_READ_MAX_BYTES = DEFAULT_CHUNK_BYTES + EVENT_OVERHEAD_BYTES;
 /** What a {@link ReadResult} adds around its events in JSON, at most (three 16-digit numbers and the keys). */
 const READ_ENVELOPE_BYTES = 128;
 /** Fields smaller than this are not worth moving into continuations. */

@@ -10,13 +10,17 @@ export const READ_LIMITS = {
   defaultMaxEvents: 200,
   /** The most events one read may ask for. */
   maxEvents: 1000,
-  /** Bytes per answer when the caller says nothing. */
-  defaultMaxBytes: 256 * 1024,
   /**
-   * The least a caller may ask for: a stored event is at most ~28 KiB (chunk + overhead), and a
-   * poll answer carries the events twice (structured content and its JSON text).
+   * Bytes per answer (the whole tool result: the JSON text and the structured content together)
+   * when the caller says nothing: what model clients show inline (Claude Code moves larger
+   * results to a file and shows the model a 2 KB preview).
    */
-  minBytes: 64 * 1024,
+  defaultMaxBytes: 24 * 1024,
+  /**
+   * The least a caller may ask for: a stored event is at most ~8 KiB (chunk + overhead), and a
+   * poll answer carries it twice (structured content and its JSON text) besides the session view.
+   */
+  minBytes: 20 * 1024,
   /** The most a caller may ask for. */
   maxBytes: 4 * 1024 * 1024,
 } as const;

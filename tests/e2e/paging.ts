@@ -8,15 +8,19 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 
 type PolledEvent = { cursor: number; type: string; data: Record<string, unknown> };
 
+/** The default budget of a whole poll answer (text and structured content together). */
+export const DEFAULT_ANSWER_BYTES = 24 * 1024;
+
 /**
  * Polls `sessionId` from cursor 1 in `responseMode: "full"` until nothing is left, asserting each
- * whole answer is at most `maxBytes`. Returns how many polls it took and the complete output of
- * the (last) `command_completed` event, continuation parts included.
+ * whole answer is at most `maxBytes` (without it, the default budget is asked for and checked),
+ * and that control fields come before the events. Returns how many polls it took and the
+ * complete output of the (last) `command_completed` event, continuation parts included.
  */
 export async function pageCommandOutput(
   client: Client,
   sessionId: string,
-  maxBytes: number,
+  maxBytes?: number,
 ): Promise<{ polls: number; output: string }> {
   let cursor = 1;
   let polls = 0;
@@ -25,10 +29,20 @@ export async function pageCommandOutput(
   for (;;) {
     const result = await client.callTool({
       name: "codex_check",
-      arguments: { action: "poll", sessionId, cursor, responseMode: "full", pollOptions: { maxBytes } },
+      arguments: {
+        action: "poll",
+        sessionId,
+        cursor,
+        responseMode: "full",
+        ...(maxBytes !== undefined && { pollOptions: { maxBytes } }),
+      },
     });
     polls += 1;
-    expect(JSON.stringify(result).length).toBeLessThanOrEqual(maxBytes);
+    expect(JSON.stringify(result).length).toBeLessThanOrEqual(maxBytes ?? DEFAULT_ANSWER_BYTES);
+    const keys = Object.keys(result.structuredContent as object);
+    expect(keys.slice(0, 2)).toEqual(["sessionId", "status"]);
+    expect(keys.indexOf("nextCursor")).toBeLessThan(keys.indexOf("threadId"));
+    expect(keys.at(-1)).toBe("events");
     const view = result.structuredContent as { events?: PolledEvent[]; nextCursor: number; hasMore: boolean };
     for (const e of view.events ?? []) {
       if (e.type === "command_completed") completed = e;

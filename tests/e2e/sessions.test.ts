@@ -394,6 +394,19 @@ describe("sessions: control, scale and failure", () => {
   }, 60_000);
 
   test(
+    "a command printing 100,000 lines: by default every answer is at most 24 KiB, cursor first, and all of it is retrievable",
+    async () => {
+      model.enqueue(reply.execCommand("seq 1 100000", { callId: "call_lines" }), reply.message("Counted."));
+      const started = await start("Count.", { sandbox: "danger-full-access" });
+      await pollUntil(started.sessionId, ["idle"]);
+      const { output } = await pageCommandOutput(client, started.sessionId);
+      const expected = Array.from({ length: 100_000 }, (_, i) => String(i + 1)).join("\n");
+      expect(output.trim()).toBe(expected);
+    },
+    60_000,
+  );
+
+  test(
     "the app-server killed mid-turn: CODEX_CRASHED, the server keeps serving, a reply resumes on a new process",
     async () => {
       model.enqueue(reply.hang());

@@ -67,7 +67,13 @@ try {
     cwd: runtime.cwd(),
     fs: runtime.fs,
   });
-  const open = () => SqliteSessionStore.open({ path: state.databasePath, openDatabase: runtime.openDatabase });
+  // 16 KiB pieces (the 0.1 default): the expected output counts them.
+  const open = () =>
+    SqliteSessionStore.open({
+      path: state.databasePath,
+      openDatabase: runtime.openDatabase,
+      eventLog: { chunkBytes: 16 * 1024 },
+    });
   const store = open();
   store.createSession({
     id: "s",

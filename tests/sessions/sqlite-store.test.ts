@@ -135,7 +135,8 @@ describe("SqliteSessionStore answers like the memory store", () => {
 describe("SqliteSessionStore on disk", () => {
   test("a second store on the same file sees sessions, events, results; cursors continue", () => {
     const path = tempDb();
-    const eventLog = { softLimit: 5, hardLimit: 8 };
+    // 16 KiB pieces (the 0.1 default): the test counts them.
+    const eventLog = { softLimit: 5, hardLimit: 8, chunkBytes: 16 * 1024 };
     const first = openStore(path, { eventLog });
     first.createSession(record("s1", { lastActivityAt: 10 }));
     first.createSession(record("s2", { lastActivityAt: 20 }));

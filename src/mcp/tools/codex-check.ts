@@ -17,6 +17,7 @@ import { DecisionInput, decisionOf, MAX_WAIT_MS, PollFields, SessionView, withEr
 import { describe, sessionView, structuredResult, type ToolExtra } from "./session-view.ts";
 import { READ_LIMITS } from "../../sessions/read-limits.ts";
 import { capabilityNote } from "./capability-note.ts";
+import { MIN_READ_MAX_BYTES } from "../../sessions/event-log.ts";
 
 /** What ends a long poll's wait. */
 const WAKE_ON = ["change", "event"] as const;
@@ -145,7 +146,7 @@ async function poll(
   // The events may use what the rest of the answer leaves of maxBytes; the answer carries the
   // JSON twice (structured and as text), so each copy gets under half.
   const overhead = JSON.stringify(view).length * 2 + 1024;
-  const budget = Math.max(32 * 1024, Math.floor((maxBytes - overhead) / 2.2));
+  const budget = Math.max(MIN_READ_MAX_BYTES, Math.floor((maxBytes - overhead) / 2.2));
   const read = sessions.read(args.sessionId, cursor, {
     maxEvents: args.maxEvents ?? READ_LIMITS.defaultMaxEvents,
     maxBytes: budget,
@@ -157,15 +158,26 @@ async function poll(
   let events = shaped.events.map((e: (typeof shaped.events)[number]) => ({ ...e, at: new Date(e.at).toISOString() }));
   let nextCursor = read.nextCursor;
   let hasMore = read.hasMore;
+  // Control fields first and events last: a client that shows a truncated preview of a long
+  // answer still shows the model the cursor and what to do next.
+  const { sessionId, status, interactionState, actions, result: turnResult, error, recommendedNextAction, ...rest } =
+    view;
   const build = () =>
     structuredResult({
-      ...view,
-      events,
+      sessionId,
+      status,
+      interactionState,
+      actions,
+      ...(turnResult && { result: turnResult }),
+      ...(error && { error }),
       nextCursor,
       hasMore,
       ...(read.cursorResetTo !== undefined &&
         { cursorResetTo: read.cursorResetTo, missedEvents: read.missedEvents ?? 0 }),
+      recommendedNextAction,
+      ...rest,
       ...(shaped.counts && { eventCounts: shaped.counts }),
+      events,
     });
   let result = build();
   // Escaping can grow the text copy: trim from the end until the whole answer fits.

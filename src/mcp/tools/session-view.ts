@@ -59,11 +59,16 @@ export function sessionView(sessions: SessionManager, record: SessionRecord) {
     ? "cancelled"
     : "ready";
   const cursor = sessions.latestCursor(record.id);
+  // Control fields first (a truncated preview keeps them), details after.
   return {
     sessionId: record.id,
-    threadId: record.threadId,
     status: record.status,
     interactionState,
+    actions,
+    ...(record.result && { result: record.result }),
+    ...(record.error && { error: shownFailure(record.error) }),
+    recommendedNextAction: nextAction(record, actions, cursor),
+    threadId: record.threadId,
     pollInterval: record.status === "running"
       ? POLL_INTERVAL_MS.running
       : actions.length > 0
@@ -76,10 +81,6 @@ export function sessionView(sessions: SessionManager, record: SessionRecord) {
       ...(record.lastItem !== undefined && { lastItem: record.lastItem }),
       lastActivityAt: new Date(record.lastActivityAt).toISOString(),
     },
-    actions,
-    ...(record.result && { result: record.result }),
-    ...(record.error && { error: shownFailure(record.error) }),
-    recommendedNextAction: nextAction(record, actions, cursor),
   };
 }
 
