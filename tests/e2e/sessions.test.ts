@@ -119,6 +119,12 @@ describe("sessions", () => {
       const action = view.actions[0]!;
       expect(action.kind).toBe("command");
       expect(action.command).toContain("echo approved-output");
+      // Every decision codex-mcp takes is listed, and the recommendation offers exactly those.
+      expect(action.availableDecisions).toEqual(
+        expect.arrayContaining(["accept", "acceptForSession", "decline", "cancel"]),
+      );
+      const offered = /"decision":(.*)\}; it is declined/.exec(view.recommendedNextAction)![1]!.split("|");
+      expect(offered.map((d) => JSON.parse(d))).toEqual(action.availableDecisions!);
       const answered = await call("codex_check", {
         action: "respond_permission",
         sessionId: started.sessionId,
@@ -256,6 +262,20 @@ describe("sessions", () => {
       answers: { color: { answers: ["Blue"] } },
     });
   }, 40_000);
+
+  test(
+    'approvalPolicy "on-failure" (deprecated, refused by Codex 0.169) runs as on-request, with a warning',
+    async () => {
+      model.enqueue(reply.message("Fine."));
+      const view = (await start("Go.", { approvalPolicy: "on-failure", advanced: { waitForResult: 20_000 } })) as
+        & View
+        & { warnings?: string[] };
+      expect(view.status).toBe("idle");
+      expect(view.result?.text).toBe("Fine.");
+      expect(view.warnings?.[0]).toContain('"on-request"');
+    },
+    30_000,
+  );
 
   test("codex_reply carries the conversation", async () => {
     model.enqueue(reply.message("First answer."), reply.message("Second answer."));

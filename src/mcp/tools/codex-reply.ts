@@ -10,6 +10,7 @@ import type { ServerContext } from "../context.ts";
 import { errorResult } from "../errors.ts";
 import { ImagePaths } from "./codex.ts";
 import {
+  acceptedPolicy,
   ApprovalPolicy,
   CollaborationMode,
   Effort,
@@ -48,19 +49,20 @@ export function registerCodexReply(server: McpServer, ctx: ServerContext): void 
     },
     async (args, extra) => {
       try {
+        const policy = acceptedPolicy(args.approvalPolicy);
         await ctx.sessions.reply(args.sessionId, {
           prompt: args.prompt,
           model: args.model,
           effort: args.effort,
           summary: args.summary,
           collaborationMode: args.collaborationMode,
-          approvalPolicy: args.approvalPolicy,
+          approvalPolicy: policy.policy,
           sandbox: args.sandbox,
           cwd: args.cwd,
           images: args.images,
           outputSchema: args.outputSchema,
         });
-        return await waitAndAnswer(ctx, args.sessionId, args.waitForResult ?? 0, extra as ToolExtra);
+        return await waitAndAnswer(ctx, args.sessionId, args.waitForResult ?? 0, extra as ToolExtra, policy.warnings);
       } catch (error) {
         return errorResult(error);
       }

@@ -9,6 +9,7 @@ import * as z from "zod";
 import type { ServerContext } from "../context.ts";
 import { errorResult } from "../errors.ts";
 import {
+  acceptedPolicy,
   ApprovalPolicy,
   CollaborationMode,
   Effort,
@@ -68,11 +69,12 @@ export function registerCodex(server: McpServer, ctx: ServerContext): void {
     async (args, extra) => {
       try {
         const a = args.advanced ?? {};
+        const policy = acceptedPolicy(args.approvalPolicy);
         const cwd = args.cwd ?? ctx.runtime.cwd();
         const record = await ctx.sessions.start({
           settings: {
             cwd,
-            approvalPolicy: args.approvalPolicy,
+            approvalPolicy: policy.policy,
             sandbox: args.sandbox,
             model: args.model,
             profile: args.profile,
@@ -92,7 +94,7 @@ export function registerCodex(server: McpServer, ctx: ServerContext): void {
           },
           approvalTimeoutMs: a.approvalTimeoutMs,
         });
-        return await waitAndAnswer(ctx, record.id, a.waitForResult ?? 0, extra as ToolExtra);
+        return await waitAndAnswer(ctx, record.id, a.waitForResult ?? 0, extra as ToolExtra, policy.warnings);
       } catch (error) {
         return errorResult(error);
       }

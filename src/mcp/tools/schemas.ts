@@ -21,8 +21,25 @@ import { SESSION_EVENT_TYPES } from "../../sessions/session-events.ts";
 import { SESSION_STATUSES, TURN_STATUSES } from "../../sessions/store.ts";
 
 export const ApprovalPolicy = z.enum(APPROVAL_POLICIES).describe(
-  "When Codex asks before acting: untrusted (every command and edit), on-failure, on-request (only what the model marks as needing escalation), never.",
+  "When Codex asks before acting: untrusted (every command and edit), on-request (only what the model marks as needing escalation), never. on-failure is deprecated: Codex 0.169 refuses it, so codex-mcp runs on-request instead and says so in `warnings`.",
 );
+
+/**
+ * The approval policy Codex is given: `on-failure`, which Codex 0.169 refuses ("unknown
+ * variant"), becomes `on-request` (the nearest: Codex asks when escalation is needed), with a
+ * warning for the answer. Accepted for a release, then to be dropped from the enum.
+ */
+export function acceptedPolicy<P extends string | undefined>(
+  policy: P,
+): { policy: P | "on-request"; warnings: string[] } {
+  if (policy !== "on-failure") return { policy, warnings: [] };
+  return {
+    policy: "on-request",
+    warnings: [
+      'approvalPolicy "on-failure" is deprecated and refused by Codex 0.169: the session runs with "on-request" (Codex asks when a command needs escalation). Pass "on-request" or "untrusted".',
+    ],
+  };
+}
 export const SandboxMode = z.enum(SANDBOX_MODES).describe(
   "What Codex's commands may touch.",
 );
@@ -172,6 +189,7 @@ export const SessionView = {
   actions: z.array(Action),
   result: Result.optional(),
   recommendedNextAction: z.string(),
+  warnings: z.array(z.string()).optional().describe("What codex-mcp changed in the request, and why."),
 };
 
 /** Every type a polled event can have: the vocabulary's, and the continuations of long fields. */

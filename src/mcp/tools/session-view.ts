@@ -11,6 +11,7 @@ import type { ServerContext } from "../context.ts";
 import { type ProgressExtra, ProgressReporter } from "../progress.ts";
 import { shownFailure, toolHint } from "../errors.ts";
 import type { InteractionState } from "./schemas.ts";
+import type { ApprovalDecision } from "../../codex/backend.ts";
 
 /** How long to suggest waiting between polls, by status. */
 const POLL_INTERVAL_MS = { running: 2_000, waiting: 1_000, settled: 5_000 } as const;
@@ -86,6 +87,12 @@ export function sessionView(sessions: SessionManager, record: SessionRecord) {
 
 export type SessionViewValue = ReturnType<typeof sessionView>;
 
+/** The decisions a request takes, as they go into `decision`: exactly its availableDecisions. */
+function decisionChoices(available: readonly ApprovalDecision[] | undefined): string {
+  const choices = (available ?? ["accept", "decline"]).map((d) => JSON.stringify(d));
+  return choices.join("|");
+}
+
 function nextAction(record: SessionRecord, actions: ReturnType<typeof actionOf>[], cursor: number): string {
   const id = JSON.stringify(record.id);
   const first = actions[0];
@@ -94,7 +101,7 @@ function nextAction(record: SessionRecord, actions: ReturnType<typeof actionOf>[
       first.command ? `: ${first.command}` : ""
     }). Answer with codex_check {"action":"respond_permission","sessionId":${id},"requestId":${
       JSON.stringify(first.requestId)
-    },"decision":"accept"|"decline"}; it is declined automatically at ${first.expiresAt}.`;
+    },"decision":${decisionChoices(first.availableDecisions)}}; it is declined automatically at ${first.expiresAt}.`;
   }
   if (first?.respondWith === "respond_user_input") {
     return `Codex asks questions. Answer with codex_check {"action":"respond_user_input","sessionId":${id},"requestId":${
@@ -145,6 +152,7 @@ export async function waitAndAnswer(
   sessionId: string,
   waitMs: number,
   extra: ToolExtra,
+  warnings: readonly string[] = [],
 ): Promise<CallToolResult> {
   const sessions = ctx.sessions;
   waitMs = Math.min(waitMs, ctx.config.maxWaitMs);
@@ -159,5 +167,6 @@ export async function waitAndAnswer(
       stop();
     }
   }
-  return structuredResult(sessionView(sessions, sessions.get(sessionId)));
+  const view = sessionView(sessions, sessions.get(sessionId));
+  return structuredResult(warnings.length > 0 ? { ...view, warnings: [...warnings] } : view);
 }

@@ -155,9 +155,12 @@ function invalid(
   };
 }
 
-function wrongAnswer(kind: string, answer: RequestAnswer): BackendError {
+function wrongAnswer(kind: string, answer: RequestAnswer, offered?: readonly ApprovalDecision[]): BackendError {
   const given = answer.kind === "approval" ? `the decision ${JSON.stringify(answer.decision)}` : "user-input answers";
-  return new BackendError("INVALID_ARGUMENT", `${given} cannot answer a ${kind} request`, answerHint(kind));
+  const hint = offered
+    ? `Answer with one of its availableDecisions: ${offered.map((d) => JSON.stringify(d)).join(", ")}.`
+    : answerHint(kind);
+  return new BackendError("INVALID_ARGUMENT", `${given} cannot answer this ${kind} request`, hint);
 }
 
 function answerHint(kind: string): string {
@@ -199,6 +202,11 @@ function commandApproval(params: unknown): RequestDisposition {
       }
     }
   }
+  // Every plain decision is an answer Codex takes (0.169 takes acceptForSession and decline even
+  // when its list leaves them out): offer them all, so that availableDecisions is exactly what
+  // codex-mcp accepts and a model following it never has to guess.
+  for (const plain of ALL_DECISIONS) if (!offered.includes(plain)) offered.push(plain);
+
   const event: Omit<ApprovalRequest, "requestId"> = {
     type: "approval_request",
     kind: "command",
@@ -222,7 +230,7 @@ function commandApproval(params: unknown): RequestDisposition {
         const decision = answer.decision;
         if (isPlainDecision(decision)) return { decision };
         const amendment = v.safeParse(Amendment, decision);
-        if (!amendment.success) throw wrongAnswer("command", answer);
+        if (!amendment.success) throw wrongAnswer("command", answer, offered);
         return {
           decision: {
             acceptWithExecpolicyAmendment: { execpolicy_amendment: amendment.output.acceptWithAmendment.command },
