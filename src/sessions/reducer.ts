@@ -70,7 +70,14 @@ export function reduce(event: BackendEvent, facts: TurnFacts, now: number): Redu
       patch.lastItem = event.changes.map((c) => c.path).join(", ").slice(0, 160);
       break;
     case "approval_request":
+      // Codex reports a command as started before it asks whether it may run it: until the
+      // answer, the command is pending, not running.
+      patch.phase = "waiting for approval";
+      if (event.command) patch.lastItem = `$ ${event.command.slice(0, 120)} (waiting for approval)`;
+      effects.push({ type: "pending_add", request: event });
+      break;
     case "user_input_request":
+      patch.phase = "waiting for answers";
       effects.push({ type: "pending_add", request: event });
       break;
     case "request_resolved":

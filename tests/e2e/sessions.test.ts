@@ -119,6 +119,11 @@ describe("sessions", () => {
       const action = view.actions[0]!;
       expect(action.kind).toBe("command");
       expect(action.command).toContain("echo approved-output");
+      // Codex reported the command as started; until it is approved it shows as pending.
+      expect((view as unknown as { progress: { phase: string; lastItem?: string } }).progress).toMatchObject({
+        phase: "waiting for approval",
+        lastItem: expect.stringContaining("(waiting for approval)"),
+      });
       // Every decision codex-mcp takes is listed, and the recommendation offers exactly those.
       expect(action.availableDecisions).toEqual(
         expect.arrayContaining(["accept", "acceptForSession", "decline", "cancel"]),

@@ -80,6 +80,11 @@ describe("reduce", () => {
     expect(effects.map((e) => e.type)).toEqual(["turn_active", "unsubscribe", "pending_drop", "turn_end"]);
   });
 
+  test("a command waiting for approval shows as pending, not running", () => {
+    const { patch } = reduce({ ...approval, command: "rm -rf build" }, facts, 0);
+    expect(patch).toMatchObject({ phase: "waiting for approval", lastItem: "$ rm -rf build (waiting for approval)" });
+  });
+
   test("requests are added and resolved as effects; usage goes to the turn", () => {
     expect(reduce(approval, facts, 0).effects).toEqual([{ type: "pending_add", request: approval }]);
     expect(reduce({ type: "request_resolved", requestId: "req_1" }, facts, 0).effects).toEqual([
