@@ -189,6 +189,8 @@ export interface ConfigFiles {
   searchedDirs: string[];
   /** Things a person may want to know (unreadable files, untrusted project config…). */
   notes: string[];
+  /** The model provider the files select (`openai` unless one says otherwise), and whether it needs an OpenAI login. */
+  provider: { id: string; requiresOpenaiAuth: boolean };
 }
 
 /** The system-wide config file for the platform. */
@@ -232,6 +234,8 @@ export async function findConfigFiles(deps: CodexHomeDeps, home: CodexHome): Pro
   const realHome = await realPathOrNull(deps.fs, home.path);
   if (realHome !== null) homeKeys.add(pathKey(realHome, f));
 
+  // The layers Codex applies, lowest precedence first: later ones override earlier ones.
+  const layers: (CodexTomlFacts | null)[] = [system.facts, user.facts];
   const files: ConfigTomlFile[] = [
     { scope: "system", path: systemPath, exists: system.exists },
     { scope: "user", path: userPath, exists: user.exists },
@@ -248,6 +252,7 @@ export async function findConfigFiles(deps: CodexHomeDeps, home: CodexHome): Pro
     if ((await statOrNull(deps.fs, path))?.isFile !== true) continue;
     const decision = await trustFor(deps, dir, projectRoot, trust);
     const active = decision.trust === "trusted";
+    if (active) layers.push((await readFacts(deps, path, notes)).facts);
     files.push({
       scope: "project",
       path,
@@ -266,7 +271,31 @@ export async function findConfigFiles(deps: CodexHomeDeps, home: CodexHome): Pro
       );
     }
   }
-  return { files, projectRoot, projectRootMarkers: markers, markersFrom, searchedDirs, notes };
+  return {
+    files,
+    projectRoot,
+    projectRootMarkers: markers,
+    markersFrom,
+    searchedDirs,
+    notes,
+    provider: selectedProvider(layers),
+  };
+}
+
+/**
+ * The model provider the layers select and whether it needs an OpenAI login: Codex's built-in
+ * `openai` provider does (it is the default); any other needs one only when its
+ * `requires_openai_auth` says so (Codex's default for a provider is false).
+ */
+function selectedProvider(layers: readonly (CodexTomlFacts | null)[]): ConfigFiles["provider"] {
+  let id = "openai";
+  for (const facts of layers) if (facts?.modelProvider !== undefined) id = facts.modelProvider;
+  let requiresOpenaiAuth = id === "openai";
+  for (const facts of layers) {
+    const flag = facts?.providerRequiresOpenaiAuth.get(id);
+    if (flag !== undefined) requiresOpenaiAuth = flag;
+  }
+  return { id, requiresOpenaiAuth };
 }
 
 async function readFacts(

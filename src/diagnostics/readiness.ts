@@ -107,6 +107,7 @@ export async function checkReadiness(deps: ReadinessDeps): Promise<ReadinessRepo
     });
   }
 
+  let provider: { id: string; requiresOpenaiAuth: boolean } = { id: "openai", requiresOpenaiAuth: true };
   const home = await resolveCodexHome({ platform: runtime.platform, env: runtime.env, cwd, fs: runtime.fs });
   if (home.ok) {
     report.codexHome = { path: home.value.path, source: home.value.source, exists: home.value.exists };
@@ -114,6 +115,7 @@ export async function checkReadiness(deps: ReadinessDeps): Promise<ReadinessRepo
       { platform: runtime.platform, env: runtime.env, cwd, fs: runtime.fs },
       home.value,
     );
+    provider = config.provider;
     report.configFiles = config.files.map((f) => ({
       scope: f.scope,
       path: f.path,
@@ -219,7 +221,14 @@ export async function checkReadiness(deps: ReadinessDeps): Promise<ReadinessRepo
     l && !l.startsWith("WARNING:")
   ).join(" ");
   if (login.code === 0) report.login = { status: "logged-in", detail: loginText || "logged in" };
-  else if (/not logged in/i.test(loginText)) {
+  else if (/not logged in/i.test(loginText) && !provider.requiresOpenaiAuth) {
+    // The selected provider brings its own credentials (or needs none): no OpenAI login to miss.
+    report.login = {
+      status: "not-logged-in",
+      detail:
+        `${loginText}; not needed: config.toml selects the model provider "${provider.id}", which does not use OpenAI auth`,
+    };
+  } else if (/not logged in/i.test(loginText)) {
     report.login = { status: "not-logged-in", detail: loginText };
     problems.push({
       code: "NOT_LOGGED_IN",

@@ -1,7 +1,7 @@
 /**
- * A deliberately small, line-based reader for the two facts discovery wants from a Codex
- * `config.toml`: the top-level `project_root_markers` and the `projects.<path>.trust_level`
- * entries. It is not a TOML parser: it understands table headers, dotted keys (bare, "basic" and
+ * A deliberately small, line-based reader for the facts discovery and readiness want from a Codex
+ * `config.toml`: the top-level `project_root_markers` and `model_provider`, the
+ * `projects.<path>.trust_level` entries, and each `model_providers.<id>.requires_openai_auth`. It is not a TOML parser: it understands table headers, dotted keys (bare, "basic" and
  * 'literal'), single-line strings, string arrays (also over several lines), and
  * `{ trust_level = "…" }` inline tables, and skips everything else, including the insides of
  * multi-line strings. What it cannot read it leaves out; callers treat that as "not set".
@@ -15,11 +15,15 @@ export interface CodexTomlFacts {
   projectRootMarkers?: string[];
   /** `projects."<path>".trust_level`, by path as written. */
   projectTrust: Map<string, string>;
+  /** The top-level `model_provider`. */
+  modelProvider?: string;
+  /** `model_providers.<id>.requires_openai_auth`, by provider id. */
+  providerRequiresOpenaiAuth: Map<string, boolean>;
 }
 
 /** Reads the facts from a config.toml text. Never throws. */
 export function scanCodexToml(text: string): CodexTomlFacts {
-  const facts: CodexTomlFacts = { projectTrust: new Map() };
+  const facts: CodexTomlFacts = { projectTrust: new Map(), providerRequiresOpenaiAuth: new Map() };
   const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
   let table: string[] = [];
   let inMultiline: '"""' | "'''" | null = null;
@@ -71,6 +75,12 @@ export function scanCodexToml(text: string): CodexTomlFacts {
     } else if (full.length === 3 && full[0] === "projects" && full[2] === "trust_level") {
       const level = parseString(value, 0);
       if (level) facts.projectTrust.set(full[1] ?? "", level.value);
+    } else if (full.length === 1 && full[0] === "model_provider") {
+      const provider = parseString(value, 0);
+      if (provider) facts.modelProvider = provider.value;
+    } else if (full.length === 3 && full[0] === "model_providers" && full[2] === "requires_openai_auth") {
+      const flag = /^(true|false)\b/.exec(value);
+      if (flag) facts.providerRequiresOpenaiAuth.set(full[1] ?? "", flag[1] === "true");
     } else if (full.length === 2 && full[0] === "projects" && value.startsWith("{")) {
       const match = /(?:^|[{,\s])trust_level\s*=\s*(["'])(\w+)\1/.exec(value);
       if (match?.[2]) facts.projectTrust.set(full[1] ?? "", match[2]);

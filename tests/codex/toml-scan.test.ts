@@ -11,6 +11,21 @@ describe("parseKeyPath", () => {
 });
 
 describe("scanCodexToml", () => {
+  test("the selected model provider and each provider's requires_openai_auth", () => {
+    const facts = scanCodexToml(
+      [
+        'model_provider = "mock"',
+        "[model_providers.mock]",
+        'base_url = "http://127.0.0.1:1/v1"',
+        "requires_openai_auth = false",
+        "[model_providers.azure]",
+        "requires_openai_auth = true",
+      ].join("\n"),
+    );
+    expect(facts.modelProvider).toBe("mock");
+    expect([...facts.providerRequiresOpenaiAuth]).toEqual([["mock", false], ["azure", true]]);
+  });
+
   test("trust from table headers, dotted keys and inline tables", () => {
     const facts = scanCodexToml(
       [

@@ -5,6 +5,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type CodexHome, makeCodexHome } from "../harness/codex-home.ts";
 import { type FakeModel, startFakeModel } from "../harness/fake-model.ts";
@@ -81,8 +83,24 @@ describe("codex_setup", () => {
       active: null,
     });
     expect(report.problems.filter((p) => p.severity === "error")).toEqual([]);
+    // The throwaway config selects a provider that needs no OpenAI login: no NOT_LOGGED_IN warning.
+    expect(report.problems.map((p) => p.code)).not.toContain("NOT_LOGGED_IN");
+    expect((report as unknown as { login: { detail: string } }).login.detail).toContain('"mock"');
     // The tool asked nothing of the model: probing is local.
     expect(model.responsesRequests().length).toBe(0);
+  }, 30_000);
+
+  test("NOT_LOGGED_IN only when the selected provider is OpenAI's (the default)", async () => {
+    // A CODEX_HOME whose config selects no provider: Codex's built-in openai provider needs a login.
+    const openaiHome = mkdtempSync(join(tmpdir(), "codex-mcp-test-openai-home-"));
+    try {
+      writeFileSync(join(openaiHome, "config.toml"), 'model = "gpt-5.5"\n');
+      const s = await server({ CODEX_MCP_PATH: NPM_CODEX, CODEX_HOME: openaiHome });
+      const { report } = await setup(s);
+      expect(report.problems).toContainEqual(expect.objectContaining({ code: "NOT_LOGGED_IN", severity: "warning" }));
+    } finally {
+      rmSync(openaiHome, { recursive: true, force: true });
+    }
   }, 30_000);
 
   test("CODEX_MCP_PATH=/nonexistent: not ready, with the code and a hint; the server keeps serving", async () => {
