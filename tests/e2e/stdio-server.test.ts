@@ -41,6 +41,33 @@ for (const mode of LAUNCH_MODES) {
 
       const tools = await client.listTools();
       expect(tools.tools.map((t) => t.name)).toContain("debug_echo");
+      // Portable schemas (what MCP Inspector 2's --strict checks): no `type` arrays, no value
+      // schema without a constraining keyword.
+      const problems: string[] = [];
+      const walk = (node: unknown, path: string, valuePosition: boolean) => {
+        if (node === null || typeof node !== "object") return;
+        const schema = node as Record<string, unknown>;
+        if (Array.isArray(schema.type)) problems.push(`${path}: type array`);
+        const constraining = ["type", "enum", "const", "anyOf", "oneOf", "allOf", "not", "$ref", "properties", "items"];
+        if (
+          valuePosition && !Object.keys(schema).some((k) => constraining.includes(k) || k === "additionalProperties")
+        ) {
+          problems.push(`${path}: no validation keyword`);
+        }
+        for (const [k, v] of Object.entries(schema)) {
+          if (k === "properties") {
+            for (const [p, sub] of Object.entries(v as object)) walk(sub, `${path}.${p}`, true);
+          } else if (k === "items" || k === "additionalProperties") walk(v, `${path}.${k}`, true);
+          else if (k === "anyOf" || k === "oneOf" || k === "allOf") {
+            (v as unknown[]).forEach((b, i) => walk(b, `${path}.${k}[${i}]`, true));
+          }
+        }
+      };
+      for (const tool of tools.tools) {
+        walk(tool.inputSchema, `${tool.name}.inputSchema`, false);
+        walk(tool.outputSchema, `${tool.name}.outputSchema`, false);
+      }
+      expect(problems).toEqual([]);
       // In auto mode the backend is not known yet: no capability note in the descriptions.
       expect(tools.tools.find((t) => t.name === "codex")!.description).not.toContain("CODEX_MCP_MODE=");
 
