@@ -179,12 +179,16 @@ const policy = {
   runningTtlMs: 3_600_000,
   terminalTtlMs: 3_600_000,
   retentionMs: 7 * 24 * 3_600_000,
+  maxImageBytes: 20 * 1024 * 1024,
 };
-const isDirectory = async (path: string): Promise<boolean> => (await runtime.fs.stat(path))?.isDirectory === true;
+const paths = {
+  isDirectory: async (path: string): Promise<boolean> => (await runtime.fs.stat(path))?.isDirectory === true,
+  resolveFile: async () => null,
+};
 
 async function makeManager(store: SessionStore): Promise<SessionManager> {
   const { backend } = await world.backend();
-  return new SessionManager({ store, backend: async () => backend, policy, log: memoryLogger(), isDirectory });
+  return new SessionManager({ store, backend: async () => backend, policy, log: memoryLogger(), paths });
 }
 
 const turnStores = { memory: new MemorySessionStore(), sqlite: await sqliteStore() };

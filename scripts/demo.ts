@@ -88,7 +88,9 @@ try {
   let cursor = 1;
   let polls = 0;
   call("codex_check", { action: "poll", sessionId: view.sessionId, cursor, pollOptions: { waitMs: 10_000 } });
-  say(dim("   (long-polling: each poll returns as soon as something new happens; passing nextCursor each time)"));
+  say(
+    dim("   (long-polling: a poll returns when the turn ends or Codex needs an answer; passing nextCursor each time)"),
+  );
   while (view.status !== "idle" && view.status !== "error") {
     polls += 1;
     view = await tool("codex_check", {

@@ -78,7 +78,14 @@ export async function createApp(
     backend: () => backends.create(),
     policy: config,
     log,
-    isDirectory: async (path) => (await runtime.fs.stat(path))?.isDirectory === true,
+    paths: {
+      isDirectory: async (path) => (await runtime.fs.stat(path).catch(() => null))?.isDirectory === true,
+      resolveFile: async (path) => {
+        const realPath = await runtime.fs.realPath(path).catch(() => null);
+        const info = realPath === null ? null : await runtime.fs.stat(realPath).catch(() => null);
+        return realPath === null || info === null ? null : { realPath, isFile: info.isFile, size: info.size };
+      },
+    },
     owner: self,
     isOwnerAlive: async (owner) => owner.startTime !== null && (await identify(owner.pid)) === owner.startTime,
   });

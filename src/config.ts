@@ -48,12 +48,15 @@ export interface Config {
   shutdownGraceMs: number;
   /** The longest any call waits (waitForResult, a long poll's waitMs), whatever it asks for. */
   maxWaitMs: number;
+  /** The largest image a turn may attach. */
+  maxImageBytes: number;
 }
 
 /** A setting read into {@link Config}: a choice among words, or a duration. */
 type ConfigSetting =
   | { variable: string; key: keyof Config; kind: "choice"; values: readonly string[]; default: string; meaning: string }
   | { variable: string; key: keyof Config; kind: "ms"; default: number; meaning: string }
+  | { variable: string; key: keyof Config; kind: "bytes"; default: number; meaning: string }
   | { variable: string; key: keyof Config; kind: "flag"; meaning: string; hidden: true };
 /** A variable another part reads itself (Codex discovery, the state directory): documented here too. */
 type ExternalSetting = { variable: string; kind: "external"; values: string; meaning: string };
@@ -165,6 +168,14 @@ export const SETTINGS: readonly Setting[] = [
       "the longest a call waits (waitForResult, a long poll's waitMs), below the 60 s tool timeout many clients use; a longer wait answers with the polling shape at this point",
   },
   {
+    variable: "CODEX_MCP_MAX_IMAGE_BYTES",
+    key: "maxImageBytes",
+    kind: "bytes",
+    default: 20 * 1024 * 1024,
+    meaning:
+      "the largest image a turn may attach; only regular files are taken (a device or a pipe would make Codex read forever)",
+  },
+  {
     variable: "CODEX_MCP_APPROVAL_TIMEOUT_MS",
     key: "approvalTimeoutMs",
     kind: "ms",
@@ -226,6 +237,10 @@ export function describeValues(setting: Setting): string {
       return `${setting.values.join("|")} (default ${setting.default})`;
     case "ms":
       return `milliseconds (default ${readableMs(setting.default)})`;
+    case "bytes":
+      return `bytes (default ${setting.default}${
+        setting.default % (1024 * 1024) === 0 ? ` = ${setting.default / (1024 * 1024)} MiB` : ""
+      })`;
     case "flag":
       return "1 to enable";
     case "external":
@@ -265,10 +280,22 @@ function schemaOf(setting: ConfigSetting) {
       return oneOf(setting.variable, setting.values, setting.default);
     case "ms":
       return milliseconds(setting.variable, setting.default);
+    case "bytes":
+      return byteCount(setting.variable, setting.default);
     case "flag":
       return v.pipe(v.optional(v.string(), ""), v.transform((s) => s === "1"));
   }
 }
+
+/** A size in bytes: a positive integer. */
+const byteCount = (name: string, fallback: number) =>
+  v.pipe(
+    v.optional(v.string(), String(fallback)),
+    v.transform((s) => s.trim()),
+    v.regex(/^[0-9]+$/, `${name} must be a positive integer number of bytes`),
+    v.transform(Number),
+    v.minValue(1, `${name} must be a positive integer number of bytes`),
+  );
 
 const EnvSchema = v.object(Object.fromEntries(CONFIG_SETTINGS.map((s) => [s.variable, schemaOf(s)])));
 

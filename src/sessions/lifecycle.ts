@@ -18,6 +18,8 @@ export interface SessionPolicy {
   terminalTtlMs: number;
   /** With a persistent store: sessions inactive this long are deleted from disk. */
   retentionMs: number;
+  /** The largest image a turn may attach. */
+  maxImageBytes: number;
 }
 
 /** The server process that runs a session: pid and OS start time. */

@@ -44,6 +44,7 @@ import {
 import { type OwnEventData, recordOwn } from "./session-events.ts";
 import { LiveSessions, type WaitOutcome } from "./live.ts";
 import { EventIntake } from "./intake.ts";
+import { checkCwd, checkImages, type PathProbe } from "./path-checks.ts";
 
 /** `Omit` over each member of a union. */
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -56,8 +57,8 @@ export interface SessionManagerOptions {
   backend: () => Promise<Backend>;
   policy: SessionPolicy;
   log: Logger;
-  /** Checks that a cwd exists and is a directory. */
-  isDirectory: (path: string) => Promise<boolean>;
+  /** Checks a cwd and images against the file system. */
+  paths: PathProbe;
   /** Sessions are kept on disk: forgetting one from memory does not delete it. */
   persistent?: boolean;
   /** This server process: stamped on the sessions it runs. */
@@ -122,7 +123,7 @@ export class SessionManager {
 
   async start(options: StartOptions): Promise<SessionRecord> {
     await this.#checkCwd(options.settings.cwd);
-    if (options.turn.cwd) await this.#checkCwd(options.turn.cwd);
+    await this.#checkTurn(options.turn);
     const backend = await this.#backendOrError();
     const now = Date.now();
     const record: SessionRecord = {
@@ -177,7 +178,7 @@ export class SessionManager {
         "Start a new session.",
       );
     }
-    if (turn.cwd) await this.#checkCwd(turn.cwd);
+    await this.#checkTurn(turn);
     const backend = await this.#backendOrError();
     // Claim the turn in one compare-and-set: of two replies that both got this far, exactly one
     // finds the session still not running.
@@ -573,21 +574,13 @@ export class SessionManager {
   }
 
   async #checkCwd(cwd: string): Promise<void> {
-    const absolute = cwd.startsWith("/") || /^[A-Za-z]:[\\/]/.test(cwd) || cwd.startsWith("\\\\");
-    if (!absolute) {
-      throw new SessionError(
-        "INVALID_ARGUMENT",
-        `cwd must be an absolute path, got ${JSON.stringify(cwd)}`,
-        "Pass the project's absolute directory, or leave cwd out to use the server's.",
-      );
-    }
-    if (!(await this.#o.isDirectory(cwd))) {
-      throw new SessionError(
-        "INVALID_ARGUMENT",
-        `cwd ${JSON.stringify(cwd)} is not an existing directory`,
-        "Pass an existing directory.",
-      );
-    }
+    await checkCwd(cwd, this.#o.paths);
+  }
+
+  /** The turn's own cwd and images, checked before anything reaches Codex. */
+  async #checkTurn(turn: TurnInput): Promise<void> {
+    if (turn.cwd) await this.#checkCwd(turn.cwd);
+    if (turn.images?.length) await checkImages(turn.images, this.#o.paths, this.#o.policy.maxImageBytes);
   }
 }
 

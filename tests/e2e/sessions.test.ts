@@ -4,7 +4,8 @@
  * concurrency, progress and cancellation.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { type CodexHome, makeCodexHome } from "../harness/codex-home.ts";
@@ -278,6 +279,49 @@ describe("sessions", () => {
       expect(view.status).toBe("idle");
       expect(view.result?.text).toBe("Fine.");
       expect(view.warnings?.[0]).toContain('"on-request"');
+    },
+    30_000,
+  );
+
+  test(
+    "images are checked before anything reaches Codex: devices, pipes, missing, oversized; NUL bytes in paths",
+    async () => {
+      const fifo = join(home.root, "a-fifo");
+      spawnSync("mkfifo", [fifo]);
+      const big = join(home.root, "big.png");
+      writeFileSync(big, Buffer.alloc(2048));
+      const small = await launch("compiled", {
+        env: { ...home.env, CODEX_MCP_PATH: join(BIN, "codex"), CODEX_MCP_MAX_IMAGE_BYTES: "1024" },
+        inheritEnv: false,
+      });
+      try {
+        const refused = async (args: Record<string, unknown>) => {
+          const result = await small.client.callTool({
+            name: "codex",
+            arguments: { prompt: "Look.", approvalPolicy: "never", sandbox: "read-only", cwd: home.workspace, ...args },
+          });
+          expect(result.isError).toBe(true);
+          return (result.structuredContent as { error: { code: string; message: string } }).error;
+        };
+        for (
+          const [image, why] of [
+            ["/dev/zero", "not a regular file"],
+            [fifo, "not a regular file"],
+            [join(home.root, "missing.png"), "does not exist"],
+            [big, "more than the 1024 allowed"],
+          ] as const
+        ) {
+          const error = await refused({ advanced: { images: [image] } });
+          expect(error.code).toBe("INVALID_ARGUMENT");
+          expect(error.message).toContain(why);
+        }
+        const nul = await refused({ cwd: `${home.workspace}\u0000x` });
+        expect(nul).toMatchObject({ code: "INVALID_ARGUMENT", message: expect.stringContaining("NUL byte") });
+        expect(model.responsesRequests().length).toBe(0); // nothing reached Codex
+      } finally {
+        await small.closeStdin().catch(() => {});
+        await small.dispose();
+      }
     },
     30_000,
   );

@@ -82,7 +82,10 @@ function world(
     backend: async () => backend,
     policy,
     log: createLogger(new WritableStream(), "error"),
-    isDirectory: async () => true,
+    paths: {
+      isDirectory: async () => true,
+      resolveFile: async (path: string) => ({ realPath: path, isFile: !path.startsWith("/dev/"), size: 10 }),
+    },
     persistent: options.persistent,
     owner: self,
     isOwnerAlive: async (owner) => options.alive?.(owner) ?? false,

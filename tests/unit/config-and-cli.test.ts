@@ -58,7 +58,7 @@ describe("the settings table is the one declaration", () => {
     const inConfig = SETTINGS.filter((s) => s.kind !== "external");
     expect(Object.keys(config).sort()).toEqual(inConfig.map((s) => (s as { key: string }).key).sort());
     for (const s of inConfig) {
-      if (s.kind === "choice" || s.kind === "ms") expect(config[s.key]).toBe(s.default);
+      if (s.kind === "choice" || s.kind === "ms" || s.kind === "bytes") expect(config[s.key]).toBe(s.default);
     }
   });
 

@@ -22,8 +22,9 @@ import {
 } from "./schemas.ts";
 import { type ToolExtra, waitAndAnswer } from "./session-view.ts";
 import { capabilityNote } from "./capability-note.ts";
+import { MAX_IMAGES } from "../../sessions/path-checks.ts";
 
-export const ImagePaths = z.array(z.string()).max(16).describe(
+export const ImagePaths = z.array(z.string()).max(MAX_IMAGES).describe(
   "Absolute paths of local images to attach to the prompt.",
 );
 
