@@ -138,6 +138,14 @@ export const ERROR_REGISTRY = {
     meaning: "upgrading the state database to this version's schema failed; the file is as it was",
     hint: "Keep the file and report the message; the previous codex-mcp still opens it.",
   },
+  STATE_LINKED: {
+    surface: ["startup"],
+    fixedBy: "user",
+    meaning:
+      "a state file (the database, its -wal or -shm, the children directory) is a symbolic link; codex-mcp never writes through one",
+    hint:
+      "Replace the link with the real file (or remove it), or set CODEX_MCP_STATE_DIR to a directory of codex-mcp's own.",
+  },
   STATE_DIR_UNWRITABLE: {
     surface: ["startup"],
     fixedBy: "user",

@@ -29,7 +29,7 @@
  */
 import { type Environment, getNonEmptyEnv } from "./env.ts";
 import { homeDirectory } from "./home.ts";
-import { isAbsolutePath, joinPath, pathFlavor, resolvePath } from "./paths.ts";
+import { isAbsolutePath, joinPath, pathFlavor, resolvePath, samePath } from "./paths.ts";
 import type { FileInfo, FileSystem } from "../runtime/types.ts";
 import { StoreError } from "./state-error.ts";
 
@@ -137,7 +137,7 @@ export interface PreparedStateDir extends StateDirLocation {
 }
 
 export interface PrepareStateDirDeps extends StateDirDeps {
-  fs: Pick<FileSystem, "stat" | "mkdir" | "chmod" | "writeTextFile" | "remove">;
+  fs: Pick<FileSystem, "stat" | "mkdir" | "chmod" | "writeTextFile" | "remove" | "realPath" | "readDir">;
   /** Makes the name of the write probe unique. Default: random. */
   probeSuffix?: string;
 }
@@ -202,6 +202,7 @@ export async function prepareStateDir(deps: PrepareStateDirDeps): Promise<Prepar
   }
   await fs.remove(probe).catch(() => {});
 
+  await refuseLinks(fs, f, dir);
   const databasePath = joinPath(f, dir, DATABASE_FILE_NAME);
   let createdDatabase = false;
   try {
@@ -226,6 +227,38 @@ export async function prepareStateDir(deps: PrepareStateDirDeps): Promise<Prepar
     }
   }
   return { ...location, warnings, databasePath, createdDir, createdDatabase };
+}
+
+/** The state entries that must be what they say, never a link to somewhere else. */
+const UNLINKED_ENTRIES = [DATABASE_FILE_NAME, `${DATABASE_FILE_NAME}-wal`, `${DATABASE_FILE_NAME}-shm`, "children"];
+
+/**
+ * Refuses a state entry that is a symbolic link (dangling ones included): SQLite and the child
+ * ledgers would write into whatever it points at. Without `lstat` in the runtime interface, a
+ * link is what does not resolve to itself: its real path differs from the directory's real path
+ * joined with its name, or it is listed but does not resolve at all.
+ */
+async function refuseLinks(
+  fs: PrepareStateDirDeps["fs"],
+  f: ReturnType<typeof pathFlavor>,
+  dir: string,
+): Promise<void> {
+  const realDir = await fs.realPath(dir);
+  const names = new Set(await fs.readDir(dir));
+  for (const name of UNLINKED_ENTRIES) {
+    if (!names.has(name)) continue;
+    const path = joinPath(f, dir, name);
+    const real = await fs.realPath(path).catch(() => null);
+    if (real !== null && samePath(real, joinPath(f, realDir, name), f)) continue;
+    throw new StoreError(
+      "STATE_LINKED",
+      `${path} is a symbolic link${
+        real === null ? " to nothing" : ` to ${real}`
+      }; codex-mcp does not write its state through links`,
+      "Replace the link with the real file (or remove it), or set CODEX_MCP_STATE_DIR to a directory of codex-mcp's own.",
+      path,
+    );
+  }
 }
 
 function octal(mode: number): string {

@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type CodexHome, makeCodexHome } from "../harness/codex-home.ts";
@@ -376,6 +376,16 @@ describe("a broken state stops start-up with a clear reason", () => {
     expect(r.stderr).toContain("STATE_DIR_UNWRITABLE");
     expect(r.stderr).toContain("CODEX_MCP_STATE_DIR");
     expect(r.stderr).toContain("hint:");
+  });
+
+  test("a state database that is a symbolic link is refused, and nothing is written through it", () => {
+    const target = join(home.root, "elsewhere.db");
+    writeFileSync(target, "");
+    symlinkSync(target, join(stateDir, "state.db"));
+    const r = start({ CODEX_MCP_STATE_DIR: stateDir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("STATE_LINKED");
+    expect(readFileSync(target, "utf8")).toBe("");
   });
 
   test("a corrupt database is reported and left untouched", () => {

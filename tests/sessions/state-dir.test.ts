@@ -4,7 +4,17 @@
  * places refused at start-up).
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadRuntime } from "../../src/runtime/detect.ts";
@@ -256,8 +266,10 @@ describe("prepareStateDir on the real file system", () => {
 
   test("Windows: no chmod calls, no mode warnings (a fake file system)", async () => {
     const calls: string[] = [];
-    const fs: Pick<FileSystem, "stat" | "mkdir" | "chmod" | "writeTextFile" | "remove"> = {
+    const fs: Pick<FileSystem, "stat" | "mkdir" | "chmod" | "writeTextFile" | "remove" | "realPath" | "readDir"> = {
       stat: async () => null,
+      realPath: async (path) => path,
+      readDir: async () => [],
       mkdir: async (path, options) => void calls.push(`mkdir ${path} ${options?.mode?.toString(8)}`),
       chmod: async (path) => void calls.push(`chmod ${path}`),
       writeTextFile: async (path, _data, options) => void calls.push(`write ${path} createNew=${options?.createNew}`),
@@ -282,4 +294,45 @@ describe("prepareStateDir on the real file system", () => {
       "write C:\\Users\\u\\AppData\\Local\\codex-mcp\\state.db createNew=true",
     ]);
   });
+
+  for (
+    const [what, make] of [
+      ["the database, linked to an empty file", (dir: string, outside: string) => {
+        writeFileSync(outside, "");
+        symlinkSync(outside, join(dir, "state.db"));
+      }],
+      ["the database, a dangling link", (dir: string, outside: string) => symlinkSync(outside, join(dir, "state.db"))],
+      ["its -wal file", (dir: string, outside: string) => {
+        writeFileSync(outside, "");
+        symlinkSync(outside, join(dir, "state.db-wal"));
+      }],
+      ["the children directory", (dir: string, outside: string) => {
+        mkdirSync(outside);
+        symlinkSync(outside, join(dir, "children"));
+      }],
+    ] as const
+  ) {
+    test(`a state file that is a symbolic link is refused (STATE_LINKED): ${what}`, async () => {
+      const root = mkdtempSync(join(tmpdir(), "codex-mcp-test-links-"));
+      try {
+        const dir = join(root, "state");
+        mkdirSync(dir, { mode: 0o700 });
+        const outside = join(root, "elsewhere");
+        make(dir, outside);
+        const error = await prepareStateDir({
+          env: { CODEX_MCP_STATE_DIR: dir },
+          platform: process.platform,
+          cwd: root,
+          fs: runtime.fs,
+        })
+          .then(() => null, (e: StoreError) => e);
+        expect(error?.code).toBe("STATE_LINKED");
+        expect(error?.message).toContain("symbolic link");
+        // Nothing was written through the link.
+        if (existsSync(outside) && statSync(outside).isFile()) expect(readFileSync(outside, "utf8")).toBe("");
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    });
+  }
 });
