@@ -106,12 +106,12 @@ export const ERROR_REGISTRY = {
     meaning: "the active backend or the installed Codex cannot do this",
     hint: "See the README's backend table for what each backend supports.",
   },
-  FORBIDDEN: {
+  SESSION_OWNED_ELSEWHERE: {
     surface: ["call"],
     fixedBy: "caller",
-    meaning: "the session belongs to another codex-mcp server that is still running",
+    meaning: "the session belongs to another codex-mcp server that is still running (another client of the same user)",
     hint:
-      "Act on it from the server that runs it, or wait until that server stops (its sessions then become resumable here).",
+      "Continue it from the client that started it, or stop that server: once its owner is gone, the session is recovered here.",
   },
   STATE_WRITE_FAILED: {
     surface: ["call", "startup"],

@@ -250,6 +250,7 @@ export class SessionManager {
 
   async fork(sessionId: string): Promise<SessionRecord> {
     const source = this.get(sessionId);
+    await this.#mayAct(source);
     if (!source.threadId) {
       throw new SessionError(
         "SESSION_NOT_FOUND",
@@ -562,11 +563,17 @@ export class SessionManager {
 
   /** Refuses to act on a session that another live server runs; one whose server is gone is fair game. */
   async #mayAct(record: SessionRecord): Promise<void> {
-    if (ownedBy(record, this.#o.owner) || !(await this.#o.isOwnerAlive?.(record.owner!))) return;
-    throw new SessionError(
-      "FORBIDDEN",
-      `session ${record.id} is run by another codex-mcp (pid ${record.owner!.pid}) that is still running`,
-    );
+    const elsewhere = await this.ownedElsewhere(record);
+    if (elsewhere) throw new SessionError("SESSION_OWNED_ELSEWHERE", `session ${record.id} is run by ${elsewhere}`);
+  }
+
+  /**
+   * "another codex-mcp (pid N)" when another server that is still running owns `record`, else
+   * null: this server's, or one whose server is gone (it recovers here).
+   */
+  async ownedElsewhere(record: SessionRecord): Promise<string | null> {
+    if (ownedBy(record, this.#o.owner) || !(await this.#o.isOwnerAlive?.(record.owner!))) return null;
+    return `another codex-mcp (pid ${record.owner!.pid})`;
   }
 
   #update(sessionId: string, patch: Partial<SessionRecord>): void {

@@ -222,7 +222,7 @@ describe("restarts", () => {
 
 describe("two servers on one state directory", () => {
   test(
-    "a live server's session: the other lists and reads it, but its reply and cancel are FORBIDDEN; once the owner is gone, a reply resumes it",
+    "a live server's session: the other lists it (ownedBy) and reads it but not its settings; reply, cancel and fork are SESSION_OWNED_ELSEWHERE; once the owner is gone, a reply resumes it",
     async () => {
       model.enqueue(reply.message("A's answer."), reply.message("B carries on."));
       const a = await server();
@@ -236,19 +236,29 @@ describe("two servers on one state directory", () => {
       expect(started.status).toBe("idle");
       const b = await server();
       const listed = (await call(b, "codex_session", { action: "list" })) as unknown as {
-        sessions: { sessionId: string }[];
+        sessions: { sessionId: string; ownedBy?: string }[];
       };
-      expect(listed.sessions.map((s) => s.sessionId)).toContain(started.sessionId);
+      expect(listed.sessions.find((s) => s.sessionId === started.sessionId)?.ownedBy).toBe(
+        `another codex-mcp (pid ${a.child.pid})`,
+      );
+      // Its settings (cwd, instructions, config overrides) are not shown to another server.
+      const got = (await call(b, "codex_session", {
+        action: "get",
+        sessionId: started.sessionId,
+        includeSensitive: true,
+      })) as unknown as { settings?: unknown };
+      expect(got.settings).toBeUndefined();
       expect((await allEvents(b, started.sessionId)).some((e) => e.type === "result")).toBe(true);
       for (
         const [name, args] of [
           ["codex_reply", { sessionId: started.sessionId, prompt: "Mine now?" }],
           ["codex_session", { action: "cancel", sessionId: started.sessionId }],
+          ["codex_session", { action: "fork", sessionId: started.sessionId }],
         ] as const
       ) {
         const refused = await b.client.callTool({ name, arguments: args });
         expect(refused.isError).toBe(true);
-        expect((refused.structuredContent as { error: { code: string } }).error.code).toBe("FORBIDDEN");
+        expect((refused.structuredContent as { error: { code: string } }).error.code).toBe("SESSION_OWNED_ELSEWHERE");
       }
       const cleaned = (await call(b, "codex_session", {
         action: "clean",

@@ -310,7 +310,7 @@ describe("ownership comes from the record", () => {
     expect(w.sessions.get("theirs").status).toBe("idle");
   });
 
-  test("another live server's session: reply, cancel, interrupt and answers are FORBIDDEN; clean leaves it", async () => {
+  test("another live server's session: reply, cancel, interrupt and answers are SESSION_OWNED_ELSEWHERE; clean leaves it", async () => {
     const w = world({ persistent: true, alive: () => true });
     w.store.createSession(record("theirs", { status: "idle", owner: other, lastActivityAt: 0 }));
     for (
@@ -323,7 +323,7 @@ describe("ownership comes from the record", () => {
       ]
     ) {
       const error = await act().then(() => null, (e: { code: string }) => e);
-      expect(error?.code).toBe("FORBIDDEN");
+      expect(error?.code).toBe("SESSION_OWNED_ELSEWHERE");
     }
     const removed = await w.sessions.clean({ statuses: ["idle"], olderThanMs: 0, dryRun: false, includeDisk: true });
     expect(removed).toEqual([]);

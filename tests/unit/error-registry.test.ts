@@ -2,7 +2,7 @@
  * The one error-code registry (src/errors/registry.ts) against the code and the docs: every code
  * is raised somewhere, nothing raises a code outside it, and the README's table is the registry's.
  * Producing the named codes for real is tested where they arise (CONFIG_INVALID and SESSION_BUSY
- * end to end, STATE_* in the store tests, FORBIDDEN in the manager tests).
+ * end to end, STATE_* in the store tests, SESSION_OWNED_ELSEWHERE in the manager tests).
  */
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, statSync } from "node:fs";

@@ -22,9 +22,12 @@ const Summary = z.object({
   createdAt: z.string(),
   lastActivityAt: z.string(),
   forkedFrom: z.string().optional(),
+  ownedBy: z.string().optional().describe(
+    "Set when another codex-mcp that is still running owns the session: it can be read here, not acted on.",
+  ),
 });
 
-function summary(r: SessionRecord): z.infer<typeof Summary> {
+function summary(r: SessionRecord, ownedBy: string | null = null): z.infer<typeof Summary> {
   return {
     sessionId: r.id,
     threadId: r.threadId,
@@ -35,6 +38,7 @@ function summary(r: SessionRecord): z.infer<typeof Summary> {
     createdAt: new Date(r.createdAt).toISOString(),
     lastActivityAt: new Date(r.lastActivityAt).toISOString(),
     ...(r.forkedFrom !== undefined && { forkedFrom: r.forkedFrom }),
+    ...(ownedBy !== null && { ownedBy }),
   };
 }
 
@@ -87,15 +91,20 @@ export function registerCodexSession(server: McpServer, ctx: ServerContext): voi
           return args.sessionId;
         };
         switch (args.action) {
-          case "list":
-            return structuredResult({ action: "list", sessions: s.list().map(summary) });
+          case "list": {
+            const records = s.list();
+            const owners = await Promise.all(records.map((r) => s.ownedElsewhere(r)));
+            return structuredResult({ action: "list", sessions: records.map((r, i) => summary(r, owners[i])) });
+          }
           case "get": {
             const record = s.get(id());
+            const elsewhere = await s.ownedElsewhere(record);
             return structuredResult({
               action: "get",
-              session: { ...sessionView(s, record), ...summary(record) },
+              session: { ...sessionView(s, record), ...summary(record, elsewhere) },
               turns: s.turns(record.id),
-              ...(args.includeSensitive && { settings: { ...record.settings } }),
+              // Another server's settings (cwd, instructions, config overrides) are its own.
+              ...(args.includeSensitive && elsewhere === null && { settings: { ...record.settings } }),
             });
           }
           case "cancel":
@@ -116,7 +125,11 @@ export function registerCodexSession(server: McpServer, ctx: ServerContext): voi
               dryRun: args.dryRun ?? false,
               includeDisk: args.includeDisk,
             });
-            return structuredResult({ action: "clean", removed: removed.map(summary), dryRun: args.dryRun ?? false });
+            return structuredResult({
+              action: "clean",
+              removed: removed.map((r) => summary(r)),
+              dryRun: args.dryRun ?? false,
+            });
           }
         }
       } catch (error) {
