@@ -326,6 +326,38 @@ describe("sessions", () => {
     30_000,
   );
 
+  test("bounded arguments: deep config, an oversized prompt or id are INVALID_ARGUMENT, quoted briefly", async () => {
+    let deep: Record<string, unknown> = { leaf: 1 };
+    for (let i = 0; i < 200; i++) deep = { level: deep };
+    const tooDeep = await client.callTool({
+      name: "codex",
+      arguments: {
+        prompt: "x",
+        approvalPolicy: "never",
+        sandbox: "read-only",
+        cwd: home.workspace,
+        advanced: { config: deep },
+      },
+    });
+    expect((tooDeep.structuredContent as { error: { code: string; message: string } }).error).toMatchObject({
+      code: "INVALID_ARGUMENT",
+      message: expect.stringContaining("nested more than 16 levels"),
+    });
+    const longPrompt = await client.callTool({
+      name: "codex",
+      arguments: { prompt: "y".repeat(1_048_577), approvalPolicy: "never", sandbox: "read-only" },
+    });
+    expect((longPrompt.structuredContent as { error: { code: string } }).error.code).toBe("INVALID_ARGUMENT");
+    expect(JSON.stringify(longPrompt).length).toBeLessThan(4_096); // the prompt is not echoed back
+    const hugeId = await client.callTool({
+      name: "codex_check",
+      arguments: { action: "poll", sessionId: "s".repeat(12 * 1024 * 1024) },
+    });
+    expect((hugeId.structuredContent as { error: { code: string } }).error.code).toBe("INVALID_ARGUMENT");
+    expect(JSON.stringify(hugeId).length).toBeLessThan(4_096);
+    expect(model.responsesRequests().length).toBe(0);
+  }, 30_000);
+
   test("codex_reply carries the conversation", async () => {
     model.enqueue(reply.message("First answer."), reply.message("Second answer."));
     const first = await start("First question.", { advanced: { waitForResult: 30_000 } });

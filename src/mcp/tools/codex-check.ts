@@ -13,7 +13,7 @@ import { RESPONSE_MODES, shapeEvents } from "../../sessions/poll-shape.ts";
 import type { ServerContext } from "../context.ts";
 import { errorResult, ToolError } from "../errors.ts";
 import { ProgressReporter } from "../progress.ts";
-import { DecisionInput, decisionOf, MAX_WAIT_MS, PollFields, SessionView, withErrorBranch } from "./schemas.ts";
+import { DecisionInput, decisionOf, MAX_WAIT_MS, Name, PollFields, SessionView, withErrorBranch } from "./schemas.ts";
 import { describe, sessionView, structuredResult, type ToolExtra } from "./session-view.ts";
 import { READ_LIMITS } from "../../sessions/read-limits.ts";
 import { capabilityNote } from "./capability-note.ts";
@@ -32,7 +32,7 @@ export function registerCodexCheck(server: McpServer, ctx: ServerContext): void 
         capabilityNote(ctx.config.backendMode),
       inputSchema: {
         action: z.enum(["poll", "respond_permission", "respond_user_input"]),
-        sessionId: z.string().min(1),
+        sessionId: Name.min(1),
         cursor: z.number().int().min(1).optional().describe("poll: first event to return (default 1: from the start)."),
         maxEvents: z.number().int().min(1).max(READ_LIMITS.maxEvents).optional().describe(
           `poll: default ${READ_LIMITS.defaultMaxEvents}.`,
@@ -53,7 +53,7 @@ export function registerCodexCheck(server: McpServer, ctx: ServerContext): void 
             ),
           })
           .optional(),
-        requestId: z.string().optional().describe("respond_*: the action's requestId."),
+        requestId: Name.optional().describe("respond_*: the action's requestId."),
         decision: DecisionInput.optional().describe(
           "respond_permission: accept, acceptForSession, decline, cancel, or {acceptWithAmendment: {command}} when offered ({acceptWithExecpolicyAmendment: {execpolicy_amendment}} is the deprecated spelling, still accepted).",
         ),

@@ -5,7 +5,6 @@
  * @module
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import * as z from "zod";
 import type { ServerContext } from "../context.ts";
 import { errorResult } from "../errors.ts";
 import { ImagePaths } from "./codex.ts";
@@ -14,7 +13,9 @@ import {
   ApprovalPolicy,
   CollaborationMode,
   Effort,
+  Name,
   OutputSchema,
+  Prompt,
   SandboxMode,
   SessionView,
   Summary,
@@ -31,15 +32,15 @@ export function registerCodexReply(server: McpServer, ctx: ServerContext): void 
       description:
         "Sends a follow-up prompt to a session whose turn is over (status idle, error or cancelled); Codex sees the whole conversation. Per-turn overrides apply to this turn and later ones. Returns like codex; waitForResult waits for the result.",
       inputSchema: {
-        sessionId: z.string().min(1),
-        prompt: z.string().min(1),
-        model: z.string().optional(),
+        sessionId: Name.min(1),
+        prompt: Prompt,
+        model: Name.optional(),
         effort: Effort.optional(),
         summary: Summary.optional(),
         collaborationMode: CollaborationMode.optional(),
         approvalPolicy: ApprovalPolicy.optional(),
         sandbox: SandboxMode.optional(),
-        cwd: z.string().optional().describe("Absolute working directory for this and later turns."),
+        cwd: Name.optional().describe("Absolute working directory for this and later turns."),
         images: ImagePaths.optional(),
         outputSchema: OutputSchema.optional(),
         waitForResult: waitForResult(ctx.config.maxWaitMs).optional(),

@@ -9,7 +9,7 @@ import * as z from "zod";
 import type { SessionRecord } from "../../sessions/store.ts";
 import type { ServerContext } from "../context.ts";
 import { errorResult, ToolError } from "../errors.ts";
-import { SessionStatus, Turn, withErrorBranch } from "./schemas.ts";
+import { Name, SessionStatus, Turn, withErrorBranch } from "./schemas.ts";
 import { sessionView, structuredResult } from "./session-view.ts";
 
 const Summary = z.object({
@@ -51,7 +51,7 @@ export function registerCodexSession(server: McpServer, ctx: ServerContext): voi
         "action=list: every session, those with a running turn first. get: one session (includeSensitive adds its cwd and settings). cancel: stop it for good (interrupts its turn, declines what it asked). interrupt: stop the current turn, keep the session. fork: a new session with the same conversation. clean: remove sessions by statuses (default idle, error, cancelled) and age olderThanMs (dryRun previews; includeDisk deletes persisted sessions for good). clean_background_terminals: stop terminals Codex keeps running for the session.",
       inputSchema: {
         action: z.enum(["list", "get", "cancel", "interrupt", "fork", "clean", "clean_background_terminals"]),
-        sessionId: z.string().optional().describe(
+        sessionId: Name.optional().describe(
           "Required for get, cancel, interrupt, fork, clean_background_terminals.",
         ),
         includeSensitive: z.boolean().optional().describe("get: include cwd and settings (config, instructions)."),

@@ -10,7 +10,7 @@ import { checkReadiness } from "../../diagnostics/readiness.ts";
 import { NAME, VERSION } from "../../version.ts";
 import type { ServerContext } from "../context.ts";
 import { errorResult, ToolError } from "../errors.ts";
-import { withErrorBranch } from "./schemas.ts";
+import { Name, withErrorBranch } from "./schemas.ts";
 
 const Problem = z.object({
   code: z.string(),
@@ -73,7 +73,7 @@ export function registerCodexSetup(server: McpServer, ctx: ServerContext): void 
       description:
         "Reports whether Codex can be driven from here: which executable was chosen and why, its version, the backend (app-server or exec), login status, CODEX_HOME, the config.toml files Codex reads from `cwd`, and every problem with a hint. Starts Codex briefly to probe it.",
       inputSchema: {
-        cwd: z.string().optional().describe(
+        cwd: Name.optional().describe(
           "Absolute directory Codex would run in (project config is looked up from here). Default: the server's working directory.",
         ),
       },

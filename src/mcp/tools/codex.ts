@@ -11,9 +11,12 @@ import { errorResult } from "../errors.ts";
 import {
   acceptedPolicy,
   ApprovalPolicy,
+  boundedJson,
   CollaborationMode,
   Effort,
+  Name,
   OutputSchema,
+  Prompt,
   SandboxMode,
   SessionView,
   Summary,
@@ -37,13 +40,13 @@ export function registerCodex(server: McpServer, ctx: ServerContext): void {
         "Starts an OpenAI Codex agent on a task: a new session (a Codex thread) and its first turn. Returns at once with sessionId and status; follow it with codex_check (poll, answer approvals) and continue it with codex_reply. With advanced.waitForResult (ms) it waits for the result instead, sending progress notifications, and falls back to the polling shape if the turn takes longer or Codex needs an answer. If your client cancels the call (its own tool timeout), only the wait ends: the turn keeps running; find it with codex_session list and poll it." +
         capabilityNote(ctx.config.backendMode),
       inputSchema: {
-        prompt: z.string().min(1).describe("The task for Codex."),
+        prompt: Prompt.describe("The task for Codex."),
         approvalPolicy: ApprovalPolicy,
         sandbox: SandboxMode,
-        cwd: z.string().optional().describe("Absolute working directory for Codex. Default: the server's."),
-        model: z.string().optional().describe("Model name; default: Codex's configuration."),
+        cwd: Name.optional().describe("Absolute working directory for Codex. Default: the server's."),
+        model: Name.optional().describe("Model name; default: Codex's configuration."),
         effort: Effort.optional(),
-        profile: z.string().optional().describe("A profile from the user's Codex config.toml."),
+        profile: Name.optional().describe("A profile from the user's Codex config.toml."),
         advanced: z
           .object({
             baseInstructions: z.string().optional(),
@@ -51,7 +54,7 @@ export function registerCodex(server: McpServer, ctx: ServerContext): void {
             personality: z.string().optional(),
             summary: Summary.optional(),
             collaborationMode: CollaborationMode.optional(),
-            config: z.record(z.string(), z.unknown()).optional().describe(
+            config: boundedJson("advanced.config").optional().describe(
               'Codex config overrides, e.g. {"model_reasoning_effort":"high"}.',
             ),
             ephemeral: z.boolean().optional().describe("Do not persist the thread."),

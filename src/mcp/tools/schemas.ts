@@ -61,9 +61,40 @@ export function waitForResult(maxWaitMs: number) {
     );
 }
 
-export const OutputSchema = z
-  .record(z.string(), z.unknown())
-  .describe("A JSON Schema the final message must follow; the parsed value comes back as result.structuredOutput.");
+/** The longest prompt Codex 0.169 takes (characters). */
+const MAX_PROMPT_CHARS = 1_048_576;
+/** Ids, names and paths a caller passes: far more than any real one, far less than a flood. */
+const MAX_NAME_CHARS = 4_096;
+/** How deep and how large a JSON argument (config overrides, an output schema) may be. */
+const JSON_LIMITS = { depth: 16, bytes: 256 * 1024 };
+
+/** The depth of a JSON value (a scalar is 0), stopping once past `limit`. */
+function depthOf(value: unknown, limit: number, depth = 0): number {
+  if (depth > limit || value === null || typeof value !== "object") return depth;
+  let deepest = depth;
+  for (const child of Object.values(value as object)) deepest = Math.max(deepest, depthOf(child, limit, depth + 1));
+  return deepest;
+}
+
+/** A JSON object argument bounded in depth and size (Codex spent 60 s on 200-level configs). */
+export function boundedJson(what: string) {
+  return z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
+    if (depthOf(value, JSON_LIMITS.depth) > JSON_LIMITS.depth) {
+      ctx.addIssue({ code: "custom", message: `${what} is nested more than ${JSON_LIMITS.depth} levels deep` });
+    } else if (JSON.stringify(value).length > JSON_LIMITS.bytes) {
+      ctx.addIssue({ code: "custom", message: `${what} is larger than ${JSON_LIMITS.bytes} bytes as JSON` });
+    }
+  });
+}
+
+/** A prompt: not empty, at most what Codex takes. */
+export const Prompt = z.string().min(1).max(MAX_PROMPT_CHARS);
+/** An id, a name or a path. */
+export const Name = z.string().max(MAX_NAME_CHARS);
+
+export const OutputSchema = boundedJson("outputSchema").describe(
+  "A JSON Schema the final message must follow; the parsed value comes back as result.structuredOutput.",
+);
 
 export const CollaborationMode = z
   .enum(COLLABORATION_MODES)
