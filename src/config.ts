@@ -211,6 +211,13 @@ export const SETTINGS: readonly Setting[] = [
     meaning: "1 registers a debug_echo tool for codex-mcp's own end-to-end tests",
   },
   {
+    variable: "CODEX_MCP_ENV_DENY",
+    kind: "external",
+    values: "name patterns, comma-separated (`*` matches anything)",
+    meaning:
+      "variables removed from the environment of every Codex process, e.g. AWS_*,GITHUB_TOKEN (Codex children otherwise inherit codex-mcp's environment: Codex needs its keys)",
+  },
+  {
     variable: "CODEX_HOME",
     kind: "external",
     values: "a directory",

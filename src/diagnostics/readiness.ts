@@ -359,10 +359,22 @@ interface Probe {
 export function childEnvironment(
   base: Readonly<Record<string, string>>,
   location: CodexLocation,
+  deny: readonly string[] = envDenyFrom(base),
 ): Record<string, string> {
   const env = { ...base, ...location.env.set };
   for (const name of location.env.unset) delete env[name];
+  const denied = deny.map(globPattern);
+  for (const name of Object.keys(env)) if (denied.some((re) => re.test(name))) delete env[name];
   return env;
+}
+
+/** CODEX_MCP_ENV_DENY: comma-separated name patterns (`*` any run of characters). */
+function envDenyFrom(env: Readonly<Record<string, string | undefined>>): string[] {
+  return (env["CODEX_MCP_ENV_DENY"] ?? "").split(",").map((p) => p.trim()).filter(Boolean);
+}
+
+function globPattern(glob: string): RegExp {
+  return new RegExp(`^${glob.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
 }
 
 interface RunResult {

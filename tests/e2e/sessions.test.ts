@@ -358,6 +358,43 @@ describe("sessions", () => {
     expect(model.responsesRequests().length).toBe(0);
   }, 30_000);
 
+  test("CODEX_MCP_ENV_DENY keeps the named variables out of Codex's environment", async () => {
+    const denied = await launch("compiled", {
+      env: {
+        ...home.env,
+        CODEX_MCP_PATH: join(BIN, "codex"),
+        CODEX_MCP_ENV_DENY: "MY_PRIVATE_*, OTHER_SECRET",
+        MY_PRIVATE_TOKEN: "do-not-pass",
+        OTHER_SECRET: "nor-this",
+        KEPT_VARIABLE: "passed",
+      },
+      inheritEnv: false,
+    });
+    try {
+      model.enqueue(reply.message("ok"));
+      await denied.client.callTool({
+        name: "codex",
+        arguments: {
+          prompt: "Hi.",
+          approvalPolicy: "never",
+          sandbox: "read-only",
+          cwd: home.workspace,
+          advanced: { waitForResult: 20_000 },
+        },
+      });
+      const info = JSON.parse(
+        ((await denied.client.readResource({ uri: "codex-mcp:///server-info" })).contents[0] as { text: string }).text,
+      ) as { children: { pid: number; label: string }[] };
+      const appServer = info.children.find((c) => c.label.includes("app-server"))!;
+      const environ = readFileSync(`/proc/${appServer.pid}/environ`, "utf8").split("\0");
+      expect(environ).toContain("KEPT_VARIABLE=passed");
+      expect(environ.some((e) => e.startsWith("MY_PRIVATE_TOKEN=") || e.startsWith("OTHER_SECRET="))).toBe(false);
+    } finally {
+      await denied.closeStdin().catch(() => {});
+      await denied.dispose();
+    }
+  }, 30_000);
+
   test("codex_reply carries the conversation", async () => {
     model.enqueue(reply.message("First answer."), reply.message("Second answer."));
     const first = await start("First question.", { advanced: { waitForResult: 30_000 } });
