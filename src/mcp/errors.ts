@@ -104,3 +104,30 @@ export function installToolErrorFormat(server: McpServer): void {
   }
   internals.createToolError = classifySdkToolError;
 }
+
+/**
+ * `tools/call` with `arguments` that is not an object (null, an array, a number) fails the SDK's
+ * request schema with a raw zod dump as a -32603 protocol error; this answers it as what it is, a
+ * tool call with a bad argument, in the error model. Wraps the SDK's handler (a private map,
+ * checked at start-up like {@link installToolErrorFormat}).
+ */
+export function installArgumentsCheck(server: McpServer): void {
+  const handlers = (server.server as unknown as { _requestHandlers?: Map<string, (...args: unknown[]) => unknown> })
+    ._requestHandlers;
+  const call = handlers?.get("tools/call");
+  if (!handlers || !call) {
+    throw new Error("@modelcontextprotocol/sdk keeps its handlers elsewhere now: update src/mcp/errors.ts");
+  }
+  handlers.set("tools/call", (request: unknown, ...rest: unknown[]) => {
+    const args = (request as { params?: { arguments?: unknown } })?.params?.arguments;
+    if (args !== undefined && (args === null || typeof args !== "object" || Array.isArray(args))) {
+      const got = args === null ? "null" : Array.isArray(args) ? "an array" : typeof args;
+      return toolError(
+        "INVALID_ARGUMENT",
+        `arguments must be an object, got ${got}`,
+        "Pass the tool's arguments as a JSON object; tools/list shows each tool's input schema.",
+      );
+    }
+    return call(request, ...rest);
+  });
+}

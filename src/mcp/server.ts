@@ -7,7 +7,7 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { NAME, VERSION } from "../version.ts";
 import type { AppContext, ConnectionContext, ServerContext } from "./context.ts";
-import { installToolErrorFormat } from "./errors.ts";
+import { installArgumentsCheck, installToolErrorFormat } from "./errors.ts";
 import { installPortableSchemas } from "./portable-schemas.ts";
 import { registerServerInfo } from "./resources/server-info.ts";
 import { registerCodex } from "./tools/codex.ts";
@@ -40,5 +40,6 @@ export function createMcpServer(app: AppContext, connection: ConnectionContext):
   registerCodexSetup(server, ctx);
   if (ctx.config.testHooks) registerDebugEcho(server);
   installPortableSchemas(server);
+  installArgumentsCheck(server);
   return server;
 }

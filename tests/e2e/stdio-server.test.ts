@@ -110,6 +110,13 @@ for (const mode of LAUNCH_MODES) {
       await server.transport.sendRaw('{"no":"jsonrpc"}\n');
       await server.transport.sendRaw('{"jsonrpc":"2.0","id":77,"method":42}\n');
       await server.transport.sendRaw('{"jsonrpc":"2.0","id":78,"method":"no/such/method"}\n');
+      // arguments that are not an object: a tool error in the error model, not a raw zod dump
+      await server.transport.sendRaw(
+        '{"jsonrpc":"2.0","id":79,"method":"tools/call","params":{"name":"codex_check","arguments":null}}\n',
+      );
+      await server.transport.sendRaw(
+        '{"jsonrpc":"2.0","id":80,"method":"tools/call","params":{"name":"codex_check","arguments":[1]}}\n',
+      );
       // The server still answers a real request after all of that.
       expect((await server.client.listTools()).tools.length).toBeGreaterThan(0);
       expect(await server.closeStdin()).toEqual({ code: 0, signal: null });
@@ -120,6 +127,13 @@ for (const mode of LAUNCH_MODES) {
       expect(codes).toContainEqual([null, -32600]);
       expect(codes).toContainEqual([77, -32600]);
       expect(codes).toContainEqual([78, -32601]);
+      for (const id of [79, 80]) {
+        const answer = protocolLines(server.stdout()).find((m) => m.id === id) as {
+          result?: { isError: boolean; structuredContent: { error: { code: string } } };
+        };
+        expect(answer.result?.isError).toBe(true);
+        expect(answer.result?.structuredContent.error.code).toBe("INVALID_ARGUMENT");
+      }
     }, 30_000);
 
     test(
