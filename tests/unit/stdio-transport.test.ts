@@ -28,6 +28,13 @@ function harness(options?: ConstructorParameters<typeof StdioTransport>[2]) {
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
+/** Completes the initialize exchange, after which every request is delivered. */
+async function initialize(h: ReturnType<typeof harness>): Promise<void> {
+  h.feed('{"jsonrpc":"2.0","id":"init","method":"initialize","params":{}}\n');
+  await tick();
+  await h.transport.send({ jsonrpc: "2.0", id: "init", result: { protocolVersion: "2025-11-25" } });
+}
+
 describe("StdioTransport", () => {
   test("delivers valid messages and answers malformed lines with JSON-RPC errors", async () => {
     const h = harness();
@@ -63,6 +70,7 @@ describe("StdioTransport", () => {
   test("at end of input, answers requests already received before closing", async () => {
     const h = harness();
     await h.transport.start();
+    await initialize(h);
     h.feed('{"jsonrpc":"2.0","id":5,"method":"slow"}\n');
     h.end();
     await tick();
@@ -70,12 +78,13 @@ describe("StdioTransport", () => {
     await h.transport.send({ jsonrpc: "2.0", id: 5, result: {} });
     await tick();
     expect(h.isClosed()).toBe(true);
-    expect(h.output()).toEqual([{ jsonrpc: "2.0", id: 5, result: {} }]);
+    expect(h.output().at(-1)).toEqual({ jsonrpc: "2.0", id: 5, result: {} });
   });
 
   test("at end of input, an unanswered request does not hold the close beyond the grace", async () => {
     const h = harness({ inputEndGraceMs: 30 });
     await h.transport.start();
+    await initialize(h);
     h.feed('{"jsonrpc":"2.0","id":9,"method":"never"}\n');
     h.end();
     await new Promise((r) => setTimeout(r, 80));
@@ -107,11 +116,31 @@ describe("StdioTransport and cancelled requests", () => {
     // A grace far longer than the test waits: closing at all shows it did not wait for an answer.
     const h = harness({ inputEndGraceMs: 60_000 });
     await h.transport.start();
+    await initialize(h);
     h.feed('{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{}}\n');
     h.feed('{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":7,"reason":"timeout"}}\n');
     h.end();
     for (let i = 0; i < 100 && !h.isClosed(); i++) await tick();
     expect(h.isClosed()).toBe(true);
-    expect(h.output()).toEqual([]);
+    expect(h.output().filter((m) => m.id === 7)).toEqual([]);
+  });
+});
+
+describe("StdioTransport before initialize", () => {
+  test("only ping (and the initialize itself, and the server/discover probe) is delivered before initialize", async () => {
+    const h = harness();
+    await h.transport.start();
+    h.feed('{"jsonrpc":"2.0","id":1,"method":"tools/list"}\n');
+    h.feed('{"jsonrpc":"2.0","id":2,"method":"ping"}\n');
+    h.feed('{"jsonrpc":"2.0","id":3,"method":"server/discover"}\n');
+    await tick();
+    expect(h.received.map((m) => (m as { id: unknown }).id)).toEqual([2, 3]);
+    const refusal = h.output().find((m) => m.id === 1);
+    expect(refusal.error.code).toBe(-32600);
+    expect(refusal.error.message).toContain("send initialize first");
+    await initialize(h);
+    h.feed('{"jsonrpc":"2.0","id":4,"method":"tools/list"}\n');
+    await tick();
+    expect(h.received.map((m) => (m as { id: unknown }).id)).toContain(4);
   });
 });

@@ -24,6 +24,9 @@ export interface StdioTransportOptions {
 
 const encoder = new TextEncoder();
 
+/** Requests answered before the initialize exchange has completed. */
+const BEFORE_INITIALIZE = new Set(["initialize", "ping", "server/discover"]);
+
 /** An SDK {@link Transport} over a byte stream in and a byte stream out. */
 export class StdioTransport implements Transport {
   onmessage?: Transport["onmessage"];
@@ -106,6 +109,21 @@ export class StdioTransport implements Transport {
       return;
     }
     const message = result.data;
+    if (
+      "method" in message && "id" in message && this.protocolVersion === undefined &&
+      !BEFORE_INITIALIZE.has(message.method)
+    ) {
+      // The spec allows only pings before the initialize exchange; the probe of 2026-era clients
+      // (server/discover) still gets its "method not found" from the server.
+      this.#sendError(
+        message.id,
+        ErrorCode.InvalidRequest,
+        `codex-mcp is not initialized yet: send initialize first (only ping is answered before it), not ${
+          JSON.stringify(message.method.slice(0, 100))
+        }`,
+      );
+      return;
+    }
     if ("method" in message && "id" in message) {
       this.#unanswered.add(message.id);
       if (message.method === "initialize") this.#initializeId = message.id;
