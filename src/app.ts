@@ -72,7 +72,18 @@ export async function createApp(
     clientInfo: { name: NAME, version: VERSION },
     mode: config.backendMode,
   });
+  // Roots are compared after links are resolved, on both sides.
+  const allowedRoots = await Promise.all(
+    config.allowedRoots.map((root) => runtime.fs.realPath(root).catch(() => root)),
+  );
   const sessions = new SessionManager({
+    limits: {
+      allowedRoots,
+      maxSandbox: config.maxSandbox === "none" ? null : config.maxSandbox,
+      minApproval: config.minApproval === "none" ? null : config.minApproval,
+      maxSessions: config.maxSessions,
+      maxRunningTurns: config.maxRunningTurns,
+    },
     store: opened.store,
     persistent: opened.kind === "sqlite",
     backend: () => backends.create(),

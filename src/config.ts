@@ -50,6 +50,16 @@ export interface Config {
   maxWaitMs: number;
   /** The largest image a turn may attach. */
   maxImageBytes: number;
+  /** Directories a cwd or an image must lie inside (after resolving links); empty: anywhere. */
+  allowedRoots: string[];
+  /** The most permissive sandbox a call may ask for; "none": no ceiling. */
+  maxSandbox: "none" | "read-only" | "workspace-write" | "danger-full-access";
+  /** The least strict approval policy a call may ask for; "none": any. */
+  minApproval: "none" | "never" | "on-request" | "untrusted";
+  /** Sessions this server keeps open at once; 0: no limit. */
+  maxSessions: number;
+  /** Turns this server runs at once; 0: no limit. */
+  maxRunningTurns: number;
 }
 
 /** A setting read into {@link Config}: a choice among words, or a duration. */
@@ -57,6 +67,8 @@ type ConfigSetting =
   | { variable: string; key: keyof Config; kind: "choice"; values: readonly string[]; default: string; meaning: string }
   | { variable: string; key: keyof Config; kind: "ms"; default: number; meaning: string }
   | { variable: string; key: keyof Config; kind: "bytes"; default: number; meaning: string }
+  | { variable: string; key: keyof Config; kind: "count"; meaning: string }
+  | { variable: string; key: keyof Config; kind: "list"; values: string; meaning: string }
   | { variable: string; key: keyof Config; kind: "flag"; meaning: string; hidden: true };
 /** A variable another part reads itself (Codex discovery, the state directory): documented here too. */
 type ExternalSetting = { variable: string; kind: "external"; values: string; meaning: string };
@@ -211,6 +223,43 @@ export const SETTINGS: readonly Setting[] = [
     meaning: "1 registers a debug_echo tool for codex-mcp's own end-to-end tests",
   },
   {
+    variable: "CODEX_MCP_ALLOWED_ROOTS",
+    key: "allowedRoots",
+    kind: "list",
+    values: "directories, comma-separated",
+    meaning:
+      "a session's cwd and images must lie inside one of them, after links are resolved (FORBIDDEN otherwise); unset: anywhere",
+  },
+  {
+    variable: "CODEX_MCP_MAX_SANDBOX",
+    key: "maxSandbox",
+    kind: "choice",
+    values: ["none", "read-only", "workspace-write", "danger-full-access"],
+    default: "none",
+    meaning:
+      "the most permissive sandbox a call may ask for, per-turn overrides and forks included (FORBIDDEN otherwise)",
+  },
+  {
+    variable: "CODEX_MCP_MIN_APPROVAL",
+    key: "minApproval",
+    kind: "choice",
+    values: ["none", "never", "on-request", "untrusted"],
+    default: "none",
+    meaning: "the least strict approval policy a call may ask for, e.g. on-request refuses never (FORBIDDEN)",
+  },
+  {
+    variable: "CODEX_MCP_MAX_SESSIONS",
+    key: "maxSessions",
+    kind: "count",
+    meaning: "sessions this server keeps open at once (not cancelled); more are LIMIT_REACHED; unset or 0: no limit",
+  },
+  {
+    variable: "CODEX_MCP_MAX_RUNNING_TURNS",
+    key: "maxRunningTurns",
+    kind: "count",
+    meaning: "turns this server runs at once; more are LIMIT_REACHED; unset or 0: no limit",
+  },
+  {
     variable: "CODEX_MCP_ENV_DENY",
     kind: "external",
     values: "name patterns, comma-separated (`*` matches anything)",
@@ -244,6 +293,10 @@ export function describeValues(setting: Setting): string {
       return `${setting.values.join("|")} (default ${setting.default})`;
     case "ms":
       return `milliseconds (default ${readableMs(setting.default)})`;
+    case "count":
+      return "a whole number (default 0: no limit)";
+    case "list":
+      return setting.values;
     case "bytes":
       return `bytes (default ${setting.default}${
         setting.default % (1024 * 1024) === 0 ? ` = ${setting.default / (1024 * 1024)} MiB` : ""
@@ -289,6 +342,18 @@ function schemaOf(setting: ConfigSetting) {
       return milliseconds(setting.variable, setting.default);
     case "bytes":
       return byteCount(setting.variable, setting.default);
+    case "count":
+      return v.pipe(
+        v.optional(v.string(), "0"),
+        v.transform((s) => s.trim()),
+        v.regex(/^[0-9]+$/, `${setting.variable} must be a whole number`),
+        v.transform(Number),
+      );
+    case "list":
+      return v.pipe(
+        v.optional(v.string(), ""),
+        v.transform((s) => s.split(",").map((p) => p.trim()).filter(Boolean)),
+      );
     case "flag":
       return v.pipe(v.optional(v.string(), ""), v.transform((s) => s === "1"));
   }

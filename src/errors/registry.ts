@@ -106,6 +106,20 @@ export const ERROR_REGISTRY = {
     meaning: "the active backend or the installed Codex cannot do this",
     hint: "See the README's backend table for what each backend supports.",
   },
+  FORBIDDEN: {
+    surface: ["call"],
+    fixedBy: "caller",
+    meaning:
+      "the call asks for more than the policy the person set allows (a sandbox, an approval policy, a directory)",
+    hint:
+      "Ask for what the policy allows; the person running codex-mcp sets it (CODEX_MCP_MAX_SANDBOX, CODEX_MCP_MIN_APPROVAL, CODEX_MCP_ALLOWED_ROOTS).",
+  },
+  LIMIT_REACHED: {
+    surface: ["call"],
+    fixedBy: "caller",
+    meaning: "this server already runs as many sessions or turns as its limit allows",
+    hint: "Finish, interrupt or clean sessions, then try again; the person running codex-mcp sets the limits.",
+  },
   SESSION_OWNED_ELSEWHERE: {
     surface: ["call"],
     fixedBy: "caller",

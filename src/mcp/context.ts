@@ -41,3 +41,14 @@ export interface ServerContext extends AppContext, ConnectionContext {
   /** What the client declared it can do (elicitation, sampling …), once it has initialized. */
   clientCapabilities(): ClientCapabilities | undefined;
 }
+
+/** The policy the person set, as codex_setup and server-info show it. */
+export function policyOf(config: Config) {
+  return {
+    allowedRoots: config.allowedRoots,
+    maxSandbox: config.maxSandbox,
+    minApproval: config.minApproval,
+    maxSessions: config.maxSessions,
+    maxRunningTurns: config.maxRunningTurns,
+  };
+}

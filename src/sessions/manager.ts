@@ -45,6 +45,7 @@ import { type OwnEventData, recordOwn } from "./session-events.ts";
 import { LiveSessions, type WaitOutcome } from "./live.ts";
 import { EventIntake } from "./intake.ts";
 import { checkCwd, checkImages, type PathProbe } from "./path-checks.ts";
+import { type CallPolicy, checkApproval, checkCount, checkRoot, checkSandbox, OPEN_POLICY } from "./policy.ts";
 
 /** `Omit` over each member of a union. */
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -59,6 +60,8 @@ export interface SessionManagerOptions {
   log: Logger;
   /** Checks a cwd and images against the file system. */
   paths: PathProbe;
+  /** The policy no call may exceed; default: none. */
+  limits?: CallPolicy;
   /** Sessions are kept on disk: forgetting one from memory does not delete it. */
   persistent?: boolean;
   /** This server process: stamped on the sessions it runs. */
@@ -122,8 +125,9 @@ export class SessionManager {
   // ---- starting and continuing -------------------------------------------------------------
 
   async start(options: StartOptions): Promise<SessionRecord> {
-    await this.#checkCwd(options.settings.cwd);
+    await this.#checkSettings(options.settings, true);
     await this.#checkTurn(options.turn);
+    this.#checkCounts(true);
     const backend = await this.#backendOrError();
     const now = Date.now();
     const record: SessionRecord = {
@@ -178,7 +182,9 @@ export class SessionManager {
         "Start a new session.",
       );
     }
+    await this.#checkSettings(record.settings, false);
     await this.#checkTurn(turn);
+    this.#checkCounts(false);
     const backend = await this.#backendOrError();
     // Claim the turn in one compare-and-set: of two replies that both got this far, exactly one
     // finds the session still not running.
@@ -251,6 +257,8 @@ export class SessionManager {
   async fork(sessionId: string): Promise<SessionRecord> {
     const source = this.get(sessionId);
     await this.#mayAct(source);
+    await this.#checkSettings(source.settings, false);
+    this.#checkCounts(true);
     if (!source.threadId) {
       throw new SessionError(
         "SESSION_NOT_FOUND",
@@ -582,12 +590,57 @@ export class SessionManager {
 
   async #checkCwd(cwd: string): Promise<void> {
     await checkCwd(cwd, this.#o.paths);
+    await this.#checkRootOf("cwd", cwd);
   }
 
   /** The turn's own cwd and images, checked before anything reaches Codex. */
   async #checkTurn(turn: TurnInput): Promise<void> {
+    const limits = this.#limits;
+    checkSandbox(limits, turn.sandbox);
+    checkApproval(limits, turn.approvalPolicy);
     if (turn.cwd) await this.#checkCwd(turn.cwd);
-    if (turn.images?.length) await checkImages(turn.images, this.#o.paths, this.#o.policy.maxImageBytes);
+    if (turn.images?.length) {
+      await checkImages(
+        turn.images,
+        this.#o.paths,
+        this.#o.policy.maxImageBytes,
+        (real) => checkRoot(limits, "image", real),
+      );
+    }
+  }
+
+  /**
+   * A thread's settings against the policy (a session started under a looser one is refused
+   * too); a new session's cwd must also exist.
+   */
+  async #checkSettings(settings: SessionSettings, isNew: boolean): Promise<void> {
+    checkSandbox(this.#limits, settings.sandbox);
+    checkApproval(this.#limits, settings.approvalPolicy);
+    if (isNew) await this.#checkCwd(settings.cwd);
+    else await this.#checkRootOf("cwd", settings.cwd);
+  }
+
+  async #checkRootOf(what: string, path: string): Promise<void> {
+    if (this.#limits.allowedRoots.length === 0) return;
+    const real = (await this.#o.paths.resolveFile(path))?.realPath ?? path;
+    checkRoot(this.#limits, what, real);
+  }
+
+  /** What this server runs now, against its limits. */
+  #checkCounts(newSession: boolean): void {
+    const mine = this.list().filter((r) => ownedBy(r, this.#o.owner));
+    if (newSession) {
+      checkCount(
+        "sessions",
+        mine.filter((r) => r.status !== "cancelled").length,
+        this.#limits.maxSessions,
+      );
+    }
+    checkCount("running turns", mine.filter((r) => isActive(r.status)).length, this.#limits.maxRunningTurns);
+  }
+
+  get #limits(): CallPolicy {
+    return this.#o.limits ?? OPEN_POLICY;
   }
 }
 

@@ -53,7 +53,12 @@ export async function checkCwd(cwd: string, probe: PathProbe): Promise<void> {
 }
 
 /** Refuses images that are not regular files of at most `maxBytes` each, or too many of them. */
-export async function checkImages(images: readonly string[], probe: PathProbe, maxBytes: number): Promise<void> {
+export async function checkImages(
+  images: readonly string[],
+  probe: PathProbe,
+  maxBytes: number,
+  checkRealPath: (realPath: string) => void = () => {},
+): Promise<void> {
   if (images.length > MAX_IMAGES) {
     throw new SessionError(
       "INVALID_ARGUMENT",
@@ -83,6 +88,7 @@ export async function checkImages(images: readonly string[], probe: PathProbe, m
         "Pass an image file: devices, pipes and directories are refused.",
       );
     }
+    checkRealPath(found.realPath);
     if (found.size > maxBytes) {
       throw new SessionError(
         "INVALID_ARGUMENT",

@@ -395,6 +395,76 @@ describe("sessions", () => {
     }
   }, 30_000);
 
+  test(
+    "the person's policy: sandbox ceiling, approval floor, allowed roots, a running-turn limit, all shown by codex_setup",
+    async () => {
+      const strict = await launch("compiled", {
+        env: {
+          ...home.env,
+          CODEX_MCP_PATH: join(BIN, "codex"),
+          CODEX_MCP_MAX_SANDBOX: "workspace-write",
+          CODEX_MCP_MIN_APPROVAL: "on-request",
+          CODEX_MCP_ALLOWED_ROOTS: home.workspace,
+          CODEX_MCP_MAX_RUNNING_TURNS: "1",
+          CODEX_MCP_KILL_GRACE_MS: "500",
+        },
+        inheritEnv: false,
+      });
+      try {
+        const codex = (args: Record<string, unknown>) =>
+          strict.client.callTool({
+            name: "codex",
+            arguments: {
+              prompt: "Go.",
+              approvalPolicy: "on-request",
+              sandbox: "read-only",
+              cwd: home.workspace,
+              ...args,
+            },
+          });
+        const codeOf = (r: Awaited<ReturnType<typeof codex>>) =>
+          (r.structuredContent as { error?: { code: string; message: string } }).error;
+        expect(codeOf(await codex({ sandbox: "danger-full-access" }))).toMatchObject({
+          code: "FORBIDDEN",
+          message: expect.stringContaining("CODEX_MCP_MAX_SANDBOX"),
+        });
+        expect(codeOf(await codex({ approvalPolicy: "never" }))?.code).toBe("FORBIDDEN");
+        expect(codeOf(await codex({ cwd: home.root }))).toMatchObject({
+          code: "FORBIDDEN",
+          message: expect.stringContaining("CODEX_MCP_ALLOWED_ROOTS"),
+        });
+        expect(model.responsesRequests().length).toBe(0); // none of it reached Codex
+
+        model.enqueue(reply.hang());
+        const running = (await codex({})).structuredContent as View;
+        expect(running.status).toBe("running");
+        expect(codeOf(await codex({}))?.code).toBe("LIMIT_REACHED");
+        await strict.client.callTool({
+          name: "codex_session",
+          arguments: { action: "interrupt", sessionId: running.sessionId },
+        });
+        // A per-turn override is held to the ceiling too.
+        const override = await strict.client.callTool({
+          name: "codex_reply",
+          arguments: { sessionId: running.sessionId, prompt: "More.", sandbox: "danger-full-access" },
+        });
+        expect(codeOf(override)?.code).toBe("FORBIDDEN");
+        const setup = (await strict.client.callTool({ name: "codex_setup", arguments: {} })).structuredContent as {
+          limits: Record<string, unknown>;
+        };
+        expect(setup.limits).toMatchObject({
+          maxSandbox: "workspace-write",
+          minApproval: "on-request",
+          maxRunningTurns: 1,
+        });
+      } finally {
+        await strict.closeStdin().catch(() => {});
+        await strict.dispose();
+      }
+    },
+    40_000,
+  );
+
   test("codex_reply carries the conversation", async () => {
     model.enqueue(reply.message("First answer."), reply.message("Second answer."));
     const first = await start("First question.", { advanced: { waitForResult: 30_000 } });

@@ -7,7 +7,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import { NAME, VERSION } from "../../version.ts";
-import type { ServerContext } from "../context.ts";
+import { policyOf, type ServerContext } from "../context.ts";
 
 const SERVER_INFO_URI = "codex-mcp:///server-info";
 
@@ -30,6 +30,8 @@ function serverInfo(ctx: ServerContext) {
     stdioMode: ctx.config.stdioMode,
     /** The longest any call waits (CODEX_MCP_MAX_WAIT_MS). */
     maxWaitMs: ctx.config.maxWaitMs,
+    /** The policy no call may exceed (CODEX_MCP_ALLOWED_ROOTS, _MAX_SANDBOX, _MIN_APPROVAL, _MAX_SESSIONS, _MAX_RUNNING_TURNS). */
+    policy: policyOf(ctx.config),
     preflight: ctx.preflight,
     startedAt: ctx.startedAt.toISOString(),
     uptimeMs: Date.now() - ctx.startedAt.getTime(),

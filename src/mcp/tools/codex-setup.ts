@@ -8,7 +8,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import * as z from "zod";
 import { checkReadiness } from "../../diagnostics/readiness.ts";
 import { NAME, VERSION } from "../../version.ts";
-import type { ServerContext } from "../context.ts";
+import { policyOf, type ServerContext } from "../context.ts";
 import { errorResult, ToolError } from "../errors.ts";
 import { Name, withErrorBranch } from "./schemas.ts";
 
@@ -44,6 +44,11 @@ const ReadinessOutput = {
   }),
   limits: z.object({
     maxWaitMs: z.number().int().describe("The longest a call waits here (CODEX_MCP_MAX_WAIT_MS)."),
+    allowedRoots: z.array(z.string()).describe("CODEX_MCP_ALLOWED_ROOTS; empty: anywhere."),
+    maxSandbox: z.string().describe("CODEX_MCP_MAX_SANDBOX; none: no ceiling."),
+    minApproval: z.string().describe("CODEX_MCP_MIN_APPROVAL; none: any."),
+    maxSessions: z.number().int().describe("CODEX_MCP_MAX_SESSIONS; 0: no limit."),
+    maxRunningTurns: z.number().int().describe("CODEX_MCP_MAX_RUNNING_TURNS; 0: no limit."),
   }),
   login: z.object({ status: z.enum(["logged-in", "not-logged-in", "unknown"]), detail: z.string() }),
   codexHome: z.object({ path: z.string(), source: z.enum(["CODEX_HOME", "default"]), exists: z.boolean() }).nullable(),
@@ -90,7 +95,7 @@ export function registerCodexSetup(server: McpServer, ctx: ServerContext): void 
           cwd,
           clientInfo: { name: NAME, version: VERSION },
         });
-        const value = { ...report, limits: { maxWaitMs: ctx.config.maxWaitMs } };
+        const value = { ...report, limits: { maxWaitMs: ctx.config.maxWaitMs, ...policyOf(ctx.config) } };
         return { content: [{ type: "text", text: JSON.stringify(value) }], structuredContent: value };
       } catch (error) {
         return errorResult(error);
