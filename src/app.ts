@@ -71,6 +71,7 @@ export async function createApp(
     log,
     clientInfo: { name: NAME, version: VERSION },
     mode: config.backendMode,
+    livenessMs: config.livenessMs,
   });
   // Roots are compared after links are resolved, on both sides.
   const allowedRoots = await Promise.all(

@@ -60,6 +60,8 @@ export interface Config {
   maxSessions: number;
   /** Turns this server runs at once; 0: no limit. */
   maxRunningTurns: number;
+  /** While a turn runs, how often the app-server's liveness is checked. */
+  livenessMs: number;
 }
 
 /** A setting read into {@link Config}: a choice among words, or a duration. */
@@ -186,6 +188,14 @@ export const SETTINGS: readonly Setting[] = [
     default: 20 * 1024 * 1024,
     meaning:
       "the largest image a turn may attach; only regular files are taken (a device or a pipe would make Codex read forever)",
+  },
+  {
+    variable: "CODEX_MCP_LIVENESS_MS",
+    key: "livenessMs",
+    kind: "ms",
+    default: 10_000,
+    meaning:
+      "while a turn runs, how often the app-server is asked something cheap; no answer within CODEX_MCP_REQUEST_TIMEOUT_MS means it hangs: it is stopped and its sessions turn error (CODEX_HUNG, a reply resumes)",
   },
   {
     variable: "CODEX_MCP_APPROVAL_TIMEOUT_MS",

@@ -172,7 +172,13 @@ export type BackendEvent =
     durationMs?: number;
   }
   /** The Codex process behind this thread died; the thread can be resumed on a new one. */
-  | { type: "backend_crashed"; message: string; stderrTail: string };
+  | {
+    type: "backend_crashed";
+    message: string;
+    stderrTail: string;
+    /** It had stopped answering and was stopped (not a crash of its own). */
+    hung?: boolean;
+  };
 
 export interface StartedThread {
   threadId: string;

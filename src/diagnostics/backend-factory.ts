@@ -26,6 +26,8 @@ export interface BackendFactoryOptions {
   clientInfo: { name: string; version: string };
   /** CODEX_MCP_MODE (default `auto`). */
   mode?: BackendModeSetting;
+  /** How often a running app-server's liveness is checked (CODEX_MCP_LIVENESS_MS). */
+  livenessMs?: number;
 }
 
 /** What `server-info` shows about the backend. Cheap: never starts Codex to answer. */
@@ -95,6 +97,7 @@ export class BackendFactory {
           clientInfo,
           startupTimeoutMs: supervisor.timeouts.startupMs,
           requestTimeoutMs: supervisor.timeouts.requestMs,
+          ...(this.#options.livenessMs !== undefined && { livenessMs: this.#options.livenessMs }),
         })
       );
     const exec = () =>

@@ -82,6 +82,12 @@ export const ERROR_REGISTRY = {
     meaning: "the Codex process serving the session died or stopped answering",
     hint: "Reply to continue: codex-mcp resumes the thread, with its history, on a new Codex process.",
   },
+  CODEX_HUNG: {
+    surface: ["session"],
+    fixedBy: "retry",
+    meaning: "the Codex process serving the session stopped answering (a liveness check timed out) and was stopped",
+    hint: "Reply to continue: codex-mcp resumes the thread, with its history, on a new Codex process.",
+  },
   TURN_FAILED: {
     surface: ["session"],
     fixedBy: "user",

@@ -31,6 +31,8 @@ const TOOL_HINTS: Partial<Record<ErrorCode, string>> = {
     'Poll (codex_check {action: "poll"}) for the current actions: a request ends when answered, when it times out (declined), or when its turn ends.',
   CODEX_CRASHED:
     "Reply with codex_reply to continue: codex-mcp resumes the thread, with its history, on a new Codex process.",
+  CODEX_HUNG:
+    "Reply with codex_reply to continue: codex-mcp resumes the thread, with its history, on a new Codex process.",
   TURN_FAILED: "Check the model provider (codex_setup shows the configuration and login); then reply to try again.",
   INTERRUPTED_BY_RESTART:
     "Its events up to then are kept (codex_check poll). Reply with codex_reply to resume the thread with its history.",

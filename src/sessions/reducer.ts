@@ -88,8 +88,8 @@ export function reduce(event: BackendEvent, facts: TurnFacts, now: number): Redu
       break;
     case "backend_crashed":
       patch.status = "error";
-      patch.phase = "Codex crashed";
-      patch.error = failure("CODEX_CRASHED", event.message);
+      patch.phase = event.hung ? "Codex stopped answering" : "Codex crashed";
+      patch.error = failure(event.hung ? "CODEX_HUNG" : "CODEX_CRASHED", event.message);
       effects.push(
         { type: "turn_active", active: false },
         { type: "unsubscribe" },

@@ -44,7 +44,7 @@ const PUBLIC_FIELDS: { readonly [T in BackendEvent["type"]]: readonly (keyof Ext
   warning: ["message"],
   error: ["message", "willRetry", "codexErrorInfo"],
   turn_completed: ["turnId", "status", "error", "finalMessage", "durationMs"],
-  backend_crashed: ["message", "stderrTail"],
+  backend_crashed: ["message", "stderrTail", "hung"],
 };
 
 /** What the sessions layer itself records, by event type. */

@@ -40,7 +40,7 @@ import {
   type ThreadSettings,
   type TurnInput,
 } from "../../backend.ts";
-import { type RequestId, RpcError } from "../jsonrpc.ts";
+import { type RequestId, RpcError, RpcTimeoutError } from "../jsonrpc.ts";
 import { toBackendError } from "./errors.ts";
 import { mapNotification, TurnMemory } from "./notifications.ts";
 import { threadForkParams, threadResumeParams, threadStartParams, turnStartParams } from "./params.ts";
@@ -81,6 +81,8 @@ export class AppServerBackend implements Backend {
   readonly #threads = new Map<string, ThreadState>();
   readonly #pending = new Map<string, PendingRequest>();
   #conn: Connection | null = null;
+  /** Threads with a turn going: while there are any, the process's liveness is checked. */
+  readonly #running = new Set<string>();
   #starting: Promise<Connection> | null = null;
   #generation = 0;
   #requestCounter = 0;
@@ -332,6 +334,8 @@ export class AppServerBackend implements Backend {
   }
 
   #emit(threadId: string, event: BackendEvent): void {
+    if (event.type === "turn_started") this.#running.add(threadId);
+    if (event.type === "turn_completed" || event.type === "backend_crashed") this.#running.delete(threadId);
     const state = this.#threads.get(threadId);
     if (!state) {
       this.#log.debug(`dropped a ${event.type} event of thread ${threadId}, which this server does not follow`);
@@ -425,7 +429,29 @@ export class AppServerBackend implements Backend {
         "codex-mcp is shutting down; no new Codex work can start.",
       );
     }
+    const liveness = setInterval(() => this.#checkLiveness(conn), this.#options.livenessMs ?? 10_000);
+    void conn.child.exit.then(() => clearInterval(liveness));
     return conn;
+  }
+
+  /**
+   * A hung process (stopped, deadlocked) never exits, so the exit watch alone never notices it:
+   * while a turn runs, ask something cheap (an unknown method, which Codex answers with an error
+   * at once); no answer within the request timeout means it hangs. It is then torn down, and its
+   * exit is reported to its threads as a hang, which a reply recovers from like a crash.
+   */
+  #checkLiveness(conn: Connection): void {
+    if (!conn.alive || conn.stopping || conn.hung || conn.checking || this.#running.size === 0) return;
+    conn.checking = true;
+    const timeoutMs = this.#options.requestTimeoutMs;
+    conn.rpc.request("codex-mcp/liveness", {}, { timeoutMs })
+      .then(() => undefined, (error: unknown) => {
+        if (!(error instanceof RpcTimeoutError) || !conn.alive) return;
+        conn.hung = true;
+        this.#log.error(`codex app-server #${conn.generation} gave no answer within ${timeoutMs} ms: stopping it`);
+        void conn.child.teardown();
+      })
+      .finally(() => (conn.checking = false));
   }
 
   #onExit(conn: Connection, report: ExitReport): void {
@@ -445,8 +471,12 @@ export class AppServerBackend implements Backend {
     this.#log.error(
       `${reason} unexpectedly; ${threads.length} thread(s) lost their process${quoteStderr(report)}`,
     );
-    const message = `${reason} unexpectedly. Resume the thread to continue it on a new process.`;
-    for (const state of threads) this.#emit(state.id, { type: "backend_crashed", message, stderrTail });
+    const message = conn.hung
+      ? `codex app-server #${conn.generation} stopped answering (no answer within ${this.#options.requestTimeoutMs} ms) and was stopped. Resume the thread to continue it on a new process.`
+      : `${reason} unexpectedly. Resume the thread to continue it on a new process.`;
+    for (const state of threads) {
+      this.#emit(state.id, { type: "backend_crashed", message, stderrTail, ...(conn.hung && { hung: true }) });
+    }
   }
 
   /** Tears the process down (stdin EOF → SIGTERM → SIGKILL). Later calls reject. Idempotent. */

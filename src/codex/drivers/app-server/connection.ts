@@ -78,6 +78,10 @@ export interface Connection {
   stopping: boolean;
   /** Codex's request id → ours, for `serverRequest/resolved`. */
   readonly requestIds: Map<RequestId, string>;
+  /** It stopped answering a liveness check and is being torn down: its exit is reported as a hang. */
+  hung: boolean;
+  /** A liveness check is on its way. */
+  checking: boolean;
 }
 
 /** What the backend hears from a connection. */
@@ -101,6 +105,11 @@ export interface ConnectionOptions {
   requestTimeoutMs: number;
   /** Working directory of the process (threads name their own). Inherited when absent. */
   cwd?: string;
+  /**
+   * While a turn runs, how often the process is asked something cheap; no answer within the
+   * request timeout means it hangs. Default 10 s.
+   */
+  livenessMs?: number;
 }
 
 /** Starts app-server number `generation` and completes the handshake; rejects with a {@link BackendError}. */
@@ -133,7 +142,7 @@ export async function openConnection(
     },
     onInvalid: (line, reason) => conn && handlers.onInvalid(conn, line, reason),
   });
-  conn = { generation, child, rpc, alive: true, stopping: false, requestIds: new Map() };
+  conn = { generation, child, rpc, alive: true, stopping: false, requestIds: new Map(), hung: false, checking: false };
   const live = conn;
   void child.exit.then((report) => handlers.onExit(live, report));
   log.debug(`started codex app-server #${generation} (pid ${child.pid})`, { command: invocation.command });
