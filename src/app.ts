@@ -78,6 +78,7 @@ export async function createApp(
     config.allowedRoots.map((root) => runtime.fs.realPath(root).catch(() => root)),
   );
   const sessions = new SessionManager({
+    stopBoundMs: config.requestTimeoutMs + config.killGraceMs,
     limits: {
       allowedRoots,
       maxSandbox: config.maxSandbox === "none" ? null : config.maxSandbox,

@@ -62,6 +62,8 @@ export interface SessionManagerOptions {
   paths: PathProbe;
   /** The policy no call may exceed; default: none. */
   limits?: CallPolicy;
+  /** The longest cancel waits for Codex to stop a turn (the request timeout plus the kill grace). */
+  stopBoundMs?: number;
   /** Sessions are kept on disk: forgetting one from memory does not delete it. */
   persistent?: boolean;
   /** This server process: stamped on the sessions it runs. */
@@ -440,15 +442,20 @@ export class SessionManager {
     if (record.status === "cancelled") return record;
     const live = this.#live.of(sessionId);
     live.cancelRequested = true;
+    // Cancel always answers within a bound: a Codex that does not stop the turn (or hangs) is
+    // left to the liveness check and the backend's own teardown, not waited for here.
+    const bound = this.#o.stopBoundMs ?? 20_000;
     if (isActive(record.status)) {
-      try {
-        await this.interrupt(sessionId);
-      } catch (error) {
+      const interrupted = this.interrupt(sessionId).then(() => "done" as const, (error) => {
         this.#o.log.warn(`cancel ${sessionId}: interrupt failed`, error);
+        return "done" as const;
+      });
+      if ((await settledWithin(interrupted, bound)) === "late") {
+        this.#o.log.warn(`cancel ${sessionId}: Codex did not stop the turn within ${bound} ms; cancelled anyway`);
       }
     }
     this.#intake.dropPending(sessionId);
-    await this.#release(sessionId);
+    await settledWithin(this.#release(sessionId), bound);
     this.#update(sessionId, { status: "cancelled", phase: "cancelled" });
     recordOwn(this.#o.store, sessionId, "cancelled", { reason });
     return this.get(sessionId);
@@ -642,6 +649,15 @@ export class SessionManager {
   get #limits(): CallPolicy {
     return this.#o.limits ?? OPEN_POLICY;
   }
+}
+
+/** Resolves "done" when `promise` settles within `ms`, else "late" (the promise goes on). */
+function settledWithin(promise: Promise<unknown>, ms: number): Promise<"done" | "late"> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise.then(() => "done" as const, () => "done" as const),
+    new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), ms))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 function noSuchRequest(sessionId: string, requestId: string): SessionError {

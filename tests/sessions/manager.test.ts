@@ -73,7 +73,11 @@ const settings: ThreadSettings = { cwd: "/", approvalPolicy: "never", sandbox: "
 const self = { pid: 100, startTime: "me" };
 
 function world(
-  options: { persistent?: boolean; alive?: (owner: { pid: number; startTime: string | null }) => boolean } = {},
+  options: {
+    persistent?: boolean;
+    alive?: (owner: { pid: number; startTime: string | null }) => boolean;
+    stopBoundMs?: number;
+  } = {},
 ) {
   const backend = new FakeBackend();
   const store = new MemorySessionStore();
@@ -89,6 +93,7 @@ function world(
     persistent: options.persistent,
     owner: self,
     isOwnerAlive: async (owner) => options.alive?.(owner) ?? false,
+    ...(options.stopBoundMs !== undefined && { stopBoundMs: options.stopBoundMs }),
   });
   return { backend, store, sessions };
 }
@@ -337,5 +342,18 @@ describe("ownership comes from the record", () => {
     const replied = await w.sessions.reply("orphan", { prompt: "carry on" });
     expect(replied.owner).toEqual(self);
     expect(w.backend.calls).toContain("resume thread-orphan");
+  });
+});
+
+describe("stopping within a bound", () => {
+  test("cancel answers within its bound even when Codex never answers the interrupt", async () => {
+    const w = world({ stopBoundMs: 50 });
+    const s = await w.sessions.start({ settings, turn: { prompt: "hang" } });
+    await tick();
+    // A Codex that hangs: the interrupt and the release never settle.
+    w.backend.interrupt = () => new Promise(() => {});
+    w.backend.releaseThread = () => new Promise(() => {});
+    const cancelled = await w.sessions.cancel(s.id);
+    expect(cancelled.status).toBe("cancelled");
   });
 });
