@@ -6,7 +6,7 @@
  * waits through the live state (live.ts), and carries out the lifecycle's policies
  * (lifecycle.ts). The tools in src/mcp/tools/ are thin shells over it.
  *
- * It is still ~600 lines because every public operation of the sessions layer (start, reply,
+ * It is still ~680 lines because every public operation of the sessions layer (start, reply,
  * fork, read, wait, answer, interrupt, cancel, clean, sweep, recover, drain) is a method here, each
  * a short sequence of calls into those modules; splitting them further would spread one
  * session's rules over files that each know half of them.

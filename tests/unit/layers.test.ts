@@ -85,7 +85,9 @@ describe("layers", () => {
   });
 
   test("a file over 400 lines is listed, with its reason, in docs/ARCHITECTURE.md", () => {
-    const architecture = readFileSync(join(SRC, "..", "docs", "ARCHITECTURE.md"), "utf8");
+    const whole = readFileSync(join(SRC, "..", "docs", "ARCHITECTURE.md"), "utf8");
+    // Only the long-files table counts (a file named elsewhere in the document is not excused).
+    const architecture = whole.slice(whole.indexOf("## Long files"));
     const long = files
       .filter(({ file }) => readFileSync(file, "utf8").split("\n").length > 400)
       .map(({ rel }) => `src/${rel}`)
