@@ -424,8 +424,19 @@ export class SessionManager {
     const record = this.get(sessionId);
     if (record.currentTurnId && record.threadId && isActive(record.status)) {
       const backend = await this.#backendOrError();
+      const asked = backend.interrupt(record.threadId, record.currentTurnId);
+      // Interrupt answers within a bound too: a Codex that does not answer is reported, not waited for.
+      const bound = this.#o.stopBoundMs ?? 20_000;
+      const outcome = await settledWithin(asked, bound);
+      if (outcome === "late") {
+        throw new SessionError(
+          "TIMEOUT",
+          `Codex did not answer the interrupt of session ${sessionId} within ${bound} ms`,
+          "Cancel the session to stop waiting for it; a Codex that stopped answering is found and stopped by the liveness check.",
+        );
+      }
       try {
-        await backend.interrupt(record.threadId, record.currentTurnId);
+        await asked;
       } catch (error) {
         throw asCodedError(error);
       }

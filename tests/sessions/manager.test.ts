@@ -356,4 +356,14 @@ describe("stopping within a bound", () => {
     const cancelled = await w.sessions.cancel(s.id);
     expect(cancelled.status).toBe("cancelled");
   });
+
+  test("interrupt answers within its bound too: TIMEOUT when Codex never answers", async () => {
+    const w = world({ stopBoundMs: 50 });
+    const s = await w.sessions.start({ settings, turn: { prompt: "hang" } });
+    await tick();
+    w.backend.interrupt = () => new Promise(() => {});
+    const error = await w.sessions.interrupt(s.id).then(() => null, (e: { code: string }) => e);
+    expect(error?.code).toBe("TIMEOUT");
+    expect(w.sessions.get(s.id).status).toBe("running"); // nothing was pretended
+  });
 });
