@@ -46,6 +46,7 @@ import { LiveSessions, type WaitOutcome } from "./live.ts";
 import { EventIntake } from "./intake.ts";
 import { checkCwd, checkImages, type PathProbe } from "./path-checks.ts";
 import { type CallPolicy, checkApproval, checkCount, checkRoot, checkSandbox, OPEN_POLICY } from "./policy.ts";
+import { settlesWithin } from "../process/timeouts.ts";
 
 /** `Omit` over each member of a union. */
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -427,8 +428,7 @@ export class SessionManager {
       const asked = backend.interrupt(record.threadId, record.currentTurnId);
       // Interrupt answers within a bound too: a Codex that does not answer is reported, not waited for.
       const bound = this.#o.stopBoundMs ?? 20_000;
-      const outcome = await settledWithin(asked, bound);
-      if (outcome === "late") {
+      if (!(await settlesWithin(asked, bound))) {
         throw new SessionError(
           "TIMEOUT",
           `Codex did not answer the interrupt of session ${sessionId} within ${bound} ms`,
@@ -457,16 +457,15 @@ export class SessionManager {
     // left to the liveness check and the backend's own teardown, not waited for here.
     const bound = this.#o.stopBoundMs ?? 20_000;
     if (isActive(record.status)) {
-      const interrupted = this.interrupt(sessionId).then(() => "done" as const, (error) => {
+      const interrupted = this.interrupt(sessionId).catch((error) => {
         this.#o.log.warn(`cancel ${sessionId}: interrupt failed`, error);
-        return "done" as const;
       });
-      if ((await settledWithin(interrupted, bound)) === "late") {
+      if (!(await settlesWithin(interrupted, bound))) {
         this.#o.log.warn(`cancel ${sessionId}: Codex did not stop the turn within ${bound} ms; cancelled anyway`);
       }
     }
     this.#intake.dropPending(sessionId);
-    await settledWithin(this.#release(sessionId), bound);
+    await settlesWithin(this.#release(sessionId), bound);
     this.#update(sessionId, { status: "cancelled", phase: "cancelled" });
     recordOwn(this.#o.store, sessionId, "cancelled", { reason });
     return this.get(sessionId);
@@ -660,15 +659,6 @@ export class SessionManager {
   get #limits(): CallPolicy {
     return this.#o.limits ?? OPEN_POLICY;
   }
-}
-
-/** Resolves "done" when `promise` settles within `ms`, else "late" (the promise goes on). */
-function settledWithin(promise: Promise<unknown>, ms: number): Promise<"done" | "late"> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    promise.then(() => "done" as const, () => "done" as const),
-    new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), ms))),
-  ]).finally(() => clearTimeout(timer));
 }
 
 function noSuchRequest(sessionId: string, requestId: string): SessionError {
