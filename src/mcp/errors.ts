@@ -9,6 +9,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { CodedError, ERROR_REGISTRY, type ErrorCode, type ErrorInfo } from "../errors/registry.ts";
+import { wrapRequestHandler } from "./sdk-handlers.ts";
 
 /** A refusal of a tool itself (an argument combination the schema cannot express). */
 export class ToolError extends CodedError {
@@ -110,17 +111,10 @@ export function installToolErrorFormat(server: McpServer): void {
 /**
  * `tools/call` with `arguments` that is not an object (null, an array, a number) fails the SDK's
  * request schema with a raw zod dump as a -32603 protocol error; this answers it as what it is, a
- * tool call with a bad argument, in the error model. Wraps the SDK's handler (a private map,
- * checked at start-up like {@link installToolErrorFormat}).
+ * tool call with a bad argument, in the error model.
  */
 export function installArgumentsCheck(server: McpServer): void {
-  const handlers = (server.server as unknown as { _requestHandlers?: Map<string, (...args: unknown[]) => unknown> })
-    ._requestHandlers;
-  const call = handlers?.get("tools/call");
-  if (!handlers || !call) {
-    throw new Error("@modelcontextprotocol/sdk keeps its handlers elsewhere now: update src/mcp/errors.ts");
-  }
-  handlers.set("tools/call", (request: unknown, ...rest: unknown[]) => {
+  wrapRequestHandler(server, "tools/call", (call) => (request, ...rest) => {
     const args = (request as { params?: { arguments?: unknown } })?.params?.arguments;
     if (args !== undefined && (args === null || typeof args !== "object" || Array.isArray(args))) {
       const got = args === null ? "null" : Array.isArray(args) ? "an array" : typeof args;

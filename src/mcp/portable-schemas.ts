@@ -9,6 +9,7 @@
  * @module
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { wrapRequestHandler } from "./sdk-handlers.ts";
 
 type Schema = Record<string, unknown>;
 
@@ -70,20 +71,10 @@ function valueSchema(schema: unknown): unknown {
   return Object.keys(portable).some((k) => CONSTRAINING.has(k)) ? portable : { ...portable, ...ANY_JSON };
 }
 
-/**
- * Makes `tools/list` answer with portable schemas. The SDK keeps its request handlers in a map
- * that is private in its types but ordinary at run time; the check below fails start-up loudly
- * should a later SDK change that, and an end-to-end test runs Inspector's portability check.
- */
+/** Makes `tools/list` answer with portable schemas. */
 export function installPortableSchemas(server: McpServer): void {
-  const handlers = (server.server as unknown as { _requestHandlers?: Map<string, (...args: unknown[]) => unknown> })
-    ._requestHandlers;
-  const list = handlers?.get("tools/list");
-  if (!handlers || !list) {
-    throw new Error("@modelcontextprotocol/sdk keeps its handlers elsewhere now: update src/mcp/portable-schemas.ts");
-  }
-  handlers.set("tools/list", async (...args: unknown[]) => {
-    const result = (await list(...args)) as { tools: Schema[] };
+  wrapRequestHandler(server, "tools/list", (list) => async (...args: unknown[]) => {
+    const result = (await list(...(args as [unknown]))) as { tools: Schema[] };
     return {
       ...result,
       tools: result.tools.map((tool) => ({
