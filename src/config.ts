@@ -331,16 +331,22 @@ const oneOf = <T extends string>(name: string, values: readonly T[], fallback: T
   );
 
 /** A duration in whole milliseconds, 1 ms up to the largest delay `setTimeout` honours. */
-const milliseconds = (name: string, fallback: number) =>
-  v.pipe(
+/**
+ * A whole number from the environment: `unit` names it in messages ("milliseconds"; none for a
+ * count); `min` is the
+ * least accepted (1 for durations and sizes, 0 for counts, where 0 means no limit); `max` the most.
+ */
+function wholeNumber(name: string, fallback: number, unit: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  const what = min > 0 ? `a positive integer number of ${unit}` : "a whole number";
+  return v.pipe(
     v.optional(v.string(), String(fallback)),
     v.transform((s) => s.trim()),
-    v.regex(/^[0-9]+$/, `${name} must be a positive integer number of milliseconds`),
+    v.regex(/^[0-9]+$/, `${name} must be ${what}`),
     v.transform(Number),
-    v.minValue(1, `${name} must be a positive integer number of milliseconds`),
-    // Above this, timers fire immediately instead of late: refuse rather than misbehave.
-    v.maxValue(MAX_TIMEOUT_MS, `${name} must be at most ${MAX_TIMEOUT_MS} milliseconds (about 24 days)`),
+    v.minValue(min, `${name} must be ${what}`),
+    v.maxValue(max, `${name} must be at most ${max} ${unit}${max === MAX_TIMEOUT_MS ? " (about 24 days)" : ""}`),
   );
+}
 
 const CONFIG_SETTINGS = SETTINGS.filter((s): s is ConfigSetting => s.kind !== "external");
 
@@ -349,16 +355,12 @@ function schemaOf(setting: ConfigSetting) {
     case "choice":
       return oneOf(setting.variable, setting.values, setting.default);
     case "ms":
-      return milliseconds(setting.variable, setting.default);
+      // Above this, timers fire immediately instead of late: refuse rather than misbehave.
+      return wholeNumber(setting.variable, setting.default, "milliseconds", 1, MAX_TIMEOUT_MS);
     case "bytes":
-      return byteCount(setting.variable, setting.default);
+      return wholeNumber(setting.variable, setting.default, "bytes", 1);
     case "count":
-      return v.pipe(
-        v.optional(v.string(), "0"),
-        v.transform((s) => s.trim()),
-        v.regex(/^[0-9]+$/, `${setting.variable} must be a whole number`),
-        v.transform(Number),
-      );
+      return wholeNumber(setting.variable, 0, "", 0);
     case "list":
       return v.pipe(
         v.optional(v.string(), ""),
@@ -368,16 +370,6 @@ function schemaOf(setting: ConfigSetting) {
       return v.pipe(v.optional(v.string(), ""), v.transform((s) => s === "1"));
   }
 }
-
-/** A size in bytes: a positive integer. */
-const byteCount = (name: string, fallback: number) =>
-  v.pipe(
-    v.optional(v.string(), String(fallback)),
-    v.transform((s) => s.trim()),
-    v.regex(/^[0-9]+$/, `${name} must be a positive integer number of bytes`),
-    v.transform(Number),
-    v.minValue(1, `${name} must be a positive integer number of bytes`),
-  );
 
 const EnvSchema = v.object(Object.fromEntries(CONFIG_SETTINGS.map((s) => [s.variable, schemaOf(s)])));
 
