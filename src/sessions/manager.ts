@@ -1,12 +1,12 @@
 /**
  * Sessions: an MCP client's handle on one Codex thread. The manager orchestrates the one-job
  * modules around it: it starts threads and turns on a {@link Backend} (claiming a turn with a
- * compare-and-set on the store), hands Codex's events to the intake (intake.ts: stored, reduced by
+ * compare-and-set on the store) once admission.ts has let the call in, hands Codex's events to the intake (intake.ts: stored, reduced by
  * reducer.ts, effects carried out), answers Codex's requests from the book (pending-requests.ts),
  * waits through the live state (live.ts), and carries out the lifecycle's policies
  * (lifecycle.ts). The tools in src/mcp/tools/ are thin shells over it.
  *
- * It is still ~680 lines because every public operation of the sessions layer (start, reply,
+ * It is still ~640 lines because every public operation of the sessions layer (start, reply,
  * fork, read, wait, answer, interrupt, cancel, clean, sweep, recover, drain) is a method here, each
  * a short sequence of calls into those modules; splitting them further would spread one
  * session's rules over files that each know half of them.
@@ -44,8 +44,9 @@ import {
 import { type OwnEventData, recordOwn } from "./session-events.ts";
 import { LiveSessions, type WaitOutcome } from "./live.ts";
 import { EventIntake } from "./intake.ts";
-import { checkCwd, checkImages, type PathProbe } from "./path-checks.ts";
-import { type CallPolicy, checkApproval, checkCount, checkRoot, checkSandbox, OPEN_POLICY } from "./policy.ts";
+import { Admission } from "./admission.ts";
+import type { PathProbe } from "./path-checks.ts";
+import type { CallPolicy } from "./policy.ts";
 import { settlesWithin } from "../process/timeouts.ts";
 
 /** `Omit` over each member of a union. */
@@ -89,12 +90,18 @@ export class SessionManager {
   readonly #live: LiveSessions;
   readonly #pending = new PendingRequests();
   readonly #intake: EventIntake;
+  readonly #admission: Admission;
   #sweeper: ReturnType<typeof setInterval> | undefined;
   #backend: Promise<Backend> | null = null;
 
   constructor(options: SessionManagerOptions) {
     this.#o = options;
     this.#live = new LiveSessions((error) => options.log.warn("session listener failed", error));
+    this.#admission = new Admission({
+      paths: options.paths,
+      limits: options.limits,
+      maxImageBytes: options.policy.maxImageBytes,
+    });
     this.#intake = new EventIntake({
       store: options.store,
       live: this.#live,
@@ -128,9 +135,9 @@ export class SessionManager {
   // ---- starting and continuing -------------------------------------------------------------
 
   async start(options: StartOptions): Promise<SessionRecord> {
-    await this.#checkSettings(options.settings, true);
-    await this.#checkTurn(options.turn);
-    this.#checkCounts(true);
+    await this.#admission.settings(options.settings, true);
+    await this.#admission.turn(options.turn);
+    this.#admission.counts(this.#mine(), true);
     const backend = await this.#backendOrError();
     const now = Date.now();
     const record: SessionRecord = {
@@ -185,9 +192,9 @@ export class SessionManager {
         "Start a new session.",
       );
     }
-    await this.#checkSettings(record.settings, false);
-    await this.#checkTurn(turn);
-    this.#checkCounts(false);
+    await this.#admission.settings(record.settings, false);
+    await this.#admission.turn(turn);
+    this.#admission.counts(this.#mine(), false);
     const backend = await this.#backendOrError();
     // Claim the turn in one compare-and-set: of two replies that both got this far, exactly one
     // finds the session still not running.
@@ -260,8 +267,8 @@ export class SessionManager {
   async fork(sessionId: string): Promise<SessionRecord> {
     const source = this.get(sessionId);
     await this.#mayAct(source);
-    await this.#checkSettings(source.settings, false);
-    this.#checkCounts(true);
+    await this.#admission.settings(source.settings, false);
+    this.#admission.counts(this.#mine(), true);
     if (!source.threadId) {
       throw new SessionError(
         "SESSION_NOT_FOUND",
@@ -527,6 +534,11 @@ export class SessionManager {
     return recoverSessions(this.#o.store, this.#o.owner, this.#o.isOwnerAlive ?? (() => Promise.resolve(false)));
   }
 
+  /** This server's sessions. */
+  #mine(): SessionRecord[] {
+    return this.list().filter((r) => ownedBy(r, this.#o.owner));
+  }
+
   /** Sessions of this server whose turn is still going. */
   #activeSessions(): SessionRecord[] {
     return this.list().filter((r) => isActive(r.status) && ownedBy(r, this.#o.owner));
@@ -603,61 +615,6 @@ export class SessionManager {
 
   #update(sessionId: string, patch: Partial<SessionRecord>): void {
     this.#o.store.updateSession(sessionId, { ...patch, updatedAt: Date.now() });
-  }
-
-  async #checkCwd(cwd: string): Promise<void> {
-    await checkCwd(cwd, this.#o.paths);
-    await this.#checkRootOf("cwd", cwd);
-  }
-
-  /** The turn's own cwd and images, checked before anything reaches Codex. */
-  async #checkTurn(turn: TurnInput): Promise<void> {
-    const limits = this.#limits;
-    checkSandbox(limits, turn.sandbox);
-    checkApproval(limits, turn.approvalPolicy);
-    if (turn.cwd) await this.#checkCwd(turn.cwd);
-    if (turn.images?.length) {
-      await checkImages(
-        turn.images,
-        this.#o.paths,
-        this.#o.policy.maxImageBytes,
-        (real) => checkRoot(limits, "image", real),
-      );
-    }
-  }
-
-  /**
-   * A thread's settings against the policy (a session started under a looser one is refused
-   * too); a new session's cwd must also exist.
-   */
-  async #checkSettings(settings: SessionSettings, isNew: boolean): Promise<void> {
-    checkSandbox(this.#limits, settings.sandbox);
-    checkApproval(this.#limits, settings.approvalPolicy);
-    if (isNew) await this.#checkCwd(settings.cwd);
-    else await this.#checkRootOf("cwd", settings.cwd);
-  }
-
-  async #checkRootOf(what: string, path: string): Promise<void> {
-    if (this.#limits.allowedRoots.length === 0) return;
-    const real = (await this.#o.paths.resolveFile(path))?.realPath ?? path;
-    checkRoot(this.#limits, what, real);
-  }
-
-  /** What this server runs now, against its limits. */
-  #checkCounts(newSession: boolean): void {
-    const mine = this.list().filter((r) => ownedBy(r, this.#o.owner));
-    if (newSession) {
-      checkCount(
-        "sessions",
-        mine.filter((r) => r.status !== "cancelled").length,
-        this.#limits.maxSessions,
-      );
-    }
-    checkCount("running turns", mine.filter((r) => isActive(r.status)).length, this.#limits.maxRunningTurns);
-  }
-
-  get #limits(): CallPolicy {
-    return this.#o.limits ?? OPEN_POLICY;
   }
 }
 
