@@ -330,11 +330,10 @@ const oneOf = <T extends string>(name: string, values: readonly T[], fallback: T
     v.picklist(values, `${name} must be one of ${values.join(", ")}`),
   );
 
-/** A duration in whole milliseconds, 1 ms up to the largest delay `setTimeout` honours. */
 /**
  * A whole number from the environment: `unit` names it in messages ("milliseconds"; none for a
- * count); `min` is the
- * least accepted (1 for durations and sizes, 0 for counts, where 0 means no limit); `max` the most.
+ * count); `min` is the least accepted (1 for durations and sizes, 0 for counts, where 0 means no
+ * limit); `max` the most.
  */
 function wholeNumber(name: string, fallback: number, unit: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   const what = min > 0 ? `a positive integer number of ${unit}` : "a whole number";
