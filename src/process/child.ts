@@ -35,6 +35,8 @@ export interface ChildInit {
   teardown: Required<TeardownOptions>;
   /** Tear the child down when it is still running after this long. */
   timeoutMs?: number;
+  /** Tear the child down when it writes nothing (no stdout or stderr line) for this long. */
+  silenceMs?: number;
   /** After a voluntary exit, signal what is left of the child's process group. */
   reapGroupOnExit: boolean;
   /** After the exit, how long to wait for the pipes to reach EOF before abandoning them. */
@@ -76,6 +78,7 @@ export class SupervisedChild {
   #treeGone = false;
   #endedBy: EndReason = "exit";
   #timer: ReturnType<typeof setTimeout> | null = null;
+  #silence: ReturnType<typeof setTimeout> | null = null;
 
   constructor(init: ChildInit) {
     this.#init = init;
@@ -104,6 +107,7 @@ export class SupervisedChild {
         this.#beginTeardown("timeout", init.teardown);
       }, init.timeoutMs);
     }
+    this.#heard();
 
     this.exit = this.#finish();
   }
@@ -176,6 +180,7 @@ export class SupervisedChild {
 
   #beginTeardown(reason: EndReason, options: Required<TeardownOptions>): void {
     if (this.#treeWork) return;
+    if (this.#silence !== null) clearTimeout(this.#silence);
     if (this.#status === null) this.#endedBy = reason;
     this.#treeWork = this.#escalate(options.escalation, options.graceMs).catch((error: unknown) => {
       this.#init.logger?.error(`child ${this.#describe()}: teardown failed`, error);
@@ -239,6 +244,7 @@ export class SupervisedChild {
     this.#status = status;
     this.#exitedAt = performance.now();
     if (this.#timer !== null) clearTimeout(this.#timer);
+    if (this.#silence !== null) clearTimeout(this.#silence);
     return status;
   }
 
@@ -339,6 +345,20 @@ export class SupervisedChild {
   }
 
   /** Reads `stream` to its end; a read error ends it quietly (the exit report tells what happened). */
+  /**
+   * (Re)starts the silence timer: a stopped or deadlocked child never exits, and with nothing to
+   * ask it, its silence is what gives it away.
+   */
+  #heard(): void {
+    const silenceMs = this.#init.silenceMs;
+    if (silenceMs === undefined || this.#status !== null || this.#treeWork) return;
+    if (this.#silence !== null) clearTimeout(this.#silence);
+    this.#silence = setTimeout(() => {
+      this.#init.logger?.warn(`child ${this.#describe()} wrote nothing for ${silenceMs} ms; tearing it down`);
+      this.#beginTeardown("silence", this.#init.teardown);
+    }, silenceMs);
+  }
+
   async #pump<T>(stream: ReadableStream<T>, each: (value: T) => void): Promise<void> {
     const reader = stream.getReader();
     this.#readers.push(reader as ReadableStreamDefaultReader<unknown>);
@@ -346,6 +366,7 @@ export class SupervisedChild {
       for (;;) {
         const { done, value } = await reader.read();
         if (done) return;
+        this.#heard();
         each(value);
       }
     } catch {

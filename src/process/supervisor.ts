@@ -1,7 +1,7 @@
 /**
  * The one way codex-mcp starts a child process. It applies the same rules to every child: an
  * argument vector and never a shell string, its own process group, drained pipes, a bounded
- * stderr tail, an optional time limit, escalating teardown, and an entry in the registry of live
+ * stderr tail, an optional time limit and silence limit (a hung child), escalating teardown, and an entry in the registry of live
  * children until it is gone, so that server shutdown can stop everything it started.
  *
  * @module
@@ -58,6 +58,8 @@ export interface SpawnChildOptions {
   stderrTailBytes?: number;
   /** The child's overall time limit: when it is still running after this long, it is torn down. */
   timeoutMs?: number;
+  /** When it writes nothing (no stdout or stderr line) for this long, it is torn down: `endedBy: "silence"`. */
+  silenceMs?: number;
   /** This child's teardown defaults (grace, escalation). */
   teardown?: TeardownOptions;
   /** After a voluntary exit, signal whatever is left in its process group (default true). */
@@ -114,6 +116,7 @@ export class Supervisor {
     const values = [command, ...args, ...Object.entries(options.env ?? {}).flat()];
     if (values.some((value) => value.includes("\0"))) throw new ChildSpawnError("EINVAL", command);
     if (options.timeoutMs !== undefined) checkDuration("timeoutMs", options.timeoutMs);
+    if (options.silenceMs !== undefined) checkDuration("silenceMs", options.silenceMs);
 
     const teardown = {
       graceMs: options.teardown?.graceMs ?? this.timeouts.killGraceMs,
@@ -157,6 +160,7 @@ export class Supervisor {
       spawnedAt,
       teardown,
       timeoutMs: options.timeoutMs,
+      silenceMs: options.silenceMs,
       reapGroupOnExit: options.reapGroupOnExit ?? true,
       drainMs: this.#options.drainMs ?? DEFAULT_DRAIN_MS,
       stderrTailBytes: options.stderrTailBytes ?? this.#options.stderrTailBytes ?? DEFAULT_STDERR_TAIL_BYTES,

@@ -18,7 +18,8 @@ export interface TeardownOptions {
 }
 
 /** What ended the child: itself, a teardown, or its overall time limit. */
-export type EndReason = "exit" | "teardown" | "timeout";
+/** `silence`: torn down because it wrote nothing for its `silenceMs` (a hung child that never exits). */
+export type EndReason = "exit" | "teardown" | "timeout" | "silence";
 
 /** How a child ended. */
 export interface ExitReport {

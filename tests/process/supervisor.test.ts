@@ -200,6 +200,33 @@ describe("teardown", () => {
   });
 });
 
+describe("silence: a hung child that never exits", () => {
+  test("a child that stops writing (SIGSTOP) is torn down after silenceMs, endedBy silence", async () => {
+    const lines: string[] = [];
+    const child = await supervisor.spawn({
+      command: "/bin/sh",
+      args: ["-c", "echo ready; kill -STOP $$; echo never"],
+      onStdoutLine: (line) => lines.push(line),
+      silenceMs: 300,
+      teardown: { graceMs: 100, escalation: ["SIGTERM", "SIGKILL"] },
+    });
+    const report = await child.exit;
+    expect(lines).toEqual(["ready"]);
+    expect(report).toMatchObject({ endedBy: "silence", signal: "SIGKILL" });
+  });
+
+  test("a child that keeps writing on stderr, however slowly, is not silent", async () => {
+    const child = await supervisor.spawn({
+      command: "/bin/sh",
+      args: ["-c", "for i in 1 2 3 4 5 6; do echo tick >&2; sleep 0.1; done"],
+      silenceMs: 400,
+    });
+    const report = await child.exit;
+    expect(report).toMatchObject({ code: 0, endedBy: "exit", signalsSent: [] });
+    expect(report.durationMs).toBeGreaterThan(500); // longer than silenceMs in all
+  });
+});
+
 describe("pipes", () => {
   test("10 MiB of stderr while stdout is idle: no deadlock, the ring keeps the last 64 KiB", async () => {
     const child = await supervisor.spawn(bunScript("stderr-flood.ts", String(10 * MiB)));

@@ -38,6 +38,7 @@ export function stderrExcerpt(stderr: string, options: { lines?: number; chars?:
 /** How a child ended, as the end of a sentence: "exited with code 2", "was killed by SIGKILL" … */
 export function describeExit(report: Pick<ExitReport, "code" | "signal" | "endedBy">): string {
   if (report.endedBy === "timeout") return "ran out of time";
+  if (report.endedBy === "silence") return "wrote nothing for too long and was stopped";
   if (report.signal) return `was killed by ${report.signal}`;
   return `exited with code ${report.code}`;
 }
