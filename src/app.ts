@@ -72,6 +72,7 @@ export async function createApp(
     clientInfo: { name: NAME, version: VERSION },
     mode: config.backendMode,
     livenessMs: config.livenessMs,
+    execSilenceMs: config.execSilenceMs,
   });
   // Roots are compared after links are resolved, on both sides.
   const allowedRoots = await Promise.all(

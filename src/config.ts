@@ -62,6 +62,8 @@ export interface Config {
   maxRunningTurns: number;
   /** While a turn runs, how often the app-server's liveness is checked. */
   livenessMs: number;
+  /** An exec turn whose process writes nothing this long is declared hung. */
+  execSilenceMs: number;
 }
 
 /** A setting read into {@link Config}: a choice among words, or a duration. */
@@ -196,6 +198,14 @@ export const SETTINGS: readonly Setting[] = [
     default: 10_000,
     meaning:
       "while a turn runs, how often the app-server is asked something cheap; no answer within CODEX_MCP_REQUEST_TIMEOUT_MS means it hangs: it is stopped and its sessions turn error (CODEX_HUNG, a reply resumes)",
+  },
+  {
+    variable: "CODEX_MCP_EXEC_SILENCE_MS",
+    key: "execSilenceMs",
+    kind: "ms",
+    default: 15 * MINUTE,
+    meaning:
+      "exec backend: a turn whose `codex exec` writes nothing (no event, no log line) this long hangs: it is stopped and its session turns error (CODEX_HUNG, a reply resumes)",
   },
   {
     variable: "CODEX_MCP_APPROVAL_TIMEOUT_MS",

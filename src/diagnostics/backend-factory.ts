@@ -28,6 +28,8 @@ export interface BackendFactoryOptions {
   mode?: BackendModeSetting;
   /** How often a running app-server's liveness is checked (CODEX_MCP_LIVENESS_MS). */
   livenessMs?: number;
+  /** How long an exec turn may write nothing before it counts as hung (CODEX_MCP_EXEC_SILENCE_MS). */
+  execSilenceMs?: number;
 }
 
 /** What `server-info` shows about the backend. Cheap: never starts Codex to answer. */
@@ -110,6 +112,7 @@ export class BackendFactory {
           log,
           fs: runtime.fs,
           requestTimeoutMs: supervisor.timeouts.requestMs,
+          ...(this.#options.execSilenceMs !== undefined && { silenceMs: this.#options.execSilenceMs }),
         })
       );
     const decided = (mode: BackendMode, reason: string) => {

@@ -85,7 +85,8 @@ export const ERROR_REGISTRY = {
   CODEX_HUNG: {
     surface: ["session"],
     fixedBy: "retry",
-    meaning: "the Codex process serving the session stopped answering (a liveness check timed out) and was stopped",
+    meaning:
+      "the Codex process serving the session stopped answering (app-server: a liveness check or a request timed out; exec: it wrote nothing for CODEX_MCP_EXEC_SILENCE_MS) and was stopped",
     hint: "Reply to continue: codex-mcp resumes the thread, with its history, on a new Codex process.",
   },
   TURN_FAILED: {

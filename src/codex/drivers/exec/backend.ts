@@ -59,7 +59,15 @@ export interface ExecBackendOptions {
   requestTimeoutMs: number;
   /** How long a turn's process may linger after its turn ended before it is torn down (default: the supervisor's kill grace). */
   lingerMs?: number;
+  /**
+   * A turn whose process writes nothing (stdout or stderr) for this long is declared hung: torn
+   * down, and reported as a hang (CODEX_MCP_EXEC_SILENCE_MS). Default 15 min.
+   */
+  silenceMs?: number;
 }
+
+/** Codex's own stream idle timeout is 5 min; a long command can be silent for longer, but rarely this long. */
+const DEFAULT_SILENCE_MS = 15 * 60_000;
 
 /** The prefix of the thread ids codex-mcp gives out until Codex names the thread (on its first turn). */
 const PROVISIONAL = "exec_";
@@ -250,6 +258,8 @@ export class ExecBackend implements Backend {
         env,
         stdin: "pipe",
         teardown: { escalation: EXEC_ESCALATION },
+        // A stopped or deadlocked exec never exits, and it has nothing to ask: its silence gives it away.
+        silenceMs: this.#options.silenceMs ?? DEFAULT_SILENCE_MS,
         onStdoutLine: (line) => onLine(line),
       });
     } catch (error) {
@@ -361,6 +371,16 @@ export class ExecBackend implements Backend {
     const said = stderrExcerpt(report.stderrTail, { lines: 4, chars: 1_000, join: " " });
     if (turn.interruptRequested) {
       this.#emit(state, turn.reader.completed("interrupted"));
+    } else if (report.endedBy === "silence") {
+      const message = `codex exec (${turn.id}) wrote nothing for ${
+        this.#options.silenceMs ?? DEFAULT_SILENCE_MS
+      } ms and was stopped. Reply to continue the thread: the next turn resumes it.`;
+      this.#emit(state, {
+        type: "backend_crashed",
+        message,
+        stderrTail: tailLines(report.stderrTail, 20, 4_000),
+        hung: true,
+      });
     } else if (report.code !== null) {
       const message = report.code === 0
         ? `codex exec exited before finishing the turn${said ? `: ${said}` : ""}`
