@@ -358,6 +358,10 @@ export class AppServerBackend implements Backend {
     try {
       result = await conn.rpc.request(method, params);
     } catch (error) {
+      // Codex answers in milliseconds: one unanswered request is reason to check the process now,
+      // not at the next interval (and even with no turn running, so that the next session does
+      // not go to a process that hangs).
+      if (error instanceof RpcTimeoutError) this.#checkLiveness(conn, { always: true });
       throw toBackendError(error, method);
     }
     const parsed = v.safeParse(schema, result);
@@ -439,15 +443,18 @@ export class AppServerBackend implements Backend {
    * while a turn runs, ask something cheap (an unknown method, which Codex answers with an error
    * at once); no answer within the request timeout means it hangs. It is then torn down, and its
    * exit is reported to its threads as a hang, which a reply recovers from like a crash.
+   * `always` checks even with no turn running (a request just went unanswered).
    */
-  #checkLiveness(conn: Connection): void {
-    if (!conn.alive || conn.stopping || conn.hung || conn.checking || this.#running.size === 0) return;
+  #checkLiveness(conn: Connection, options: { always?: boolean } = {}): void {
+    if (!conn.alive || conn.stopping || conn.hung || conn.checking) return;
+    if (this.#running.size === 0 && !options.always) return;
     conn.checking = true;
     const timeoutMs = this.#options.requestTimeoutMs;
     conn.rpc.request("codex-mcp/liveness", {}, { timeoutMs })
       .then(() => undefined, (error: unknown) => {
         if (!(error instanceof RpcTimeoutError) || !conn.alive) return;
         conn.hung = true;
+        if (this.#conn === conn) this.#conn = null; // new work goes to a new process at once
         this.#log.error(`codex app-server #${conn.generation} gave no answer within ${timeoutMs} ms: stopping it`);
         void conn.child.teardown();
       })
