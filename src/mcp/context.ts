@@ -50,5 +50,6 @@ export function policyOf(config: Config) {
     minApproval: config.minApproval,
     maxSessions: config.maxSessions,
     maxRunningTurns: config.maxRunningTurns,
+    maxTurnMs: config.runningTtlMs,
   };
 }

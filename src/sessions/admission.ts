@@ -2,13 +2,22 @@
  * What a call must pass before anything reaches Codex: its paths checked against the file system
  * (path-checks.ts) and everything checked against the person's policy (policy.ts) — a new
  * session's settings, a reply's or a fork's settings (a session started under a looser policy is
- * held to today's), each turn's overrides and images, and this server's session and turn counts.
+ * held to today's), each turn's overrides, images and time limit, and this server's session and
+ * turn counts.
  *
  * @module
  */
 import type { TurnInput } from "../codex/backend.ts";
 import { checkCwd, checkImages, type PathProbe } from "./path-checks.ts";
-import { type CallPolicy, checkApproval, checkCount, checkRoot, checkSandbox, OPEN_POLICY } from "./policy.ts";
+import {
+  type CallPolicy,
+  checkApproval,
+  checkCount,
+  checkRoot,
+  checkSandbox,
+  checkTurnTimeout,
+  OPEN_POLICY,
+} from "./policy.ts";
 import { isActive } from "./reducer.ts";
 import type { SessionRecord, SessionSettings } from "./store.ts";
 
@@ -16,11 +25,13 @@ export class Admission {
   readonly #paths: PathProbe;
   readonly #limits: CallPolicy;
   readonly #maxImageBytes: number;
+  readonly #runningTtlMs: number;
 
-  constructor(options: { paths: PathProbe; limits?: CallPolicy; maxImageBytes: number }) {
+  constructor(options: { paths: PathProbe; limits?: CallPolicy; maxImageBytes: number; runningTtlMs: number }) {
     this.#paths = options.paths;
     this.#limits = options.limits ?? OPEN_POLICY;
     this.#maxImageBytes = options.maxImageBytes;
+    this.#runningTtlMs = options.runningTtlMs;
   }
 
   /** A thread's settings: within the policy, and for a new session a cwd that exists. */
@@ -31,8 +42,9 @@ export class Admission {
     else await this.#rootOf("cwd", settings.cwd);
   }
 
-  /** A turn's overrides, cwd and images. */
-  async turn(turn: TurnInput): Promise<void> {
+  /** A turn's overrides, cwd, images and the call's limit on its wall-clock time. */
+  async turn(turn: TurnInput, turnTimeoutMs?: number): Promise<void> {
+    checkTurnTimeout(turnTimeoutMs, this.#runningTtlMs);
     checkSandbox(this.#limits, turn.sandbox);
     checkApproval(this.#limits, turn.approvalPolicy);
     if (turn.cwd) await this.#cwd(turn.cwd);

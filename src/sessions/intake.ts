@@ -42,6 +42,7 @@ export class EventIntake {
     if (!live?.turnIndex) return;
     this.#d.store.updateTurn(sessionId, live.turnIndex, { ...end, endedAt: Date.now() });
     live.turnIndex = null;
+    this.#d.live.disarmTurnLimit(sessionId);
   }
 
   #onEvent(sessionId: string, event: BackendEvent): void {

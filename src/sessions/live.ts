@@ -16,6 +16,8 @@ export interface Live {
   turnActive: boolean;
   /** The turn record of the turn running here, while it runs. */
   turnIndex: number | null;
+  /** The call's wall-clock limit on the running turn (turnTimeoutMs), while it runs. */
+  turnLimit: ReturnType<typeof setTimeout> | null;
   /** Called on every change: waiters and progress reporters. */
   readonly listeners: Set<() => void>;
 }
@@ -41,6 +43,7 @@ export class LiveSessions {
         cancelRequested: false,
         turnActive: false,
         turnIndex: null,
+        turnLimit: null,
         listeners: new Set(),
       };
       this.#live.set(sessionId, live);
@@ -56,7 +59,24 @@ export class LiveSessions {
   /** Forgets the session: stops listening to its thread. */
   forget(sessionId: string): void {
     this.#live.get(sessionId)?.unsubscribe?.();
+    this.disarmTurnLimit(sessionId);
     this.#live.delete(sessionId);
+  }
+
+  /** Calls `onExpiry` after `ms` unless the turn running now (turn record `index`) ends first. */
+  armTurnLimit(sessionId: string, index: number, ms: number, onExpiry: () => void): void {
+    const live = this.of(sessionId);
+    this.disarmTurnLimit(sessionId);
+    live.turnLimit = setTimeout(() => {
+      live.turnLimit = null;
+      if (live.turnIndex === index) onExpiry();
+    }, ms);
+  }
+
+  disarmTurnLimit(sessionId: string): void {
+    const live = this.#live.get(sessionId);
+    if (live?.turnLimit) clearTimeout(live.turnLimit);
+    if (live) live.turnLimit = null;
   }
 
   /** Calls `listener` on every change to the session; returns the unsubscribe function. */

@@ -74,10 +74,16 @@ export interface SessionManagerOptions {
   isOwnerAlive?: (owner: Owner) => Promise<boolean>;
 }
 
-export interface StartOptions {
+export interface StartOptions extends TurnOptions {
   settings: SessionSettings;
   turn: TurnInput;
   approvalTimeoutMs?: number;
+}
+
+/** What a call sets for the turn it starts, beside Codex's own input. */
+export interface TurnOptions {
+  /** The turn is cancelled, as the running TTL does, once it has run this long; at most the server's TTL. */
+  turnTimeoutMs?: number;
 }
 
 export type { WaitOutcome };
@@ -101,6 +107,7 @@ export class SessionManager {
       paths: options.paths,
       limits: options.limits,
       maxImageBytes: options.policy.maxImageBytes,
+      runningTtlMs: options.policy.runningTtlMs,
     });
     this.#intake = new EventIntake({
       store: options.store,
@@ -136,7 +143,7 @@ export class SessionManager {
 
   async start(options: StartOptions): Promise<SessionRecord> {
     await this.#admission.settings(options.settings, true);
-    await this.#admission.turn(options.turn);
+    await this.#admission.turn(options.turn, options.turnTimeoutMs);
     this.#admission.counts(this.#mine(), true);
     const backend = await this.#backendOrError();
     const now = Date.now();
@@ -167,7 +174,7 @@ export class SessionManager {
       const thread = await backend.startThread(threadSettingsOf(options.settings));
       this.#update(record.id, { threadId: thread.threadId, phase: "starting the turn" });
       live.unsubscribe = backend.subscribe(thread.threadId, this.#intake.listener(record.id));
-      await this.#startTurn(record.id, backend, thread.threadId, options.turn);
+      await this.#startTurn(record.id, backend, thread.threadId, options.turn, options);
     } catch (error) {
       const failure = asCodedError(error);
       this.#update(record.id, {
@@ -180,7 +187,7 @@ export class SessionManager {
     return this.get(record.id);
   }
 
-  async reply(sessionId: string, turn: TurnInput): Promise<SessionRecord> {
+  async reply(sessionId: string, turn: TurnInput, options: TurnOptions = {}): Promise<SessionRecord> {
     const record = this.get(sessionId);
     await this.#mayAct(record);
     if (isActive(record.status)) throw busy(record);
@@ -193,7 +200,7 @@ export class SessionManager {
       );
     }
     await this.#admission.settings(record.settings, false);
-    await this.#admission.turn(turn);
+    await this.#admission.turn(turn, options.turnTimeoutMs);
     this.#admission.counts(this.#mine(), false);
     const backend = await this.#backendOrError();
     // Claim the turn in one compare-and-set: of two replies that both got this far, exactly one
@@ -218,7 +225,7 @@ export class SessionManager {
         live.unsubscribe = backend.subscribe(threadId, this.#intake.listener(sessionId));
       }
       live.cancelRequested = false;
-      await this.#startTurn(sessionId, backend, threadId, turn);
+      await this.#startTurn(sessionId, backend, threadId, turn, options);
     } catch (error) {
       const failure = asCodedError(error);
       this.#update(sessionId, {
@@ -230,7 +237,13 @@ export class SessionManager {
     return this.get(sessionId);
   }
 
-  async #startTurn(sessionId: string, backend: Backend, threadId: string, turn: TurnInput): Promise<void> {
+  async #startTurn(
+    sessionId: string,
+    backend: Backend,
+    threadId: string,
+    turn: TurnInput,
+    options: TurnOptions,
+  ): Promise<void> {
     const live = this.#live.of(sessionId);
     live.outputSchema = turn.outputSchema;
     recordOwn(this.#o.store, sessionId, "turn_requested", {
@@ -256,6 +269,15 @@ export class SessionManager {
     const record = this.get(sessionId);
     this.#o.store.updateTurn(sessionId, index, { turnId });
     this.#update(sessionId, { currentTurnId: turnId, turns: record.turns + 1, phase: "thinking" });
+    const limitMs = options.turnTimeoutMs;
+    if (limitMs !== undefined && live.turnIndex === index) {
+      this.#live.armTurnLimit(sessionId, index, limitMs, () => {
+        const reason = `turn ran for its limit of ${limitMs} ms (turnTimeoutMs)`;
+        this.cancel(sessionId, reason).catch((e) =>
+          this.#o.log.warn(`session ${sessionId}: ${reason}; cancel failed`, e)
+        );
+      });
+    }
   }
 
   /** The session's turns, first to last. */

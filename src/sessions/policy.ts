@@ -1,7 +1,7 @@
 /**
  * Policy the person sets in codex-mcp's environment, which no tool call can exceed: the roots a
  * session may work in, the most permissive sandbox, the least strict approval policy, and how many
- * sessions and running turns this server takes. A call beyond it is refused before anything
+ * sessions and running turns this server takes, and how long a turn may run. A call beyond it is refused before anything
  * reaches Codex: FORBIDDEN (naming the variable) or LIMIT_REACHED.
  *
  * @module
@@ -72,6 +72,16 @@ export function checkRoot(policy: CallPolicy, what: string, realPath: string): v
       JSON.stringify(realPath.slice(0, 200))
     } is outside the roots this server allows (CODEX_MCP_ALLOWED_ROOTS)`,
     `Use a directory under ${policy.allowedRoots.join(", ")}.`,
+  );
+}
+
+/** A call's own wall-clock limit on a turn: at most the server's (CODEX_MCP_RUNNING_TTL_MS). */
+export function checkTurnTimeout(requestedMs: number | undefined, serverMs: number): void {
+  if (requestedMs === undefined || requestedMs <= serverMs) return;
+  throw new SessionError(
+    "FORBIDDEN",
+    `turnTimeoutMs ${requestedMs} is longer than this server lets a turn run (CODEX_MCP_RUNNING_TTL_MS=${serverMs})`,
+    `Ask for ${serverMs} ms or less, or leave turnTimeoutMs out; the person running codex-mcp sets CODEX_MCP_RUNNING_TTL_MS.`,
   );
 }
 

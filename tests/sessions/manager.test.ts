@@ -133,6 +133,48 @@ describe("lifecycle", () => {
     expect(w.sessions.get(s.id).status).toBe("cancelled");
   });
 
+  test("a call's turnTimeoutMs cancels its turn once it has run that long, as the running TTL does", async () => {
+    const w = world();
+    const s = await w.sessions.start({ settings, turn: { prompt: "long" }, turnTimeoutMs: 40 });
+    await tick();
+    expect(w.sessions.get(s.id).status).toBe("running");
+    await new Promise((r) => setTimeout(r, 80));
+    expect(w.backend.calls).toContain(`interrupt ${s.threadId}`);
+    const cancelled = w.sessions.get(s.id);
+    expect(cancelled.status).toBe("cancelled");
+    const why = w.store.readEvents(s.id, 1, { maxEvents: 100, maxBytes: 1e6 }).events.find((e) =>
+      e.type === "cancelled"
+    );
+    expect(why?.data.reason).toBe("turn ran for its limit of 40 ms (turnTimeoutMs)");
+  });
+
+  test("a turn that ends before its turnTimeoutMs is left alone, and the limit does not carry to the next turn", async () => {
+    const w = world();
+    const s = await w.sessions.start({ settings, turn: { prompt: "quick" }, turnTimeoutMs: 40 });
+    await tick();
+    w.backend.emit(s.threadId!, { type: "turn_completed", turnId: s.currentTurnId!, status: "completed" });
+    await w.sessions.reply(s.id, { prompt: "no limit this time" });
+    await new Promise((r) => setTimeout(r, 80));
+    expect(w.backend.calls.filter((c) => c.startsWith("interrupt"))).toEqual([]);
+    expect(w.sessions.get(s.id).status).toBe("running");
+  });
+
+  test("a turnTimeoutMs above the server's running TTL is FORBIDDEN, naming the variable; nothing starts", async () => {
+    const w = world();
+    const error = await w.sessions
+      .start({ settings, turn: { prompt: "x" }, turnTimeoutMs: policy.runningTtlMs + 1 })
+      .then(() => null, (e: { code: string; message: string; hint: string }) => e);
+    expect(error?.code).toBe("FORBIDDEN");
+    expect(error?.message).toContain("CODEX_MCP_RUNNING_TTL_MS");
+    expect(w.sessions.list()).toEqual([]);
+    const s = await finishedSession(w);
+    const onReply = await w.sessions
+      .reply(s.id, { prompt: "y" }, { turnTimeoutMs: policy.runningTtlMs + 1 })
+      .then(() => null, (e: { code: string }) => e);
+    expect(onReply?.code).toBe("FORBIDDEN");
+    expect(w.sessions.get(s.id).status).toBe("idle");
+  });
+
   test("terminal sessions are forgotten after the terminal TTL; with a persistent store they stay on disk", async () => {
     for (const persistent of [false, true]) {
       const w = world({ persistent });

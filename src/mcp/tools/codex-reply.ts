@@ -19,6 +19,7 @@ import {
   SandboxMode,
   SessionView,
   Summary,
+  turnTimeout,
   waitForResult,
   withErrorBranch,
 } from "./schemas.ts";
@@ -44,6 +45,7 @@ export function registerCodexReply(server: McpServer, ctx: ServerContext): void 
         images: ImagePaths.optional(),
         outputSchema: OutputSchema.optional(),
         waitForResult: waitForResult(ctx.config.maxWaitMs).optional(),
+        turnTimeoutMs: turnTimeout(ctx.config.runningTtlMs).optional(),
       },
       outputSchema: withErrorBranch(SessionView),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
@@ -62,7 +64,7 @@ export function registerCodexReply(server: McpServer, ctx: ServerContext): void 
           cwd: args.cwd,
           images: args.images,
           outputSchema: args.outputSchema,
-        });
+        }, { turnTimeoutMs: args.turnTimeoutMs });
         return await waitAndAnswer(ctx, args.sessionId, args.waitForResult ?? 0, extra as ToolExtra, policy.warnings);
       } catch (error) {
         return errorResult(error);

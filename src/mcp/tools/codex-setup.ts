@@ -49,6 +49,9 @@ const ReadinessOutput = {
     minApproval: z.string().describe("CODEX_MCP_MIN_APPROVAL; none: any."),
     maxSessions: z.number().int().describe("CODEX_MCP_MAX_SESSIONS; 0: no limit."),
     maxRunningTurns: z.number().int().describe("CODEX_MCP_MAX_RUNNING_TURNS; 0: no limit."),
+    maxTurnMs: z.number().int().describe(
+      "CODEX_MCP_RUNNING_TTL_MS: the longest a turn runs; a call's turnTimeoutMs may only ask for less.",
+    ),
   }),
   login: z.object({ status: z.enum(["logged-in", "not-logged-in", "unknown"]), detail: z.string() }),
   codexHome: z.object({ path: z.string(), source: z.enum(["CODEX_HOME", "default"]), exists: z.boolean() }).nullable(),

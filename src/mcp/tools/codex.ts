@@ -20,6 +20,7 @@ import {
   SandboxMode,
   SessionView,
   Summary,
+  turnTimeout,
   waitForResult,
   withErrorBranch,
 } from "./schemas.ts";
@@ -64,6 +65,7 @@ export function registerCodex(server: McpServer, ctx: ServerContext): void {
               "Decline unanswered approvals after this long (default 60000).",
             ),
             waitForResult: waitForResult(ctx.config.maxWaitMs).optional(),
+            turnTimeoutMs: turnTimeout(ctx.config.runningTtlMs).optional(),
           })
           .optional(),
       },
@@ -97,6 +99,7 @@ export function registerCodex(server: McpServer, ctx: ServerContext): void {
             collaborationMode: a.collaborationMode,
           },
           approvalTimeoutMs: a.approvalTimeoutMs,
+          turnTimeoutMs: a.turnTimeoutMs,
         });
         return await waitAndAnswer(ctx, record.id, a.waitForResult ?? 0, extra as ToolExtra, policy.warnings);
       } catch (error) {

@@ -61,6 +61,21 @@ export function waitForResult(maxWaitMs: number) {
     );
 }
 
+/** `turnTimeoutMs`, described with the server's own limit on a turn (CODEX_MCP_RUNNING_TTL_MS). */
+export function turnTimeout(runningTtlMs: number) {
+  return z
+    .number()
+    .int()
+    .min(1_000)
+    .max(MAX_TURN_MS)
+    .describe(
+      `Cancel the session if this turn runs longer than this many milliseconds (a reply resumes it). At most this server's limit, ${runningTtlMs} ms (CODEX_MCP_RUNNING_TTL_MS), which applies when absent.`,
+    );
+}
+
+/** Longer than any turn; the server's own limit (CODEX_MCP_RUNNING_TTL_MS) is checked when the call runs. */
+const MAX_TURN_MS = 2_147_483_647;
+
 /** The longest prompt Codex 0.169 takes (characters). */
 const MAX_PROMPT_CHARS = 1_048_576;
 /** Ids, names and paths a caller passes: far more than any real one, far less than a flood. */
