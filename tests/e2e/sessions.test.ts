@@ -355,6 +355,22 @@ describe("sessions", () => {
     });
     expect((hugeId.structuredContent as { error: { code: string } }).error.code).toBe("INVALID_ARGUMENT");
     expect(JSON.stringify(hugeId).length).toBeLessThan(4_096);
+    // A NUL byte in any name, id or path is refused by codex-mcp, in its own words.
+    for (
+      const [name, args] of [
+        ["codex", { prompt: "x", approvalPolicy: "never", sandbox: "read-only", model: "gpt\u0000-5" }],
+        ["codex", { prompt: "x", approvalPolicy: "never", sandbox: "read-only", profile: "p\u0000" }],
+        ["codex_check", { action: "poll", sessionId: "s_\u0000" }],
+        ["codex_setup", { cwd: "/tmp\u0000/x" }],
+      ] as const
+    ) {
+      const refused = await client.callTool({ name, arguments: args });
+      expect(refused.isError).toBe(true);
+      expect((refused.structuredContent as { error: { code: string; message: string } }).error).toMatchObject({
+        code: "INVALID_ARGUMENT",
+        message: expect.stringContaining("NUL byte"),
+      });
+    }
     expect(model.responsesRequests().length).toBe(0);
   }, 30_000);
 

@@ -28,7 +28,7 @@ import { type ToolExtra, waitAndAnswer } from "./session-view.ts";
 import { capabilityNote } from "./capability-note.ts";
 import { MAX_IMAGES } from "../../sessions/path-checks.ts";
 
-export const ImagePaths = z.array(z.string()).max(MAX_IMAGES).describe(
+export const ImagePaths = z.array(Name).max(MAX_IMAGES).describe(
   "Absolute paths of local images to attach to the prompt.",
 );
 

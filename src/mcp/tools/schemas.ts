@@ -104,8 +104,11 @@ export function boundedJson(what: string) {
 
 /** A prompt: not empty, at most what Codex takes. */
 export const Prompt = z.string().min(1).max(MAX_PROMPT_CHARS);
-/** An id, a name or a path. */
-export const Name = z.string().max(MAX_NAME_CHARS);
+/**
+ * An id, a name or a path. Never with a NUL byte: no real one has it, and in a path or an argument
+ * vector the runtime would refuse it with its own message (or cut the string short).
+ */
+export const Name = z.string().max(MAX_NAME_CHARS).refine((s) => !s.includes("\u0000"), "must not contain a NUL byte");
 
 export const OutputSchema = boundedJson("outputSchema").describe(
   "A JSON Schema the final message must follow; the parsed value comes back as result.structuredOutput.",
