@@ -12,7 +12,11 @@
  *    Goal: codex-mcp's first-turn median ≤ 1.10 × direct's. Also reported: the median of the
  *    per-round difference (steadier than the ratio of medians on a busy machine), the CPU each
  *    process spends per turn, and an MCP `ping` round trip.
- * 2. Memory of idle sessions: a fresh codex-mcp server with 0, 1 and then 10 idle sessions (one
+ * 2. The liveness check's cost on a normal turn: three warm codex-mcp servers, interleaved first
+ *    turns — the check effectively off (CODEX_MCP_LIVENESS_MS at its maximum), at its default
+ *    (10 s, so a turn this short never meets one), and every 10 ms (a few checks per turn, a
+ *    thousand times the default rate). Goal: no visible difference from "off".
+ * 3. Memory of idle sessions: a fresh codex-mcp server with 0, 1 and then 10 idle sessions (one
  *    turn each): VmRSS (and Pss) of the server and of every child it supervises (from
  *    `codex-mcp:///server-info`) and their descendants; the same for a direct app-server with 0,
  *    1 and 10 threads.
@@ -86,6 +90,16 @@ interface TimingCase {
   cpu: { direct: CpuPerTurn; codexMcp: CpuPerTurn };
 }
 
+/** One server of the liveness comparison. */
+interface LivenessSide {
+  name: string;
+  livenessMs: number;
+  turn: Stats;
+  /** Median over rounds of (this side − "off") in the same round. */
+  pairedDeltaMs: number;
+  cpu: CpuPerTurn;
+}
+
 interface ProcessRss {
   pid: number;
   label: string;
@@ -124,6 +138,8 @@ interface Results {
   timing: TimingCase[];
   /** MCP `ping` round trip through the warm codex-mcp server: the fixed cost of one hop. */
   mcpPing: Stats;
+  /** Absent in runs before the liveness check was measured. */
+  liveness?: LivenessSide[];
   memory: MemorySide[];
   leftovers: string[];
   check: { pass: boolean; text: string };
@@ -508,7 +524,78 @@ async function measureTiming(model: FakeModel, runs: number): Promise<{ timing: 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Part 2: memory
+// Part 2: the liveness check
+
+const LIVENESS_SIDES = [
+  { name: "check off", livenessMs: 2_147_483_647 },
+  { name: "default (10 s)", livenessMs: 10_000 },
+  { name: "every 10 ms", livenessMs: 10 },
+] as const;
+
+async function measureLiveness(model: FakeModel, runs: number): Promise<LivenessSide[]> {
+  const sides = [];
+  for (const spec of LIVENESS_SIDES) {
+    const mcp = await startMcp(model, { CODEX_MCP_LIVENESS_MS: String(spec.livenessMs) });
+    assertDone(await mcp.start("warm up"), "warm-up codex"); // untimed: starts its app-server
+    const info = await mcp.serverInfo();
+    const pids = { codexMcp: info.pid, appServer: (info.children[0] as { pid: number }).pid };
+    sides.push({ spec, mcp, pids, samples: [] as number[], cpu: new CpuMeter() });
+  }
+  try {
+    const rounds = WARMUP + runs;
+    console.log(`liveness: ${rounds} rounds (${WARMUP} warm-up) of first turns on 3 servers, interleaved …`);
+    for (let round = 0; round < rounds; round++) {
+      const keep = round >= WARMUP;
+      // Rotate the order, so no side always runs right after another.
+      for (let k = 0; k < sides.length; k++) {
+        const side = sides[(round + k) % sides.length]!;
+        const meter = keep ? side.cpu : new CpuMeter();
+        const { ms, value } = await meter.measure(side.pids, () => timed(() => side.mcp.start(`first ${round}`)));
+        assertDone(value, "codex");
+        if (keep) side.samples.push(ms);
+      }
+    }
+    const off = sides[0]!.samples;
+    return sides.map((side) => ({
+      name: side.spec.name,
+      livenessMs: side.spec.livenessMs,
+      turn: stats(side.samples),
+      pairedDeltaMs: median(side.samples.map((v, i) => v - (off[i] as number))) as number,
+      cpu: side.cpu.perSample(),
+    }));
+  } finally {
+    for (const side of sides) await side.mcp.close();
+  }
+}
+
+function livenessTable(results: Results, previous: Results | null): string {
+  const header = [
+    "codex-mcp, liveness check",
+    "median ms",
+    "p90 ms",
+    "Δ vs off per round (median)",
+    "CPU ms/turn: app-server",
+    "codex-mcp",
+  ];
+  if (previous?.liveness) header.push("previous median ms");
+  const lines = [`| ${header.join(" | ")} |`, `|${header.map(() => " --- ").join("|")}|`];
+  for (const side of results.liveness ?? []) {
+    const row = [
+      side.name,
+      fmt(side.turn.medianMs),
+      fmt(side.turn.p90Ms),
+      `${side.pairedDeltaMs >= 0 ? "+" : ""}${fmt(side.pairedDeltaMs)} ms`,
+      fmt(side.cpu.appServer),
+      fmt(side.cpu.codexMcp),
+    ];
+    if (previous?.liveness) row.push(fmt(previous.liveness.find((p) => p.name === side.name)?.turn.medianMs));
+    lines.push(`| ${row.join(" | ")} |`);
+  }
+  return lines.join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Part 3: memory
 
 async function mcpMemory(model: FakeModel): Promise<{ side: MemorySide; version: string | null }> {
   const mcp = await startMcp(model);
@@ -730,10 +817,12 @@ async function main(): Promise<number> {
   const model = await startFakeModel({ handler: () => reply.message(ANSWER) });
   let timing: TimingCase[];
   let mcpPing: Stats;
+  let liveness: LivenessSide[];
   let memory: MemorySide[];
   let codexMcpVersion: string | null = null;
   try {
     ({ timing, ping: mcpPing } = await measureTiming(model, options.runs));
+    liveness = await measureLiveness(model, options.runs);
     console.log("memory: codex-mcp with 1 and 10 idle sessions …");
     const mcp = await mcpMemory(model);
     codexMcpVersion = mcp.version;
@@ -774,6 +863,7 @@ async function main(): Promise<number> {
     warmup: WARMUP,
     timing,
     mcpPing,
+    liveness,
     memory,
     leftovers: stray,
     check: checkLine(timing),
@@ -789,13 +879,14 @@ async function main(): Promise<number> {
   }
   const tTable = timingTable(results, previous);
   const mTable = memoryTable(results, previous);
+  const lTable = livenessTable(results, previous);
   const left = stray.length
     ? `processes left behind:\n${stray.map((s) => `- ${s}`).join("\n")}`
     : "processes left behind: none";
   console.log(
     `\n${tTable}\n\n${results.check.text}${
       previous ? ` (previous run ${previous.check.text.match(/\(([\d.]+)×/)?.[1] ?? "?"}×)` : ""
-    }\n\n${mTable}\n\n${left}`,
+    }\n\n${lTable}\n\n${mTable}\n\n${left}`,
   );
 
   const { machine, versions } = results;
@@ -825,6 +916,12 @@ async function main(): Promise<number> {
     `**${results.check.text}**${
       previous ? ` (previous run: ${previous.check.text.match(/\(([\d.]+)×/)?.[1] ?? "?"}×)` : ""
     }`,
+    "",
+    "## The liveness check on a normal turn",
+    "",
+    `Three warm codex-mcp servers that differ only in CODEX_MCP_LIVENESS_MS, ${options.runs} first turns each (a \`codex\` call with \`waitForResult\`) after ${WARMUP} warm-up rounds, interleaved with the order rotating every round. While a turn runs, each server asks its app-server an unknown method at that interval (answered at once with an error). "off" is the largest interval allowed, so it never fires; the default never fires during a turn this short either; every 10 ms fires a few times per turn. "Δ vs off" is the median of (side − off) within the same round.`,
+    "",
+    lTable,
     "",
     "## Memory of idle sessions",
     "",
