@@ -155,6 +155,24 @@ function parseArgs(argv: string[]): Options | "help" {
   };
 }
 
+/** What `--version` of a built binary reports besides the version: see src/version.ts. */
+interface Provenance {
+  commit: string;
+  date: string;
+}
+
+/**
+ * The commit being built and its date — not the clock's, so two builds of one commit are stamped
+ * alike. Outside a git checkout both are "unknown".
+ */
+async function provenance(): Promise<Provenance> {
+  const head = await run(["git", "log", "-1", "--format=%h %cI"], ROOT).catch(() => null);
+  const [commit, date] = head?.code === 0 ? head.stdout.trim().split(" ") : [];
+  if (!commit || !date) return { commit: "unknown", date: "unknown" };
+  const dirty = await run(["git", "status", "--porcelain", "--", "src", "build.ts", "package.json"], ROOT);
+  return { commit: dirty.stdout.trim() ? `${commit}-dirty` : commit, date };
+}
+
 /** One artifact to produce. `target` null means "this machine, with the running Bun". */
 interface Job {
   label: string;
@@ -272,7 +290,7 @@ async function targetRuntime(target: TargetName): Promise<{ file: string; note: 
  * Compiles into a hidden file next to the destination, verifies it, then renames it into place,
  * so a failed or wrong-format build never replaces (or sits beside) a good artifact.
  */
-async function buildOne(job: Job, entry: string): Promise<JobResult> {
+async function buildOne(job: Job, entry: string, provenance: Provenance): Promise<JobResult> {
   const started = performance.now();
   const partial = path.join(
     path.dirname(job.outfile),
@@ -280,8 +298,16 @@ async function buildOne(job: Job, entry: string): Promise<JobResult> {
   );
   let runtimeNote = job.target ? "-" : "host bun";
   try {
-    const args = [process.execPath, "build", entry, ...COMPILE_FLAGS, `--outfile=${partial}`];
     const checkAs = job.target ?? hostTarget();
+    const stamp = {
+      COMMIT: provenance.commit,
+      DATE: provenance.date,
+      TARGET: checkAs ?? `${process.platform}-${process.arch}`,
+    };
+    const defines = Object.entries(stamp).map(([key, value]) =>
+      `--define=CODEX_MCP_BUILD_${key}=${JSON.stringify(value)}`
+    );
+    const args = [process.execPath, "build", entry, ...COMPILE_FLAGS, ...defines, `--outfile=${partial}`];
     const spec: TargetSpec | null = checkAs ? TARGETS[checkAs] : null;
     if (job.target) {
       const runtime = await targetRuntime(job.target);
@@ -408,8 +434,9 @@ async function main(): Promise<number> {
 
   console.log(`bun ${Bun.version}: compiling ${rel(options.entry)} for ${jobs.map((j) => j.label).join(", ")}`);
   const results: JobResult[] = [];
+  const stamp = await provenance();
   for (const job of jobs) {
-    const result = await buildOne(job, options.entry);
+    const result = await buildOne(job, options.entry, stamp);
     if (!result.ok) console.error(`✗ ${job.label}: ${result.error}`);
     results.push(result);
   }

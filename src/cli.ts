@@ -4,7 +4,7 @@
  * @module
  */
 import { describeValues, SETTINGS } from "./config.ts";
-import { NAME, VERSION } from "./version.ts";
+import { BUILD, type BuildInfo, NAME, VERSION } from "./version.ts";
 
 export type Command =
   | { kind: "serve" }
@@ -45,8 +45,10 @@ function usageError(arg: string, where?: string): Command {
   return { kind: "usage-error", message: `unknown ${what} ${JSON.stringify(arg)}${where ? ` for ${where}` : ""}` };
 }
 
-export function versionText(runtime: { name: string; version: string }): string {
-  return `${NAME} ${VERSION} (${runtime.name} ${runtime.version})\n`;
+/** `codex-mcp 0.1.0 (commit abc1234, built 2026-12-01, linux-x64; bun 1.4.5)`, or `(from source; …)`. */
+export function versionText(runtime: { name: string; version: string }, build: BuildInfo | null = BUILD): string {
+  const made = build ? `commit ${build.commit}, built ${build.date.slice(0, 10)}, ${build.target}` : "from source";
+  return `${NAME} ${VERSION} (${made}; ${runtime.name} ${runtime.version})\n`;
 }
 
 export function usageText(): string {

@@ -34,10 +34,18 @@ describe("command line", () => {
     expect(r.stderr).toBe("");
   });
 
-  test("--version prints the package version and exits 0", () => {
+  test("--version prints the version, the commit and date built, the target and the runtime; from source it says so", () => {
     const r = run([COMPILED, "--version"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toStartWith(`codex-mcp ${pkg.version} (bun `);
+    const commit = spawnSync("git", ["log", "-1", "--format=%h"], { cwd: ROOT, encoding: "utf8" }).stdout.trim();
+    const target = `${process.platform === "win32" ? "windows" : process.platform}-${process.arch}`;
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^codex-mcp ${pkg.version} \\(commit ${commit}(-dirty)?, built \\d{4}-\\d\\d-\\d\\d, ${target}; bun \\d`,
+      ),
+    );
+    const fromSource = run([...commandFor("bun"), "--version"]);
+    expect(fromSource.stdout).toStartWith(`codex-mcp ${pkg.version} (from source; bun `);
   });
 
   test("an unknown flag prints usage to stderr, nothing to stdout, and exits 2", () => {
