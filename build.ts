@@ -287,15 +287,15 @@ async function targetRuntime(target: TargetName): Promise<{ file: string; note: 
 }
 
 /**
- * Compiles into a hidden file next to the destination, verifies it, then renames it into place,
- * so a failed or wrong-format build never replaces (or sits beside) a good artifact.
+ * Compiles into a hidden folder next to the destination, verifies the file, then renames it into
+ * place, so a failed or wrong-format build never replaces (or sits beside) a good artifact. The
+ * file keeps its final name while it is built: Bun embeds that name in the binary, and a name
+ * with our pid in it would make two builds of the same sources differ.
  */
 async function buildOne(job: Job, entry: string, provenance: Provenance): Promise<JobResult> {
   const started = performance.now();
-  const partial = path.join(
-    path.dirname(job.outfile),
-    `.partial-${process.pid}-${path.basename(job.outfile)}`,
-  );
+  const partialDir = path.join(path.dirname(job.outfile), `.partial-${process.pid}`);
+  const partial = path.join(partialDir, path.basename(job.outfile));
   let runtimeNote = job.target ? "-" : "host bun";
   try {
     const checkAs = job.target ?? hostTarget();
@@ -314,7 +314,7 @@ async function buildOne(job: Job, entry: string, provenance: Provenance): Promis
       runtimeNote = runtime.note;
       args.push(`--target=${TARGETS[job.target].bunTarget}`, `--compile-executable-path=${runtime.file}`);
     }
-    await mkdir(path.dirname(job.outfile), { recursive: true });
+    await mkdir(partialDir, { recursive: true });
     const buildStarted = performance.now();
     const result = await run(args, ROOT);
     if (result.code !== 0 || !existsSync(partial)) {
@@ -327,6 +327,7 @@ async function buildOne(job: Job, entry: string, provenance: Provenance): Promis
       console.warn(`warning: host ${process.platform}-${process.arch} is not a known target; format not checked`);
     }
     await rename(partial, job.outfile);
+    await rm(partialDir, { recursive: true, force: true });
     const { size } = await stat(job.outfile);
     return {
       job,
@@ -336,7 +337,7 @@ async function buildOne(job: Job, entry: string, provenance: Provenance): Promis
       runtimeNote,
     };
   } catch (error) {
-    await rm(partial, { force: true });
+    await rm(partialDir, { recursive: true, force: true });
     return {
       job,
       ok: false,
