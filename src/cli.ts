@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { type ClientName, CLIENTS, type Scope, SCOPES } from "./clients/targets.ts";
 import { describeValues, SETTINGS } from "./config.ts";
 import { BUILD, type BuildInfo, NAME, VERSION } from "./version.ts";
 
@@ -11,7 +12,19 @@ export type Command =
   | { kind: "doctor"; json: boolean; cwd?: string }
   | { kind: "help" }
   | { kind: "version" }
+  | {
+    kind: "install";
+    action: "install" | "uninstall";
+    client: ClientName;
+    scope: Scope;
+    name: string;
+    env: Record<string, string>;
+    dryRun: boolean;
+  }
   | { kind: "usage-error"; message: string };
+
+/** The name codex-mcp gets in a client's server list unless `--name` says otherwise. */
+const DEFAULT_SERVER_NAME = "codex-mcp";
 
 /** Parses the arguments after the program name. */
 export function parseCommandLine(args: readonly string[]): Command {
@@ -23,7 +36,59 @@ export function parseCommandLine(args: readonly string[]): Command {
     return rest.length === 0 ? { kind: "version" } : usageError(rest[0]!);
   }
   if (first === "doctor") return parseDoctor(rest);
+  if (first === "install" || first === "uninstall") return parseInstall(first, rest);
   return usageError(first);
+}
+
+function parseInstall(action: "install" | "uninstall", args: readonly string[]): Command {
+  const [client, ...options] = args;
+  if (client === undefined || client.startsWith("-")) {
+    return { kind: "usage-error", message: `${action} needs a client: ${CLIENTS.join(", ")}` };
+  }
+  if (!(CLIENTS as readonly string[]).includes(client)) {
+    return {
+      kind: "usage-error",
+      message: `unknown client ${JSON.stringify(client)}; expected one of ${CLIENTS.join(", ")}`,
+    };
+  }
+  const command: Command & { kind: "install" } = {
+    kind: "install",
+    action,
+    client: client as ClientName,
+    scope: "user",
+    name: DEFAULT_SERVER_NAME,
+    env: {},
+    dryRun: false,
+  };
+  for (let i = 0; i < options.length; i++) {
+    const arg = options[i]!;
+    const [flag, inline] = arg.startsWith("--") && arg.includes("=")
+      ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
+      : [arg, undefined];
+    const value = () => inline ?? options[++i];
+    if (flag === "--dry-run" && inline === undefined) command.dryRun = true;
+    else if (flag === "--scope") {
+      const scope = value();
+      if (!(SCOPES as readonly (string | undefined)[]).includes(scope)) {
+        return { kind: "usage-error", message: `--scope takes ${SCOPES.join(" or ")}` };
+      }
+      command.scope = scope as Scope;
+    } else if (flag === "--name") {
+      const name = value();
+      if (!name || !/^[A-Za-z0-9_.-]{1,64}$/.test(name)) {
+        return { kind: "usage-error", message: "--name takes letters, digits, '.', '_' and '-' (at most 64)" };
+      }
+      command.name = name;
+    } else if (flag === "--env" && action === "install") {
+      const pair = value() ?? "";
+      const eq = pair.indexOf("=");
+      if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(pair.slice(0, eq))) {
+        return { kind: "usage-error", message: `--env takes KEY=VALUE, got ${JSON.stringify(pair)}` };
+      }
+      command.env[pair.slice(0, eq)] = pair.slice(eq + 1);
+    } else return usageError(arg, action);
+  }
+  return command;
 }
 
 function parseDoctor(args: readonly string[]): Command {
@@ -67,8 +132,13 @@ Usage:
                        check that Codex is ready: executable, version, backend, login,
                        CODEX_HOME, config files; every problem with a hint.
                        Exit 0 when ready, 1 when not.
+  ${NAME} install <client> [--scope user|project] [--name NAME] [--env KEY=VALUE]... [--dry-run]
+                       add this binary to a client's MCP config, merged with what is there
+                       (a backup is kept as <file>.codex-mcp.bak); clients: ${CLIENTS.join(", ")}
+  ${NAME} uninstall <client> [--scope user|project] [--name NAME] [--dry-run]
+                       take it out again
 
-An MCP client starts codex-mcp itself. For example:
+An MCP client starts codex-mcp itself: \`${NAME} install claude-code\` writes the entry, or by hand:
   Claude Code:   claude mcp add codex -- /path/to/codex-mcp
   Codex:         codex mcp add codex -- /path/to/codex-mcp
   Claude Desktop, Cursor (JSON config):

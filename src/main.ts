@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { parseCommandLine, usageText, versionText } from "./cli.ts";
+import { type Command, parseCommandLine, usageText, versionText } from "./cli.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { formatFinding, runPreflight } from "./mcp/transports/stdio/preflight.ts";
@@ -15,6 +15,7 @@ import { createApp, supervisorFor } from "./app.ts";
 import { StoreError } from "./platform/state-error.ts";
 import { loadRuntime } from "./runtime/detect.ts";
 import type { Runtime } from "./runtime/types.ts";
+import { BUILD } from "./version.ts";
 
 const encoder = new TextEncoder();
 
@@ -67,8 +68,46 @@ async function main(runtime: Runtime, log: Logger): Promise<number> {
         await supervisor.teardownAll();
       }
     }
+    case "install":
+      return await install(runtime, log, command);
     case "serve":
       return await serve(runtime, log);
+  }
+}
+
+/**
+ * How a client is to start this codex-mcp: the compiled binary by its absolute path, or, from
+ * source, the runtime with this entry point.
+ */
+function thisServer(runtime: Runtime, env: Record<string, string>) {
+  if (BUILD) return { command: runtime.execPath, args: [], env };
+  const main = new URL(import.meta.url).pathname;
+  const entry = runtime.platform === "win32" ? decodeURIComponent(main.replace(/^\//, "")) : decodeURIComponent(main);
+  const args = runtime.name === "deno" ? ["run", "--allow-all", entry] : [entry];
+  return { command: runtime.execPath, args, env };
+}
+
+async function install(runtime: Runtime, log: Logger, command: Command & { kind: "install" }): Promise<number> {
+  const { applyToClient, describeReport, InstallError } = await import("./clients/install.ts");
+  const { clientTarget, TargetError } = await import("./clients/targets.ts");
+  try {
+    const target = clientTarget(command.client, command.scope, { ...runtime, cwd: runtime.cwd() });
+    const report = await applyToClient(
+      runtime.fs,
+      runtime.platform,
+      target,
+      command,
+      thisServer(runtime, command.env),
+      runtime.pid,
+    );
+    await writeStdout(runtime, describeReport(report, command.name));
+    return 0;
+  } catch (error) {
+    if (error instanceof InstallError) {
+      log.print(`codex-mcp ${command.action}: ${error.message}\n  hint: ${error.hint}\n`);
+    } else if (error instanceof TargetError) log.print(`codex-mcp ${command.action}: ${error.message}\n`);
+    else throw error;
+    return 1;
   }
 }
 

@@ -72,4 +72,5 @@ declare namespace Deno {
   function realPath(path: string): Promise<string>;
   function makeTempDir(options?: { prefix?: string }): Promise<string>;
   function chmod(path: string, mode: number): Promise<void>;
+  function rename(oldpath: string, newpath: string): Promise<void>;
 }

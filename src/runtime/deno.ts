@@ -104,6 +104,7 @@ const fs: FileSystem = {
   realPath: (path) => Deno.realPath(path),
   makeTempDir: (prefix) => Deno.makeTempDir({ prefix }),
   chmod: (path, mode) => Deno.chmod(path, mode),
+  rename: (from, to) => Deno.rename(from, to),
 };
 
 /** A writer for one of Deno's std streams that never closes the underlying fd. */

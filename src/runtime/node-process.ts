@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { chmod, mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isatty } from "node:tty";
@@ -46,6 +46,7 @@ const nodeFileSystem: FileSystem = {
   realPath: (path) => realpath(path),
   makeTempDir: (prefix) => mkdtemp(join(tmpdir(), prefix)),
   chmod: (path, mode) => chmod(path, mode),
+  rename: (from, to) => rename(from, to),
 };
 
 /**

@@ -108,6 +108,8 @@ export interface FileSystem {
   makeTempDir(prefix: string): Promise<string>;
   /** Sets the permission bits of `path` (POSIX; on Windows only the read-only bit means anything). */
   chmod(path: string, mode: number): Promise<void>;
+  /** Moves `from` to `to`, replacing a file there in one step (on one file system). */
+  rename(from: string, to: string): Promise<void>;
 }
 
 /** What SQLite takes as a parameter and gives back in a row. Booleans are not values: use 0/1. */

@@ -2,7 +2,7 @@
  * The fitness test of the architecture: imports in src/ point one way, down the layers
  *
  *   runtime < base (errors, streams, platform, log, version) < process < config < codex
- *           < diagnostics < sessions < mcp < the composition root (app.ts, main.ts, cli.ts)
+ *           < diagnostics < clients < sessions < mcp < the composition root (app.ts, main.ts, cli.ts)
  *
  * A file may import its own layer and the ones below; no two top-level parts of src/ import
  * each other. Every file of src/ must belong to a layer, so a new folder has to be placed here.
@@ -21,6 +21,7 @@ const LAYERS: readonly (readonly [string, readonly string[]])[] = [
   ["config", ["config.ts"]],
   ["codex", ["codex/"]],
   ["diagnostics", ["diagnostics/"]],
+  ["clients", ["clients/"]],
   ["sessions", ["sessions/"]],
   ["mcp", ["mcp/"]],
   ["root", ["app.ts", "main.ts", "cli.ts"]],
