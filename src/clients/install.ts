@@ -155,4 +155,3 @@ export function describeReport(report: InstallReport, name: string): string {
   }
   return `${lines.join("\n")}\n`;
 }
-
