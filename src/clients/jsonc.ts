@@ -241,14 +241,26 @@ function insertMember(text: string, node: ObjectNode, key: string, value: unknow
       text.slice(node.end)
     }`;
   }
-  // After the last member, keeping a trailing comma if the file has one.
+  // After the last member (and a comment closing its line, which stays with it), keeping a
+  // trailing comma if the file has one.
   const r = new Reader(text);
   r.pos = last.valueEnd;
   r.skip();
   if (text[r.pos] === ",") {
-    return `${text.slice(0, r.pos + 1)}${style.newline}${indent}${member},${text.slice(r.pos + 1)}`;
+    const at = endOfLineComment(text, r.pos + 1);
+    return `${text.slice(0, at)}${style.newline}${indent}${member},${text.slice(at)}`;
   }
-  return `${text.slice(0, last.valueEnd)},${style.newline}${indent}${member}${text.slice(last.valueEnd)}`;
+  const at = endOfLineComment(text, last.valueEnd);
+  return `${text.slice(0, last.valueEnd)},${text.slice(last.valueEnd, at)}${style.newline}${indent}${member}${
+    text.slice(at)
+  }`;
+}
+
+/** Past a comment that follows `pos` on the same line (before the line break), or `pos` itself. */
+function endOfLineComment(text: string, pos: number): number {
+  const eol = text.indexOf("\n", pos);
+  const lineEnd = eol < 0 ? text.length : text[eol - 1] === "\r" ? eol - 1 : eol;
+  return /^[ \t]*(\/\/.*|\/\*.*\*\/[ \t]*)$/.test(text.slice(pos, lineEnd)) ? lineEnd : pos;
 }
 
 /**

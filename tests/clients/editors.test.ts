@@ -49,6 +49,16 @@ describe("JSON with comments", () => {
     expect(after.replace(/\r\n/g, "")).not.toContain("\n"); // no bare LF slipped in
   });
 
+  test("a comment closing the last member's line stays with that member", () => {
+    const withComma = '{\n  "mcpServers": {\n    "git": { "command": "git-mcp" }, // keep\n  },\n}\n';
+    const without = '{\n  "mcpServers": {\n    "git": { "command": "git-mcp" } /* keep */\n  }\n}\n';
+    for (const before of [withComma, without]) {
+      const after = setMember(before, ["mcpServers", "codex-mcp"], { command: "c" });
+      expect(after).toMatch(/"git": \{ "command": "git-mcp" \},? (\/\/ keep|\/\* keep \*\/)\n    "codex-mcp": \{/);
+      expect(jsonc(after)).toEqual({ mcpServers: { git: { command: "git-mcp" }, "codex-mcp": { command: "c" } } });
+    }
+  });
+
   test("a missing container is created; an existing entry is replaced where it stands", () => {
     const before =
       '{\n  "servers": {\n    "a": {"command": "a"},\n    "codex-mcp": {"command": "old"},\n    "z": {}\n  }\n}\n';
