@@ -304,9 +304,7 @@ async function buildOne(job: Job, entry: string, provenance: Provenance): Promis
       DATE: provenance.date,
       TARGET: checkAs ?? `${process.platform}-${process.arch}`,
     };
-    const defines = Object.entries(stamp).map(([key, value]) =>
-      `--define=CODEX_MCP_BUILD_${key}=${JSON.stringify(value)}`
-    );
+    const defines = Object.entries(stamp).map(([key, value]) => `--define=__BUILD_${key}__=${JSON.stringify(value)}`);
     const args = [process.execPath, "build", entry, ...COMPILE_FLAGS, ...defines, `--outfile=${partial}`];
     const spec: TargetSpec | null = checkAs ? TARGETS[checkAs] : null;
     if (job.target) {

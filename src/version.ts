@@ -10,9 +10,9 @@ export const NAME = "codex-mcp";
 export const VERSION: string = pkg.version;
 
 // Replaced by `bun build --define` in build.ts; never defined when running from source.
-declare const CODEX_MCP_BUILD_COMMIT: string | undefined;
-declare const CODEX_MCP_BUILD_DATE: string | undefined;
-declare const CODEX_MCP_BUILD_TARGET: string | undefined;
+declare const __BUILD_COMMIT__: string | undefined;
+declare const __BUILD_DATE__: string | undefined;
+declare const __BUILD_TARGET__: string | undefined;
 
 /** A compiled binary's provenance; `null` when running from source. */
 export interface BuildInfo {
@@ -24,8 +24,8 @@ export interface BuildInfo {
   target: string;
 }
 
-export const BUILD: BuildInfo | null = typeof CODEX_MCP_BUILD_COMMIT === "undefined" ? null : {
-  commit: CODEX_MCP_BUILD_COMMIT,
-  date: typeof CODEX_MCP_BUILD_DATE === "undefined" ? "unknown" : CODEX_MCP_BUILD_DATE,
-  target: typeof CODEX_MCP_BUILD_TARGET === "undefined" ? "unknown" : CODEX_MCP_BUILD_TARGET,
+export const BUILD: BuildInfo | null = typeof __BUILD_COMMIT__ === "undefined" ? null : {
+  commit: __BUILD_COMMIT__,
+  date: typeof __BUILD_DATE__ === "undefined" ? "unknown" : __BUILD_DATE__,
+  target: typeof __BUILD_TARGET__ === "undefined" ? "unknown" : __BUILD_TARGET__,
 };

@@ -94,14 +94,16 @@ function without(text: string, name: string): { text: string; found: boolean } {
 const BARE = /^[A-Za-z0-9_-]+$/;
 const key = (k: string) => (BARE.test(k) ? k : tomlString(k));
 
+// deno-lint-ignore no-control-regex -- control characters are exactly what must be escaped
+const NEEDS_ESCAPE = /[\\"\u0000-\u001f\u007f]/g;
+
 /** A TOML basic string. */
 function tomlString(value: string): string {
-  return `"${
-    // deno-lint-ignore no-control-regex -- control characters are exactly what must be escaped
-    value.replace(
-      /[\\"\u0000-\u001f\u007f]/g,
-      (c) => c === "\\" ? "\\\\" : c === '"' ? '\\"' : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-    )}"`;
+  const escaped = value.replace(
+    NEEDS_ESCAPE,
+    (c) => c === "\\" ? "\\\\" : c === '"' ? '\\"' : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+  return `"${escaped}"`;
 }
 
 function tablesOf(name: string, entry: ServerEntry): string {
