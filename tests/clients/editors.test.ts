@@ -54,7 +54,7 @@ describe("JSON with comments", () => {
     const without = '{\n  "mcpServers": {\n    "git": { "command": "git-mcp" } /* keep */\n  }\n}\n';
     for (const before of [withComma, without]) {
       const after = setMember(before, ["mcpServers", "codex-mcp"], { command: "c" });
-      expect(after).toMatch(/"git": \{ "command": "git-mcp" \},? (\/\/ keep|\/\* keep \*\/)\n    "codex-mcp": \{/);
+      expect(after).toMatch(/"git": \{ "command": "git-mcp" \},? (\/\/ keep|\/\* keep \*\/)\n {4}"codex-mcp": \{/);
       expect(jsonc(after)).toEqual({ mcpServers: { git: { command: "git-mcp" }, "codex-mcp": { command: "c" } } });
     }
   });

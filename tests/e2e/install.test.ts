@@ -28,6 +28,8 @@ function cli(args: string[], env: Record<string, string> = {}) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** A config file as TypeScript's JSON-with-comments reader sees it (loosely typed: tests poke at it). */
+// deno-lint-ignore no-explicit-any
 function jsonc(file: string): any {
   const parsed = ts.parseConfigFileTextToJson(file, readFileSync(file, "utf8"));
   if (parsed.error) throw new Error(`${file}: ${ts.flattenDiagnosticMessageText(parsed.error.messageText, "\n")}`);
