@@ -64,7 +64,12 @@ export interface Config {
   livenessMs: number;
   /** An exec turn whose process writes nothing this long is declared hung. */
   execSilenceMs: number;
+  /** Who answers Codex's approvals and questions: the person (by form), the calling model, or auto. */
+  approvals: ApprovalsSetting;
 }
+
+export const APPROVALS_SETTINGS = ["auto", "client", "model"] as const;
+export type ApprovalsSetting = (typeof APPROVALS_SETTINGS)[number];
 
 /** A setting read into {@link Config}: a choice among words, or a duration. */
 type ConfigSetting =
@@ -206,6 +211,15 @@ export const SETTINGS: readonly Setting[] = [
     default: 15 * MINUTE,
     meaning:
       "exec backend: a turn whose `codex exec` writes nothing (no event, no log line) this long hangs: it is stopped and its session turns error (CODEX_HUNG, a reply resumes)",
+  },
+  {
+    variable: "CODEX_MCP_APPROVALS",
+    key: "approvals",
+    kind: "choice",
+    values: APPROVALS_SETTINGS,
+    default: "auto",
+    meaning:
+      "who answers Codex's approvals and questions: client = the person, through the MCP client's form (elicitation); model = the caller, by polling; auto = the person when the client can show forms, else the caller. Polling stays open beside a form: the first answer wins",
   },
   {
     variable: "CODEX_MCP_APPROVAL_TIMEOUT_MS",

@@ -14,6 +14,7 @@ import type { Logger } from "../log.ts";
 import type { Supervisor } from "../process/supervisor.ts";
 import type { Runtime } from "../runtime/types.ts";
 import type { SessionManager } from "../sessions/manager.ts";
+import type { FormApprovals } from "./approvals/asker.ts";
 
 /** What the application has, shared by every connection. */
 export interface AppContext {
@@ -40,6 +41,8 @@ export interface ConnectionContext {
 export interface ServerContext extends AppContext, ConnectionContext {
   /** What the client declared it can do (elicitation, sampling …), once it has initialized. */
   clientCapabilities(): ClientCapabilities | undefined;
+  /** This connection's forms for Codex's approvals and questions (the person answers them). */
+  approvals: FormApprovals;
 }
 
 /** The policy the person set, as codex_setup and server-info show it. */
@@ -51,5 +54,6 @@ export function policyOf(config: Config) {
     maxSessions: config.maxSessions,
     maxRunningTurns: config.maxRunningTurns,
     maxTurnMs: config.runningTtlMs,
+    approvals: config.approvals,
   };
 }

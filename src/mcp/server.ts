@@ -6,6 +6,7 @@
  */
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { NAME, VERSION } from "../version.ts";
+import { type Elicit, FormApprovals } from "./approvals/asker.ts";
 import type { AppContext, ConnectionContext, ServerContext } from "./context.ts";
 import { installArgumentsCheck, installToolErrorFormat } from "./errors.ts";
 import { installPortableSchemas } from "./portable-schemas.ts";
@@ -30,7 +31,23 @@ export function createMcpServer(app: AppContext, connection: ConnectionContext):
     // Declaring tools up front installs tools/list even before the first tool is registered.
     { capabilities: { tools: {}, resources: {} }, instructions: INSTRUCTIONS },
   );
-  const ctx: ServerContext = { ...app, ...connection, clientCapabilities: () => server.server.getClientCapabilities() };
+  // Clients on the TypeScript SDK ignore notifications/cancelled for request id 0 (a falsy check),
+  // so a first form could never be withdrawn: a ping spends id 0 before the first form goes out.
+  let spent: Promise<unknown> | null = null;
+  const elicit: Elicit = async (params, options) => {
+    spent ??= server.server.ping().catch(() => {});
+    await spent;
+    return await server.server.elicitInput(params, options);
+  };
+  const approvals = new FormApprovals(app.sessions, elicit, app.log);
+  // Ends with the connection (a transport that also listens for the close chains its handler).
+  server.server.onclose = () => approvals.close();
+  const ctx: ServerContext = {
+    ...app,
+    ...connection,
+    clientCapabilities: () => server.server.getClientCapabilities(),
+    approvals,
+  };
   installToolErrorFormat(server);
   registerServerInfo(server, ctx);
   registerCodex(server, ctx);

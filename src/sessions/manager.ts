@@ -41,7 +41,7 @@ import {
   threadSettingsOf,
   type TurnRecord,
 } from "./store.ts";
-import { type OwnEventData, recordOwn } from "./session-events.ts";
+import { type AnsweredBy, type OwnEventData, recordOwn } from "./session-events.ts";
 import { LiveSessions, type WaitOutcome } from "./live.ts";
 import { EventIntake } from "./intake.ts";
 import { Admission } from "./admission.ts";
@@ -393,10 +393,15 @@ export class SessionManager {
 
   // ---- answering Codex -------------------------------------------------------------------------
 
-  async respondPermission(sessionId: string, requestId: string, decision: ApprovalDecision): Promise<SessionRecord> {
+  async respondPermission(
+    sessionId: string,
+    requestId: string,
+    decision: ApprovalDecision,
+    by: AnsweredBy = "client",
+  ): Promise<SessionRecord> {
     const pending = await this.#pendingOrError(sessionId, requestId);
     checkDecision(pending, decision);
-    await this.#answer(sessionId, pending, { kind: "approval", decision }, { decision, by: "client" });
+    await this.#answer(sessionId, pending, { kind: "approval", decision }, { decision, by });
     return this.get(sessionId);
   }
 
@@ -404,10 +409,11 @@ export class SessionManager {
     sessionId: string,
     requestId: string,
     answers: Record<string, string[]>,
+    by: AnsweredBy = "client",
   ): Promise<SessionRecord> {
     const pending = await this.#pendingOrError(sessionId, requestId);
     checkAnswers(pending, answers);
-    await this.#answer(sessionId, pending, { kind: "user_input", answers }, { answers, by: "client" });
+    await this.#answer(sessionId, pending, { kind: "user_input", answers }, { answers, by });
     return this.get(sessionId);
   }
 

@@ -48,6 +48,12 @@ const PUBLIC_FIELDS: { readonly [T in BackendEvent["type"]]: readonly (keyof Ext
 };
 
 /** What the sessions layer itself records, by event type. */
+/**
+ * Who answered one of Codex's requests: the calling client (a tool call, often a model), or the
+ * person, through a form the client showed them.
+ */
+export type AnsweredBy = "client" | "person";
+
 export interface OwnEventData {
   /** A turn was asked for: the prompt (its first 2000 characters) and its full length. */
   turn_requested: { prompt: string; promptChars: number };
@@ -56,7 +62,7 @@ export interface OwnEventData {
   /** The client (or the approval timeout) answered one of Codex's requests (pinned). */
   request_answered:
     & { requestId: string }
-    & ({ decision: ApprovalDecision; by: "client" } | { answers: Record<string, string[]>; by: "client" } | {
+    & ({ decision: ApprovalDecision; by: AnsweredBy } | { answers: Record<string, string[]>; by: AnsweredBy } | {
       automatic: true;
     });
   /** Nobody answered in time: what codex-mcp answered instead (pinned). */

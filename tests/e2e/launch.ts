@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { ClientCapabilities, JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 
 export const ROOT = join(import.meta.dir, "..", "..");
 export const BIN = join(ROOT, "node_modules", ".bin");
@@ -125,6 +125,10 @@ export interface LaunchOptions {
   before?: string[];
   /** Skip `initialize`: only spawn. */
   connect?: boolean;
+  /** What the client declares it can do (e.g. `{ elicitation: { form: {} } }`). */
+  capabilities?: ClientCapabilities;
+  /** Called with the client before it connects: register its request handlers here. */
+  prepare?: (client: Client) => void;
 }
 
 /** Spawns codex-mcp in `mode` and (unless `connect: false`) completes the MCP handshake. */
@@ -156,7 +160,8 @@ export async function launch(mode: LaunchMode, options: LaunchOptions = {}): Pro
     child.on("exit", (code, signal) => resolve({ code, signal }))
   );
   const transport = new RecordingTransport(child);
-  const client = new Client({ name: "codex-mcp-e2e", version: "0" });
+  const client = new Client({ name: "codex-mcp-e2e", version: "0" }, { capabilities: options.capabilities ?? {} });
+  options.prepare?.(client);
   const launched: Launched = {
     client,
     child,

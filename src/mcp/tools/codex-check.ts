@@ -142,7 +142,7 @@ async function poll(
       stop();
     }
   }
-  const view = sessionView(sessions, sessions.get(args.sessionId));
+  const view = sessionView(sessions, sessions.get(args.sessionId), (s, r) => ctx.approvals.asking(s, r));
   // The events may use what the rest of the answer leaves of maxBytes; the answer carries the
   // JSON twice (structured and as text), so each copy gets under half.
   const overhead = JSON.stringify(view).length * 2 + 1024;

@@ -8,9 +8,11 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { ServerContext } from "../context.ts";
 import { errorResult } from "../errors.ts";
 import { ImagePaths } from "./codex.ts";
+import { asksByForm } from "../approvals/mode.ts";
 import {
   acceptedPolicy,
   ApprovalPolicy,
+  Approvals,
   CollaborationMode,
   Effort,
   Name,
@@ -46,6 +48,7 @@ export function registerCodexReply(server: McpServer, ctx: ServerContext): void 
         outputSchema: OutputSchema.optional(),
         waitForResult: waitForResult(ctx.config.maxWaitMs).optional(),
         turnTimeoutMs: turnTimeout(ctx.config.runningTtlMs).optional(),
+        approvals: Approvals.optional(),
       },
       outputSchema: withErrorBranch(SessionView),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
@@ -53,6 +56,7 @@ export function registerCodexReply(server: McpServer, ctx: ServerContext): void 
     async (args, extra) => {
       try {
         const policy = acceptedPolicy(args.approvalPolicy);
+        const byForm = asksByForm(ctx, args.approvals);
         await ctx.sessions.reply(args.sessionId, {
           prompt: args.prompt,
           model: args.model,
@@ -65,6 +69,7 @@ export function registerCodexReply(server: McpServer, ctx: ServerContext): void 
           images: args.images,
           outputSchema: args.outputSchema,
         }, { turnTimeoutMs: args.turnTimeoutMs });
+        if (byForm) ctx.approvals.follow(args.sessionId);
         return await waitAndAnswer(ctx, args.sessionId, args.waitForResult ?? 0, extra as ToolExtra, policy.warnings);
       } catch (error) {
         return errorResult(error);

@@ -5,6 +5,7 @@
  * @module
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { APPROVALS_SETTINGS } from "../../config.ts";
 import * as z from "zod";
 import { checkReadiness } from "../../diagnostics/readiness.ts";
 import { NAME, VERSION } from "../../version.ts";
@@ -49,6 +50,9 @@ const ReadinessOutput = {
     minApproval: z.string().describe("CODEX_MCP_MIN_APPROVAL; none: any."),
     maxSessions: z.number().int().describe("CODEX_MCP_MAX_SESSIONS; 0: no limit."),
     maxRunningTurns: z.number().int().describe("CODEX_MCP_MAX_RUNNING_TURNS; 0: no limit."),
+    approvals: z.enum(APPROVALS_SETTINGS).describe(
+      "CODEX_MCP_APPROVALS: who answers Codex's approvals (client: the person by form; model: the caller; auto).",
+    ),
     maxTurnMs: z.number().int().describe(
       "CODEX_MCP_RUNNING_TTL_MS: the longest a turn runs; a call's turnTimeoutMs may only ask for less.",
     ),

@@ -8,9 +8,11 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import * as z from "zod";
 import type { ServerContext } from "../context.ts";
 import { errorResult } from "../errors.ts";
+import { asksByForm } from "../approvals/mode.ts";
 import {
   acceptedPolicy,
   ApprovalPolicy,
+  Approvals,
   boundedJson,
   CollaborationMode,
   Effort,
@@ -66,6 +68,7 @@ export function registerCodex(server: McpServer, ctx: ServerContext): void {
             ),
             waitForResult: waitForResult(ctx.config.maxWaitMs).optional(),
             turnTimeoutMs: turnTimeout(ctx.config.runningTtlMs).optional(),
+            approvals: Approvals.optional(),
           })
           .optional(),
       },
@@ -77,6 +80,7 @@ export function registerCodex(server: McpServer, ctx: ServerContext): void {
         const a = args.advanced ?? {};
         const policy = acceptedPolicy(args.approvalPolicy);
         const cwd = args.cwd ?? ctx.runtime.cwd();
+        const byForm = asksByForm(ctx, a.approvals);
         const record = await ctx.sessions.start({
           settings: {
             cwd,
@@ -101,6 +105,7 @@ export function registerCodex(server: McpServer, ctx: ServerContext): void {
           approvalTimeoutMs: a.approvalTimeoutMs,
           turnTimeoutMs: a.turnTimeoutMs,
         });
+        if (byForm) ctx.approvals.follow(record.id);
         return await waitAndAnswer(ctx, record.id, a.waitForResult ?? 0, extra as ToolExtra, policy.warnings);
       } catch (error) {
         return errorResult(error);

@@ -5,6 +5,7 @@
  * @module
  */
 import * as z from "zod";
+import { APPROVALS_SETTINGS } from "../../config.ts";
 import { ERROR_CODES, type ErrorCode } from "../../errors/registry.ts";
 import {
   APPROVAL_POLICIES,
@@ -122,6 +123,10 @@ export const CollaborationMode = z
 
 export const SessionStatus = z.enum(SESSION_STATUSES);
 
+export const Approvals = z.enum(APPROVALS_SETTINGS).describe(
+  "Who answers Codex's approvals and questions in this turn: client = the person, through your client's form; model = you, by codex_check; auto (the server's default, CODEX_MCP_APPROVALS) = the person when your client can show forms.",
+);
+
 const PlainDecision = z.enum(PLAIN_DECISIONS);
 const WithAmendment = z.object({ acceptWithAmendment: z.object({ command: z.array(z.string()) }) });
 /** Deprecated: the spelling before 0.2 (Codex's own). Still accepted; answers use {@link WithAmendment}. */
@@ -145,6 +150,9 @@ export function decisionOf(input: z.infer<typeof DecisionInput>): ApprovalDecisi
 /** A request of Codex's that waits on the client: approve a command, an edit, or answer questions. */
 const Action = z.object({
   requestId: z.string(),
+  askedInClient: z.boolean().optional().describe(
+    "The person is being asked this in the client's form; wait for their answer rather than answering yourself.",
+  ),
   kind: z.enum(["command", "file_change", "permissions", "mcp_elicitation", "user_input"]),
   respondWith: z.enum(["respond_permission", "respond_user_input"]),
   command: z.string().optional(),

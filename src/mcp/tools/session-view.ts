@@ -16,10 +16,11 @@ import type { ApprovalDecision } from "../../codex/backend.ts";
 /** How long to suggest waiting between polls, by status. */
 const POLL_INTERVAL_MS = { running: 2_000, waiting: 1_000, settled: 5_000 } as const;
 
-function actionOf(pending: PendingRequest) {
+function actionOf(pending: PendingRequest, askedInClient: boolean) {
   const r = pending.request;
   const common = {
     requestId: r.requestId,
+    ...(askedInClient && { askedInClient: true }),
     createdAt: new Date(pending.createdAt).toISOString(),
     expiresAt: new Date(pending.expiresAt).toISOString(),
   };
@@ -45,9 +46,12 @@ function actionOf(pending: PendingRequest) {
   };
 }
 
+/** Whether the person is being asked this request through the client's form (mcp/approvals/). */
+export type AskedInClient = (sessionId: string, requestId: string) => boolean;
+
 /** The fields every session tool returns. */
-export function sessionView(sessions: SessionManager, record: SessionRecord) {
-  const actions = sessions.pending(record.id).map(actionOf);
+export function sessionView(sessions: SessionManager, record: SessionRecord, asked: AskedInClient = () => false) {
+  const actions = sessions.pending(record.id).map((p) => actionOf(p, asked(record.id, p.request.requestId)));
   const interactionState: InteractionState = record.status === "waiting_approval"
     ? "needs_approval"
     : record.status === "waiting_input"
@@ -96,6 +100,15 @@ function decisionChoices(available: readonly ApprovalDecision[] | undefined): st
 function nextAction(record: SessionRecord, actions: ReturnType<typeof actionOf>[], cursor: number): string {
   const id = JSON.stringify(record.id);
   const first = actions[0];
+  if (first?.askedInClient) {
+    return `Codex asks ${
+      first.respondWith === "respond_permission" ? "for approval" : "questions"
+    }, and the person is being asked in your client's form: wait for their answer with codex_check {"action":"poll","sessionId":${id},"cursor":${
+      cursor + 1
+    },"pollOptions":{"waitMs":30000}}. Answer it yourself (${first.respondWith}, requestId ${
+      JSON.stringify(first.requestId)
+    }) only if the person asked you to; it is declined automatically at ${first.expiresAt}.`;
+  }
   if (first?.respondWith === "respond_permission") {
     return `Codex asks for approval (${first.kind}${
       first.command ? `: ${first.command}` : ""
@@ -167,6 +180,6 @@ export async function waitAndAnswer(
       stop();
     }
   }
-  const view = sessionView(sessions, sessions.get(sessionId));
+  const view = sessionView(sessions, sessions.get(sessionId), (s, r) => ctx.approvals.asking(s, r));
   return structuredResult(warnings.length > 0 ? { ...view, warnings: [...warnings] } : view);
 }

@@ -28,7 +28,13 @@ export async function serveStdio(
   const { log } = options;
   const transport = new StdioTransport(runtime.stdio.stdin, runtime.stdio.stdout);
   const server = createMcpServer(app.context, { protocolVersion: () => transport.protocolVersion });
-  const closed = new Promise<void>((resolve) => (server.server.onclose = resolve));
+  const closed = new Promise<void>((resolve) => {
+    const previous = server.server.onclose;
+    server.server.onclose = () => {
+      previous?.();
+      resolve();
+    };
+  });
   server.server.onerror = (error) => log.warn("protocol error", error);
 
   const hurry = new AbortController();

@@ -1,0 +1,222 @@
+/**
+ * Approvals and questions go to the person: a client that declares form elicitation (the SDK's
+ * own `Client`, standing in for the person's UI) gets Codex's approval as a form naming the
+ * command, answers it, and the real Codex acts on the answer. Polling stays open beside the form
+ * and the first answer wins; a client without forms, or CODEX_MCP_APPROVALS=model, gets none.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { ElicitRequestSchema, type ElicitResult } from "@modelcontextprotocol/sdk/types.js";
+import { type CodexHome, makeCodexHome } from "../harness/codex-home.ts";
+import { type FakeModel, reply, startFakeModel } from "../harness/fake-model.ts";
+import { BIN, launch, type Launched } from "./launch.ts";
+
+type View = {
+  sessionId: string;
+  status: string;
+  actions: { requestId: string; askedInClient?: boolean; kind: string }[];
+  result?: { text: string | null; status: string };
+  recommendedNextAction: string;
+  events?: { type: string; data: Record<string, unknown> }[];
+  nextCursor?: number;
+  hasMore?: boolean;
+  error?: { code: string; message: string };
+};
+type Form = { message: string; requestedSchema: { properties: Record<string, { oneOf?: { const: string }[] }> } };
+
+let model: FakeModel;
+let home: CodexHome;
+let server: Launched | undefined;
+
+beforeAll(async () => {
+  model = await startFakeModel();
+});
+afterAll(async () => {
+  await model.close();
+});
+beforeEach(() => {
+  model.reset();
+  home = makeCodexHome({ modelUrl: model.url });
+});
+afterEach(async () => {
+  await server?.closeStdin().catch(() => {});
+  await server?.dispose();
+  server = undefined;
+  home.cleanup();
+});
+
+/**
+ * A server whose client shows forms (unless `forms: false`): `answer` plays the person. Every
+ * form the client got is in `forms`; `withdrawn` counts forms codex-mcp took back.
+ */
+async function serve(
+  answer: (form: Form) => Promise<ElicitResult> | ElicitResult,
+  options: { forms?: boolean; env?: Record<string, string> } = {},
+) {
+  const forms: Form[] = [];
+  const withdrawn: string[] = [];
+  server = await launch("compiled", {
+    env: { ...home.env, CODEX_MCP_PATH: join(BIN, "codex"), ...options.env },
+    inheritEnv: false,
+    capabilities: options.forms === false ? {} : { elicitation: { form: {} } },
+    prepare: (client: Client) => {
+      if (options.forms === false) return;
+      client.setRequestHandler(ElicitRequestSchema, async (request, extra) => {
+        const form = request.params as unknown as Form;
+        forms.push(form);
+        extra.signal.addEventListener("abort", () => withdrawn.push(form.message));
+        return await answer(form);
+      });
+    },
+  });
+  const c = server.client;
+  const call = async (name: string, args: Record<string, unknown>) =>
+    (await c.callTool({ name, arguments: args })).structuredContent as View;
+  const start = (prompt: string, extra: Record<string, unknown> = {}) =>
+    call("codex", { prompt, approvalPolicy: "untrusted", sandbox: "read-only", cwd: home.workspace, ...extra });
+  /** Polls until `status`, collecting every event. */
+  const until = async (sessionId: string, status: string) => {
+    const events: NonNullable<View["events"]> = [];
+    let cursor = 1;
+    let view = { status: "" } as View;
+    for (let i = 0; i < 40 && (view.status !== status || view.hasMore); i++) {
+      view = await call("codex_check", { action: "poll", sessionId, cursor, pollOptions: { waitMs: 1_000 } });
+      events.push(...(view.events ?? []));
+      cursor = view.nextCursor ?? cursor;
+    }
+    expect(view.status).toBe(status);
+    return { view, events };
+  };
+  return { forms, withdrawn, call, start, until };
+}
+
+describe("approvals by form", () => {
+  test("accepted in the form: the command runs, and the answer is recorded as the person's", async () => {
+    model.enqueue(reply.execCommand("echo ran-after-form", { callId: "call_cmd" }), reply.message("Done."));
+    const s = await serve((form) => {
+      const choices = form.requestedSchema.properties.decision!.oneOf!.map((o) => o.const);
+      // Exactly what Codex allows here, most permissive first (0.169 offers an amendment for this command).
+      expect(choices).toEqual(["accept", "acceptForSession", "acceptWithAmendment", "decline", "cancel"]);
+      return { action: "accept", content: { decision: "accept" } };
+    });
+    const started = await s.start("Run echo.");
+    const { view, events } = await s.until(started.sessionId, "idle");
+    expect(view.result?.text).toBe("Done.");
+    expect(s.forms).toHaveLength(1);
+    expect(s.forms[0]!.message).toContain("asks for your approval");
+    expect(s.forms[0]!.message).toContain("Command: ");
+    expect(s.forms[0]!.message).toContain("echo ran-after-form");
+    expect(s.forms[0]!.message).toContain(`In: ${home.workspace}`);
+    expect(model.responsesRequests()[1]!.toolOutput("call_cmd")).toContain("ran-after-form");
+    const answered = events.find((e) => e.type === "request_answered");
+    expect(answered?.data).toMatchObject({ decision: "accept", by: "person" });
+  }, 40_000);
+
+  test("declined in the form: the command does not run and the model is told it was rejected", async () => {
+    model.enqueue(reply.execCommand("echo must-not-run", { callId: "call_cmd" }), reply.message("Skipped."));
+    const s = await serve(() => ({ action: "decline" }));
+    const started = await s.start("Run echo.");
+    const { view } = await s.until(started.sessionId, "idle");
+    expect(view.result?.text).toBe("Skipped.");
+    const output = model.responsesRequests()[1]!.toolOutput("call_cmd") ?? "";
+    expect(output).toContain("rejected by user");
+    expect(output).not.toContain("must-not-run\n");
+  }, 40_000);
+
+  test("a plan-mode question by form: the person's choice reaches the model", async () => {
+    const question = {
+      id: "color",
+      header: "Color",
+      question: "Which color?",
+      options: [{ label: "Blue", description: "calm" }, { label: "Red", description: "loud" }],
+    };
+    model.enqueue(
+      reply.functionCall("request_user_input", { questions: [question] }, { callId: "call_ask" }),
+      reply.message("Red it is."),
+    );
+    const s = await serve((form) => {
+      expect(form.requestedSchema.properties.color!.oneOf!.map((o) => o.const)).toEqual(["Blue", "Red"]);
+      return { action: "accept", content: { color: "Red" } };
+    });
+    const started = await s.start("Ask me.", { approvalPolicy: "never", advanced: { collaborationMode: "plan" } });
+    const { view } = await s.until(started.sessionId, "idle");
+    expect(view.result?.text).toBe("Red it is.");
+    expect(JSON.parse(model.responsesRequests()[1]!.toolOutput("call_ask")!)).toEqual({
+      answers: { color: { answers: ["Red"] } },
+    });
+  }, 40_000);
+
+  test("first answer wins: answered by poll while the form is open, the form is withdrawn", async () => {
+    model.enqueue(reply.execCommand("echo by-poll", { callId: "call_cmd" }), reply.message("Polled."));
+    let formOpen!: () => void;
+    const opened = new Promise<void>((resolve) => (formOpen = resolve));
+    // The person never answers: the form stays open until codex-mcp takes it back.
+    const s = await serve(() => {
+      formOpen();
+      return new Promise<ElicitResult>(() => {});
+    }, { env: { CODEX_MCP_LOG_LEVEL: "debug" } });
+    const started = await s.start("Run echo.");
+    await opened;
+    const waiting = await s.call("codex_check", { action: "poll", sessionId: started.sessionId, cursor: 1 });
+    const action = waiting.actions[0]!;
+    expect(action.askedInClient).toBe(true);
+    expect(waiting.recommendedNextAction).toContain("the person is being asked in your client's form");
+    await s.call("codex_check", {
+      action: "respond_permission",
+      sessionId: started.sessionId,
+      requestId: action.requestId,
+      decision: "accept",
+    });
+    const { view, events } = await s.until(started.sessionId, "idle");
+    expect(view.result?.text).toBe("Polled.");
+    console.error(
+      server!.stdout().split("\n").filter((l) => /elicit|cancel/i.test(l)).map((l) => l.slice(0, 300)).join("\n"),
+    );
+    expect(s.withdrawn).toHaveLength(1);
+    expect(events.find((e) => e.type === "request_answered")?.data).toMatchObject({ by: "client" });
+  }, 40_000);
+
+  test(
+    "no forms for a client that cannot show them, for CODEX_MCP_APPROVALS=model, or a call's approvals: model",
+    async () => {
+      // A client without forms: the approval waits for a poll, as before.
+      model.enqueue(reply.execCommand("echo a", { callId: "c1" }));
+      const plain = await serve(() => ({ action: "accept", content: { decision: "accept" } }), { forms: false });
+      const first = await plain.start("Run.");
+      const waited = await plain.until(first.sessionId, "waiting_approval");
+      expect(waited.view.actions[0]!.askedInClient).toBeUndefined();
+      // approvals "client" where the client cannot ask: refused, nothing starts.
+      const refused = await plain.start("Run.", { advanced: { approvals: "client" } });
+      expect(refused.error?.code).toBe("NOT_SUPPORTED");
+      await server!.closeStdin();
+      await server!.dispose();
+
+      for (const how of [{ env: { CODEX_MCP_APPROVALS: "model" } }, { perCall: "model" }] as const) {
+        model.reset();
+        model.enqueue(reply.execCommand("echo b", { callId: "c2" }));
+        const s = await serve(() => ({ action: "accept", content: { decision: "accept" } }), {
+          env: "env" in how ? how.env : {},
+        });
+        const started = await s.start("Run.", "perCall" in how ? { advanced: { approvals: how.perCall } } : {});
+        await s.until(started.sessionId, "waiting_approval");
+        expect(s.forms).toEqual([]);
+        await server!.closeStdin();
+        await server!.dispose();
+      }
+      server = undefined;
+    },
+    60_000,
+  );
+
+  test("a form answer it did not offer is not taken: the approval stays pending for a poll", async () => {
+    model.enqueue(reply.execCommand("echo x", { callId: "call_cmd" }));
+    const s = await serve(() => ({ action: "accept", content: { decision: "yes please" } }));
+    const started = await s.start("Run echo.");
+    const { view } = await s.until(started.sessionId, "waiting_approval");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(s.forms).toHaveLength(1);
+    const still = await s.call("codex_check", { action: "poll", sessionId: started.sessionId, cursor: 1 });
+    expect(still.actions.map((a) => a.requestId)).toEqual([view.actions[0]!.requestId]);
+  }, 40_000);
+});
