@@ -73,7 +73,8 @@ export type ApprovalKind = "command" | "file_change" | "permissions" | "mcp_elic
 
 /** An answer from the MCP client to one of Codex's requests. */
 export type RequestAnswer =
-  | { kind: "approval"; decision: ApprovalDecision }
+  /** `content`: what the person entered in an MCP server's form (`requestedSchema`), with `accept`. */
+  | { kind: "approval"; decision: ApprovalDecision; content?: Record<string, unknown> }
   /** Question id → the chosen or typed answers. */
   | { kind: "user_input"; answers: Record<string, string[]> };
 
@@ -109,6 +110,8 @@ export interface ApprovalRequest {
   proposedExecpolicyAmendment?: string[];
   /** Elicitations and permission requests: the question as Codex put it. */
   message?: string;
+  /** An MCP server's form elicitation: the fields it asks for (a JSON Schema object). */
+  requestedSchema?: Record<string, unknown>;
 }
 
 export interface UserInputRequest {

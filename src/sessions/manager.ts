@@ -398,10 +398,13 @@ export class SessionManager {
     requestId: string,
     decision: ApprovalDecision,
     by: AnsweredBy = "client",
+    content?: Record<string, unknown>,
   ): Promise<SessionRecord> {
     const pending = await this.#pendingOrError(sessionId, requestId);
-    checkDecision(pending, decision);
-    await this.#answer(sessionId, pending, { kind: "approval", decision }, { decision, by });
+    checkDecision(pending, decision, content);
+    const answer = { kind: "approval" as const, decision, ...(content && { content }) };
+    // What was entered goes to Codex only; the log keeps which fields (a form may hold secrets).
+    await this.#answer(sessionId, pending, answer, { decision, by, ...(content && { fields: Object.keys(content) }) });
     return this.get(sessionId);
   }
 

@@ -95,8 +95,19 @@ function publicOf(entry: Entry): PendingRequest {
 }
 
 /** Refuses a decision that does not fit the request: questions, or an amendment nobody offered. */
-export function checkDecision(pending: PendingRequest, decision: ApprovalDecision): void {
+export function checkDecision(
+  pending: PendingRequest,
+  decision: ApprovalDecision,
+  content?: Record<string, unknown>,
+): void {
   const { request } = pending;
+  if (content !== undefined && (request.type !== "approval_request" || request.kind !== "mcp_elicitation")) {
+    throw new SessionError(
+      "INVALID_ARGUMENT",
+      `request ${request.requestId} is not an MCP server's form: it takes no content`,
+      "Send content only for an mcp_elicitation action, with the fields its requestedSchema asks for.",
+    );
+  }
   if (request.type !== "approval_request") {
     throw new SessionError(
       "INVALID_ARGUMENT",

@@ -62,7 +62,10 @@ export interface OwnEventData {
   /** The client (or the approval timeout) answered one of Codex's requests (pinned). */
   request_answered:
     & { requestId: string }
-    & ({ decision: ApprovalDecision; by: AnsweredBy } | { answers: Record<string, string[]>; by: AnsweredBy } | {
+    & ({ decision: ApprovalDecision; by: AnsweredBy; fields?: string[] } | {
+      answers: Record<string, string[]>;
+      by: AnsweredBy;
+    } | {
       automatic: true;
     });
   /** Nobody answered in time: what codex-mcp answered instead (pinned). */

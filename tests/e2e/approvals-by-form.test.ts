@@ -220,3 +220,89 @@ describe("approvals by form", () => {
     expect(still.actions.map((a) => a.requestId)).toEqual([view.actions[0]!.requestId]);
   }, 40_000);
 });
+
+describe("an MCP server inside Codex asks for fields", () => {
+  /** The inner model: find the asker's tool, call it, then finish with what it said. */
+  function scriptAsker() {
+    const done = (id: string) => ({
+      type: "response.completed",
+      response: { id, usage: { input_tokens: 1, output_tokens: 1, total_tokens: 2 } },
+    });
+    const item = (id: string, value: Record<string, unknown>) =>
+      reply.events([
+        { type: "response.created", response: { id } },
+        { type: "response.output_item.done", output_index: 0, item: value },
+        done(id),
+      ]);
+    model.setHandler((request) => {
+      const said = request.toolOutput("call_asker");
+      if (said !== undefined) return reply.message(`The tool said: ${said}`);
+      if (request.input.some((i) => i.type === "tool_search_output")) {
+        return item("r_call", {
+          type: "function_call",
+          id: "fc_asker",
+          call_id: "call_asker",
+          namespace: "mcp__asker",
+          name: "ask_name",
+          arguments: "{}",
+        });
+      }
+      return item("r_search", {
+        type: "tool_search_call",
+        id: "ts_asker",
+        call_id: "ts_asker",
+        execution: "client",
+        status: "completed",
+        arguments: { query: "ask the user for a name" },
+      });
+    });
+  }
+
+  beforeEach(() => {
+    home.cleanup();
+    home = makeCodexHome({
+      modelUrl: model.url,
+      extraToml: [
+        "[mcp_servers.asker]",
+        `command = ${JSON.stringify(process.execPath)}`,
+        `args = [${JSON.stringify(join(import.meta.dir, "..", "fixtures", "mcp-servers", "asker.ts"))}]`,
+        'default_tools_approval_mode = "approve"',
+      ].join("\n"),
+    });
+  });
+
+  test("by form: the server's own schema reaches the person, and what they entered reaches the server", async () => {
+    scriptAsker();
+    const s = await serve((form) => {
+      expect(form.message).toContain("What is your name?");
+      expect(form.requestedSchema).toMatchObject({ properties: { name: { type: "string", title: "Name" } } });
+      return { action: "accept", content: { name: "Ada" } };
+    });
+    const started = await s.start("Greet me.", { approvalPolicy: "on-request" });
+    const { view, events } = await s.until(started.sessionId, "idle");
+    expect(view.result?.text).toContain("hello Ada");
+    // The log says which fields were answered, not what was typed into them.
+    const answered = events.find((e) => e.type === "request_answered")!;
+    expect(answered.data).toMatchObject({ by: "person", fields: ["name"] });
+    expect(JSON.stringify(answered.data)).not.toContain("Ada");
+  }, 60_000);
+
+  test("by poll: the action carries the schema, and content answered with accept reaches the server", async () => {
+    scriptAsker();
+    const s = await serve(() => ({ action: "cancel" }), { forms: false });
+    const started = await s.start("Greet me.", { approvalPolicy: "on-request" });
+    const { view } = await s.until(started.sessionId, "waiting_approval");
+    const action = view.actions[0] as View["actions"][number] & { requestedSchema?: unknown };
+    expect(action.kind).toBe("mcp_elicitation");
+    expect(action.requestedSchema).toMatchObject({ required: ["name"] });
+    await s.call("codex_check", {
+      action: "respond_permission",
+      sessionId: started.sessionId,
+      requestId: action.requestId,
+      decision: "accept",
+      content: { name: "Bob" },
+    });
+    const done = await s.until(started.sessionId, "idle");
+    expect(done.view.result?.text).toContain("hello Bob");
+  }, 60_000);
+});

@@ -11,7 +11,7 @@
 import type { ElicitRequestFormParams, ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../../log.ts";
 import type { PendingRequest, SessionManager } from "../../sessions/manager.ts";
-import { answerOf, declined, type FormAnswer, formFor } from "./forms.ts";
+import { answerOf, declined, dismissed, type FormAnswer, formFor } from "./forms.ts";
 
 /** Sends one form to the client; rejects when the client fails it or `signal` aborts. */
 export type Elicit = (
@@ -103,14 +103,15 @@ export class FormApprovals {
     let answer: FormAnswer | null;
     if (result.action === "accept") answer = answerOf(pending, result.content);
     else if (result.action === "decline") answer = declined(pending);
-    else return; // dismissed: the request keeps waiting (a poll answers it, or its timeout declines it)
+    else answer = dismissed(pending);
+    if (result.action === "cancel" && !answer) return; // dismissed: the request keeps waiting
     if (!answer) {
       this.#log.warn(`session ${sessionId}: the form for ${requestId} came back with an answer it does not offer`);
       return;
     }
     try {
       if (answer.kind === "approval") {
-        await this.#sessions.respondPermission(sessionId, requestId, answer.decision, "person");
+        await this.#sessions.respondPermission(sessionId, requestId, answer.decision, "person", answer.content);
       } else await this.#sessions.respondUserInput(sessionId, requestId, answer.answers, "person");
     } catch (error) {
       // Answered by poll (or timed out) meanwhile: the first answer won.

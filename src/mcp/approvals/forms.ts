@@ -16,7 +16,7 @@ import type { PendingRequest } from "../../sessions/manager.ts";
 
 /** The person's answer, ready for the session manager. */
 export type FormAnswer =
-  | { kind: "approval"; decision: ApprovalDecision }
+  | { kind: "approval"; decision: ApprovalDecision; content?: Record<string, unknown> }
   | { kind: "user_input"; answers: Record<string, string[]> };
 
 const AMEND = "acceptWithAmendment";
@@ -58,6 +58,14 @@ export function formFor(pending: PendingRequest, session: { id: string; preview:
       mode: "form",
       message: `${about} asks ${r.questions.length === 1 ? "a question" : `${r.questions.length} questions`}.`,
       requestedSchema: { type: "object", properties, required: r.questions.map((q) => q.id) } as never,
+    };
+  }
+  if (r.kind === "mcp_elicitation" && r.requestedSchema) {
+    // An MCP server inside Codex asks for fields: its own form, passed on as it asked for it.
+    return {
+      mode: "form",
+      message: `${about} passes on a question. ${bounded(r.message ?? "")}`.trim(),
+      requestedSchema: r.requestedSchema as never,
     };
   }
   const lines = [`${about} asks for your approval.`];
@@ -108,6 +116,9 @@ function titleOf(decision: string, pending: PendingRequest): string {
  */
 export function answerOf(pending: PendingRequest, content: Record<string, unknown> | undefined): FormAnswer | null {
   const r = pending.request;
+  if (r.type === "approval_request" && r.kind === "mcp_elicitation" && r.requestedSchema) {
+    return { kind: "approval", decision: "accept", content: content ?? {} };
+  }
   if (r.type === "user_input_request") {
     const answers: Record<string, string[]> = {};
     for (const q of r.questions) {
@@ -124,6 +135,17 @@ export function answerOf(pending: PendingRequest, content: Record<string, unknow
     return { kind: "approval", decision: { acceptWithAmendment: { command: r.proposedExecpolicyAmendment! } } };
   }
   return { kind: "approval", decision: decision as ApprovalDecision };
+}
+
+/**
+ * What a dismissed form means: an MCP server's question is cancelled, as the person did; anything
+ * else keeps waiting (a poll answers it, or its timeout declines it).
+ */
+export function dismissed(pending: PendingRequest): FormAnswer | null {
+  const r = pending.request;
+  return r.type === "approval_request" && r.kind === "mcp_elicitation"
+    ? { kind: "approval", decision: "cancel" }
+    : null;
 }
 
 /** What a declined form (the person said no, without choosing) means for the request. */

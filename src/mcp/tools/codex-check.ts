@@ -13,7 +13,16 @@ import { RESPONSE_MODES, shapeEvents } from "../../sessions/poll-shape.ts";
 import type { ServerContext } from "../context.ts";
 import { errorResult, ToolError } from "../errors.ts";
 import { ProgressReporter } from "../progress.ts";
-import { DecisionInput, decisionOf, MAX_WAIT_MS, Name, PollFields, SessionView, withErrorBranch } from "./schemas.ts";
+import {
+  boundedJson,
+  DecisionInput,
+  decisionOf,
+  MAX_WAIT_MS,
+  Name,
+  PollFields,
+  SessionView,
+  withErrorBranch,
+} from "./schemas.ts";
 import { describe, sessionView, structuredResult, type ToolExtra } from "./session-view.ts";
 import { READ_LIMITS } from "../../sessions/read-limits.ts";
 import { capabilityNote } from "./capability-note.ts";
@@ -57,6 +66,9 @@ export function registerCodexCheck(server: McpServer, ctx: ServerContext): void 
         decision: DecisionInput.optional().describe(
           "respond_permission: accept, acceptForSession, decline, cancel, or {acceptWithAmendment: {command}} when offered ({acceptWithExecpolicyAmendment: {execpolicy_amendment}} is the deprecated spelling, still accepted).",
         ),
+        content: boundedJson("content").optional().describe(
+          "respond_permission on an mcp_elicitation action with a requestedSchema: the fields, with decision accept.",
+        ),
         answers: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional().describe(
           "respond_user_input: question id → answer(s).",
         ),
@@ -72,7 +84,13 @@ export function registerCodexCheck(server: McpServer, ctx: ServerContext): void 
           case "respond_permission": {
             const requestId = required(args.requestId, "requestId", "respond_permission");
             const decision = decisionOf(required(args.decision, "decision", "respond_permission"));
-            const record = await ctx.sessions.respondPermission(args.sessionId, requestId, decision);
+            const record = await ctx.sessions.respondPermission(
+              args.sessionId,
+              requestId,
+              decision,
+              "client",
+              args.content,
+            );
             return structuredResult(sessionView(ctx.sessions, record));
           }
           case "respond_user_input": {

@@ -162,6 +162,9 @@ const Action = z.object({
   files: z.array(z.object({ path: z.string(), kind: z.string() })).optional(),
   availableDecisions: z.array(Decision).optional(),
   proposedExecpolicyAmendment: z.array(z.string()).optional(),
+  requestedSchema: z.record(z.string(), z.unknown()).optional().describe(
+    "mcp_elicitation: the fields the MCP server asks for; answer accept with content holding them.",
+  ),
   questions: z
     .array(
       z.object({

@@ -43,6 +43,7 @@ function actionOf(pending: PendingRequest, askedInClient: boolean) {
     ...(r.files !== undefined && { files: r.files }),
     availableDecisions: r.availableDecisions,
     ...(r.proposedExecpolicyAmendment !== undefined && { proposedExecpolicyAmendment: r.proposedExecpolicyAmendment }),
+    ...(r.requestedSchema !== undefined && { requestedSchema: r.requestedSchema }),
   };
 }
 

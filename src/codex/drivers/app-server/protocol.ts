@@ -164,6 +164,7 @@ export const ElicitationParams = v.looseObject({
   title: optStr,
   description: optStr,
   url: optStr,
+  requestedSchema: v.optional(v.nullable(v.record(v.string(), v.unknown()))),
 });
 
 export const UserInputParams = v.looseObject({

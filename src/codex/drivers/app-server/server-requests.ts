@@ -11,7 +11,7 @@
  * | `item/permissions/requestApproval`       | waits (`permissions`): accept → `{permissions: <what was asked>, scope: "turn"}`,        |
  * |                                          | acceptForSession → the same with `scope: "session"`, decline/cancel → `{permissions: {},` |
  * |                                          | `scope: "turn"}` (nothing granted)                                                      |
- * | `mcpServer/elicitation/request`          | waits (`mcp_elicitation`): `{action: accept / decline / cancel, content, _meta: null}`;  |
+ * | `mcpServer/elicitation/request`          | waits (`mcp_elicitation`, with the server's `requestedSchema`): `{action, content, _meta: null}`, content as answered |
  * |                                          | accept sends `content: {}` (no form fields are collected), decline/cancel `content: null` |
  * | `item/tool/requestUserInput`             | waits (`user_input_request`): `{answers: {[questionId]: {answers: [...]}}}`; an approval  |
  * |                                          | answer of decline/cancel sends `{answers: {}}`                                          |
@@ -327,6 +327,7 @@ function elicitation(params: unknown): RequestDisposition {
     itemId: null,
     availableDecisions: ["accept", "decline", "cancel"],
     message: `MCP server ${p.serverName}: ${text || "asks for confirmation"}${p.url ? ` (${p.url})` : ""}`,
+    ...(p.requestedSchema && { requestedSchema: p.requestedSchema }),
   };
   return {
     type: "wait",
@@ -341,7 +342,8 @@ function elicitation(params: unknown): RequestDisposition {
         switch (answer.decision) {
           case "accept":
           case "acceptForSession":
-            return { action: "accept", content: {}, _meta: null };
+            // What the person entered goes to the MCP server as it is; it checks it against its schema.
+            return { action: "accept", content: answer.content ?? {}, _meta: null };
           case "decline":
             return ELICITATION_DECLINE;
           case "cancel":
