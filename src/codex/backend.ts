@@ -192,8 +192,7 @@ export interface StartedThread {
 /**
  * What a way of driving Codex can do. The drivers refuse what their entry says they cannot do
  * (NOT_SUPPORTED, with a hint); `codex_setup` and server-info show the active backend's; the
- * README's backend table is checked against it. `review` and `steer` are the room the next
- * features need.
+ * README's backend table is checked against it. `review` is the room the next feature needs.
  */
 export interface BackendCapabilities {
   /** Codex may ask before acting (an approvalPolicy other than "never"). */
@@ -214,6 +213,12 @@ export interface BackendCapabilities {
   steer: boolean;
 }
 
+/** What steering adds to a running turn: more of the user's words (and images). */
+export interface SteerInput {
+  prompt: string;
+  images?: string[];
+}
+
 /** Each backend's capabilities, declared once. */
 export const CAPABILITIES: Readonly<Record<"app-server" | "exec", Readonly<BackendCapabilities>>> = {
   "app-server": {
@@ -224,7 +229,7 @@ export const CAPABILITIES: Readonly<Record<"app-server" | "exec", Readonly<Backe
     profiles: false,
     cleanBackgroundTerminals: true,
     review: false,
-    steer: false,
+    steer: true,
   },
   exec: {
     approvals: false,
@@ -249,6 +254,8 @@ export interface Backend {
   /** A new thread carrying the history of `threadId`. */
   forkThread(threadId: string, settings: ThreadSettings): Promise<StartedThread>;
   startTurn(threadId: string, input: TurnInput): Promise<{ turnId: string }>;
+  /** Adds input to the running turn `turnId` (refused when another turn is running). */
+  steerTurn(threadId: string, turnId: string, input: SteerInput): Promise<void>;
   interrupt(threadId: string, turnId: string): Promise<void>;
   /** Answers a pending request; rejects with `REQUEST_NOT_FOUND` when it is no longer pending. */
   respond(requestId: string, answer: RequestAnswer): Promise<void>;

@@ -27,7 +27,7 @@ const TOOL_HINTS: Partial<Record<ErrorCode, string>> = {
   SESSION_NOT_FOUND:
     'List sessions with codex_session {action: "list"}; finished sessions are forgotten after a while.',
   SESSION_BUSY:
-    "Wait for it (codex_check poll with pollOptions.waitMs), answer its pending action, or interrupt it (codex_session interrupt) before replying.",
+    'Wait for it (codex_check poll with pollOptions.waitMs), answer its pending action, or interrupt it (codex_session interrupt) before replying; or pass codex_reply mode "steer" (add this to the running turn) or "queue" (run it when the turn ends).',
   REQUEST_NOT_FOUND:
     'Poll (codex_check {action: "poll"}) for the current actions: a request ends when answered, when it times out (declined), or when its turn ends.',
   CODEX_CRASHED:

@@ -18,6 +18,8 @@ export interface Live {
   turnIndex: number | null;
   /** The call's wall-clock limit on the running turn (turnTimeoutMs), while it runs. */
   turnLimit: ReturnType<typeof setTimeout> | null;
+  /** A turn to start once the running one ends (codex_reply mode "queue"); its watcher's stop. */
+  queued: { stop: () => void } | null;
   /** Called on every change: waiters and progress reporters. */
   readonly listeners: Set<() => void>;
 }
@@ -44,6 +46,7 @@ export class LiveSessions {
         turnActive: false,
         turnIndex: null,
         turnLimit: null,
+        queued: null,
         listeners: new Set(),
       };
       this.#live.set(sessionId, live);
@@ -60,6 +63,7 @@ export class LiveSessions {
   forget(sessionId: string): void {
     this.#live.get(sessionId)?.unsubscribe?.();
     this.disarmTurnLimit(sessionId);
+    this.#live.get(sessionId)?.queued?.stop();
     this.#live.delete(sessionId);
   }
 

@@ -78,6 +78,12 @@ export interface OwnEventData {
   cancelled: { reason: string };
   forked: { from: string; fromThreadId: string };
   background_terminals_cleaned: Record<string, never>;
+  /** Input added to the running turn (its first 2000 characters, and its full length). */
+  turn_steered: { turnId: string; prompt: string; promptChars: number };
+  /** Input to run as the next turn once this one ends. */
+  turn_queued: { prompt: string; promptChars: number };
+  /** The queued turn was not started: why (the session failed or was cancelled, or starting it failed). */
+  queued_turn_dropped: { reason: string };
 }
 
 /** The types of {@link OwnEventData}, listed so that a missing or extra one does not compile. */
@@ -93,6 +99,9 @@ const OWN_EVENT_TYPES: { readonly [T in keyof OwnEventData]: true } = {
   cancelled: true,
   forked: true,
   background_terminals_cleaned: true,
+  turn_steered: true,
+  turn_queued: true,
+  queued_turn_dropped: true,
 };
 
 export type SessionEventType = BackendEvent["type"] | keyof OwnEventData;

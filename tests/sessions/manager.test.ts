@@ -45,6 +45,9 @@ class FakeBackend implements Backend {
     queueMicrotask(() => this.emit(threadId, { type: "turn_started", turnId }));
     return { turnId };
   }
+  async steerTurn(threadId: string, turnId: string, input: { prompt: string }): Promise<void> {
+    this.calls.push(`steer ${threadId} ${turnId} ${input.prompt}`);
+  }
   async interrupt(threadId: string, turnId: string): Promise<void> {
     this.calls.push(`interrupt ${threadId}`);
     queueMicrotask(() => this.emit(threadId, { type: "turn_completed", turnId, status: "interrupted" }));
@@ -407,5 +410,64 @@ describe("stopping within a bound", () => {
     const error = await w.sessions.interrupt(s.id).then(() => null, (e: { code: string }) => e);
     expect(error?.code).toBe("TIMEOUT");
     expect(w.sessions.get(s.id).status).toBe("running"); // nothing was pretended
+  });
+});
+
+describe("steering and queueing", () => {
+  test("steer adds the input to the running turn, by its id", async () => {
+    const w = world();
+    const s = await w.sessions.start({ settings, turn: { prompt: "long" } });
+    await tick();
+    await w.sessions.steer(s.id, { prompt: "also this" });
+    expect(w.backend.calls).toContain(`steer ${s.threadId} ${s.currentTurnId} also this`);
+    const kinds = w.store.readEvents(s.id, 1, { maxEvents: 100, maxBytes: 1e6 }).events.map((e) => e.type);
+    expect(kinds).toContain("turn_steered");
+  });
+
+  test("a backend that cannot steer is NOT_SUPPORTED, and nothing is sent", async () => {
+    const w = world();
+    (w.backend as { capabilities: object }).capabilities = CAPABILITIES.exec;
+    const s = await w.sessions.start({ settings, turn: { prompt: "long" } });
+    await tick();
+    const error = await w.sessions.steer(s.id, { prompt: "x" }).then(() => null, (e: { code: string }) => e);
+    expect(error?.code).toBe("NOT_SUPPORTED");
+    expect(w.backend.calls.filter((c) => c.startsWith("steer"))).toEqual([]);
+  });
+
+  test("a queued turn starts when the running one ends; one waits at a time", async () => {
+    const w = world();
+    const s = await w.sessions.start({ settings, turn: { prompt: "first" } });
+    await tick();
+    await w.sessions.queue(s.id, { prompt: "second" });
+    const again = await w.sessions.queue(s.id, { prompt: "third" }).then(() => null, (e: { code: string }) => e);
+    expect(again?.code).toBe("SESSION_BUSY");
+    expect(w.backend.calls.filter((c) => c.startsWith("turn"))).toHaveLength(1);
+    w.backend.emit(s.threadId!, { type: "turn_completed", turnId: s.currentTurnId!, status: "completed" });
+    await tick();
+    expect(w.backend.calls.filter((c) => c.startsWith("turn"))).toHaveLength(2);
+    expect(w.sessions.get(s.id).status).toBe("running");
+    expect(w.sessions.turns(s.id).map((t) => t.promptPreview)).toEqual(["first", "second"]);
+  });
+
+  test("a queued turn is dropped, and says why, when the session is cancelled first", async () => {
+    const w = world();
+    const s = await w.sessions.start({ settings, turn: { prompt: "first" } });
+    await tick();
+    await w.sessions.queue(s.id, { prompt: "second" });
+    await w.sessions.cancel(s.id);
+    await tick();
+    expect(w.backend.calls.filter((c) => c.startsWith("turn"))).toHaveLength(1);
+    const dropped = w.store.readEvents(s.id, 1, { maxEvents: 100, maxBytes: 1e6 }).events.find((e) =>
+      e.type === "queued_turn_dropped"
+    );
+    expect(dropped?.data.reason).toBe("the session is cancelled");
+  });
+
+  test("on a session with no turn running, steer and queue start a turn, as a reply does", async () => {
+    const w = world();
+    const s = await finishedSession(w);
+    await w.sessions.steer(s.id, { prompt: "now" });
+    expect(w.sessions.get(s.id).status).toBe("running");
+    expect(w.backend.calls.filter((c) => c.startsWith("steer"))).toEqual([]);
   });
 });

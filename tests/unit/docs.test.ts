@@ -26,6 +26,7 @@ const ROWS: Partial<Record<keyof BackendCapabilities, string>> = {
   fork: "fork",
   streamingDeltas: "streaming message deltas",
   profiles: "config profile",
+  steer: "steer a running turn",
 };
 
 describe("the README's backend table", () => {

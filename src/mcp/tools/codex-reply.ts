@@ -5,6 +5,7 @@
  * @module
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import * as z from "zod";
 import type { ServerContext } from "../context.ts";
 import { errorResult } from "../errors.ts";
 import { ImagePaths } from "./codex.ts";
@@ -33,7 +34,7 @@ export function registerCodexReply(server: McpServer, ctx: ServerContext): void 
     {
       title: "Continue a Codex session",
       description:
-        "Sends a follow-up prompt to a session whose turn is over (status idle, error or cancelled); Codex sees the whole conversation. Per-turn overrides apply to this turn and later ones. Returns like codex; waitForResult waits for the result.",
+        'Sends a follow-up prompt to a session whose turn is over (status idle, error or cancelled); Codex sees the whole conversation. Per-turn overrides apply to this turn and later ones. With mode "steer" or "queue" it also works while a turn runs (steer: into that turn; queue: as the next one). Returns like codex; waitForResult waits for the result.',
       inputSchema: {
         sessionId: Name.min(1),
         prompt: Prompt,
@@ -49,6 +50,9 @@ export function registerCodexReply(server: McpServer, ctx: ServerContext): void 
         waitForResult: waitForResult(ctx.config.maxWaitMs).optional(),
         turnTimeoutMs: turnTimeout(ctx.config.runningTtlMs).optional(),
         approvals: Approvals.optional(),
+        mode: z.enum(["steer", "queue"]).optional().describe(
+          'For a session whose turn is still running: "steer" adds this prompt to the running turn (Codex takes it in at its next step; app-server backend only), "queue" runs it as the next turn when this one ends. Without mode such a session is SESSION_BUSY. A session with no turn running starts the turn either way.',
+        ),
       },
       outputSchema: withErrorBranch(SessionView),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
@@ -57,7 +61,12 @@ export function registerCodexReply(server: McpServer, ctx: ServerContext): void 
       try {
         const policy = acceptedPolicy(args.approvalPolicy);
         const byForm = asksByForm(ctx, args.approvals);
-        await ctx.sessions.reply(args.sessionId, {
+        const act = args.mode === "steer"
+          ? ctx.sessions.steer.bind(ctx.sessions)
+          : args.mode === "queue"
+          ? ctx.sessions.queue.bind(ctx.sessions)
+          : ctx.sessions.reply.bind(ctx.sessions);
+        await act(args.sessionId, {
           prompt: args.prompt,
           model: args.model,
           effort: args.effort,

@@ -37,13 +37,14 @@ import {
   CAPABILITIES,
   type RequestAnswer,
   type StartedThread,
+  type SteerInput,
   type ThreadSettings,
   type TurnInput,
 } from "../../backend.ts";
 import { type RequestId, RpcError, RpcTimeoutError } from "../jsonrpc.ts";
 import { toBackendError } from "./errors.ts";
 import { mapNotification, TurnMemory } from "./notifications.ts";
-import { threadForkParams, threadResumeParams, threadStartParams, turnStartParams } from "./params.ts";
+import { threadForkParams, threadResumeParams, threadStartParams, turnStartParams, userInputItems } from "./params.ts";
 import { describeIssues, threadIdOf, ThreadOpenedResponse, TurnStartResponse } from "./protocol.ts";
 import { classifyServerRequest, type WaitingRequest } from "./server-requests.ts";
 import { type Listener, ThreadEvents } from "../thread-events.ts";
@@ -136,6 +137,11 @@ export class AppServerBackend implements Backend {
     const result = await this.#request(await this.#connectionFor(threadId), "turn/start", params, TurnStartResponse);
     if (state && input.model !== undefined) state.model = input.model;
     return { turnId: result.turn.id };
+  }
+
+  async steerTurn(threadId: string, turnId: string, input: SteerInput): Promise<void> {
+    const params = { threadId, input: userInputItems(input), expectedTurnId: turnId };
+    await this.#request(await this.#connectionFor(threadId), "turn/steer", params, v.unknown());
   }
 
   async interrupt(threadId: string, turnId: string): Promise<void> {

@@ -116,10 +116,15 @@ export function threadForkParams(threadId: string, settings: ThreadSettings): Pa
 }
 
 /** `turn/start`; `currentModel` is the thread's model, needed when a collaboration mode is set. */
-export function turnStartParams(threadId: string, input: TurnInput, currentModel: string | null): Params {
+/** A prompt and its images as Codex's `UserInput` items. */
+export function userInputItems(input: { prompt: string; images?: readonly string[] }): Params[] {
   const items: Params[] = [{ type: "text", text: input.prompt, text_elements: [] }];
   for (const path of input.images ?? []) items.push({ type: "localImage", path });
-  const params: Params = { threadId, input: items };
+  return items;
+}
+
+export function turnStartParams(threadId: string, input: TurnInput, currentModel: string | null): Params {
+  const params: Params = { threadId, input: userInputItems(input) };
   if (input.outputSchema !== undefined) params["outputSchema"] = input.outputSchema;
   if (input.model !== undefined) params["model"] = input.model;
   if (input.effort !== undefined) params["effort"] = input.effort;

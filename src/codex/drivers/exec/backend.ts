@@ -399,6 +399,14 @@ export class ExecBackend implements Backend {
     }
   }
 
+  async steerTurn(): Promise<void> {
+    throw new BackendError(
+      "NOT_SUPPORTED",
+      "the exec backend cannot add input to a running turn: `codex exec` reads its prompt once",
+      "Queue the input to run as the next turn instead, or use the app-server backend (CODEX_MCP_MODE=app-server).",
+    );
+  }
+
   /** Stops the running turn (SIGINT, then SIGTERM, then SIGKILL) and resolves once it has ended. */
   async interrupt(threadId: string, turnId: string): Promise<void> {
     const state = this.#threads.get(threadId);
