@@ -66,6 +66,8 @@ export interface Config {
   execSilenceMs: number;
   /** Who answers Codex's approvals and questions: the person (by form), the calling model, or auto. */
   approvals: ApprovalsSetting;
+  /** Which of the user's MCP servers run inside sessions, unless a call says otherwise. */
+  innerMcp: "inherit" | "none";
 }
 
 export const APPROVALS_SETTINGS = ["auto", "client", "model"] as const;
@@ -220,6 +222,15 @@ export const SETTINGS: readonly Setting[] = [
     default: "auto",
     meaning:
       "who answers Codex's approvals and questions: client = the person, through the MCP client's form (elicitation); model = the caller, by polling; auto = the person when the client can show forms, else the caller. Polling stays open beside a form: the first answer wins",
+  },
+  {
+    variable: "CODEX_MCP_INNER_MCP",
+    key: "innerMcp",
+    kind: "choice",
+    values: ["inherit", "none"],
+    default: "inherit",
+    meaning:
+      "the MCP servers of the user's Codex config inside sessions: inherit runs them (Codex's default), none starts sessions without them; a call's advanced.mcpServers picks per session",
   },
   {
     variable: "CODEX_MCP_APPROVAL_TIMEOUT_MS",

@@ -191,6 +191,8 @@ export interface ConfigFiles {
   notes: string[];
   /** The model provider the files select (`openai` unless one says otherwise), and whether it needs an OpenAI login. */
   provider: { id: string; requiresOpenaiAuth: boolean };
+  /** The MCP servers the files Codex applies define, by name. */
+  mcpServers: string[];
 }
 
 /** The system-wide config file for the platform. */
@@ -279,6 +281,7 @@ export async function findConfigFiles(deps: CodexHomeDeps, home: CodexHome): Pro
     searchedDirs,
     notes,
     provider: selectedProvider(layers),
+    mcpServers: [...new Set(layers.flatMap((facts) => [...(facts?.mcpServers ?? [])]))].sort(),
   };
 }
 

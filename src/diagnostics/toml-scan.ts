@@ -19,11 +19,17 @@ export interface CodexTomlFacts {
   modelProvider?: string;
   /** `model_providers.<id>.requires_openai_auth`, by provider id. */
   providerRequiresOpenaiAuth: Map<string, boolean>;
+  /** The names of the MCP servers the file defines (`[mcp_servers.<name>]`, or keys under it). */
+  mcpServers: Set<string>;
 }
 
 /** Reads the facts from a config.toml text. Never throws. */
 export function scanCodexToml(text: string): CodexTomlFacts {
-  const facts: CodexTomlFacts = { projectTrust: new Map(), providerRequiresOpenaiAuth: new Map() };
+  const facts: CodexTomlFacts = {
+    projectTrust: new Map(),
+    providerRequiresOpenaiAuth: new Map(),
+    mcpServers: new Set(),
+  };
   const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
   let table: string[] = [];
   let inMultiline: '"""' | "'''" | null = null;
@@ -45,6 +51,7 @@ export function scanCodexToml(text: string): CodexTomlFacts {
       if (parsed && trimmed.startsWith(closer, close)) {
         // An element of an array of tables cannot be a projects.<path> table we understand.
         table = arrayTable ? ["\u0000array", ...parsed.keys] : parsed.keys;
+        if (!arrayTable && table[0] === "mcp_servers" && table[1] !== undefined) facts.mcpServers.add(table[1]);
       } else {
         table = ["\u0000unknown"];
       }
@@ -69,6 +76,7 @@ export function scanCodexToml(text: string): CodexTomlFacts {
     }
 
     const full = [...table, ...key.keys];
+    if (full[0] === "mcp_servers" && full[1] !== undefined) facts.mcpServers.add(full[1]);
     if (full.length === 1 && full[0] === "project_root_markers") {
       const markers = parseStringArray(value);
       if (markers) facts.projectRootMarkers = markers;

@@ -9,6 +9,7 @@ import * as z from "zod";
 import type { ServerContext } from "../context.ts";
 import { errorResult } from "../errors.ts";
 import { asksByForm } from "../approvals/mode.ts";
+import { innerMcpOverrides } from "../../diagnostics/inner-mcp.ts";
 import {
   acceptedPolicy,
   ApprovalPolicy,
@@ -69,6 +70,9 @@ export function registerCodex(server: McpServer, ctx: ServerContext): void {
             waitForResult: waitForResult(ctx.config.maxWaitMs).optional(),
             turnTimeoutMs: turnTimeout(ctx.config.runningTtlMs).optional(),
             approvals: Approvals.optional(),
+            mcpServers: z.union([z.enum(["inherit", "none"]), z.array(Name).max(64)]).optional().describe(
+              'The MCP servers of the user\'s Codex config that run inside this session: "inherit" (all), "none", or the names to keep. Default: CODEX_MCP_INNER_MCP (inherit). Kept for the session\'s later turns and forks.',
+            ),
           })
           .optional(),
       },
@@ -81,6 +85,8 @@ export function registerCodex(server: McpServer, ctx: ServerContext): void {
         const policy = acceptedPolicy(args.approvalPolicy);
         const cwd = args.cwd ?? ctx.runtime.cwd();
         const byForm = asksByForm(ctx, a.approvals);
+        const inner = await innerMcpOverrides(a.mcpServers ?? ctx.config.innerMcp, { ...ctx.runtime, cwd });
+        const config = Object.keys(inner).length > 0 ? { ...a.config, ...inner } : a.config;
         const record = await ctx.sessions.start({
           settings: {
             cwd,
@@ -88,7 +94,7 @@ export function registerCodex(server: McpServer, ctx: ServerContext): void {
             sandbox: args.sandbox,
             model: args.model,
             profile: args.profile,
-            config: a.config,
+            config,
             baseInstructions: a.baseInstructions,
             developerInstructions: a.developerInstructions,
             personality: a.personality,
