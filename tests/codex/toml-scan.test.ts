@@ -78,6 +78,24 @@ describe("scanCodexToml", () => {
     expect(facts.projectTrust.size).toBe(0);
   });
 
+  test("MCP server names: tables, quoted names, dotted keys and sub-tables; not inside multi-line strings", () => {
+    const facts = scanCodexToml([
+      "[mcp_servers.alpha]",
+      'command = "a"',
+      "[mcp_servers.alpha.env]",
+      'X = "1"',
+      '[mcp_servers."my server"]',
+      'command = "b"',
+      "[mcp_servers]",
+      'gamma.command = "c"',
+      'notes = """',
+      "[mcp_servers.not_a_server]",
+      '"""',
+      "[[mcp_servers.arrays]]",
+    ].join("\n"));
+    expect([...facts.mcpServers].sort()).toEqual(["alpha", "gamma", "my server"]);
+  });
+
   test("garbage is ignored, never thrown", () => {
     expect(() => scanCodexToml('[[[\n= = =\n"unterminated\n[projects."x\n')).not.toThrow();
   });
