@@ -13,7 +13,7 @@ export const APPROVAL_POLICIES = ["untrusted", "on-failure", "on-request", "neve
 export type ApprovalPolicy = (typeof APPROVAL_POLICIES)[number];
 export const SANDBOX_MODES = ["read-only", "workspace-write", "danger-full-access"] as const;
 export type SandboxMode = (typeof SANDBOX_MODES)[number];
-export const REASONING_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh"] as const;
+export const REASONING_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh", "max", "ultra"] as const;
 export type ReasoningEffort = (typeof REASONING_EFFORTS)[number];
 export const REASONING_SUMMARIES = ["auto", "concise", "detailed", "none"] as const;
 export type ReasoningSummary = (typeof REASONING_SUMMARIES)[number];
@@ -211,6 +211,19 @@ export interface BackendCapabilities {
   review: boolean;
   /** Input can be added to a running turn. */
   steer: boolean;
+  /** Codex's model list can be read. */
+  models: boolean;
+}
+
+/** A model as Codex lists it. */
+export interface ModelInfo {
+  id: string;
+  displayName: string;
+  /** Codex's default model. */
+  isDefault: boolean;
+  defaultEffort: string;
+  /** The reasoning efforts it takes. */
+  efforts: string[];
 }
 
 /** What steering adds to a running turn: more of the user's words (and images). */
@@ -230,6 +243,7 @@ export const CAPABILITIES: Readonly<Record<"app-server" | "exec", Readonly<Backe
     cleanBackgroundTerminals: true,
     review: false,
     steer: true,
+    models: true,
   },
   exec: {
     approvals: false,
@@ -240,6 +254,7 @@ export const CAPABILITIES: Readonly<Record<"app-server" | "exec", Readonly<Backe
     cleanBackgroundTerminals: false,
     review: false,
     steer: false,
+    models: false,
   },
 };
 
@@ -254,6 +269,8 @@ export interface Backend {
   /** A new thread carrying the history of `threadId`. */
   forkThread(threadId: string, settings: ThreadSettings): Promise<StartedThread>;
   startTurn(threadId: string, input: TurnInput): Promise<{ turnId: string }>;
+  /** The models Codex offers (`model/list`); exec has no list (NOT_SUPPORTED). */
+  listModels(): Promise<ModelInfo[]>;
   /** Adds input to the running turn `turnId` (refused when another turn is running). */
   steerTurn(threadId: string, turnId: string, input: SteerInput): Promise<void>;
   interrupt(threadId: string, turnId: string): Promise<void>;

@@ -10,6 +10,7 @@ import { type Elicit, FormApprovals } from "./approvals/asker.ts";
 import type { AppContext, ConnectionContext, ServerContext } from "./context.ts";
 import { installArgumentsCheck, installToolErrorFormat } from "./errors.ts";
 import { installPortableSchemas } from "./portable-schemas.ts";
+import { registerModels } from "./resources/models.ts";
 import { registerServerInfo } from "./resources/server-info.ts";
 import { registerCodex } from "./tools/codex.ts";
 import { registerCodexCheck } from "./tools/codex-check.ts";
@@ -50,6 +51,7 @@ export function createMcpServer(app: AppContext, connection: ConnectionContext):
   };
   installToolErrorFormat(server);
   registerServerInfo(server, ctx);
+  registerModels(server, ctx);
   registerCodex(server, ctx);
   registerCodexReply(server, ctx);
   registerCodexCheck(server, ctx);

@@ -42,7 +42,7 @@ import {
   type TurnRecord,
 } from "./store.ts";
 import { type AnsweredBy, type OwnEventData, recordOwn } from "./session-events.ts";
-import type { SteerInput } from "../codex/backend.ts";
+import type { ModelInfo, SteerInput } from "../codex/backend.ts";
 import { LiveSessions, type WaitOutcome } from "./live.ts";
 import { EventIntake } from "./intake.ts";
 import { Admission } from "./admission.ts";
@@ -100,6 +100,7 @@ export class SessionManager {
   readonly #admission: Admission;
   #sweeper: ReturnType<typeof setInterval> | undefined;
   #backend: Promise<Backend> | null = null;
+  #models: Promise<ModelInfo[] | null> | null = null;
 
   constructor(options: SessionManagerOptions) {
     this.#o = options;
@@ -404,6 +405,20 @@ export class SessionManager {
   }
 
   // ---- reading -------------------------------------------------------------------------------
+
+  /**
+   * The models Codex offers, listed once and kept; `null` when the backend has no list (exec).
+   * A failed listing is tried again next time.
+   */
+  models(): Promise<ModelInfo[] | null> {
+    this.#models ??= this.#backendOrError().then(
+      (backend) => backend.capabilities.models ? backend.listModels() : null,
+    ).catch((error) => {
+      this.#models = null;
+      throw asCodedError(error);
+    });
+    return this.#models;
+  }
 
   get(sessionId: string): SessionRecord {
     const record = this.#o.store.getSession(sessionId);

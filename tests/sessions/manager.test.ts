@@ -45,6 +45,9 @@ class FakeBackend implements Backend {
     queueMicrotask(() => this.emit(threadId, { type: "turn_started", turnId }));
     return { turnId };
   }
+  async listModels() {
+    return [];
+  }
   async steerTurn(threadId: string, turnId: string, input: { prompt: string }): Promise<void> {
     this.calls.push(`steer ${threadId} ${turnId} ${input.prompt}`);
   }

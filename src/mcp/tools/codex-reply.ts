@@ -10,6 +10,8 @@ import type { ServerContext } from "../context.ts";
 import { errorResult } from "../errors.ts";
 import { ImagePaths } from "./codex.ts";
 import { asksByForm } from "../approvals/mode.ts";
+import { checkModelChoice } from "../../sessions/model-check.ts";
+import { knownModels } from "../resources/models.ts";
 import {
   acceptedPolicy,
   ApprovalPolicy,
@@ -61,6 +63,11 @@ export function registerCodexReply(server: McpServer, ctx: ServerContext): void 
       try {
         const policy = acceptedPolicy(args.approvalPolicy);
         const byForm = asksByForm(ctx, args.approvals);
+        const modelWarnings = checkModelChoice(await knownModels(ctx, args), {
+          model: args.model,
+          effort: args.effort,
+          sessionModel: ctx.sessions.get(args.sessionId).settings.model,
+        });
         const act = args.mode === "steer"
           ? ctx.sessions.steer.bind(ctx.sessions)
           : args.mode === "queue"
@@ -79,7 +86,10 @@ export function registerCodexReply(server: McpServer, ctx: ServerContext): void 
           outputSchema: args.outputSchema,
         }, { turnTimeoutMs: args.turnTimeoutMs });
         if (byForm) ctx.approvals.follow(args.sessionId);
-        return await waitAndAnswer(ctx, args.sessionId, args.waitForResult ?? 0, extra as ToolExtra, policy.warnings);
+        return await waitAndAnswer(ctx, args.sessionId, args.waitForResult ?? 0, extra as ToolExtra, [
+          ...policy.warnings,
+          ...modelWarnings,
+        ]);
       } catch (error) {
         return errorResult(error);
       }

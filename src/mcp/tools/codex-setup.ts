@@ -40,7 +40,7 @@ const ReadinessOutput = {
     userAgent: z.string().nullable(),
     probeMs: z.number().nullable(),
     capabilities: z.record(z.string(), z.boolean()).nullable().describe(
-      "What the backend can do: approvals, userInput, fork, streamingDeltas, profiles, cleanBackgroundTerminals, review, steer.",
+      "What the backend can do: approvals, userInput, fork, streamingDeltas, profiles, cleanBackgroundTerminals, review, steer, models.",
     ),
   }),
   limits: z.object({

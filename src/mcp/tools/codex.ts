@@ -10,6 +10,8 @@ import type { ServerContext } from "../context.ts";
 import { errorResult } from "../errors.ts";
 import { asksByForm } from "../approvals/mode.ts";
 import { innerMcpOverrides } from "../../diagnostics/inner-mcp.ts";
+import { checkModelChoice } from "../../sessions/model-check.ts";
+import { knownModels } from "../resources/models.ts";
 import {
   acceptedPolicy,
   ApprovalPolicy,
@@ -87,6 +89,10 @@ export function registerCodex(server: McpServer, ctx: ServerContext): void {
         const byForm = asksByForm(ctx, a.approvals);
         const inner = await innerMcpOverrides(a.mcpServers ?? ctx.config.innerMcp, { ...ctx.runtime, cwd });
         const config = Object.keys(inner).length > 0 ? { ...a.config, ...inner } : a.config;
+        const modelWarnings = checkModelChoice(await knownModels(ctx, args), {
+          model: args.model,
+          effort: args.effort,
+        });
         const record = await ctx.sessions.start({
           settings: {
             cwd,
@@ -112,7 +118,10 @@ export function registerCodex(server: McpServer, ctx: ServerContext): void {
           turnTimeoutMs: a.turnTimeoutMs,
         });
         if (byForm) ctx.approvals.follow(record.id);
-        return await waitAndAnswer(ctx, record.id, a.waitForResult ?? 0, extra as ToolExtra, policy.warnings);
+        return await waitAndAnswer(ctx, record.id, a.waitForResult ?? 0, extra as ToolExtra, [
+          ...policy.warnings,
+          ...modelWarnings,
+        ]);
       } catch (error) {
         return errorResult(error);
       }

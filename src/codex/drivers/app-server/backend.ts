@@ -35,6 +35,7 @@ import {
   BackendError,
   type BackendEvent,
   CAPABILITIES,
+  type ModelInfo,
   type RequestAnswer,
   type StartedThread,
   type SteerInput,
@@ -45,7 +46,7 @@ import { type RequestId, RpcError, RpcTimeoutError } from "../jsonrpc.ts";
 import { toBackendError } from "./errors.ts";
 import { mapNotification, TurnMemory } from "./notifications.ts";
 import { threadForkParams, threadResumeParams, threadStartParams, turnStartParams, userInputItems } from "./params.ts";
-import { describeIssues, threadIdOf, ThreadOpenedResponse, TurnStartResponse } from "./protocol.ts";
+import { describeIssues, ModelListResponse, threadIdOf, ThreadOpenedResponse, TurnStartResponse } from "./protocol.ts";
 import { classifyServerRequest, type WaitingRequest } from "./server-requests.ts";
 import { type Listener, ThreadEvents } from "../thread-events.ts";
 import { describeExit, tailLines } from "../stderr.ts";
@@ -137,6 +138,33 @@ export class AppServerBackend implements Backend {
     const result = await this.#request(await this.#connectionFor(threadId), "turn/start", params, TurnStartResponse);
     if (state && input.model !== undefined) state.model = input.model;
     return { turnId: result.turn.id };
+  }
+
+  async listModels(): Promise<ModelInfo[]> {
+    const conn = await this.#connection();
+    const models: ModelInfo[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < 10; page++) {
+      const result: v.InferOutput<typeof ModelListResponse> = await this.#request(
+        conn,
+        "model/list",
+        { includeHidden: false, ...(cursor && { cursor }) },
+        ModelListResponse,
+      );
+      for (const m of result.data) {
+        if (m.hidden) continue;
+        models.push({
+          id: m.id,
+          displayName: m.displayName ?? m.id,
+          isDefault: m.isDefault === true,
+          defaultEffort: m.defaultReasoningEffort ?? "medium",
+          efforts: (m.supportedReasoningEfforts ?? []).map((e) => e.reasoningEffort),
+        });
+      }
+      cursor = result.nextCursor ?? null;
+      if (!cursor) break;
+    }
+    return models;
   }
 
   async steerTurn(threadId: string, turnId: string, input: SteerInput): Promise<void> {

@@ -206,3 +206,18 @@ export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string 
     })
     .join("; ");
 }
+
+/** `model/list`: one page of the catalog. */
+export const ModelListResponse = v.looseObject({
+  data: v.array(
+    v.looseObject({
+      id: str,
+      displayName: v.optional(v.string()),
+      hidden: v.optional(v.boolean()),
+      isDefault: v.optional(v.boolean()),
+      defaultReasoningEffort: v.optional(v.string()),
+      supportedReasoningEfforts: v.optional(v.array(v.looseObject({ reasoningEffort: v.string() }))),
+    }),
+  ),
+  nextCursor: v.optional(v.nullable(v.string())),
+});

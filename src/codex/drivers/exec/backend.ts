@@ -399,6 +399,14 @@ export class ExecBackend implements Backend {
     }
   }
 
+  async listModels(): Promise<never> {
+    throw new BackendError(
+      "NOT_SUPPORTED",
+      "the exec backend cannot list Codex's models: `codex exec` has no model list",
+      "Use the app-server backend (CODEX_MCP_MODE=app-server) for the list; `model` is passed to Codex as given.",
+    );
+  }
+
   async steerTurn(): Promise<void> {
     throw new BackendError(
       "NOT_SUPPORTED",
