@@ -90,10 +90,11 @@ describe("steering a running turn", () => {
     const view = await s.until(started.sessionId, (v) => v.status === "idle");
     expect(view.result?.text).toBe("BANANA");
     expect(view.progress.turns).toBe(1); // the same turn
-    // The steered words reached the model with the command's output, in the turn's second request.
-    const second = model.responsesRequests()[1]!;
-    expect(second.toolOutput("call_sleep")).toBeDefined();
-    expect(second.userTexts().some((t) => t.includes("Also say BANANA"))).toBe(true);
+    // The steered words reached the model in a later request of the same turn. (Whether that
+    // request also carries the command's output depends on when the steer lands: Codex may take it
+    // in before it runs the command.)
+    const later = model.responsesRequests().slice(1);
+    expect(later.some((r) => r.userTexts().some((t) => t.includes("Also say BANANA")))).toBe(true);
   }, 40_000);
 
   test("no mode on a running session: SESSION_BUSY, and the hint names steer and queue", async () => {
