@@ -46,6 +46,7 @@ import type { ModelInfo, SteerInput } from "../codex/backend.ts";
 import { LiveSessions, type WaitOutcome } from "./live.ts";
 import { EventIntake } from "./intake.ts";
 import { Admission } from "./admission.ts";
+import { FollowUps } from "./follow-ups.ts";
 import type { PathProbe } from "./path-checks.ts";
 import type { CallPolicy } from "./policy.ts";
 import { settlesWithin } from "../process/timeouts.ts";
@@ -98,6 +99,7 @@ export class SessionManager {
   readonly #pending = new PendingRequests();
   readonly #intake: EventIntake;
   readonly #admission: Admission;
+  readonly #followUps: FollowUps;
   #sweeper: ReturnType<typeof setInterval> | undefined;
   #backend: Promise<Backend> | null = null;
   #models: Promise<ModelInfo[] | null> | null = null;
@@ -110,6 +112,16 @@ export class SessionManager {
       limits: options.limits,
       maxImageBytes: options.policy.maxImageBytes,
       runningTtlMs: options.policy.runningTtlMs,
+    });
+    this.#followUps = new FollowUps({
+      get: (id) => this.get(id),
+      mayAct: (record) => this.#mayAct(record),
+      admit: (turn, turnTimeoutMs) => this.#admission.turn(turn, turnTimeoutMs),
+      backend: () => this.#backendOrError(),
+      reply: (id, turn, turnOptions) => this.reply(id, turn, turnOptions),
+      live: this.#live,
+      store: options.store,
+      log: options.log,
     });
     this.#intake = new EventIntake({
       store: options.store,
@@ -239,75 +251,14 @@ export class SessionManager {
     return this.get(sessionId);
   }
 
-  /**
-   * Adds `input` to the running turn (Codex takes it in at its next step). A session with no turn
-   * running gets a new turn instead, as a reply would start.
-   */
-  async steer(sessionId: string, input: SteerInput & TurnInput, options: TurnOptions = {}): Promise<SessionRecord> {
-    const record = this.get(sessionId);
-    await this.#mayAct(record);
-    if (!isActive(record.status)) return this.reply(sessionId, input, options);
-    await this.#admission.turn({ prompt: input.prompt, images: input.images });
-    const backend = await this.#backendOrError();
-    if (!backend.capabilities.steer) {
-      throw new SessionError(
-        "NOT_SUPPORTED",
-        `the ${backend.mode} backend cannot add input to a running turn`,
-        "Queue it to run as the next turn, or wait for the turn to end.",
-      );
-    }
-    // Codex steers only a turn it has started.
-    await this.#live.until(
-      sessionId,
-      () => this.#live.of(sessionId).turnActive || !isActive(this.get(sessionId).status),
-      10_000,
-    );
-    const now = this.get(sessionId);
-    if (!isActive(now.status) || !now.currentTurnId || !now.threadId) return this.reply(sessionId, input, options);
-    try {
-      await backend.steerTurn(now.threadId, now.currentTurnId, { prompt: input.prompt, images: input.images });
-    } catch (error) {
-      throw asCodedError(error);
-    }
-    recordOwn(this.#o.store, sessionId, "turn_steered", {
-      turnId: now.currentTurnId,
-      prompt: input.prompt.slice(0, 2_000),
-      promptChars: input.prompt.length,
-    });
-    return this.get(sessionId);
+  /** See {@link FollowUps.steer}. */
+  steer(sessionId: string, input: SteerInput & TurnInput, options: TurnOptions = {}): Promise<SessionRecord> {
+    return this.#followUps.steer(sessionId, input, options);
   }
 
-  /**
-   * Runs `turn` as the next turn once the running one ends (an idle session starts it now). One
-   * turn waits at a time; if the session fails or is cancelled first, it is dropped, and says so.
-   */
-  async queue(sessionId: string, turn: TurnInput, options: TurnOptions = {}): Promise<SessionRecord> {
-    const record = this.get(sessionId);
-    await this.#mayAct(record);
-    if (!isActive(record.status)) return this.reply(sessionId, turn, options);
-    await this.#admission.turn(turn, options.turnTimeoutMs);
-    const live = this.#live.of(sessionId);
-    if (live.queued) {
-      throw new SessionError("SESSION_BUSY", `session ${sessionId} already has a turn queued`);
-    }
-    const drop = (reason: string) => recordOwn(this.#o.store, sessionId, "queued_turn_dropped", { reason });
-    const stop = this.#live.onChange(sessionId, () => {
-      const now = this.#o.store.getSession(sessionId);
-      if (!now || isActive(now.status)) return;
-      stop();
-      live.queued = null;
-      if (now.status !== "idle") return drop(`the session is ${now.status}`);
-      this.reply(sessionId, turn, options).catch((error) => {
-        drop(`the queued turn could not start: ${asCodedError(error).message}`);
-        this.#o.log.warn(`session ${sessionId}: the queued turn could not start`, error);
-      });
-    });
-    live.queued = { stop };
-    recordOwn(this.#o.store, sessionId, "turn_queued", {
-      prompt: turn.prompt.slice(0, 2_000),
-      promptChars: turn.prompt.length,
-    });
-    return this.get(sessionId);
+  /** See {@link FollowUps.queue}. */
+  queue(sessionId: string, turn: TurnInput, options: TurnOptions = {}): Promise<SessionRecord> {
+    return this.#followUps.queue(sessionId, turn, options);
   }
 
   async #startTurn(
