@@ -70,6 +70,11 @@ describe("codex_setup", () => {
     expect(report.executable).toMatchObject({ source: "CODEX_MCP_PATH", kind: "npm-native" });
     expect(report.executable!.path).toContain("@openai/codex-linux-x64");
     expect(report.backend.mode).toBe("app-server");
+    // The models Codex offers, with their efforts; exactly one is the default.
+    const models = (report as unknown as { models: { id: string; isDefault: boolean; efforts: string[] }[] }).models;
+    expect(models.length).toBeGreaterThan(1);
+    expect(models.filter((m) => m.isDefault)).toHaveLength(1);
+    expect(models.every((m) => m.efforts.length > 0)).toBe(true);
     expect((report.backend as { capabilities?: unknown }).capabilities).toMatchObject({
       approvals: true,
       userInput: true,

@@ -75,6 +75,11 @@ const ReadinessOutput = {
     ),
   }),
   problems: z.array(Problem),
+  models: z.array(
+    z.object({ id: z.string(), isDefault: z.boolean(), defaultEffort: z.string(), efforts: z.array(z.string()) }),
+  ).nullable().describe(
+    "The models Codex offers (its model/list) with the efforts each takes; null when the backend has no list (exec) or Codex is not ready. Also codex-mcp:///models.",
+  ),
 };
 
 export function registerCodexSetup(server: McpServer, ctx: ServerContext): void {
@@ -83,7 +88,7 @@ export function registerCodexSetup(server: McpServer, ctx: ServerContext): void 
     {
       title: "Check Codex readiness",
       description:
-        "Reports whether Codex can be driven from here: which executable was chosen and why, its version, the backend (app-server or exec), login status, CODEX_HOME, the config.toml files Codex reads from `cwd`, and every problem with a hint. Starts Codex briefly to probe it.",
+        "Reports whether Codex can be driven from here: which executable was chosen and why, its version, the backend (app-server or exec), login status, CODEX_HOME, the config.toml files Codex reads from `cwd`, the models Codex offers, and every problem with a hint. Starts Codex briefly to probe it.",
       inputSchema: {
         cwd: Name.optional().describe(
           "Absolute directory Codex would run in (project config is looked up from here). Default: the server's working directory.",
@@ -102,7 +107,12 @@ export function registerCodexSetup(server: McpServer, ctx: ServerContext): void 
           cwd,
           clientInfo: { name: NAME, version: VERSION },
         });
-        const value = { ...report, limits: { maxWaitMs: ctx.config.maxWaitMs, ...policyOf(ctx.config) } };
+        // The sessions' own backend lists the models, when Codex is ready to run it.
+        const listed = report.ready ? await ctx.sessions.models().catch(() => null) : null;
+        const models =
+          listed?.map(({ id, isDefault, defaultEffort, efforts }) => ({ id, isDefault, defaultEffort, efforts })) ??
+            null;
+        const value = { ...report, limits: { maxWaitMs: ctx.config.maxWaitMs, ...policyOf(ctx.config) }, models };
         return { content: [{ type: "text", text: JSON.stringify(value) }], structuredContent: value };
       } catch (error) {
         return errorResult(error);
