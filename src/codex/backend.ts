@@ -269,6 +269,11 @@ export interface Backend {
   /** A new thread carrying the history of `threadId`. */
   forkThread(threadId: string, settings: ThreadSettings): Promise<StartedThread>;
   startTurn(threadId: string, input: TurnInput): Promise<{ turnId: string }>;
+  /**
+   * Names the thread, so that a person finds it (`codex resume`, the Codex app); a backend that
+   * cannot name threads does nothing.
+   */
+  nameThread(threadId: string, name: string): Promise<void>;
   /** The models Codex offers (`model/list`); exec has no list (NOT_SUPPORTED). */
   listModels(): Promise<ModelInfo[]>;
   /** Adds input to the running turn `turnId` (refused when another turn is running). */

@@ -187,6 +187,10 @@ export class SessionManager {
     try {
       const thread = await backend.startThread(threadSettingsOf(options.settings));
       this.#update(record.id, { threadId: thread.threadId, phase: "starting the turn" });
+      // A name a person recognises in `codex resume`; a failure to name it costs nothing else.
+      backend.nameThread(thread.threadId, threadName(options.turn.prompt)).catch((error) =>
+        this.#o.log.debug(`session ${record.id}: naming its thread failed`, error)
+      );
       live.unsubscribe = backend.subscribe(thread.threadId, this.#intake.listener(record.id));
       await this.#startTurn(record.id, backend, thread.threadId, options.turn, options);
     } catch (error) {
@@ -692,6 +696,12 @@ function noSuchRequest(sessionId: string, requestId: string): SessionError {
     "REQUEST_NOT_FOUND",
     `session ${sessionId} has no pending request ${JSON.stringify(requestId)}`,
   );
+}
+
+/** The thread's name: marked as codex-mcp's, then the prompt's first line, shortened. */
+function threadName(prompt: string): string {
+  const line = prompt.trim().split("\n")[0]!.trim();
+  return `codex-mcp: ${line.length > 60 ? `${line.slice(0, 59)}…` : line}`;
 }
 
 function busy(record: SessionRecord): SessionError {

@@ -48,6 +48,9 @@ class FakeBackend implements Backend {
   async listModels() {
     return [];
   }
+  async nameThread(threadId: string, name: string): Promise<void> {
+    this.calls.push(`name ${threadId} ${name}`);
+  }
   async steerTurn(threadId: string, turnId: string, input: { prompt: string }): Promise<void> {
     this.calls.push(`steer ${threadId} ${turnId} ${input.prompt}`);
   }

@@ -140,6 +140,10 @@ export class AppServerBackend implements Backend {
     return { turnId: result.turn.id };
   }
 
+  async nameThread(threadId: string, name: string): Promise<void> {
+    await this.#request(await this.#connectionFor(threadId), "thread/name/set", { threadId, name }, v.unknown());
+  }
+
   async listModels(): Promise<ModelInfo[]> {
     const conn = await this.#connection();
     const models: ModelInfo[] = [];

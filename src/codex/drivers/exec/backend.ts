@@ -399,6 +399,9 @@ export class ExecBackend implements Backend {
     }
   }
 
+  /** `codex exec` has no way to name a thread: nothing to do. */
+  async nameThread(): Promise<void> {}
+
   async listModels(): Promise<never> {
     throw new BackendError(
       "NOT_SUPPORTED",
