@@ -27,7 +27,13 @@ type View = {
   interactionState: string;
   pollInterval: number;
   actions: Action[];
-  result?: { text: string | null; status: string; structuredOutput?: unknown; structuredOutputError?: string };
+  result?: {
+    text: string | null;
+    status: string;
+    structuredOutput?: unknown;
+    structuredOutputError?: string;
+    usage?: Record<string, number>;
+  };
   error?: { code: string; message: string; hint: string };
   recommendedNextAction: string;
   events?: { cursor: number; type: string; data: Record<string, unknown> }[];
@@ -86,12 +92,16 @@ async function pollUntil(sessionId: string, statuses: string[], timeoutMs = 20_0
 }
 
 describe("sessions", () => {
-  test("a one-message turn with waitForResult returns the result directly", async () => {
-    model.enqueue(reply.message("Hello from the fake model."));
+  test("a one-message turn with waitForResult returns the result directly, with what it cost in tokens", async () => {
+    model.enqueue(reply.message("Hello from the fake model.", { usage: { input_tokens: 1234, output_tokens: 56 } }));
     const view = await start("Say hello.", { advanced: { waitForResult: 30_000 } });
     expect(view.status).toBe("idle");
     expect(view.interactionState).toBe("ready");
-    expect(view.result).toMatchObject({ status: "completed", text: "Hello from the fake model." });
+    expect(view.result).toMatchObject({
+      status: "completed",
+      text: "Hello from the fake model.",
+      usage: { inputTokens: 1234, outputTokens: 56 },
+    });
     expect(view.threadId).toBeString();
     expect(model.responsesRequests()[0]!.lastUserText()).toBe("Say hello.");
   }, 40_000);

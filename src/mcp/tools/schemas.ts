@@ -187,6 +187,9 @@ const Result = z.object({
     "The final message parsed as JSON, when the turn had an outputSchema.",
   ),
   structuredOutputError: z.string().optional(),
+  usage: z.record(z.string(), z.number()).optional().describe(
+    "What the turn cost in tokens, as Codex last reported it (inputTokens, cachedInputTokens, outputTokens, reasoningOutputTokens, totalTokens).",
+  ),
 });
 
 /** A failure: a code of the registry (src/errors/registry.ts), what happened, what to do. */
