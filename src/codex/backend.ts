@@ -215,6 +215,29 @@ export interface BackendCapabilities {
   models: boolean;
 }
 
+/** Which of Codex's threads to list. */
+export interface ThreadFilter {
+  /** Only threads started in this directory. */
+  cwd?: string;
+  /** Only threads whose text matches this. */
+  searchTerm?: string;
+  limit: number;
+}
+
+/** One of Codex's threads, as `thread/list` reports it: started here, in the TUI or the app. */
+export interface ThreadSummary {
+  threadId: string;
+  name: string | null;
+  preview: string;
+  cwd: string;
+  model: string | null;
+  /** Where it was started (cli, vscode, exec, app-server …), as Codex says. */
+  source: string | null;
+  /** Epoch ms. */
+  createdAt: number;
+  updatedAt: number;
+}
+
 /** A model as Codex lists it. */
 export interface ModelInfo {
   id: string;
@@ -274,6 +297,8 @@ export interface Backend {
    * cannot name threads does nothing.
    */
   nameThread(threadId: string, name: string): Promise<void>;
+  /** Codex's own threads in CODEX_HOME (`thread/list`), newest first; exec has no list (NOT_SUPPORTED). */
+  listThreads(filter: ThreadFilter): Promise<ThreadSummary[]>;
   /** The models Codex offers (`model/list`); exec has no list (NOT_SUPPORTED). */
   listModels(): Promise<ModelInfo[]>;
   /** Adds input to the running turn `turnId` (refused when another turn is running). */

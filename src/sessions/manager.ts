@@ -42,7 +42,7 @@ import {
   type TurnRecord,
 } from "./store.ts";
 import { type AnsweredBy, type OwnEventData, recordOwn } from "./session-events.ts";
-import type { ModelInfo, SteerInput } from "../codex/backend.ts";
+import type { ModelInfo, SteerInput, ThreadFilter, ThreadSummary } from "../codex/backend.ts";
 import { LiveSessions, type WaitOutcome } from "./live.ts";
 import { EventIntake } from "./intake.ts";
 import { Admission } from "./admission.ts";
@@ -356,6 +356,51 @@ export class SessionManager {
     const live = this.#live.of(record.id);
     live.unsubscribe = backend.subscribe(thread.threadId, this.#intake.listener(record.id));
     recordOwn(this.#o.store, record.id, "forked", { from: source.id, fromThreadId: source.threadId });
+    return this.get(record.id);
+  }
+
+  /** Codex's own threads (started here, in the TUI or the app), newest first. */
+  async threads(filter: ThreadFilter): Promise<ThreadSummary[]> {
+    const backend = await this.#backendOrError();
+    try {
+      return await backend.listThreads(filter);
+    } catch (error) {
+      throw asCodedError(error);
+    }
+  }
+
+  /**
+   * A session over an existing Codex thread (one from `threads`, or a `codex resume` id): idle,
+   * with no turns of its own yet; the first reply loads the thread with its whole history.
+   */
+  async importThread(threadId: string, settings: SessionSettings): Promise<SessionRecord> {
+    await this.#admission.settings(settings, true);
+    this.#admission.counts(this.#mine(), true);
+    const backend = await this.#backendOrError();
+    const now = Date.now();
+    const record: SessionRecord = {
+      id: newId("s"),
+      threadId,
+      status: "idle",
+      backend: backend.mode,
+      settings,
+      approvalTimeoutMs: this.#o.policy.approvalTimeoutMs,
+      createdAt: now,
+      updatedAt: now,
+      lastActivityAt: now,
+      turnStartedAt: undefined,
+      turns: 0,
+      currentTurnId: null,
+      phase: "imported",
+      lastItem: undefined,
+      preview: `(imported thread ${threadId})`,
+      result: undefined,
+      error: undefined,
+      forkedFrom: undefined,
+      owner: this.#o.owner,
+    };
+    this.#o.store.createSession(record);
+    recordOwn(this.#o.store, record.id, "imported", { threadId });
     return this.get(record.id);
   }
 

@@ -84,6 +84,8 @@ export interface OwnEventData {
   turn_queued: { prompt: string; promptChars: number };
   /** The queued turn was not started: why (the session failed or was cancelled, or starting it failed). */
   queued_turn_dropped: { reason: string };
+  /** The session was made over an existing Codex thread (`codex_session import`). */
+  imported: { threadId: string };
 }
 
 /** The types of {@link OwnEventData}, listed so that a missing or extra one does not compile. */
@@ -102,6 +104,7 @@ const OWN_EVENT_TYPES: { readonly [T in keyof OwnEventData]: true } = {
   turn_steered: true,
   turn_queued: true,
   queued_turn_dropped: true,
+  imported: true,
 };
 
 export type SessionEventType = BackendEvent["type"] | keyof OwnEventData;

@@ -48,6 +48,9 @@ class FakeBackend implements Backend {
   async listModels() {
     return [];
   }
+  async listThreads() {
+    return [];
+  }
   async nameThread(threadId: string, name: string): Promise<void> {
     this.calls.push(`name ${threadId} ${name}`);
   }

@@ -1,6 +1,7 @@
 /**
  * `codex_session`: manage sessions — list, get, cancel, interrupt, fork, clean,
- * clean_background_terminals.
+ * clean_background_terminals — and Codex's own threads: threads lists them, import makes a
+ * session of one.
  *
  * @module
  */
@@ -9,7 +10,7 @@ import * as z from "zod";
 import type { SessionRecord } from "../../sessions/store.ts";
 import type { ServerContext } from "../context.ts";
 import { errorResult, ToolError } from "../errors.ts";
-import { Name, SessionStatus, Turn, withErrorBranch } from "./schemas.ts";
+import { acceptedPolicy, ApprovalPolicy, Name, SandboxMode, SessionStatus, Turn, withErrorBranch } from "./schemas.ts";
 import { sessionView, structuredResult } from "./session-view.ts";
 
 const Summary = z.object({
@@ -25,6 +26,18 @@ const Summary = z.object({
   ownedBy: z.string().optional().describe(
     "Set when another codex-mcp that is still running owns the session: it can be read here, not acted on.",
   ),
+});
+
+/** One of Codex's own threads (`threads`). */
+const CodexThread = z.object({
+  threadId: z.string(),
+  name: z.string().nullable(),
+  preview: z.string(),
+  cwd: z.string(),
+  model: z.string().nullable(),
+  source: z.string().nullable().describe("Where it was started (cli, vscode, exec, appServer …), as Codex says."),
+  createdAt: z.string(),
+  updatedAt: z.string(),
 });
 
 function summary(r: SessionRecord, ownedBy: string | null = null): z.infer<typeof Summary> {
@@ -48,9 +61,29 @@ export function registerCodexSession(server: McpServer, ctx: ServerContext): voi
     {
       title: "Manage Codex sessions",
       description:
-        "action=list: every session, those with a running turn first. get: one session (includeSensitive adds its cwd and settings). cancel: stop it for good (interrupts its turn, declines what it asked). interrupt: stop the current turn, keep the session. fork: a new session with the same conversation. clean: remove sessions by statuses (default idle, error, cancelled) and age olderThanMs (dryRun previews; includeDisk deletes persisted sessions for good). clean_background_terminals: stop terminals Codex keeps running for the session.",
+        "action=threads: Codex's own threads in CODEX_HOME, newest first (also those started in the Codex TUI or app; filter by cwd and search). import: a session over one of them (threadId), which codex_reply continues with its whole history. action=list: every session, those with a running turn first. get: one session (includeSensitive adds its cwd and settings). cancel: stop it for good (interrupts its turn, declines what it asked). interrupt: stop the current turn, keep the session. fork: a new session with the same conversation. clean: remove sessions by statuses (default idle, error, cancelled) and age olderThanMs (dryRun previews; includeDisk deletes persisted sessions for good). clean_background_terminals: stop terminals Codex keeps running for the session.",
       inputSchema: {
-        action: z.enum(["list", "get", "cancel", "interrupt", "fork", "clean", "clean_background_terminals"]),
+        action: z.enum([
+          "list",
+          "get",
+          "cancel",
+          "interrupt",
+          "fork",
+          "clean",
+          "clean_background_terminals",
+          "threads",
+          "import",
+        ]),
+        threadId: Name.min(1).optional().describe("import: the Codex thread to continue."),
+        cwd: Name.optional().describe(
+          "threads: only threads started in this directory. import: the session's working directory (default: the thread's).",
+        ),
+        search: Name.optional().describe("threads: only threads whose text matches this."),
+        limit: z.number().int().min(1).max(100).optional().describe("threads: at most this many (default 20)."),
+        approvalPolicy: ApprovalPolicy.optional().describe(
+          "import: the session's approval policy (default on-request).",
+        ),
+        sandbox: SandboxMode.optional().describe("import: the session's sandbox (default read-only)."),
         sessionId: Name.optional().describe(
           "Required for get, cancel, interrupt, fork, clean_background_terminals.",
         ),
@@ -73,6 +106,7 @@ export function registerCodexSession(server: McpServer, ctx: ServerContext): voi
         turns: z.array(Turn).optional().describe("get: the session's turns, first to last."),
         settings: z.record(z.string(), z.unknown()).optional(),
         removed: z.array(Summary).optional(),
+        threads: z.array(CodexThread).optional().describe("threads: Codex's threads, newest first."),
         dryRun: z.boolean().optional(),
       }),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
@@ -118,6 +152,41 @@ export function registerCodexSession(server: McpServer, ctx: ServerContext): voi
               action: "clean_background_terminals",
               session: sessionView(s, await s.cleanBackgroundTerminals(id())),
             });
+          case "threads": {
+            const threads = await s.threads({
+              limit: args.limit ?? 20,
+              ...(args.cwd !== undefined && { cwd: args.cwd }),
+              ...(args.search !== undefined && { searchTerm: args.search }),
+            });
+            return structuredResult({
+              action: "threads",
+              threads: threads.map((t) => ({
+                ...t,
+                createdAt: new Date(t.createdAt).toISOString(),
+                updatedAt: new Date(t.updatedAt).toISOString(),
+              })),
+            });
+          }
+          case "import": {
+            const threadId = args.threadId;
+            if (!threadId) {
+              throw new ToolError(
+                "INVALID_ARGUMENT",
+                "import needs threadId",
+                'List Codex\'s threads with codex_session {"action":"threads"}.',
+              );
+            }
+            // Where the thread ran, unless the call says otherwise (exec has no list: the server's cwd).
+            const listed = args.cwd === undefined ? await s.threads({ limit: 100 }).catch(() => []) : [];
+            const cwd = args.cwd ?? listed.find((t) => t.threadId === threadId)?.cwd ?? ctx.runtime.cwd();
+            const policy = acceptedPolicy(args.approvalPolicy ?? "on-request");
+            const record = await s.importThread(threadId, {
+              cwd,
+              approvalPolicy: policy.policy,
+              sandbox: args.sandbox ?? "read-only",
+            });
+            return structuredResult({ action: "import", session: sessionView(s, record) });
+          }
           case "clean": {
             const removed = await s.clean({
               statuses: args.statuses ?? ["idle", "error", "cancelled"],

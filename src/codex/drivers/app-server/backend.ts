@@ -39,14 +39,23 @@ import {
   type RequestAnswer,
   type StartedThread,
   type SteerInput,
+  type ThreadFilter,
   type ThreadSettings,
+  type ThreadSummary,
   type TurnInput,
 } from "../../backend.ts";
 import { type RequestId, RpcError, RpcTimeoutError } from "../jsonrpc.ts";
 import { toBackendError } from "./errors.ts";
 import { mapNotification, TurnMemory } from "./notifications.ts";
 import { threadForkParams, threadResumeParams, threadStartParams, turnStartParams, userInputItems } from "./params.ts";
-import { describeIssues, ModelListResponse, threadIdOf, ThreadOpenedResponse, TurnStartResponse } from "./protocol.ts";
+import {
+  describeIssues,
+  ModelListResponse,
+  threadIdOf,
+  ThreadListResponse,
+  ThreadOpenedResponse,
+  TurnStartResponse,
+} from "./protocol.ts";
 import { classifyServerRequest, type WaitingRequest } from "./server-requests.ts";
 import { type Listener, ThreadEvents } from "../thread-events.ts";
 import { describeExit, tailLines } from "../stderr.ts";
@@ -142,6 +151,31 @@ export class AppServerBackend implements Backend {
 
   async nameThread(threadId: string, name: string): Promise<void> {
     await this.#request(await this.#connectionFor(threadId), "thread/name/set", { threadId, name }, v.unknown());
+  }
+
+  async listThreads(filter: ThreadFilter): Promise<ThreadSummary[]> {
+    const params = {
+      limit: filter.limit,
+      ...(filter.cwd !== undefined && { cwd: filter.cwd }),
+      ...(filter.searchTerm !== undefined && { searchTerm: filter.searchTerm }),
+    };
+    const result = await this.#request(await this.#connection(), "thread/list", params, ThreadListResponse);
+    // Codex gives seconds; a source is a word or an object naming one (`{subagent: …}`).
+    const seconds = (t: number | undefined) => (t === undefined ? 0 : t < 1e12 ? t * 1000 : t);
+    return result.data.map((t) => ({
+      threadId: t.id,
+      name: t.name ?? null,
+      preview: (t.preview ?? "").slice(0, 200),
+      cwd: t.cwd ?? "",
+      model: t.model ?? null,
+      source: typeof t.source === "string"
+        ? t.source
+        : t.source && typeof t.source === "object"
+        ? Object.keys(t.source)[0] ?? null
+        : null,
+      createdAt: seconds(t.createdAt),
+      updatedAt: seconds(t.updatedAt),
+    }));
   }
 
   async listModels(): Promise<ModelInfo[]> {

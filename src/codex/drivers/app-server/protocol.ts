@@ -221,3 +221,20 @@ export const ModelListResponse = v.looseObject({
   ),
   nextCursor: v.optional(v.nullable(v.string())),
 });
+
+/** `thread/list`: one page of Codex's threads (times in seconds). */
+export const ThreadListResponse = v.looseObject({
+  data: v.array(
+    v.looseObject({
+      id: str,
+      name: v.optional(v.nullable(v.string())),
+      preview: v.optional(v.string()),
+      cwd: v.optional(v.string()),
+      model: v.optional(v.nullable(v.string())),
+      source: v.optional(v.unknown()),
+      createdAt: v.optional(v.number()),
+      updatedAt: v.optional(v.number()),
+    }),
+  ),
+  nextCursor: v.optional(v.nullable(v.string())),
+});

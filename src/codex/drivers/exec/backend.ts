@@ -402,6 +402,14 @@ export class ExecBackend implements Backend {
   /** `codex exec` has no way to name a thread: nothing to do. */
   async nameThread(): Promise<void> {}
 
+  async listThreads(): Promise<never> {
+    throw new BackendError(
+      "NOT_SUPPORTED",
+      "the exec backend cannot list Codex's threads",
+      "Use the app-server backend (CODEX_MCP_MODE=app-server); a thread id from `codex resume` can still be imported.",
+    );
+  }
+
   async listModels(): Promise<never> {
     throw new BackendError(
       "NOT_SUPPORTED",

@@ -1,0 +1,70 @@
+/**
+ * Codex's own history: a thread started outside codex-mcp (here by a direct `codex app-server`, as
+ * the Codex TUI or app would) is listed by `codex_session threads`, imported as a session, and
+ * continued by `codex_reply` with its whole history. Through the compiled binary, real Codex.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { join } from "node:path";
+import { startAppServer, textInput } from "../harness/app-server.ts";
+import { makeCodexHome } from "../harness/codex-home.ts";
+import { type FakeModel, reply, startFakeModel } from "../harness/fake-model.ts";
+import { BIN, launch } from "./launch.ts";
+
+let model: FakeModel;
+beforeAll(async () => {
+  model = await startFakeModel();
+});
+afterAll(async () => {
+  await model.close();
+});
+
+test("a thread started elsewhere is listed, imported and continued with its history", async () => {
+  const home = makeCodexHome({ modelUrl: model.url });
+  model.enqueue(reply.message("Noted: the secret is 42."), reply.message("You told me 42."));
+  // A thread of the user's own, made without codex-mcp.
+  const direct = startAppServer({ env: home.env, cwd: home.workspace });
+  let threadId: string;
+  try {
+    await direct.initialize("elsewhere");
+    ({ thread: { id: threadId } } = await direct.request<{ thread: { id: string } }>("thread/start", {
+      cwd: home.workspace,
+      approvalPolicy: "never",
+      sandbox: "read-only",
+    }, 20_000));
+    const from = direct.notifications.length;
+    await direct.request("turn/start", { threadId, input: [textInput("Remember: the secret is 42.")] }, 20_000);
+    await direct.waitForNotification("turn/completed", (p) => p?.threadId === threadId, { timeoutMs: 20_000, from });
+  } finally {
+    await direct.close();
+  }
+
+  const server = await launch("compiled", {
+    env: { ...home.env, CODEX_MCP_PATH: join(BIN, "codex") },
+    inheritEnv: false,
+  });
+  try {
+    const tool = async (name: string, args: Record<string, unknown>) =>
+      // deno-lint-ignore no-explicit-any -- the answers are read loosely here, as a client would
+      (await server.client.callTool({ name, arguments: args })).structuredContent as Record<string, any>;
+    const listed = await tool("codex_session", { action: "threads", cwd: home.workspace });
+    const found = listed.threads.find((t: { threadId: string }) => t.threadId === threadId);
+    expect(found).toMatchObject({ cwd: home.workspace, preview: expect.stringContaining("the secret is 42") });
+    const searched = await tool("codex_session", { action: "threads", search: "nothing like this" });
+    expect(searched.threads.map((t: { threadId: string }) => t.threadId)).not.toContain(threadId);
+
+    const imported = await tool("codex_session", { action: "import", threadId, approvalPolicy: "never" });
+    expect(imported.session).toMatchObject({ status: "idle", threadId });
+    const answer = await tool("codex_reply", {
+      sessionId: imported.session.sessionId,
+      prompt: "What was the secret?",
+      waitForResult: 30_000,
+    });
+    expect(answer.result?.text).toBe("You told me 42.");
+    // The model got the thread's history, from before codex-mcp knew it.
+    expect(model.responsesRequests().at(-1)!.userTexts().join("\n")).toContain("Remember: the secret is 42.");
+  } finally {
+    await server.closeStdin().catch(() => {});
+    await server.dispose();
+    home.cleanup();
+  }
+}, 60_000);
