@@ -213,6 +213,8 @@ export interface BackendCapabilities {
   steer: boolean;
   /** Codex's model list can be read. */
   models: boolean;
+  /** The conversation can be compacted (a summary replaces the history). */
+  compact: boolean;
 }
 
 /** Which of Codex's threads to list. */
@@ -267,6 +269,7 @@ export const CAPABILITIES: Readonly<Record<"app-server" | "exec", Readonly<Backe
     review: false,
     steer: true,
     models: true,
+    compact: true,
   },
   exec: {
     approvals: false,
@@ -278,6 +281,7 @@ export const CAPABILITIES: Readonly<Record<"app-server" | "exec", Readonly<Backe
     review: false,
     steer: false,
     models: false,
+    compact: false,
   },
 };
 
@@ -290,7 +294,8 @@ export interface Backend {
   /** Loads a persisted thread (after a restart, or from another process). */
   resumeThread(threadId: string, settings: ThreadSettings): Promise<StartedThread>;
   /** A new thread carrying the history of `threadId`. */
-  forkThread(threadId: string, settings: ThreadSettings): Promise<StartedThread>;
+  /** `throughTurnId`: the copy ends with that turn (later ones are left out). */
+  forkThread(threadId: string, settings: ThreadSettings, throughTurnId?: string): Promise<StartedThread>;
   startTurn(threadId: string, input: TurnInput): Promise<{ turnId: string }>;
   /**
    * Names the thread, so that a person finds it (`codex resume`, the Codex app); a backend that
@@ -301,6 +306,8 @@ export interface Backend {
   listThreads(filter: ThreadFilter): Promise<ThreadSummary[]>;
   /** The models Codex offers (`model/list`); exec has no list (NOT_SUPPORTED). */
   listModels(): Promise<ModelInfo[]>;
+  /** Starts compacting the thread's conversation: a turn of Codex's own, reported like any turn. */
+  compactThread(threadId: string): Promise<void>;
   /** Adds input to the running turn `turnId` (refused when another turn is running). */
   steerTurn(threadId: string, turnId: string, input: SteerInput): Promise<void>;
   interrupt(threadId: string, turnId: string): Promise<void>;

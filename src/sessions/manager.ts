@@ -206,6 +206,50 @@ export class SessionManager {
   }
 
   async reply(sessionId: string, turn: TurnInput, options: TurnOptions = {}): Promise<SessionRecord> {
+    return await this.#continue(sessionId, {
+      admit: () => this.#admission.turn(turn, options.turnTimeoutMs),
+      run: (backend, threadId) => this.#startTurn(sessionId, backend, threadId, turn, options),
+    });
+  }
+
+  /**
+   * Compacts the conversation: Codex replaces its history with a summary, in a turn of its own
+   * (`thread/compact/start`), which ends like any turn. NOT_SUPPORTED on a backend that cannot.
+   */
+  async compact(sessionId: string): Promise<SessionRecord> {
+    const backend = await this.#backendOrError();
+    if (!backend.capabilities.compact) {
+      throw new SessionError(
+        "NOT_SUPPORTED",
+        `the ${backend.mode} backend cannot compact a conversation`,
+        "Start a new session with a summary as its prompt, or use the app-server backend.",
+      );
+    }
+    return await this.#continue(sessionId, {
+      admit: async () => {},
+      run: async (b, threadId) => {
+        this.#live.of(sessionId).outputSchema = undefined;
+        this.#addTurn(sessionId, "(compact the conversation)");
+        recordOwn(this.#o.store, sessionId, "compaction_requested", {});
+        try {
+          await b.compactThread(threadId);
+        } catch (error) {
+          this.#intake.endTurn(sessionId, { status: "failed", error: errorInfo(asCodedError(error)) });
+          throw error;
+        }
+        this.#update(sessionId, { turns: this.get(sessionId).turns + 1, phase: "compacting" });
+      },
+    });
+  }
+
+  /**
+   * Starts work on a session whose turn is over: the checks, the claim, the thread loaded again
+   * when this backend does not hold it, then `run`. A failure leaves the session in `error`.
+   */
+  async #continue(
+    sessionId: string,
+    work: { admit(): Promise<void>; run(backend: Backend, threadId: string): Promise<void> },
+  ): Promise<SessionRecord> {
     const record = this.get(sessionId);
     await this.#mayAct(record);
     if (isActive(record.status)) throw busy(record);
@@ -218,7 +262,7 @@ export class SessionManager {
       );
     }
     await this.#admission.settings(record.settings, false);
-    await this.#admission.turn(turn, options.turnTimeoutMs);
+    await work.admit();
     this.#admission.counts(this.#mine(), false);
     const backend = await this.#backendOrError();
     // Claim the turn in one compare-and-set: of two replies that both got this far, exactly one
@@ -243,7 +287,7 @@ export class SessionManager {
         live.unsubscribe = backend.subscribe(threadId, this.#intake.listener(sessionId));
       }
       live.cancelRequested = false;
-      await this.#startTurn(sessionId, backend, threadId, turn, options);
+      await work.run(backend, threadId);
     } catch (error) {
       const failure = asCodedError(error);
       this.#update(sessionId, {
@@ -265,6 +309,20 @@ export class SessionManager {
     return this.#followUps.queue(sessionId, turn, options);
   }
 
+  /** A turn record for the turn starting now, followed as the session's running turn; its index. */
+  #addTurn(sessionId: string, prompt: string): number {
+    const index = (this.#o.store.listTurns(sessionId).at(-1)?.index ?? 0) + 1;
+    this.#o.store.addTurn(sessionId, {
+      index,
+      turnId: null,
+      promptPreview: prompt.slice(0, PROMPT_PREVIEW_CHARS),
+      startedAt: Date.now(),
+      status: "running",
+    });
+    this.#live.of(sessionId).turnIndex = index;
+    return index;
+  }
+
   async #startTurn(
     sessionId: string,
     backend: Backend,
@@ -278,15 +336,7 @@ export class SessionManager {
       prompt: turn.prompt.slice(0, 2_000),
       promptChars: turn.prompt.length,
     });
-    const index = (this.#o.store.listTurns(sessionId).at(-1)?.index ?? 0) + 1;
-    this.#o.store.addTurn(sessionId, {
-      index,
-      turnId: null,
-      promptPreview: turn.prompt.slice(0, PROMPT_PREVIEW_CHARS),
-      startedAt: Date.now(),
-      status: "running",
-    });
-    live.turnIndex = index;
+    const index = this.#addTurn(sessionId, turn.prompt);
     let turnId: string;
     try {
       ({ turnId } = await backend.startTurn(threadId, turn));
@@ -314,7 +364,8 @@ export class SessionManager {
     return this.#o.store.listTurns(sessionId);
   }
 
-  async fork(sessionId: string): Promise<SessionRecord> {
+  /** A new session with the conversation, or with its turns up to and including `throughTurnId`. */
+  async fork(sessionId: string, throughTurnId?: string): Promise<SessionRecord> {
     const source = this.get(sessionId);
     await this.#mayAct(source);
     await this.#admission.settings(source.settings, false);
@@ -329,7 +380,14 @@ export class SessionManager {
     const backend = await this.#backendOrError();
     let thread;
     try {
-      thread = await backend.forkThread(source.threadId, threadSettingsOf(source.settings));
+      if (throughTurnId !== undefined && !this.#o.store.listTurns(sessionId).some((t) => t.turnId === throughTurnId)) {
+        throw new SessionError(
+          "INVALID_ARGUMENT",
+          `session ${sessionId} has no turn ${JSON.stringify(throughTurnId)}`,
+          "Take a turnId from the session's turns (get), or leave it out to fork the whole conversation.",
+        );
+      }
+      thread = await backend.forkThread(source.threadId, threadSettingsOf(source.settings), throughTurnId);
     } catch (error) {
       throw asCodedError(error);
     }

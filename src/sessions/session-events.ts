@@ -86,6 +86,8 @@ export interface OwnEventData {
   queued_turn_dropped: { reason: string };
   /** The session was made over an existing Codex thread (`codex_session import`). */
   imported: { threadId: string };
+  /** Codex was asked to compact the conversation (a turn of its own follows). */
+  compaction_requested: Record<string, never>;
 }
 
 /** The types of {@link OwnEventData}, listed so that a missing or extra one does not compile. */
@@ -105,6 +107,7 @@ const OWN_EVENT_TYPES: { readonly [T in keyof OwnEventData]: true } = {
   turn_queued: true,
   queued_turn_dropped: true,
   imported: true,
+  compaction_requested: true,
 };
 
 export type SessionEventType = BackendEvent["type"] | keyof OwnEventData;

@@ -68,3 +68,96 @@ test("a thread started elsewhere is listed, imported and continued with its hist
     home.cleanup();
   }
 }, 60_000);
+
+test("fork from an earlier turn: the new session has the conversation up to that turn, and no later", async () => {
+  const home = makeCodexHome({ modelUrl: model.url });
+  model.reset();
+  model.enqueue(reply.message("Noted 7."), reply.message("Noted 8."), reply.message("It was 7."));
+  const server = await launch("compiled", {
+    env: { ...home.env, CODEX_MCP_PATH: join(BIN, "codex") },
+    inheritEnv: false,
+  });
+  try {
+    const tool = async (name: string, args: Record<string, unknown>) =>
+      // deno-lint-ignore no-explicit-any -- the answers are read loosely here, as a client would
+      (await server.client.callTool({ name, arguments: args })).structuredContent as Record<string, any>;
+    const first = await tool("codex", {
+      prompt: "The secret is 7.",
+      approvalPolicy: "never",
+      sandbox: "read-only",
+      cwd: home.workspace,
+      advanced: { waitForResult: 30_000 },
+    });
+    await tool("codex_reply", { sessionId: first.sessionId, prompt: "No, the secret is 8.", waitForResult: 30_000 });
+    const { turns } = await tool("codex_session", { action: "get", sessionId: first.sessionId });
+    expect(turns).toHaveLength(2);
+    const forked = await tool("codex_session", { action: "fork", sessionId: first.sessionId, turnId: turns[0].turnId });
+    expect(forked.session.status).toBe("idle");
+    const answer = await tool("codex_reply", {
+      sessionId: forked.session.sessionId,
+      prompt: "What is the secret?",
+      waitForResult: 30_000,
+    });
+    expect(answer.result?.text).toBe("It was 7.");
+    const said = model.responsesRequests().at(-1)!.userTexts().join("\n");
+    expect(said).toContain("The secret is 7.");
+    expect(said).not.toContain("the secret is 8");
+    const unknown = await tool("codex_session", { action: "fork", sessionId: first.sessionId, turnId: "no-such-turn" });
+    expect(unknown.error?.code).toBe("INVALID_ARGUMENT");
+  } finally {
+    await server.closeStdin().catch(() => {});
+    await server.dispose();
+    home.cleanup();
+  }
+}, 60_000);
+
+test("compact: Codex summarises the conversation in a turn of its own; the session carries on", async () => {
+  const home = makeCodexHome({ modelUrl: model.url });
+  model.reset();
+  model.setHandler(() => reply.message("a summary, or an answer"));
+  const server = await launch("compiled", {
+    env: { ...home.env, CODEX_MCP_PATH: join(BIN, "codex") },
+    inheritEnv: false,
+  });
+  try {
+    const tool = async (name: string, args: Record<string, unknown>) =>
+      // deno-lint-ignore no-explicit-any -- the answers are read loosely here, as a client would
+      (await server.client.callTool({ name, arguments: args })).structuredContent as Record<string, any>;
+    const first = await tool("codex", {
+      prompt: "Hello.",
+      approvalPolicy: "never",
+      sandbox: "read-only",
+      cwd: home.workspace,
+      advanced: { waitForResult: 30_000 },
+    });
+    const before = model.responsesRequests().length;
+    const compacting = await tool("codex_session", { action: "compact", sessionId: first.sessionId });
+    expect(compacting.session.status).toBe("running");
+    let view = compacting.session;
+    for (let i = 0; i < 40 && view.status !== "idle"; i++) {
+      view = await tool("codex_check", {
+        action: "poll",
+        sessionId: first.sessionId,
+        cursor: 1_000_000,
+        pollOptions: { waitMs: 1_000 },
+      });
+    }
+    expect(view.status).toBe("idle");
+    expect(model.responsesRequests().length).toBe(before + 1); // the summary was asked of the model
+    const { turns } = await tool("codex_session", { action: "get", sessionId: first.sessionId });
+    expect(turns.map((t: { promptPreview: string; status: string }) => [t.promptPreview, t.status])).toEqual([
+      ["Hello.", "completed"],
+      ["(compact the conversation)", "completed"],
+    ]);
+    const after = await tool("codex_reply", {
+      sessionId: first.sessionId,
+      prompt: "Still there?",
+      waitForResult: 30_000,
+    });
+    expect(after.status).toBe("idle");
+  } finally {
+    await server.closeStdin().catch(() => {});
+    await server.dispose();
+    home.cleanup();
+  }
+}, 60_000);

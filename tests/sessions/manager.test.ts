@@ -51,6 +51,9 @@ class FakeBackend implements Backend {
   async listThreads() {
     return [];
   }
+  async compactThread(threadId: string): Promise<void> {
+    this.calls.push(`compact ${threadId}`);
+  }
   async nameThread(threadId: string, name: string): Promise<void> {
     this.calls.push(`name ${threadId} ${name}`);
   }

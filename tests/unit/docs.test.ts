@@ -27,6 +27,7 @@ const ROWS: Partial<Record<keyof BackendCapabilities, string>> = {
   streamingDeltas: "streaming message deltas",
   profiles: "config profile",
   steer: "steer a running turn",
+  compact: "compact the conversation",
 };
 
 describe("the README's backend table", () => {

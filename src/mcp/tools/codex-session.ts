@@ -61,7 +61,7 @@ export function registerCodexSession(server: McpServer, ctx: ServerContext): voi
     {
       title: "Manage Codex sessions",
       description:
-        "action=threads: Codex's own threads in CODEX_HOME, newest first (also those started in the Codex TUI or app; filter by cwd and search). import: a session over one of them (threadId), which codex_reply continues with its whole history. action=list: every session, those with a running turn first. get: one session (includeSensitive adds its cwd and settings). cancel: stop it for good (interrupts its turn, declines what it asked). interrupt: stop the current turn, keep the session. fork: a new session with the same conversation. clean: remove sessions by statuses (default idle, error, cancelled) and age olderThanMs (dryRun previews; includeDisk deletes persisted sessions for good). clean_background_terminals: stop terminals Codex keeps running for the session.",
+        "action=threads: Codex's own threads in CODEX_HOME, newest first (also those started in the Codex TUI or app; filter by cwd and search). import: a session over one of them (threadId), which codex_reply continues with its whole history. compact: Codex replaces the session's history with a summary, in a turn of its own (poll it like any turn). action=list: every session, those with a running turn first. get: one session (includeSensitive adds its cwd and settings). cancel: stop it for good (interrupts its turn, declines what it asked). interrupt: stop the current turn, keep the session. fork: a new session with the same conversation (turnId: only up to that turn). clean: remove sessions by statuses (default idle, error, cancelled) and age olderThanMs (dryRun previews; includeDisk deletes persisted sessions for good). clean_background_terminals: stop terminals Codex keeps running for the session.",
       inputSchema: {
         action: z.enum([
           "list",
@@ -73,8 +73,12 @@ export function registerCodexSession(server: McpServer, ctx: ServerContext): voi
           "clean_background_terminals",
           "threads",
           "import",
+          "compact",
         ]),
         threadId: Name.min(1).optional().describe("import: the Codex thread to continue."),
+        turnId: Name.min(1).optional().describe(
+          "fork: copy the conversation only up to and including this turn (a turnId from get's turns); app-server backend.",
+        ),
         cwd: Name.optional().describe(
           "threads: only threads started in this directory. import: the session's working directory (default: the thread's).",
         ),
@@ -145,8 +149,10 @@ export function registerCodexSession(server: McpServer, ctx: ServerContext): voi
             return structuredResult({ action: "cancel", session: sessionView(s, await s.cancel(id())) });
           case "interrupt":
             return structuredResult({ action: "interrupt", session: sessionView(s, await s.interrupt(id())) });
+          case "compact":
+            return structuredResult({ action: "compact", session: sessionView(s, await s.compact(id())) });
           case "fork":
-            return structuredResult({ action: "fork", session: sessionView(s, await s.fork(id())) });
+            return structuredResult({ action: "fork", session: sessionView(s, await s.fork(id(), args.turnId)) });
           case "clean_background_terminals":
             return structuredResult({
               action: "clean_background_terminals",

@@ -127,8 +127,8 @@ export class AppServerBackend implements Backend {
     return this.#openThread("thread/resume", params, await this.#connection());
   }
 
-  async forkThread(threadId: string, settings: ThreadSettings): Promise<StartedThread> {
-    const params = threadForkParams(threadId, settings);
+  async forkThread(threadId: string, settings: ThreadSettings, throughTurnId?: string): Promise<StartedThread> {
+    const params = { ...threadForkParams(threadId, settings), ...(throughTurnId && { lastTurnId: throughTurnId }) };
     return this.#openThread("thread/fork", params, await this.#connection());
   }
 
@@ -203,6 +203,10 @@ export class AppServerBackend implements Backend {
       if (!cursor) break;
     }
     return models;
+  }
+
+  async compactThread(threadId: string): Promise<void> {
+    await this.#request(await this.#connectionFor(threadId), "thread/compact/start", { threadId }, v.unknown());
   }
 
   async steerTurn(threadId: string, turnId: string, input: SteerInput): Promise<void> {

@@ -115,7 +115,6 @@ export function threadForkParams(threadId: string, settings: ThreadSettings): Pa
   return params;
 }
 
-/** `turn/start`; `currentModel` is the thread's model, needed when a collaboration mode is set. */
 /** A prompt and its images as Codex's `UserInput` items. */
 export function userInputItems(input: { prompt: string; images?: readonly string[] }): Params[] {
   const items: Params[] = [{ type: "text", text: input.prompt, text_elements: [] }];
@@ -123,6 +122,7 @@ export function userInputItems(input: { prompt: string; images?: readonly string
   return items;
 }
 
+/** `turn/start`; `currentModel` is the thread's model, needed when a collaboration mode is set. */
 export function turnStartParams(threadId: string, input: TurnInput, currentModel: string | null): Params {
   const params: Params = { threadId, input: userInputItems(input) };
   if (input.outputSchema !== undefined) params["outputSchema"] = input.outputSchema;

@@ -145,8 +145,15 @@ export class ExecBackend implements Backend {
   }
 
   /** `codex exec fork <id>` without a prompt: Codex copies the thread and exits (~0.2 s). */
-  async forkThread(threadId: string, settings: ThreadSettings): Promise<StartedThread> {
+  async forkThread(threadId: string, settings: ThreadSettings, throughTurnId?: string): Promise<StartedThread> {
     this.#checkOpen();
+    if (throughTurnId !== undefined) {
+      throw new BackendError(
+        "NOT_SUPPORTED",
+        "the exec backend cannot fork from an earlier turn: `codex exec fork` copies the whole thread",
+        "Fork the whole session (leave turnId out), or use the app-server backend (CODEX_MCP_MODE=app-server).",
+      );
+    }
     const exec = execSettingsFor(settings);
     const source = this.#threads.get(threadId);
     const codexId = source
@@ -415,6 +422,14 @@ export class ExecBackend implements Backend {
       "NOT_SUPPORTED",
       "the exec backend cannot list Codex's models: `codex exec` has no model list",
       "Use the app-server backend (CODEX_MCP_MODE=app-server) for the list; `model` is passed to Codex as given.",
+    );
+  }
+
+  async compactThread(): Promise<void> {
+    throw new BackendError(
+      "NOT_SUPPORTED",
+      "the exec backend cannot compact a conversation",
+      "Use the app-server backend (CODEX_MCP_MODE=app-server).",
     );
   }
 
