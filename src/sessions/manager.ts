@@ -47,6 +47,8 @@ import { LiveSessions, type WaitOutcome } from "./live.ts";
 import { EventIntake } from "./intake.ts";
 import { Admission } from "./admission.ts";
 import { FollowUps } from "./follow-ups.ts";
+import { Branching } from "./branching.ts";
+import { newId } from "./ids.ts";
 import type { PathProbe } from "./path-checks.ts";
 import type { CallPolicy } from "./policy.ts";
 import { settlesWithin } from "../process/timeouts.ts";
@@ -100,6 +102,7 @@ export class SessionManager {
   readonly #intake: EventIntake;
   readonly #admission: Admission;
   readonly #followUps: FollowUps;
+  readonly #branching: Branching;
   #sweeper: ReturnType<typeof setInterval> | undefined;
   #backend: Promise<Backend> | null = null;
   #models: Promise<ModelInfo[] | null> | null = null;
@@ -122,6 +125,19 @@ export class SessionManager {
       live: this.#live,
       store: options.store,
       log: options.log,
+    });
+    this.#branching = new Branching({
+      get: (id) => this.get(id),
+      mayAct: (record) => this.#mayAct(record),
+      admission: this.#admission,
+      mine: () => this.#mine(),
+      backend: () => this.#backendOrError(),
+      listen: (sessionId, backend, threadId) => {
+        this.#live.of(sessionId).unsubscribe = backend.subscribe(threadId, this.#intake.listener(sessionId));
+      },
+      store: options.store,
+      owner: options.owner,
+      approvalTimeoutMs: options.policy.approvalTimeoutMs,
     });
     this.#intake = new EventIntake({
       store: options.store,
@@ -364,102 +380,19 @@ export class SessionManager {
     return this.#o.store.listTurns(sessionId);
   }
 
-  /** A new session with the conversation, or with its turns up to and including `throughTurnId`. */
-  async fork(sessionId: string, throughTurnId?: string): Promise<SessionRecord> {
-    const source = this.get(sessionId);
-    await this.#mayAct(source);
-    await this.#admission.settings(source.settings, false);
-    this.#admission.counts(this.#mine(), true);
-    if (!source.threadId) {
-      throw new SessionError(
-        "SESSION_NOT_FOUND",
-        `session ${sessionId} has no Codex thread to fork`,
-        "Fork a session that has run at least one turn.",
-      );
-    }
-    const backend = await this.#backendOrError();
-    let thread;
-    try {
-      if (throughTurnId !== undefined && !this.#o.store.listTurns(sessionId).some((t) => t.turnId === throughTurnId)) {
-        throw new SessionError(
-          "INVALID_ARGUMENT",
-          `session ${sessionId} has no turn ${JSON.stringify(throughTurnId)}`,
-          "Take a turnId from the session's turns (get), or leave it out to fork the whole conversation.",
-        );
-      }
-      thread = await backend.forkThread(source.threadId, threadSettingsOf(source.settings), throughTurnId);
-    } catch (error) {
-      throw asCodedError(error);
-    }
-    const now = Date.now();
-    const record: SessionRecord = {
-      ...source,
-      id: newId("s"),
-      threadId: thread.threadId,
-      status: "idle",
-      createdAt: now,
-      updatedAt: now,
-      lastActivityAt: now,
-      turnStartedAt: undefined,
-      currentTurnId: null,
-      turns: 0,
-      phase: "forked",
-      result: undefined,
-      error: undefined,
-      forkedFrom: source.id,
-      owner: this.#o.owner,
-      interruptedBy: undefined,
-    };
-    this.#o.store.createSession(record);
-    const live = this.#live.of(record.id);
-    live.unsubscribe = backend.subscribe(thread.threadId, this.#intake.listener(record.id));
-    recordOwn(this.#o.store, record.id, "forked", { from: source.id, fromThreadId: source.threadId });
-    return this.get(record.id);
+  /** See {@link Branching.fork}. */
+  fork(sessionId: string, throughTurnId?: string): Promise<SessionRecord> {
+    return this.#branching.fork(sessionId, throughTurnId);
   }
 
-  /** Codex's own threads (started here, in the TUI or the app), newest first. */
-  async threads(filter: ThreadFilter): Promise<ThreadSummary[]> {
-    const backend = await this.#backendOrError();
-    try {
-      return await backend.listThreads(filter);
-    } catch (error) {
-      throw asCodedError(error);
-    }
+  /** See {@link Branching.threads}. */
+  threads(filter: ThreadFilter): Promise<ThreadSummary[]> {
+    return this.#branching.threads(filter);
   }
 
-  /**
-   * A session over an existing Codex thread (one from `threads`, or a `codex resume` id): idle,
-   * with no turns of its own yet; the first reply loads the thread with its whole history.
-   */
-  async importThread(threadId: string, settings: SessionSettings): Promise<SessionRecord> {
-    await this.#admission.settings(settings, true);
-    this.#admission.counts(this.#mine(), true);
-    const backend = await this.#backendOrError();
-    const now = Date.now();
-    const record: SessionRecord = {
-      id: newId("s"),
-      threadId,
-      status: "idle",
-      backend: backend.mode,
-      settings,
-      approvalTimeoutMs: this.#o.policy.approvalTimeoutMs,
-      createdAt: now,
-      updatedAt: now,
-      lastActivityAt: now,
-      turnStartedAt: undefined,
-      turns: 0,
-      currentTurnId: null,
-      phase: "imported",
-      lastItem: undefined,
-      preview: `(imported thread ${threadId})`,
-      result: undefined,
-      error: undefined,
-      forkedFrom: undefined,
-      owner: this.#o.owner,
-    };
-    this.#o.store.createSession(record);
-    recordOwn(this.#o.store, record.id, "imported", { threadId });
-    return this.get(record.id);
+  /** See {@link Branching.importThread}. */
+  importThread(threadId: string, settings: SessionSettings): Promise<SessionRecord> {
+    return this.#branching.importThread(threadId, settings);
   }
 
   // ---- reading -------------------------------------------------------------------------------
@@ -812,9 +745,4 @@ function busy(record: SessionRecord): SessionError {
     "SESSION_BUSY",
     `session ${record.id} is ${record.status.replace("_", " ")}: its turn has not finished`,
   );
-}
-
-function newId(prefix: string): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(9));
-  return `${prefix}_${Array.from(bytes, (b) => b.toString(36).padStart(2, "0")).join("").slice(0, 14)}`;
 }
