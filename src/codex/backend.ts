@@ -173,6 +173,8 @@ export type BackendEvent =
     /** The turn's last agent message, when there was one. */
     finalMessage?: string;
     durationMs?: number;
+    /** The unified diff of every file the turn changed, as Codex last reported it. */
+    diff?: string;
   }
   /** The Codex process behind this thread died; the thread can be resumed on a new one. */
   | {

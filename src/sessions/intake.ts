@@ -13,7 +13,7 @@ import type { Live, LiveSessions } from "./live.ts";
 import type { PendingRequest, PendingRequests } from "./pending-requests.ts";
 import { activeStatus, type Effect, isActive, reduce } from "./reducer.ts";
 import { fromBackendEvent, recordOwn } from "./session-events.ts";
-import type { SessionRecord, SessionStore, TurnRecord } from "./store.ts";
+import type { SessionRecord, SessionResult, SessionStore, TurnRecord } from "./store.ts";
 
 export interface IntakeDeps {
   store: SessionStore;
@@ -23,6 +23,9 @@ export interface IntakeDeps {
   /** Answers a request nobody answered in time (the manager's answer path). */
   answer(sessionId: string, pending: PendingRequest, answer: RequestAnswer): Promise<void>;
 }
+
+/** How much of a turn's diff its result shows; the rest is read from its `turn_diff` event. */
+const DIFF_PREVIEW_CHARS = 4_000;
 
 export class EventIntake {
   readonly #d: IntakeDeps;
@@ -58,14 +61,28 @@ export class EventIntake {
     if (!this.#d.store.getSession(sessionId)) return;
     const { type, data } = fromBackendEvent(event);
     this.#d.store.appendEvent(sessionId, type, data);
+    // The turn's diff: whole in an event of its own, its start (and where the rest is) in the result.
+    const diff = event.type === "turn_completed" && event.diff
+      ? this.#recordDiff(sessionId, event.turnId, event.diff)
+      : null;
     const live = this.#d.live.of(sessionId);
     const { patch, effects } = reduce(event, {
       hasOutputSchema: live.outputSchema !== undefined,
       cancelRequested: live.cancelRequested,
     }, Date.now());
+    if (diff) {
+      if (patch.result) patch.result = { ...patch.result, diff };
+      for (const effect of effects) if (effect.type === "result") effect.result = { ...effect.result, diff };
+    }
     for (const effect of effects) this.#carryOut(sessionId, live, effect);
     this.#update(sessionId, patch);
     this.settleStatus(sessionId);
+  }
+
+  #recordDiff(sessionId: string, turnId: string, diff: string): NonNullable<SessionResult["diff"]> {
+    const [head] = this.#d.store.appendEvent(sessionId, "turn_diff", { turnId, diff }, { pinned: true });
+    const preview = diff.slice(0, DIFF_PREVIEW_CHARS);
+    return { cursor: head?.cursor ?? 0, chars: diff.length, preview, truncated: preview.length < diff.length };
   }
 
   #carryOut(sessionId: string, live: Live, effect: Effect): void {

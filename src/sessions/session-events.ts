@@ -47,13 +47,13 @@ const PUBLIC_FIELDS: { readonly [T in BackendEvent["type"]]: readonly (keyof Ext
   backend_crashed: ["message", "stderrTail", "hung"],
 };
 
-/** What the sessions layer itself records, by event type. */
 /**
  * Who answered one of Codex's requests: the calling client (a tool call, often a model), or the
  * person, through a form the client showed them.
  */
 export type AnsweredBy = "client" | "person";
 
+/** What the sessions layer itself records, by event type. */
 export interface OwnEventData {
   /** A turn was asked for: the prompt (its first 2000 characters) and its full length. */
   turn_requested: { prompt: string; promptChars: number };
@@ -88,6 +88,8 @@ export interface OwnEventData {
   imported: { threadId: string };
   /** Codex was asked to compact the conversation (a turn of its own follows). */
   compaction_requested: Record<string, never>;
+  /** A turn's unified diff of the files it changed, whole (pinned; long ones continue in pieces). */
+  turn_diff: { turnId: string; diff: string };
 }
 
 /** The types of {@link OwnEventData}, listed so that a missing or extra one does not compile. */
@@ -108,6 +110,7 @@ const OWN_EVENT_TYPES: { readonly [T in keyof OwnEventData]: true } = {
   queued_turn_dropped: true,
   imported: true,
   compaction_requested: true,
+  turn_diff: true,
 };
 
 export type SessionEventType = BackendEvent["type"] | keyof OwnEventData;

@@ -190,6 +190,14 @@ const Result = z.object({
   usage: z.record(z.string(), z.number()).optional().describe(
     "What the turn cost in tokens, as Codex last reported it (inputTokens, cachedInputTokens, outputTokens, reasoningOutputTokens, totalTokens).",
   ),
+  diff: z.object({
+    cursor: z.number().int(),
+    chars: z.number().int(),
+    preview: z.string(),
+    truncated: z.boolean(),
+  }).optional().describe(
+    "What the turn changed in files (app-server): the start of its unified diff; poll from cursor for the whole (a turn_diff event).",
+  ),
 });
 
 /** A failure: a code of the registry (src/errors/registry.ts), what happened, what to do. */

@@ -34,7 +34,6 @@ export const OPTED_OUT_NOTIFICATIONS: readonly string[] = [
   "thread/goal/cleared",
   "thread/prediction/updated",
   "thread/queue/changed",
-  "turn/diff/updated",
   "turn/moderationMetadata",
   "item/plan/delta",
   "item/reasoning/textDelta",

@@ -42,6 +42,7 @@ import {
   threadIdOf,
   TokenUsageUpdated,
   TurnCompleted,
+  TurnDiffUpdated,
   TurnStarted,
   WarningNotification,
 } from "./protocol.ts";
@@ -52,6 +53,8 @@ export class TurnMemory {
   readonly #messages = new Map<string, { last: string; final: string | null }>();
   /** `fileChange` items seen starting, by item id, until their turn ends. */
   readonly fileChanges = new Map<string, FileChangeSummary[]>();
+  /** Per turn: the latest unified diff (each `turn/diff/updated` carries the whole of it). */
+  readonly diffs = new Map<string, string>();
 
   noteMessage(turnId: string, text: string, phase: string | null | undefined): void {
     const entry = this.#messages.get(turnId) ?? { last: text, final: null };
@@ -111,6 +114,8 @@ export function mapNotification(
       if (!parsed.success) return invalid(parsed.issues);
       const p = parsed.output;
       const turn = p.turn;
+      const diff = memory(p.threadId).diffs.get(turn.id);
+      memory(p.threadId).diffs.delete(turn.id);
       const remembered = memory(p.threadId).finish(turn.id);
       const finalMessage = finalMessageOf(turn.items ?? []) ?? remembered;
       const status = turn.status === "inProgress" ? "failed" : turn.status;
@@ -129,7 +134,15 @@ export function mapNotification(
         ...(error ? { error } : {}),
         ...(finalMessage !== undefined ? { finalMessage } : {}),
         ...(typeof turn.durationMs === "number" ? { durationMs: turn.durationMs } : {}),
+        ...(diff ? { diff } : {}),
       });
+    }
+    case "turn/diff/updated": {
+      const parsed = v.safeParse(TurnDiffUpdated, params);
+      if (!parsed.success) return invalid(parsed.issues);
+      // Kept until the turn ends: the updates repeat the whole diff, so only the last one matters.
+      memory(parsed.output.threadId).diffs.set(parsed.output.turnId, parsed.output.diff);
+      return { kind: "ignored" };
     }
     case "item/started":
     case "item/completed": {

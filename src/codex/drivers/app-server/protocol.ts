@@ -238,3 +238,6 @@ export const ThreadListResponse = v.looseObject({
   ),
   nextCursor: v.optional(v.nullable(v.string())),
 });
+
+/** `turn/diff/updated`: the turn's whole unified diff so far. */
+export const TurnDiffUpdated = v.looseObject({ threadId: str, turnId: str, diff: v.string() });
