@@ -11,6 +11,7 @@ import type { AppContext, ConnectionContext, ServerContext } from "./context.ts"
 import { installArgumentsCheck, installToolErrorFormat } from "./errors.ts";
 import { installPortableSchemas } from "./portable-schemas.ts";
 import { registerModels } from "./resources/models.ts";
+import { registerSessionResources } from "./resources/sessions.ts";
 import { registerServerInfo } from "./resources/server-info.ts";
 import { registerCodex } from "./tools/codex.ts";
 import { registerCodexCheck } from "./tools/codex-check.ts";
@@ -41,13 +42,17 @@ export function createMcpServer(app: AppContext, connection: ConnectionContext):
     return await server.server.elicitInput(params, options);
   };
   const approvals = new FormApprovals(app.sessions, elicit, app.log);
-  // Ends with the connection (a transport that also listens for the close chains its handler).
-  server.server.onclose = () => approvals.close();
   const ctx: ServerContext = {
     ...app,
     ...connection,
     clientCapabilities: () => server.server.getClientCapabilities(),
     approvals,
+  };
+  const endSubscriptions = registerSessionResources(server, ctx);
+  // Both end with the connection (a transport that also listens for the close chains its handler).
+  server.server.onclose = () => {
+    approvals.close();
+    endSubscriptions();
   };
   installToolErrorFormat(server);
   registerServerInfo(server, ctx);

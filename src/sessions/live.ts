@@ -30,6 +30,7 @@ export type WaitOutcome = "finished" | "needs_answer" | "timeout" | "aborted";
 export class LiveSessions {
   readonly #live = new Map<string, Live>();
   readonly #onListenerError: (error: unknown) => void;
+  readonly #anyListeners = new Set<(sessionId: string) => void>();
 
   constructor(onListenerError: (error: unknown) => void) {
     this.#onListenerError = onListenerError;
@@ -90,9 +91,19 @@ export class LiveSessions {
     return () => void live.listeners.delete(listener);
   }
 
+  /** Calls `listener` with the session's id on every change to any session; returns the unsubscribe function. */
+  onAnyChange(listener: (sessionId: string) => void): () => void {
+    this.#anyListeners.add(listener);
+    return () => void this.#anyListeners.delete(listener);
+  }
+
   /** Tells the session's listeners that something changed; one that throws does not stop the rest. */
   notify(sessionId: string): void {
-    for (const listener of this.#live.get(sessionId)?.listeners ?? []) {
+    const listeners = [
+      ...(this.#live.get(sessionId)?.listeners ?? []),
+      ...[...this.#anyListeners].map((l) => () => l(sessionId)),
+    ];
+    for (const listener of listeners) {
       try {
         listener();
       } catch (error) {

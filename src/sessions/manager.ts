@@ -452,6 +452,11 @@ export class SessionManager {
     return this.#live.onChange(sessionId, listener);
   }
 
+  /** Calls `listener` with a session's id whenever any session changes; returns the unsubscribe function. */
+  onAnyChange(listener: (sessionId: string) => void): () => void {
+    return this.#live.onAnyChange(listener);
+  }
+
   /**
    * Waits until the current turn is over, Codex asks the client something, `timeoutMs` passes or
    * `signal` aborts — whichever is first.
