@@ -194,7 +194,7 @@ export interface StartedThread {
 /**
  * What a way of driving Codex can do. The drivers refuse what their entry says they cannot do
  * (NOT_SUPPORTED, with a hint); `codex_setup` and server-info show the active backend's; the
- * README's backend table is checked against it. `review` is the room the next feature needs.
+ * README's backend table is checked against it.
  */
 export interface BackendCapabilities {
   /** Codex may ask before acting (an approvalPolicy other than "never"). */
@@ -218,6 +218,13 @@ export interface BackendCapabilities {
   /** The conversation can be compacted (a summary replaces the history). */
   compact: boolean;
 }
+
+/** What Codex's reviewer looks at. */
+export type ReviewTarget =
+  | { kind: "uncommitted" }
+  | { kind: "baseBranch"; branch: string }
+  | { kind: "commit"; sha: string; title?: string }
+  | { kind: "custom"; instructions: string };
 
 /** Which of Codex's threads to list. */
 export interface ThreadFilter {
@@ -268,7 +275,7 @@ export const CAPABILITIES: Readonly<Record<"app-server" | "exec", Readonly<Backe
     streamingDeltas: true,
     profiles: false,
     cleanBackgroundTerminals: true,
-    review: false,
+    review: true,
     steer: true,
     models: true,
     compact: true,
@@ -308,6 +315,8 @@ export interface Backend {
   listThreads(filter: ThreadFilter): Promise<ThreadSummary[]>;
   /** The models Codex offers (`model/list`); exec has no list (NOT_SUPPORTED). */
   listModels(): Promise<ModelInfo[]>;
+  /** Starts Codex's own reviewer on the thread: a turn whose final message is the review. */
+  startReview(threadId: string, target: ReviewTarget): Promise<{ turnId: string }>;
   /** Starts compacting the thread's conversation: a turn of Codex's own, reported like any turn. */
   compactThread(threadId: string): Promise<void>;
   /** Adds input to the running turn `turnId` (refused when another turn is running). */

@@ -16,6 +16,7 @@ import { registerServerInfo } from "./resources/server-info.ts";
 import { registerCodex } from "./tools/codex.ts";
 import { registerCodexCheck } from "./tools/codex-check.ts";
 import { registerCodexReply } from "./tools/codex-reply.ts";
+import { registerCodexReview } from "./tools/codex-review.ts";
 import { registerCodexSession } from "./tools/codex-session.ts";
 import { registerCodexSetup } from "./tools/codex-setup.ts";
 import { registerDebugEcho } from "./tools/debug-echo.ts";
@@ -24,6 +25,7 @@ const INSTRUCTIONS = `codex-mcp runs OpenAI Codex agents.
 - codex starts a session (a task); it answers at once with a sessionId, or waits with advanced.waitForResult.
 - codex_check polls a session (pass the previous nextCursor; pollOptions.waitMs long-polls) and answers what Codex asks: respond_permission for approvals, respond_user_input for questions. Follow recommendedNextAction.
 - codex_reply continues a finished turn; codex_session lists, cancels, interrupts, forks and cleans sessions.
+- codex_review runs Codex's own reviewer (uncommitted changes, a base branch, a commit, or instructions) as a session.
 - codex_setup checks that Codex is installed and ready, with a hint for every problem.`;
 
 /** A server for one connection. */
@@ -59,6 +61,7 @@ export function createMcpServer(app: AppContext, connection: ConnectionContext):
   registerModels(server, ctx);
   registerCodex(server, ctx);
   registerCodexReply(server, ctx);
+  registerCodexReview(server, ctx);
   registerCodexCheck(server, ctx);
   registerCodexSession(server, ctx);
   registerCodexSetup(server, ctx);

@@ -42,7 +42,7 @@ import {
   type TurnRecord,
 } from "./store.ts";
 import { type AnsweredBy, type OwnEventData, recordOwn } from "./session-events.ts";
-import type { ModelInfo, SteerInput, ThreadFilter, ThreadSummary } from "../codex/backend.ts";
+import type { ModelInfo, ReviewTarget, SteerInput, ThreadFilter, ThreadSummary } from "../codex/backend.ts";
 import { LiveSessions, type WaitOutcome } from "./live.ts";
 import { EventIntake } from "./intake.ts";
 import { Admission } from "./admission.ts";
@@ -82,6 +82,8 @@ export interface StartOptions extends TurnOptions {
   settings: SessionSettings;
   turn: TurnInput;
   approvalTimeoutMs?: number;
+  /** Run Codex's reviewer as the first turn instead (`turn.prompt` then describes the review). */
+  review?: ReviewTarget;
 }
 
 /** What a call sets for the turn it starts, beside Codex's own input. */
@@ -176,6 +178,13 @@ export class SessionManager {
     await this.#admission.turn(options.turn, options.turnTimeoutMs);
     this.#admission.counts(this.#mine(), true);
     const backend = await this.#backendOrError();
+    if (options.review && !backend.capabilities.review) {
+      throw new SessionError(
+        "NOT_SUPPORTED",
+        `the ${backend.mode} backend does not run Codex's reviewer`,
+        "Use the app-server backend (CODEX_MCP_MODE=app-server), or ask for a review in a codex prompt.",
+      );
+    }
     const now = Date.now();
     const record: SessionRecord = {
       id: newId("s"),
@@ -208,7 +217,15 @@ export class SessionManager {
         this.#o.log.debug(`session ${record.id}: naming its thread failed`, error)
       );
       live.unsubscribe = backend.subscribe(thread.threadId, this.#intake.listener(record.id));
-      await this.#startTurn(record.id, backend, thread.threadId, options.turn, options);
+      const review = options.review;
+      await this.#startTurn(
+        record.id,
+        backend,
+        thread.threadId,
+        options.turn,
+        options,
+        review && ((b) => b.startReview(thread.threadId, review)),
+      );
     } catch (error) {
       const failure = asCodedError(error);
       this.#update(record.id, {
@@ -345,6 +362,7 @@ export class SessionManager {
     threadId: string,
     turn: TurnInput,
     options: TurnOptions,
+    begin: (backend: Backend) => Promise<{ turnId: string }> = (b) => b.startTurn(threadId, turn),
   ): Promise<void> {
     const live = this.#live.of(sessionId);
     live.outputSchema = turn.outputSchema;
@@ -355,7 +373,7 @@ export class SessionManager {
     const index = this.#addTurn(sessionId, turn.prompt);
     let turnId: string;
     try {
-      ({ turnId } = await backend.startTurn(threadId, turn));
+      ({ turnId } = await begin(backend));
     } catch (error) {
       this.#intake.endTurn(sessionId, { status: "failed", error: errorInfo(asCodedError(error)) });
       throw error;

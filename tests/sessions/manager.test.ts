@@ -51,6 +51,9 @@ class FakeBackend implements Backend {
   async listThreads() {
     return [];
   }
+  async startReview(threadId: string): Promise<{ turnId: string }> {
+    return this.startTurn(threadId, { prompt: "review" });
+  }
   async compactThread(threadId: string): Promise<void> {
     this.calls.push(`compact ${threadId}`);
   }

@@ -37,6 +37,7 @@ import {
   CAPABILITIES,
   type ModelInfo,
   type RequestAnswer,
+  type ReviewTarget,
   type StartedThread,
   type SteerInput,
   type ThreadFilter,
@@ -203,6 +204,19 @@ export class AppServerBackend implements Backend {
       if (!cursor) break;
     }
     return models;
+  }
+
+  async startReview(threadId: string, target: ReviewTarget): Promise<{ turnId: string }> {
+    const wire = target.kind === "uncommitted"
+      ? { type: "uncommittedChanges" }
+      : target.kind === "baseBranch"
+      ? { type: "baseBranch", branch: target.branch }
+      : target.kind === "commit"
+      ? { type: "commit", sha: target.sha, title: target.title ?? null }
+      : { type: "custom", instructions: target.instructions };
+    const params = { threadId, target: wire, delivery: "inline" };
+    const result = await this.#request(await this.#connectionFor(threadId), "review/start", params, TurnStartResponse);
+    return { turnId: result.turn.id };
   }
 
   async compactThread(threadId: string): Promise<void> {

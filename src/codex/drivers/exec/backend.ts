@@ -425,6 +425,14 @@ export class ExecBackend implements Backend {
     );
   }
 
+  async startReview(): Promise<never> {
+    throw new BackendError(
+      "NOT_SUPPORTED",
+      "the exec backend does not run Codex's reviewer",
+      "Use the app-server backend (CODEX_MCP_MODE=app-server), or run `codex exec review` yourself.",
+    );
+  }
+
   async compactThread(): Promise<void> {
     throw new BackendError(
       "NOT_SUPPORTED",
