@@ -45,6 +45,7 @@ export class EventIntake {
     if (!live?.turnIndex) return;
     this.#d.store.updateTurn(sessionId, live.turnIndex, { ...end, endedAt: Date.now() });
     live.turnIndex = null;
+    live.turnUsage = undefined;
     this.#d.live.disarmTurnLimit(sessionId);
   }
 
@@ -61,28 +62,34 @@ export class EventIntake {
     if (!this.#d.store.getSession(sessionId)) return;
     const { type, data } = fromBackendEvent(event);
     this.#d.store.appendEvent(sessionId, type, data);
-    // The turn's diff: whole in an event of its own, its start (and where the rest is) in the result.
-    const diff = event.type === "turn_completed" && event.diff
-      ? this.#recordDiff(sessionId, event.turnId, event.diff)
-      : null;
     const live = this.#d.live.of(sessionId);
+    const extras = event.type === "turn_completed" ? this.#resultExtras(sessionId, live, event.turnId, event.diff) : {};
     const { patch, effects } = reduce(event, {
       hasOutputSchema: live.outputSchema !== undefined,
       cancelRequested: live.cancelRequested,
     }, Date.now());
-    if (diff) {
-      if (patch.result) patch.result = { ...patch.result, diff };
-      for (const effect of effects) if (effect.type === "result") effect.result = { ...effect.result, diff };
-    }
+    if (patch.result) patch.result = { ...patch.result, ...extras };
+    for (const effect of effects) if (effect.type === "result") effect.result = { ...effect.result, ...extras };
     for (const effect of effects) this.#carryOut(sessionId, live, effect);
     this.#update(sessionId, patch);
     this.settleStatus(sessionId);
   }
 
-  #recordDiff(sessionId: string, turnId: string, diff: string): NonNullable<SessionResult["diff"]> {
+  /**
+   * What a finished turn's result carries beside Codex's answer: what the turn cost (its last
+   * token usage), and what it changed — the diff whole in an event of its own, its start (and
+   * where the rest is) in the result.
+   */
+  #resultExtras(sessionId: string, live: Live, turnId: string, diff: string | undefined): Partial<SessionResult> {
+    const usage = live.turnUsage;
+    live.turnUsage = undefined;
+    if (!diff) return usage ? { usage } : {};
     const [head] = this.#d.store.appendEvent(sessionId, "turn_diff", { turnId, diff }, { pinned: true });
     const preview = diff.slice(0, DIFF_PREVIEW_CHARS);
-    return { cursor: head?.cursor ?? 0, chars: diff.length, preview, truncated: preview.length < diff.length };
+    return {
+      ...(usage && { usage }),
+      diff: { cursor: head?.cursor ?? 0, chars: diff.length, preview, truncated: preview.length < diff.length },
+    };
   }
 
   #carryOut(sessionId: string, live: Live, effect: Effect): void {
@@ -100,6 +107,7 @@ export class EventIntake {
         live.turnActive = effect.active;
         break;
       case "turn_usage":
+        live.turnUsage = effect.usage;
         if (live.turnIndex) this.#d.store.updateTurn(sessionId, live.turnIndex, { usage: effect.usage });
         break;
       case "turn_end":

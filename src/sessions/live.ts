@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { TurnUsage } from "./store.ts";
 
 /** One session's live state. */
 export interface Live {
@@ -18,6 +19,8 @@ export interface Live {
   turnIndex: number | null;
   /** The call's wall-clock limit on the running turn (turnTimeoutMs), while it runs. */
   turnLimit: ReturnType<typeof setTimeout> | null;
+  /** The running turn's token usage as Codex last reported it, for its result. */
+  turnUsage: TurnUsage | undefined;
   /** A turn to start once the running one ends (codex_reply mode "queue"); its watcher's stop. */
   queued: { stop: () => void } | null;
   /** Called on every change: waiters and progress reporters. */
@@ -48,6 +51,7 @@ export class LiveSessions {
         turnIndex: null,
         turnLimit: null,
         queued: null,
+        turnUsage: undefined,
         listeners: new Set(),
       };
       this.#live.set(sessionId, live);
@@ -99,16 +103,16 @@ export class LiveSessions {
 
   /** Tells the session's listeners that something changed; one that throws does not stop the rest. */
   notify(sessionId: string): void {
-    const listeners = [
-      ...(this.#live.get(sessionId)?.listeners ?? []),
-      ...[...this.#anyListeners].map((l) => () => l(sessionId)),
-    ];
-    for (const listener of listeners) {
-      try {
-        listener();
-      } catch (error) {
-        this.#onListenerError(error);
-      }
+    // Called for every event Codex sends (each delta too): the sets are walked, not copied.
+    for (const listener of this.#live.get(sessionId)?.listeners ?? []) this.#call(() => listener());
+    for (const listener of this.#anyListeners) this.#call(() => listener(sessionId));
+  }
+
+  #call(listener: () => void): void {
+    try {
+      listener();
+    } catch (error) {
+      this.#onListenerError(error);
     }
   }
 

@@ -83,6 +83,8 @@ export interface SessionResult {
   structuredOutput?: unknown;
   /** Why the final message could not be parsed against the output schema. */
   structuredOutputError?: string;
+  /** What the turn cost in tokens, as Codex last reported it. */
+  usage?: TurnUsage;
   /** What the turn changed in files: the start of its unified diff; the whole is the event at `cursor`. */
   diff?: { cursor: number; chars: number; preview: string; truncated: boolean };
 }

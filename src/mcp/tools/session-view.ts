@@ -71,7 +71,7 @@ export function sessionView(sessions: SessionManager, record: SessionRecord, ask
     status: record.status,
     interactionState,
     actions,
-    ...(record.result && { result: withUsage(sessions, record) }),
+    ...(record.result && { result: record.result }),
     ...(record.error && { error: shownFailure(record.error) }),
     recommendedNextAction: nextAction(record, actions, cursor),
     threadId: record.threadId,
@@ -91,12 +91,6 @@ export function sessionView(sessions: SessionManager, record: SessionRecord, ask
 }
 
 export type SessionViewValue = ReturnType<typeof sessionView>;
-
-/** The result with what its turn cost in tokens, as Codex last reported it. */
-function withUsage(sessions: SessionManager, record: SessionRecord) {
-  const turn = sessions.turns(record.id).findLast((t) => t.turnId === record.result!.turnId);
-  return turn?.usage ? { ...record.result!, usage: turn.usage } : record.result!;
-}
 
 /** The decisions a request takes, as they go into `decision`: exactly its availableDecisions. */
 function decisionChoices(available: readonly ApprovalDecision[] | undefined): string {

@@ -48,7 +48,16 @@ import {
 import { type RequestId, RpcError, RpcTimeoutError } from "../jsonrpc.ts";
 import { toBackendError } from "./errors.ts";
 import { mapNotification, TurnMemory } from "./notifications.ts";
-import { threadForkParams, threadResumeParams, threadStartParams, turnStartParams, userInputItems } from "./params.ts";
+import {
+  reviewStartParams,
+  threadForkParams,
+  threadListParams,
+  threadResumeParams,
+  threadStartParams,
+  turnStartParams,
+  userInputItems,
+} from "./params.ts";
+import { modelInfoOf, threadSummaryOf } from "./catalog.ts";
 import {
   describeIssues,
   ModelListResponse,
@@ -155,28 +164,13 @@ export class AppServerBackend implements Backend {
   }
 
   async listThreads(filter: ThreadFilter): Promise<ThreadSummary[]> {
-    const params = {
-      limit: filter.limit,
-      ...(filter.cwd !== undefined && { cwd: filter.cwd }),
-      ...(filter.searchTerm !== undefined && { searchTerm: filter.searchTerm }),
-    };
-    const result = await this.#request(await this.#connection(), "thread/list", params, ThreadListResponse);
-    // Codex gives seconds; a source is a word or an object naming one (`{subagent: …}`).
-    const seconds = (t: number | undefined) => (t === undefined ? 0 : t < 1e12 ? t * 1000 : t);
-    return result.data.map((t) => ({
-      threadId: t.id,
-      name: t.name ?? null,
-      preview: (t.preview ?? "").slice(0, 200),
-      cwd: t.cwd ?? "",
-      model: t.model ?? null,
-      source: typeof t.source === "string"
-        ? t.source
-        : t.source && typeof t.source === "object"
-        ? Object.keys(t.source)[0] ?? null
-        : null,
-      createdAt: seconds(t.createdAt),
-      updatedAt: seconds(t.updatedAt),
-    }));
+    const result = await this.#request(
+      await this.#connection(),
+      "thread/list",
+      threadListParams(filter),
+      ThreadListResponse,
+    );
+    return result.data.map(threadSummaryOf);
   }
 
   async listModels(): Promise<ModelInfo[]> {
@@ -184,22 +178,14 @@ export class AppServerBackend implements Backend {
     const models: ModelInfo[] = [];
     let cursor: string | null = null;
     for (let page = 0; page < 10; page++) {
+      const params = { includeHidden: false, ...(cursor && { cursor }) };
       const result: v.InferOutput<typeof ModelListResponse> = await this.#request(
         conn,
         "model/list",
-        { includeHidden: false, ...(cursor && { cursor }) },
+        params,
         ModelListResponse,
       );
-      for (const m of result.data) {
-        if (m.hidden) continue;
-        models.push({
-          id: m.id,
-          displayName: m.displayName ?? m.id,
-          isDefault: m.isDefault === true,
-          defaultEffort: m.defaultReasoningEffort ?? "medium",
-          efforts: (m.supportedReasoningEfforts ?? []).map((e) => e.reasoningEffort),
-        });
-      }
+      models.push(...result.data.filter((m) => !m.hidden).map(modelInfoOf));
       cursor = result.nextCursor ?? null;
       if (!cursor) break;
     }
@@ -207,15 +193,8 @@ export class AppServerBackend implements Backend {
   }
 
   async startReview(threadId: string, target: ReviewTarget): Promise<{ turnId: string }> {
-    const wire = target.kind === "uncommitted"
-      ? { type: "uncommittedChanges" }
-      : target.kind === "baseBranch"
-      ? { type: "baseBranch", branch: target.branch }
-      : target.kind === "commit"
-      ? { type: "commit", sha: target.sha, title: target.title ?? null }
-      : { type: "custom", instructions: target.instructions };
-    const params = { threadId, target: wire, delivery: "inline" };
-    const result = await this.#request(await this.#connectionFor(threadId), "review/start", params, TurnStartResponse);
+    const conn = await this.#connectionFor(threadId);
+    const result = await this.#request(conn, "review/start", reviewStartParams(threadId, target), TurnStartResponse);
     return { turnId: result.turn.id };
   }
 

@@ -19,7 +19,9 @@ import {
   type ApprovalPolicy,
   BackendError,
   CAPABILITIES,
+  type ReviewTarget,
   type SandboxMode,
+  type ThreadFilter,
   type ThreadSettings,
   type TurnInput,
 } from "../../backend.ts";
@@ -147,4 +149,25 @@ export function turnStartParams(threadId: string, input: TurnInput, currentModel
     };
   }
   return params;
+}
+
+/** `thread/list`: the filter in Codex's words. */
+export function threadListParams(filter: ThreadFilter): Params {
+  return {
+    limit: filter.limit,
+    ...(filter.cwd !== undefined && { cwd: filter.cwd }),
+    ...(filter.searchTerm !== undefined && { searchTerm: filter.searchTerm }),
+  };
+}
+
+/** `review/start`, inline on the thread: the target in Codex's words. */
+export function reviewStartParams(threadId: string, target: ReviewTarget): Params {
+  const wire = target.kind === "uncommitted"
+    ? { type: "uncommittedChanges" }
+    : target.kind === "baseBranch"
+    ? { type: "baseBranch", branch: target.branch }
+    : target.kind === "commit"
+    ? { type: "commit", sha: target.sha, title: target.title ?? null }
+    : { type: "custom", instructions: target.instructions };
+  return { threadId, target: wire, delivery: "inline" };
 }

@@ -409,42 +409,34 @@ export class ExecBackend implements Backend {
   /** `codex exec` has no way to name a thread: nothing to do. */
   async nameThread(): Promise<void> {}
 
-  async listThreads(): Promise<never> {
-    throw new BackendError(
-      "NOT_SUPPORTED",
-      "the exec backend cannot list Codex's threads",
+  listThreads(): Promise<never> {
+    return refuse(
+      "cannot list Codex's threads",
       "Use the app-server backend (CODEX_MCP_MODE=app-server); a thread id from `codex resume` can still be imported.",
     );
   }
 
-  async listModels(): Promise<never> {
-    throw new BackendError(
-      "NOT_SUPPORTED",
-      "the exec backend cannot list Codex's models: `codex exec` has no model list",
+  listModels(): Promise<never> {
+    return refuse(
+      "cannot list Codex's models: `codex exec` has no model list",
       "Use the app-server backend (CODEX_MCP_MODE=app-server) for the list; `model` is passed to Codex as given.",
     );
   }
 
-  async startReview(): Promise<never> {
-    throw new BackendError(
-      "NOT_SUPPORTED",
-      "the exec backend does not run Codex's reviewer",
+  startReview(): Promise<never> {
+    return refuse(
+      "does not run Codex's reviewer",
       "Use the app-server backend (CODEX_MCP_MODE=app-server), or run `codex exec review` yourself.",
     );
   }
 
-  async compactThread(): Promise<void> {
-    throw new BackendError(
-      "NOT_SUPPORTED",
-      "the exec backend cannot compact a conversation",
-      "Use the app-server backend (CODEX_MCP_MODE=app-server).",
-    );
+  compactThread(): Promise<never> {
+    return refuse("cannot compact a conversation");
   }
 
-  async steerTurn(): Promise<void> {
-    throw new BackendError(
-      "NOT_SUPPORTED",
-      "the exec backend cannot add input to a running turn: `codex exec` reads its prompt once",
+  steerTurn(): Promise<never> {
+    return refuse(
+      "cannot add input to a running turn: `codex exec` reads its prompt once",
       "Queue the input to run as the next turn instead, or use the app-server backend (CODEX_MCP_MODE=app-server).",
     );
   }
@@ -531,6 +523,11 @@ export class ExecBackend implements Backend {
   #emit(state: ExecThread, event: BackendEvent): void {
     state.events.emit(event);
   }
+}
+
+/** What `codex exec` cannot do (its capabilities say so too): NOT_SUPPORTED, with what to do instead. */
+function refuse(what: string, hint = "Use the app-server backend (CODEX_MCP_MODE=app-server)."): Promise<never> {
+  return Promise.reject(new BackendError("NOT_SUPPORTED", `the exec backend ${what}`, hint));
 }
 
 function provisionalId(): string {
