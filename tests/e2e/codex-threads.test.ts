@@ -4,11 +4,10 @@
  * continued by `codex_reply` with its whole history. Through the compiled binary, real Codex.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { join } from "node:path";
 import { startAppServer, textInput } from "../harness/app-server.ts";
 import { makeCodexHome } from "../harness/codex-home.ts";
 import { type FakeModel, reply, startFakeModel } from "../harness/fake-model.ts";
-import { BIN, launch } from "./launch.ts";
+import { withCodexServer } from "./launch.ts";
 
 let model: FakeModel;
 beforeAll(async () => {
@@ -38,14 +37,7 @@ test("a thread started elsewhere is listed, imported and continued with its hist
     await direct.close();
   }
 
-  const server = await launch("compiled", {
-    env: { ...home.env, CODEX_MCP_PATH: join(BIN, "codex") },
-    inheritEnv: false,
-  });
-  try {
-    const tool = async (name: string, args: Record<string, unknown>) =>
-      // deno-lint-ignore no-explicit-any -- the answers are read loosely here, as a client would
-      (await server.client.callTool({ name, arguments: args })).structuredContent as Record<string, any>;
+  await withCodexServer(home, {}, async ({ tool }) => {
     const listed = await tool("codex_session", { action: "threads", cwd: home.workspace });
     const found = listed.threads.find((t: { threadId: string }) => t.threadId === threadId);
     expect(found).toMatchObject({ cwd: home.workspace, preview: expect.stringContaining("the secret is 42") });
@@ -62,25 +54,14 @@ test("a thread started elsewhere is listed, imported and continued with its hist
     expect(answer.result?.text).toBe("You told me 42.");
     // The model got the thread's history, from before codex-mcp knew it.
     expect(model.responsesRequests().at(-1)!.userTexts().join("\n")).toContain("Remember: the secret is 42.");
-  } finally {
-    await server.closeStdin().catch(() => {});
-    await server.dispose();
-    home.cleanup();
-  }
+  });
 }, 60_000);
 
 test("fork from an earlier turn: the new session has the conversation up to that turn, and no later", async () => {
   const home = makeCodexHome({ modelUrl: model.url });
   model.reset();
   model.enqueue(reply.message("Noted 7."), reply.message("Noted 8."), reply.message("It was 7."));
-  const server = await launch("compiled", {
-    env: { ...home.env, CODEX_MCP_PATH: join(BIN, "codex") },
-    inheritEnv: false,
-  });
-  try {
-    const tool = async (name: string, args: Record<string, unknown>) =>
-      // deno-lint-ignore no-explicit-any -- the answers are read loosely here, as a client would
-      (await server.client.callTool({ name, arguments: args })).structuredContent as Record<string, any>;
+  await withCodexServer(home, {}, async ({ tool }) => {
     const first = await tool("codex", {
       prompt: "The secret is 7.",
       approvalPolicy: "never",
@@ -104,25 +85,14 @@ test("fork from an earlier turn: the new session has the conversation up to that
     expect(said).not.toContain("the secret is 8");
     const unknown = await tool("codex_session", { action: "fork", sessionId: first.sessionId, turnId: "no-such-turn" });
     expect(unknown.error?.code).toBe("INVALID_ARGUMENT");
-  } finally {
-    await server.closeStdin().catch(() => {});
-    await server.dispose();
-    home.cleanup();
-  }
+  });
 }, 60_000);
 
 test("compact: Codex summarises the conversation in a turn of its own; the session carries on", async () => {
   const home = makeCodexHome({ modelUrl: model.url });
   model.reset();
   model.setHandler(() => reply.message("a summary, or an answer"));
-  const server = await launch("compiled", {
-    env: { ...home.env, CODEX_MCP_PATH: join(BIN, "codex") },
-    inheritEnv: false,
-  });
-  try {
-    const tool = async (name: string, args: Record<string, unknown>) =>
-      // deno-lint-ignore no-explicit-any -- the answers are read loosely here, as a client would
-      (await server.client.callTool({ name, arguments: args })).structuredContent as Record<string, any>;
+  await withCodexServer(home, {}, async ({ tool }) => {
     const first = await tool("codex", {
       prompt: "Hello.",
       approvalPolicy: "never",
@@ -155,9 +125,5 @@ test("compact: Codex summarises the conversation in a turn of its own; the sessi
       waitForResult: 30_000,
     });
     expect(after.status).toBe("idle");
-  } finally {
-    await server.closeStdin().catch(() => {});
-    await server.dispose();
-    home.cleanup();
-  }
+  });
 }, 60_000);

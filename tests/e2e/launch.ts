@@ -206,3 +206,32 @@ export function protocolLines(stdout: string): Record<string, unknown>[] {
     return message;
   });
 }
+
+/** A tool call answered with its structured content, read loosely (as a client reads it). */
+// deno-lint-ignore no-explicit-any -- tests poke at whatever fields they check
+export type Tool = (name: string, args: Record<string, unknown>) => Promise<Record<string, any>>;
+
+/**
+ * Runs `body` against the compiled server on the real Codex of `home` (the npm wrapper as
+ * CODEX_MCP_PATH, `home`'s environment only, `env` on top), then ends the server and removes
+ * `home`, however `body` ends.
+ */
+export async function withCodexServer<T>(
+  home: { env: Record<string, string>; cleanup(): void },
+  env: Record<string, string>,
+  body: (s: { server: Launched; tool: Tool }) => Promise<T>,
+): Promise<T> {
+  const server = await launch("compiled", {
+    env: { ...home.env, CODEX_MCP_PATH: join(BIN, "codex"), ...env },
+    inheritEnv: false,
+  });
+  const tool: Tool = async (name, args) =>
+    (await server.client.callTool({ name, arguments: args })).structuredContent as Record<string, unknown>;
+  try {
+    return await body({ server, tool });
+  } finally {
+    await server.closeStdin().catch(() => {});
+    await server.dispose();
+    home.cleanup();
+  }
+}

@@ -5,10 +5,9 @@
  * the session continues with codex_reply; exec says NOT_SUPPORTED.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { join } from "node:path";
 import { makeCodexHome } from "../harness/codex-home.ts";
 import { type FakeModel, reply, startFakeModel } from "../harness/fake-model.ts";
-import { BIN, launch } from "./launch.ts";
+import { withCodexServer } from "./launch.ts";
 
 const FINDINGS = JSON.stringify({
   findings: [{
@@ -31,22 +30,10 @@ afterAll(async () => {
   await model.close();
 });
 
-async function serve(home: ReturnType<typeof makeCodexHome>, mode = "app-server") {
-  const server = await launch("compiled", {
-    env: { ...home.env, CODEX_MCP_PATH: join(BIN, "codex"), CODEX_MCP_MODE: mode },
-    inheritEnv: false,
-  });
-  // deno-lint-ignore no-explicit-any -- the answers are read loosely here, as a client would
-  const tool = async (name: string, args: Record<string, unknown>): Promise<Record<string, any>> =>
-    (await server.client.callTool({ name, arguments: args })).structuredContent as Record<string, unknown>;
-  return { server, tool };
-}
-
 test("a review by instructions: the result is Codex's review, with its finding; the session carries on", async () => {
   const home = makeCodexHome({ modelUrl: model.url });
   model.enqueue(reply.message(FINDINGS), reply.message("Fix it by iterating to the end."));
-  const { server, tool } = await serve(home);
-  try {
+  await withCodexServer(home, {}, async ({ tool }) => {
     const view = await tool("codex_review", {
       target: { instructions: "Review the loop in loop.ts." },
       cwd: home.workspace,
@@ -64,23 +51,14 @@ test("a review by instructions: the result is Codex's review, with its finding; 
       waitForResult: 30_000,
     });
     expect(followUp.result.text).toBe("Fix it by iterating to the end.");
-  } finally {
-    await server.closeStdin().catch(() => {});
-    await server.dispose();
-    home.cleanup();
-  }
+  });
 }, 60_000);
 
 test("exec: codex_review is NOT_SUPPORTED, and no session is left behind", async () => {
   const home = makeCodexHome({ modelUrl: model.url });
-  const { server, tool } = await serve(home, "exec");
-  try {
+  await withCodexServer(home, { CODEX_MCP_MODE: "exec" }, async ({ tool }) => {
     const refused = await tool("codex_review", { target: "uncommitted", cwd: home.workspace });
     expect(refused.error?.code).toBe("NOT_SUPPORTED");
     expect((await tool("codex_session", { action: "list" })).sessions).toEqual([]);
-  } finally {
-    await server.closeStdin().catch(() => {});
-    await server.dispose();
-    home.cleanup();
-  }
+  });
 }, 30_000);
