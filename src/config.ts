@@ -2,6 +2,10 @@
  * Configuration from the environment, validated once at start-up. An invalid value is an error
  * naming the variable, never a silent default.
  *
+ * Longer than ~400 lines on purpose: most of it is `SETTINGS`, the one table of every environment
+ * variable, from which the schema, --help and the README are made (docs/ARCHITECTURE.md, "Long
+ * files").
+ *
  * @module
  */
 import * as v from "valibot";

@@ -8,6 +8,9 @@
  * files Codex will read. The Codex processes run at once, each through the supervisor and torn
  * down before the report is returned.
  *
+ * Longer than ~400 lines on purpose: it is one report assembled from the probes it runs, with a
+ * hint per problem (docs/ARCHITECTURE.md, "Long files").
+ *
  * @module
  */
 import { backendModeFrom, type BackendModeSetting, type StdioMode } from "../config.ts";

@@ -18,6 +18,10 @@
  * Synchronous apart from {@link EventLog.waitForEvents}; pure TypeScript (timers and AbortSignal
  * are the only platform features used).
  *
+ * Longer than ~400 lines on purpose: it is one data structure whose invariants lean on each other
+ * (cursors, merging, chunking under a byte bound, pinned eviction, waiting) (docs/ARCHITECTURE.md,
+ * "Long files").
+ *
  * @module
  */
 import { joinsSurrogatePair, jsonBytes, jsonStringBytes, splitJsonText, utf8Bytes } from "./json-text.ts";

@@ -15,6 +15,10 @@
  * running → waiting_approval / waiting_input (Codex asked something) → running → idle (turn done)
  * → running (a reply) … ; error (the turn failed or Codex crashed; a reply resumes), cancelled.
  *
+ * Longer than ~400 lines on purpose: every public operation of the sessions layer is a method
+ * here, each a short sequence of calls into the one-job modules around it (admission, intake,
+ * follow-ups, branching, lifecycle) (docs/ARCHITECTURE.md, "Long files").
+ *
  * @module
  */
 import type { ApprovalDecision, Backend, TurnInput } from "../codex/backend.ts";

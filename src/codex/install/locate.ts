@@ -25,6 +25,10 @@
  *
  * Nothing is executed here; start the result with {@link buildInvocation}.
  *
+ * Longer than ~400 lines on purpose: discovery is one ordered procedure whose steps share their
+ * reasons; PATH search, npm layouts and cmd.exe quoting are already modules of their own
+ * (docs/ARCHITECTURE.md, "Long files").
+ *
  * @module
  */
 import { cmdInvocation } from "./cmd-quote.ts";

@@ -17,6 +17,9 @@
  * This module recognises the wrapper, follows shims to it, and finds the native binary the
  * wrapper would run, so codex-mcp can start that directly and not need Node at all.
  *
+ * Longer than ~400 lines on purpose: the layouts of Codex's npm package (npm, pnpm, Bun, Vite+
+ * shims) are one set of rules, read together (docs/ARCHITECTURE.md, "Long files").
+ *
  * @module
  */
 import { type DiscoveryFileSystem } from "./discovery.ts";

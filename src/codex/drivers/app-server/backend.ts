@@ -25,6 +25,11 @@
  * Everything read from Codex is validated; what does not validate is logged and reported to the
  * thread it names as a `warning` (or an `error` for turn start/completion), never thrown.
  *
+ * Longer than ~400 lines on purpose: it holds the state of one shared process (its threads, the
+ * requests waiting on the client, what a crash does to them); the handshake, notifications,
+ * request policy, parameters and catalog mappings are modules of their own (docs/ARCHITECTURE.md,
+ * "Long files").
+ *
  * @module
  */
 import * as v from "valibot";

@@ -30,6 +30,9 @@
  * itself (`serverRequest/resolved`, e.g. after an interrupt — Codex ignores the late answer), the
  * thread was released, or the process is going away.
  *
+ * Longer than ~400 lines on purpose: it is the one policy table for every request Codex can send;
+ * split, a method's answer would sit apart from its refusal (docs/ARCHITECTURE.md, "Long files").
+ *
  * @module
  */
 import * as v from "valibot";

@@ -21,6 +21,10 @@
  * Everything read from Codex is validated (`events.ts`); what does not validate is logged and
  * reported to the thread as a `warning` (an `error` for the turn's own start and end).
  *
+ * Longer than ~400 lines on purpose: it is the life of one turn's process (spawn, feed, read,
+ * watch the exit, interrupt, linger); arguments, events, the fork and temporary files are modules
+ * of their own (docs/ARCHITECTURE.md, "Long files").
+ *
  * @module
  */
 import type { Logger } from "../../../log.ts";
