@@ -11,6 +11,7 @@ import { ElicitRequestSchema, type ElicitResult } from "@modelcontextprotocol/sd
 import { type CodexHome, makeCodexHome } from "../harness/codex-home.ts";
 import { type FakeModel, reply, startFakeModel } from "../harness/fake-model.ts";
 import { BIN, launch, type Launched } from "./launch.ts";
+import { pollSession } from "./paging.ts";
 
 type View = {
   sessionId: string;
@@ -18,7 +19,7 @@ type View = {
   actions: { requestId: string; askedInClient?: boolean; kind: string }[];
   result?: { text: string | null; status: string };
   recommendedNextAction: string;
-  events?: { type: string; data: Record<string, unknown> }[];
+  events?: { cursor: number; type: string; data: Record<string, unknown> }[];
   nextCursor?: number;
   hasMore?: boolean;
   error?: { code: string; message: string };
@@ -77,16 +78,9 @@ async function serve(
     call("codex", { prompt, approvalPolicy: "untrusted", sandbox: "read-only", cwd: home.workspace, ...extra });
   /** Polls until `status`, collecting every event. */
   const until = async (sessionId: string, status: string) => {
-    const events: NonNullable<View["events"]> = [];
-    let cursor = 1;
-    let view = { status: "" } as View;
-    for (let i = 0; i < 40 && (view.status !== status || view.hasMore); i++) {
-      view = await call("codex_check", { action: "poll", sessionId, cursor, pollOptions: { waitMs: 1_000 } });
-      events.push(...(view.events ?? []));
-      cursor = view.nextCursor ?? cursor;
-    }
-    expect(view.status).toBe(status);
-    return { view, events };
+    const polled = await pollSession<View>(c, sessionId, (v) => v.status === status && !v.hasMore);
+    expect(polled.view.status).toBe(status);
+    return polled;
   };
   return { forms, withdrawn, call, start, until };
 }

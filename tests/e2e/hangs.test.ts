@@ -10,13 +10,14 @@ import { join } from "node:path";
 import { type CodexHome, makeCodexHome } from "../harness/codex-home.ts";
 import { type FakeModel, reply, startFakeModel } from "../harness/fake-model.ts";
 import { BIN, launch, type Launched } from "./launch.ts";
+import { type PolledView, pollSession } from "./paging.ts";
 
 type View = {
   sessionId: string;
   status: string;
   result?: { text: string | null; status: string };
   error?: { code: string; message: string; hint: string };
-  events?: { type: string; data: Record<string, unknown> }[];
+  events?: { cursor: number; type: string; data: Record<string, unknown> }[];
 };
 
 let model: FakeModel;
@@ -73,15 +74,12 @@ async function serve(env: Record<string, string>) {
    * (at most ~20 s); the last view, with every event seen.
    */
   const until = async (sessionId: string, status: string, event?: string) => {
-    let view: View & { nextCursor?: number; hasMore?: boolean } = { sessionId, status: "" };
-    const events: NonNullable<View["events"]> = [];
-    let cursor = 1;
-    const done = () => view.status === status && !view.hasMore && (!event || events.some((e) => e.type === event));
-    for (let i = 0; i < 40 && !done(); i++) {
-      view = await tool("codex_check", { action: "poll", sessionId, cursor, pollOptions: { waitMs: 500 } });
-      events.push(...(view.events ?? []));
-      cursor = view.nextCursor ?? cursor;
-    }
+    const { view, events } = await pollSession<View & PolledView>(
+      server.client,
+      sessionId,
+      (v, seen) => v.status === status && !v.hasMore && (!event || seen.some((e) => e.type === event)),
+      500,
+    );
     expect(view.status).toBe(status);
     return { ...view, events };
   };

@@ -1,7 +1,9 @@
 /**
- * The paging check both backends' session tests share: read a session's whole event log with
- * `codex_check poll` under a small `maxBytes`, proving every answer fits and a large command output
- * can be put back together from its pieces.
+ * Reading sessions the way a client does, shared by the e2e tests: long-polling a session until
+ * something holds ({@link pollSession}), and the paging check both backends' session tests share
+ * ({@link pageCommandOutput}): read a session's whole event log with `codex_check poll` under a
+ * small `maxBytes`, proving every answer fits and a large command output can be put back together
+ * from its pieces.
  */
 import { expect } from "bun:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -57,4 +59,32 @@ export async function pageCommandOutput(
   }
   expect(completed).toBeDefined();
   return { polls, output: (completed!.data.output as string) + (parts.get(completed!.cursor) ?? []).join("") };
+}
+
+/** What a poll answers, as the tests read it. */
+export type PolledView = { status: string; nextCursor?: number; hasMore?: boolean; events?: PolledEvent[] };
+
+/**
+ * Long-polls `sessionId` from cursor 1 (`waitMs` each, at most 40 polls), keeping every event,
+ * until `done(view, events)`; returns the last view and all the events.
+ */
+export async function pollSession<V extends PolledView>(
+  client: Client,
+  sessionId: string,
+  done: (view: V, events: PolledEvent[]) => boolean,
+  waitMs = 1_000,
+): Promise<{ view: V; events: PolledEvent[] }> {
+  const events: PolledEvent[] = [];
+  let cursor = 1;
+  let view = { status: "" } as V;
+  for (let i = 0; i < 40 && !done(view, events); i++) {
+    const answer = await client.callTool({
+      name: "codex_check",
+      arguments: { action: "poll", sessionId, cursor, pollOptions: { waitMs } },
+    });
+    view = answer.structuredContent as V;
+    events.push(...(view.events ?? []));
+    cursor = view.nextCursor ?? cursor;
+  }
+  return { view, events };
 }

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { type CodexHome, makeCodexHome } from "../harness/codex-home.ts";
 import { type FakeModel, reply, startFakeModel } from "../harness/fake-model.ts";
 import { BIN, launch, type Launched } from "./launch.ts";
+import { pollSession } from "./paging.ts";
 
 type View = {
   sessionId: string;
@@ -49,18 +50,8 @@ async function serve(mode: "app-server" | "exec") {
     const result = await server!.client.callTool({ name, arguments: args });
     return result.structuredContent as View;
   };
-  const until = async (sessionId: string, done: (v: View) => boolean) => {
-    let view = { status: "" } as View;
-    for (let i = 0; i < 40 && !done(view); i++) {
-      view = await call("codex_check", {
-        action: "poll",
-        sessionId,
-        cursor: 1_000_000,
-        pollOptions: { waitMs: 1_000 },
-      });
-    }
-    return view;
-  };
+  const until = async (sessionId: string, done: (v: View) => boolean) =>
+    (await pollSession<View>(server!.client, sessionId, done)).view;
   // A turn that runs a one-second command first, so there is a running turn to steer or queue behind.
   const startSlow = () =>
     call("codex", {
