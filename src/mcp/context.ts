@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
+import type { ClientCapabilities } from "@modelcontextprotocol/server";
 import type { Config } from "../config.ts";
 import type { BackendStatus } from "../diagnostics/backend-factory.ts";
 import type { StdioFinding } from "../diagnostics/readiness.ts";

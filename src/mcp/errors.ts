@@ -6,8 +6,7 @@
  *
  * @module
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, McpServer } from "@modelcontextprotocol/server";
 import { CodedError, ERROR_REGISTRY, type ErrorCode, type ErrorInfo } from "../errors/registry.ts";
 import { wrapRequestHandler } from "./sdk-handlers.ts";
 
@@ -95,7 +94,7 @@ function classifySdkToolError(message: string): CallToolResult {
 }
 
 /**
- * Routes the SDK's own tool errors through {@link classifySdkToolError}. The SDK (1.32) makes
+ * Routes the SDK's own tool errors through {@link classifySdkToolError}. The SDK (2.4) makes
  * them in `McpServer.createToolError`, private in its types but an ordinary method at run time;
  * the check below fails start-up loudly should a later SDK drop it, and an end-to-end test pins
  * the result.
@@ -103,18 +102,19 @@ function classifySdkToolError(message: string): CallToolResult {
 export function installToolErrorFormat(server: McpServer): void {
   const internals = server as unknown as { createToolError?: (message: string) => CallToolResult };
   if (typeof internals.createToolError !== "function") {
-    throw new Error("@modelcontextprotocol/sdk no longer has McpServer.createToolError: update src/mcp/errors.ts");
+    throw new Error("@modelcontextprotocol/server no longer has McpServer.createToolError: update src/mcp/errors.ts");
   }
   internals.createToolError = classifySdkToolError;
 }
 
 /**
- * `tools/call` with `arguments` that is not an object (null, an array, a number) fails the SDK's
- * request schema with a raw zod dump as a -32603 protocol error; this answers it as what it is, a
- * tool call with a bad argument, in the error model.
+ * Calls the SDK refuses as protocol errors, answered in the error model instead: `arguments` that
+ * is not an object (null, an array, a number) fails the SDK's request schema with a raw zod dump
+ * (-32603), and the SDK (2.x) throws -32602 for an unknown or disabled tool. Both are tool calls
+ * gone wrong, which the calling model can read and fix only as a tool result.
  */
-export function installArgumentsCheck(server: McpServer): void {
-  wrapRequestHandler(server, "tools/call", (call) => (request, ...rest) => {
+export function installCallChecks(server: McpServer): void {
+  wrapRequestHandler(server, "tools/call", (call) => async (request, ...rest) => {
     const args = (request as { params?: { arguments?: unknown } })?.params?.arguments;
     if (args !== undefined && (args === null || typeof args !== "object" || Array.isArray(args))) {
       const got = args === null ? "null" : Array.isArray(args) ? "an array" : typeof args;
@@ -124,6 +124,12 @@ export function installArgumentsCheck(server: McpServer): void {
         "Pass the tool's arguments as a JSON object; tools/list shows each tool's input schema.",
       );
     }
-    return call(request, ...rest);
+    try {
+      return await call(request, ...rest);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (/^(MCP error -?\d+: )?Tool \S+ (not found|disabled)/.test(message)) return classifySdkToolError(message);
+      throw error;
+    }
   });
 }

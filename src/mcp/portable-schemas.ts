@@ -1,5 +1,5 @@
 /**
- * Tool schemas every client can read. The SDK (1.32) writes a nullable field as
+ * Tool schemas every client can read. The SDK (2.4) writes a nullable field as
  * `type: ["string", "null"]` and a free value as `{}`: legal JSON Schema, but clients that map
  * tool schemas onto a single-`type` dialect (the OpenAPI subset behind Gemini function
  * declarations, for one) reject or drop them, and MCP Inspector 2's `--strict` flags both. Here
@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { McpServer } from "@modelcontextprotocol/server";
 import { wrapRequestHandler } from "./sdk-handlers.ts";
 
 type Schema = Record<string, unknown>;

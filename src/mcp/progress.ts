@@ -4,12 +4,12 @@
  *
  * @module
  */
-import type { ServerNotification } from "@modelcontextprotocol/sdk/types.js";
+import type { Notification } from "@modelcontextprotocol/server";
 
-/** The parts of the SDK's request context this needs. */
-export interface ProgressExtra {
+/** The parts of the SDK's per-request context (`ctx.mcpReq`) this needs. */
+export interface ProgressRequest {
   _meta?: { progressToken?: string | number; [key: string]: unknown };
-  sendNotification: (notification: ServerNotification) => Promise<void>;
+  notify: (notification: Notification) => Promise<void>;
 }
 
 /** How often a heartbeat goes out while nothing happens. */
@@ -22,7 +22,7 @@ const MIN_GAP_MS = 250;
  * one with every notification, as the protocol requires it to increase.
  */
 export class ProgressReporter {
-  readonly #extra: ProgressExtra;
+  readonly #request: ProgressRequest;
   readonly #token: string | number | undefined;
   readonly #describe: () => string;
   #progress = 0;
@@ -30,9 +30,9 @@ export class ProgressReporter {
   #timer: ReturnType<typeof setInterval> | undefined;
   #pending: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(extra: ProgressExtra, describe: () => string) {
-    this.#extra = extra;
-    this.#token = extra._meta?.progressToken;
+  constructor(request: ProgressRequest, describe: () => string) {
+    this.#request = request;
+    this.#token = request._meta?.progressToken;
     this.#describe = describe;
   }
 
@@ -68,10 +68,10 @@ export class ProgressReporter {
     if (this.#token === undefined) return;
     this.#lastSent = Date.now();
     this.#progress += 1;
-    const notification: ServerNotification = {
+    const notification: Notification = {
       method: "notifications/progress",
       params: { progressToken: this.#token, progress: this.#progress, message: this.#describe() },
     };
-    this.#extra.sendNotification(notification).catch(() => {});
+    this.#request.notify(notification).catch(() => {});
   }
 }

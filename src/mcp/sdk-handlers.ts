@@ -1,11 +1,11 @@
 /**
- * The one place codex-mcp reaches into the SDK's (1.32) request handlers: a map that is private in
+ * The one place codex-mcp reaches into the SDK's (2.4) request handlers: a map that is private in
  * its types but ordinary at run time. Wrapping a handler here fails start-up loudly should a later
  * SDK keep its handlers elsewhere, and end-to-end tests pin what each wrapper does.
  *
  * @module
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { McpServer } from "@modelcontextprotocol/server";
 
 type Handler = (request: unknown, ...rest: unknown[]) => unknown;
 
@@ -15,7 +15,7 @@ export function wrapRequestHandler(server: McpServer, method: string, wrap: (ori
   const original = handlers?.get(method);
   if (!handlers || !original) {
     throw new Error(
-      `@modelcontextprotocol/sdk keeps its ${method} handler elsewhere now: update src/mcp/sdk-handlers.ts`,
+      `@modelcontextprotocol/server keeps its ${method} handler elsewhere now: update src/mcp/sdk-handlers.ts`,
     );
   }
   handlers.set(method, wrap(original));

@@ -4,11 +4,11 @@
  *
  * @module
  */
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { McpServer } from "@modelcontextprotocol/server";
 import { NAME, VERSION } from "../version.ts";
 import { type Elicit, FormApprovals } from "./approvals/asker.ts";
 import type { AppContext, ConnectionContext, ServerContext } from "./context.ts";
-import { installArgumentsCheck, installToolErrorFormat } from "./errors.ts";
+import { installCallChecks, installToolErrorFormat } from "./errors.ts";
 import { installPortableSchemas } from "./portable-schemas.ts";
 import { registerModels } from "./resources/models.ts";
 import { registerSessionResources } from "./resources/sessions.ts";
@@ -67,6 +67,6 @@ export function createMcpServer(app: AppContext, connection: ConnectionContext):
   registerCodexSetup(server, ctx);
   if (ctx.config.testHooks) registerDebugEcho(server);
   installPortableSchemas(server);
-  installArgumentsCheck(server);
+  installCallChecks(server);
   return server;
 }

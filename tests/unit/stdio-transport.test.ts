@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/server";
 import { StdioTransport } from "../../src/mcp/transports/stdio/transport.ts";
 
 const enc = new TextEncoder();
@@ -142,5 +142,58 @@ describe("StdioTransport before initialize", () => {
     h.feed('{"jsonrpc":"2.0","id":4,"method":"tools/list"}\n');
     await tick();
     expect(h.received.map((m) => (m as { id: unknown }).id)).toContain(4);
+  });
+});
+
+describe("StdioTransport in the 2026-07-28 era", () => {
+  const meta = (version: string) =>
+    JSON.stringify({
+      "io.modelcontextprotocol/protocolVersion": version,
+      "io.modelcontextprotocol/clientCapabilities": {},
+    });
+
+  test("a request claiming a revision in its _meta needs no initialize; the version is the first one answered", async () => {
+    const h = harness();
+    await h.transport.start();
+    h.feed(`{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":${meta("2099-01-01")}}}\n`);
+    h.feed(`{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{"_meta":${meta("2026-07-28")}}}\n`);
+    await tick();
+    expect(h.received.map((m) => (m as { id: unknown }).id)).toEqual([1, 2]);
+    // The server refuses the revision it does not serve: that claim does not set the version.
+    await h.transport.send({ jsonrpc: "2.0", id: 1, error: { code: -32022, message: "Unsupported protocol version" } });
+    expect(h.transport.protocolVersion).toBeUndefined();
+    await h.transport.send({ jsonrpc: "2.0", id: 2, result: { tools: [] } });
+    expect(h.transport.protocolVersion).toBe("2026-07-28");
+  });
+
+  test("after a 2026-era request, a request without the envelope reaches the server (which names what is missing)", async () => {
+    const h = harness();
+    await h.transport.start();
+    h.feed(`{"jsonrpc":"2.0","id":1,"method":"server/discover","params":{"_meta":${meta("2026-07-28")}}}\n`);
+    h.feed('{"jsonrpc":"2.0","id":2,"method":"tools/list"}\n');
+    await tick();
+    expect(h.received.map((m) => (m as { id: unknown }).id)).toEqual([1, 2]);
+    expect(h.output()).toEqual([]);
+  });
+
+  test("requests sent right after initialize, before its answer, are delivered in order", async () => {
+    const h = harness();
+    await h.transport.start();
+    h.feed('{"jsonrpc":"2.0","id":"init","method":"initialize","params":{}}\n');
+    h.feed('{"jsonrpc":"2.0","id":1,"method":"tools/list"}\n');
+    await tick();
+    expect(h.received.map((m) => (m as { id: unknown }).id)).toEqual(["init", 1]);
+  });
+
+  test("closed resolves when the transport closes", async () => {
+    const h = harness();
+    await h.transport.start();
+    let done = false;
+    void h.transport.closed.then(() => (done = true));
+    await tick();
+    expect(done).toBe(false);
+    h.end();
+    await tick();
+    expect(done).toBe(true);
   });
 });

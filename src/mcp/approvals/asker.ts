@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { ElicitRequestFormParams, ElicitResult } from "@modelcontextprotocol/sdk/types.js";
+import type { ElicitRequestFormParams, ElicitResult } from "@modelcontextprotocol/server";
 import type { Logger } from "../../log.ts";
 import type { PendingRequest, SessionManager } from "../../sessions/manager.ts";
 import { answerOf, declined, dismissed, type FormAnswer, formFor } from "./forms.ts";

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { ElicitRequestFormParams } from "@modelcontextprotocol/sdk/types.js";
+import type { ElicitRequestFormParams } from "@modelcontextprotocol/server";
 import type { ApprovalDecision } from "../../codex/backend.ts";
 import type { PendingRequest } from "../../sessions/manager.ts";
 

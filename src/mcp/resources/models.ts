@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { McpServer } from "@modelcontextprotocol/server";
 import type { ModelInfo } from "../../codex/backend.ts";
 import type { ServerContext } from "../context.ts";
 

@@ -8,8 +8,7 @@
  *
  * @module
  */
-import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { SubscribeRequestSchema, UnsubscribeRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/server";
 import type { ServerContext } from "../context.ts";
 import { sessionView } from "../tools/session-view.ts";
 
@@ -90,13 +89,13 @@ export function registerSessionResources(server: McpServer, ctx: ServerContext):
     changed(ONE_PREFIX + sessionId);
   });
   server.server.registerCapabilities({ resources: { subscribe: true } });
-  server.server.setRequestHandler(SubscribeRequestSchema, (request) => {
+  server.server.setRequestHandler("resources/subscribe", (request) => {
     const uri = request.params.uri;
     if (uri !== LIST_URI) ctx.sessions.get(uri.slice(ONE_PREFIX.length)); // SESSION_NOT_FOUND for a wrong one
     if (!subscribed.has(uri)) subscribed.set(uri, null);
     return {};
   });
-  server.server.setRequestHandler(UnsubscribeRequestSchema, (request) => {
+  server.server.setRequestHandler("resources/unsubscribe", (request) => {
     const timer = subscribed.get(request.params.uri);
     if (timer) clearTimeout(timer);
     subscribed.delete(request.params.uri);

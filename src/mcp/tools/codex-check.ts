@@ -6,8 +6,7 @@
  *
  * @module
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, McpServer } from "@modelcontextprotocol/server";
 import * as z from "zod";
 import { RESPONSE_MODES, shapeEvents } from "../../sessions/poll-shape.ts";
 import type { ServerContext } from "../context.ts";
@@ -149,12 +148,12 @@ async function poll(
   const wait = waitMs > 0 &&
     (wakeOnEvent ? sessions.latestCursor(args.sessionId) < cursor : sessions.get(args.sessionId).status === "running");
   if (wait) {
-    const reporter = new ProgressReporter(extra, () => describe(sessions.get(args.sessionId)));
+    const reporter = new ProgressReporter(extra.mcpReq, () => describe(sessions.get(args.sessionId)));
     const stop = sessions.onChange(args.sessionId, () => reporter.activity());
     reporter.start();
     try {
-      if (wakeOnEvent) await sessions.waitForEvents(args.sessionId, cursor, waitMs, extra.signal);
-      else await sessions.waitForTurn(args.sessionId, waitMs, extra.signal);
+      if (wakeOnEvent) await sessions.waitForEvents(args.sessionId, cursor, waitMs, extra.mcpReq.signal);
+      else await sessions.waitForTurn(args.sessionId, waitMs, extra.mcpReq.signal);
     } finally {
       reporter.stop();
       stop();

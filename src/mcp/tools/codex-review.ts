@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { McpServer } from "@modelcontextprotocol/server";
 import * as z from "zod";
 import type { ReviewTarget } from "../../codex/backend.ts";
 import type { ServerContext } from "../context.ts";

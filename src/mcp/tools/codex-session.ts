@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { McpServer } from "@modelcontextprotocol/server";
 import * as z from "zod";
 import type { SessionRecord } from "../../sessions/store.ts";
 import type { ServerContext } from "../context.ts";

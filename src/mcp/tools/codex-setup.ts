@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { McpServer } from "@modelcontextprotocol/server";
 import { APPROVALS_SETTINGS } from "../../config.ts";
 import * as z from "zod";
 import { checkReadiness } from "../../diagnostics/readiness.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { McpServer } from "@modelcontextprotocol/server";
 import * as z from "zod";
 import type { ServerContext } from "../context.ts";
 import { errorResult } from "../errors.ts";

@@ -4,11 +4,11 @@
  *
  * @module
  */
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/server";
 import type { PendingRequest, SessionManager } from "../../sessions/manager.ts";
 import type { SessionRecord } from "../../sessions/store.ts";
 import type { ServerContext } from "../context.ts";
-import { type ProgressExtra, ProgressReporter } from "../progress.ts";
+import { ProgressReporter, type ProgressRequest } from "../progress.ts";
 import { shownFailure, toolHint } from "../errors.ts";
 import type { InteractionState } from "./schemas.ts";
 import type { ApprovalDecision } from "../../codex/backend.ts";
@@ -150,8 +150,10 @@ export function describe(record: SessionRecord): string {
   return `${record.status}: ${record.phase}${record.lastItem ? ` — ${record.lastItem}` : ""}`;
 }
 
-/** The request context the tools use: progress, cancellation, and the request's id. */
-export type ToolExtra = ProgressExtra & { signal: AbortSignal; requestId: string | number };
+/** The part of the SDK's handler context the tools use: progress, cancellation, the request's id. */
+export interface ToolExtra {
+  mcpReq: ProgressRequest & { signal: AbortSignal; id: string | number };
+}
 
 /**
  * Waits up to `waitMs` for the session's turn (sending progress when asked for), then answers
@@ -171,11 +173,11 @@ export async function waitAndAnswer(
   const sessions = ctx.sessions;
   waitMs = Math.min(waitMs, ctx.config.maxWaitMs);
   if (waitMs > 0) {
-    const reporter = new ProgressReporter(extra, () => describe(sessions.get(sessionId)));
+    const reporter = new ProgressReporter(extra.mcpReq, () => describe(sessions.get(sessionId)));
     const stop = sessions.onChange(sessionId, () => reporter.activity());
     reporter.start();
     try {
-      await sessions.waitForTurn(sessionId, waitMs, extra.signal);
+      await sessions.waitForTurn(sessionId, waitMs, extra.mcpReq.signal);
     } finally {
       reporter.stop();
       stop();

@@ -8,8 +8,13 @@
  *
  * @module
  */
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { ErrorCode, type JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
+import { JSONRPCMessageSchema } from "@modelcontextprotocol/core";
+import {
+  type JSONRPCMessage,
+  PROTOCOL_VERSION_META_KEY,
+  ProtocolErrorCode,
+  type Transport,
+} from "@modelcontextprotocol/server";
 import { LineSplitter } from "../../../streams/lines.ts";
 
 type RequestId = string | number;
@@ -24,7 +29,7 @@ export interface StdioTransportOptions {
 
 const encoder = new TextEncoder();
 
-/** Requests answered before the initialize exchange has completed. */
+/** Requests of the 2025 era answered before the initialize exchange has completed. */
 const BEFORE_INITIALIZE = new Set(["initialize", "ping", "server/discover"]);
 
 /** An SDK {@link Transport} over a byte stream in and a byte stream out. */
@@ -33,8 +38,14 @@ export class StdioTransport implements Transport {
   onerror?: Transport["onerror"];
   onclose?: Transport["onclose"];
 
-  /** The protocol version the server agreed to in its `initialize` answer, once it has answered. */
+  /**
+   * The protocol version of this connection, once known: the one the server agreed to in its
+   * `initialize` answer (2025 era), or the one claimed in the `_meta` of the first request the
+   * server answered with a result (2026-07-28 era, which has no `initialize`).
+   */
   protocolVersion: string | undefined;
+  /** Resolves once the transport has closed (end of input, a signal, or {@link close}). */
+  readonly closed: Promise<void>;
 
   readonly #input: ReadableStream<Uint8Array>;
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
@@ -44,6 +55,11 @@ export class StdioTransport implements Transport {
   readonly #unanswered = new Set<RequestId>();
   #answered: () => void = () => {};
   #initializeId: RequestId | undefined;
+  /** Until the era is known: the revision each 2026-era request claimed, by request id. */
+  readonly #claims = new Map<RequestId, string>();
+  /** A 2026-era request arrived: the 2025-era "initialize first" rule no longer applies. */
+  #modern = false;
+  #resolveClosed: () => void = () => {};
   #reader: ReadableStreamDefaultReader<string> | undefined;
   #lastWrite: Promise<void> = Promise.resolve();
   #closed = false;
@@ -57,6 +73,7 @@ export class StdioTransport implements Transport {
     this.#writer = output.getWriter();
     this.#maxMessageBytes = options.maxMessageBytes ?? 64 * 1024 * 1024;
     this.#inputEndGraceMs = options.inputEndGraceMs ?? 10_000;
+    this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
   }
 
   async start(): Promise<void> {
@@ -67,7 +84,7 @@ export class StdioTransport implements Transport {
         onOversizedLine: (bytes) =>
           this.#sendError(
             null,
-            ErrorCode.ParseError,
+            ProtocolErrorCode.ParseError,
             `Parse error: message of ${bytes} bytes exceeds the limit of ${this.#maxMessageBytes}`,
           ),
       }),
@@ -95,7 +112,7 @@ export class StdioTransport implements Transport {
     try {
       parsed = JSON.parse(line);
     } catch (error) {
-      this.#sendError(null, ErrorCode.ParseError, `Parse error: ${(error as Error).message}`);
+      this.#sendError(null, ProtocolErrorCode.ParseError, `Parse error: ${(error as Error).message}`);
       return;
     }
     const result = JSONRPCMessageSchema.safeParse(parsed);
@@ -103,21 +120,28 @@ export class StdioTransport implements Transport {
       const id = requestIdOf(parsed);
       this.#sendError(
         id ?? null,
-        ErrorCode.InvalidRequest,
+        ProtocolErrorCode.InvalidRequest,
         "Invalid Request: not a JSON-RPC 2.0 message (see https://www.jsonrpc.org/specification)",
       );
       return;
     }
     const message = result.data;
-    if (
+    const claimed = "method" in message ? claimedVersion(message.params) : undefined;
+    if (claimed !== undefined) {
+      this.#modern = true;
+      // A 2026-07-28 request names its revision itself; the server entry validates the claim.
+      if (this.protocolVersion === undefined && "id" in message && message.id !== undefined) {
+        this.#claims.set(message.id, claimed);
+      }
+    } else if (
       "method" in message && "id" in message && this.protocolVersion === undefined &&
-      !BEFORE_INITIALIZE.has(message.method)
+      this.#initializeId === undefined && !this.#modern && !BEFORE_INITIALIZE.has(message.method)
     ) {
-      // The spec allows only pings before the initialize exchange; the probe of 2026-era clients
-      // (server/discover) still gets its "method not found" from the server.
+      // A 2025-era client may send only pings before the initialize exchange. Requests that follow
+      // the initialize request without waiting for its answer are served in order after it.
       this.#sendError(
         message.id,
-        ErrorCode.InvalidRequest,
+        ProtocolErrorCode.InvalidRequest,
         `codex-mcp is not initialized yet: send initialize first (only ping is answered before it), not ${
           JSON.stringify(message.method.slice(0, 100))
         }`,
@@ -155,6 +179,12 @@ export class StdioTransport implements Transport {
       if (message.id === this.#initializeId && "result" in message) {
         this.protocolVersion = (message.result as { protocolVersion?: string }).protocolVersion;
       }
+      const claim = this.#claims.get(message.id);
+      if (claim !== undefined && "result" in message && this.protocolVersion === undefined) {
+        this.protocolVersion = claim;
+        this.#claims.clear();
+      }
+      this.#claims.delete(message.id);
       if (this.#unanswered.delete(message.id) && this.#unanswered.size === 0) this.#answered();
     }
     return this.#write(JSON.stringify(message));
@@ -183,7 +213,15 @@ export class StdioTransport implements Transport {
     await this.#lastWrite;
     this.#writer.releaseLock();
     this.onclose?.();
+    this.#resolveClosed();
   }
+}
+
+/** The protocol revision a request's `_meta` claims (the 2026-07-28 per-request envelope). */
+function claimedVersion(params: unknown): string | undefined {
+  const meta = (params as { _meta?: Record<string, unknown> } | undefined)?._meta;
+  const version = meta?.[PROTOCOL_VERSION_META_KEY];
+  return typeof version === "string" ? version : undefined;
 }
 
 function requestIdOf(value: unknown): RequestId | undefined {
