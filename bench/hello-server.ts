@@ -1,21 +1,22 @@
 /**
- * The floor for startup measurements: the smallest useful MCP server built on the same SDK
- * and transport as the product, so the bench can tell SDK/runtime cost from our own.
+ * The floor for startup measurements: the smallest useful MCP server on the same SDK line as the
+ * product (v2, `serveStdio` with its own default stdio transport), so the bench can tell
+ * SDK/runtime cost from our own.
  */
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { McpServer } from "@modelcontextprotocol/server";
+import { serveStdio } from "@modelcontextprotocol/server/stdio";
 import { z } from "zod";
 
-const server = new McpServer({ name: "hello", version: "0.0.0" });
-
-server.registerTool(
-  "hello",
-  {
-    description: "Greets someone.",
-    inputSchema: { name: z.string().optional() },
-    annotations: { readOnlyHint: true },
-  },
-  async ({ name }) => ({ content: [{ type: "text", text: `hello, ${name ?? "world"}` }] }),
-);
-
-await server.connect(new StdioServerTransport());
+serveStdio(() => {
+  const server = new McpServer({ name: "hello", version: "0.0.0" });
+  server.registerTool(
+    "hello",
+    {
+      description: "Greets someone.",
+      inputSchema: z.object({ name: z.string().optional() }),
+      annotations: { readOnlyHint: true },
+    },
+    async ({ name }) => ({ content: [{ type: "text", text: `hello, ${name ?? "world"}` }] }),
+  );
+  return server;
+});

@@ -36,7 +36,7 @@ const EXIT_TIMEOUT_MS = 3_000;
 const MAX_FAILURES = 3;
 const HELLO = "hello (compiled)";
 const TARGET_MS = 70;
-const TARGET_RATIO = 1.25;
+const TARGET_RATIO = 1.1;
 
 const USAGE = `Usage: bun bench/startup.ts [--runs N] [--rebuild]
 
