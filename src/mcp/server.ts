@@ -7,6 +7,7 @@
 import { McpServer } from "@modelcontextprotocol/server";
 import { NAME, VERSION } from "../version.ts";
 import { type Elicit, FormApprovals } from "./approvals/asker.ts";
+import { verifyWaitState } from "./approvals/round-trip.ts";
 import type { AppContext, ConnectionContext, ServerContext } from "./context.ts";
 import { installCallChecks, installToolErrorFormat } from "./errors.ts";
 import { installPortableSchemas } from "./portable-schemas.ts";
@@ -33,7 +34,12 @@ export function createMcpServer(app: AppContext, connection: ConnectionContext):
   const server = new McpServer(
     { name: NAME, title: "Codex MCP", version: VERSION },
     // Declaring tools up front installs tools/list even before the first tool is registered.
-    { capabilities: { tools: {}, resources: {} }, instructions: INSTRUCTIONS },
+    {
+      capabilities: { tools: {}, resources: {} },
+      instructions: INSTRUCTIONS,
+      // The state of a call that asked the person in its result comes back sealed, or is refused.
+      requestState: { verify: verifyWaitState },
+    },
   );
   // Clients on the TypeScript SDK ignore notifications/cancelled for request id 0 (a falsy check),
   // so a first form could never be withdrawn: a ping spends id 0 before the first form goes out.

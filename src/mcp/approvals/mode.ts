@@ -2,29 +2,52 @@
  * Who answers Codex's approvals and questions for a call: the person, through the client's form,
  * or the caller (often a model), through `codex_check`. The call's `approvals` (or, without it,
  * CODEX_MCP_APPROVALS) says `client`, `model` or `auto`; `auto` asks the person whenever the
- * client declared form elicitation.
+ * client can show a form.
+ *
+ * How the form travels depends on the era: a 2025-era client declared form elicitation at
+ * `initialize` and gets forms pushed as requests (asker.ts); a 2026-07-28 request declares it in
+ * its own `_meta`, and gets forms as `input_required` answers of the calls that wait
+ * (round-trip.ts).
  *
  * @module
  */
+import { CLIENT_CAPABILITIES_META_KEY, type ClientCapabilities } from "@modelcontextprotocol/server";
 import type { ApprovalsSetting } from "../../config.ts";
 import { CodedError } from "../../errors/registry.ts";
 import type { ServerContext } from "../context.ts";
 
-/** Whether this connection's client can show a form (it declared `elicitation` with form mode). */
-function canAskByForm(ctx: Pick<ServerContext, "clientCapabilities">): boolean {
-  return ctx.clientCapabilities()?.elicitation?.form !== undefined;
+/** How the person is asked for a call: pushed forms, forms in `input_required`, or not at all. */
+export type FormRoute = "push" | "round-trip" | "none";
+
+/** The part of a request's context that says what the client can do (2026-07-28 era). */
+export interface RequestCapabilities {
+  /** The request's `_meta` envelope, present on 2026-07-28 requests only. */
+  envelope?: Record<string, unknown>;
+}
+
+/** The route by which this request's client can show a form, if it can. */
+function routeOf(ctx: Pick<ServerContext, "clientCapabilities">, request: RequestCapabilities): FormRoute {
+  if (request.envelope !== undefined) {
+    const declared = request.envelope[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
+    return declared?.elicitation?.form !== undefined ? "round-trip" : "none";
+  }
+  return ctx.clientCapabilities()?.elicitation?.form !== undefined ? "push" : "none";
 }
 
 /**
- * Whether the person answers this call's requests by form. Checked before the turn starts, so a
- * call that cannot be served changes nothing: NOT_SUPPORTED when it asks for forms (`client`) that
- * this client cannot show.
+ * How the person answers this call's requests. Checked before the turn starts, so a call that
+ * cannot be served changes nothing: NOT_SUPPORTED when it asks for forms (`client`) that this
+ * client cannot show.
  */
-export function asksByForm(ctx: ServerContext, perCall: ApprovalsSetting | undefined): boolean {
+export function formRoute(
+  ctx: ServerContext,
+  perCall: ApprovalsSetting | undefined,
+  request: RequestCapabilities,
+): FormRoute {
   const setting = perCall ?? ctx.config.approvals;
-  if (setting === "model") return false;
-  const can = canAskByForm(ctx);
-  if (setting === "client" && !can) {
+  if (setting === "model") return "none";
+  const route = routeOf(ctx, request);
+  if (setting === "client" && route === "none") {
     throw new CodedError(
       "NOT_SUPPORTED",
       `approvals "client" asks the person through a form, and this client did not declare form elicitation`,
@@ -33,5 +56,5 @@ export function asksByForm(ctx: ServerContext, perCall: ApprovalsSetting | undef
         : "Set CODEX_MCP_APPROVALS to auto or model, or use a client that shows forms (Claude Code, Cursor, VS Code, the Codex CLI).",
     );
   }
-  return can;
+  return route;
 }

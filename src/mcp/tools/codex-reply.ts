@@ -9,7 +9,8 @@ import * as z from "zod";
 import type { ServerContext } from "../context.ts";
 import { errorResult } from "../errors.ts";
 import { ImagePaths } from "./codex.ts";
-import { asksByForm } from "../approvals/mode.ts";
+import { formRoute } from "../approvals/mode.ts";
+import { resumedWait } from "../approvals/round-trip.ts";
 import { checkModelChoice } from "../../sessions/model-check.ts";
 import { knownModels } from "../resources/models.ts";
 import {
@@ -28,7 +29,7 @@ import {
   waitForResult,
   withErrorBranch,
 } from "./schemas.ts";
-import { type ToolExtra, waitAndAnswer } from "./session-view.ts";
+import { askThrough, continueWait, type ToolExtra, waitAndAnswer } from "./session-view.ts";
 
 export function registerCodexReply(server: McpServer, ctx: ServerContext): void {
   server.registerTool(
@@ -61,8 +62,11 @@ export function registerCodexReply(server: McpServer, ctx: ServerContext): void 
     },
     async (args, extra) => {
       try {
+        // The retry of a call that asked the person (2026-07-28 era): it goes on waiting.
+        const resumed = resumedWait((extra as ToolExtra).mcpReq, "codex_reply");
+        if (resumed) return await continueWait(ctx, resumed, extra as ToolExtra);
         const policy = acceptedPolicy(args.approvalPolicy);
-        const byForm = asksByForm(ctx, args.approvals);
+        const route = formRoute(ctx, args.approvals, (extra as ToolExtra).mcpReq);
         const modelWarnings = checkModelChoice(await knownModels(ctx, args), {
           model: args.model,
           effort: args.effort,
@@ -85,11 +89,11 @@ export function registerCodexReply(server: McpServer, ctx: ServerContext): void 
           images: args.images,
           outputSchema: args.outputSchema,
         }, { turnTimeoutMs: args.turnTimeoutMs });
-        if (byForm) ctx.approvals.follow(args.sessionId);
+        const roundTrip = askThrough(ctx, route, args.sessionId, "codex_reply");
         return await waitAndAnswer(ctx, args.sessionId, args.waitForResult ?? 0, extra as ToolExtra, [
           ...policy.warnings,
           ...modelWarnings,
-        ]);
+        ], roundTrip);
       } catch (error) {
         return errorResult(error);
       }

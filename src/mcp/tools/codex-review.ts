@@ -12,7 +12,8 @@ import * as z from "zod";
 import type { ReviewTarget } from "../../codex/backend.ts";
 import type { ServerContext } from "../context.ts";
 import { errorResult } from "../errors.ts";
-import { asksByForm } from "../approvals/mode.ts";
+import { formRoute } from "../approvals/mode.ts";
+import { resumedWait } from "../approvals/round-trip.ts";
 import {
   acceptedPolicy,
   ApprovalPolicy,
@@ -24,7 +25,7 @@ import {
   waitForResult,
   withErrorBranch,
 } from "./schemas.ts";
-import { type ToolExtra, waitAndAnswer } from "./session-view.ts";
+import { askThrough, continueWait, type ToolExtra, waitAndAnswer } from "./session-view.ts";
 
 const Target = z.union([
   z.literal("uncommitted").describe("The working tree's uncommitted changes."),
@@ -73,9 +74,12 @@ export function registerCodexReview(server: McpServer, ctx: ServerContext): void
     },
     async (args, extra) => {
       try {
+        // The retry of a call that asked the person (2026-07-28 era): it goes on waiting.
+        const resumed = resumedWait((extra as ToolExtra).mcpReq, "codex_review");
+        if (resumed) return await continueWait(ctx, resumed, extra as ToolExtra);
         const a = args.advanced ?? {};
         const policy = acceptedPolicy(args.approvalPolicy ?? "never");
-        const byForm = asksByForm(ctx, a.approvals);
+        const route = formRoute(ctx, a.approvals, (extra as ToolExtra).mcpReq);
         const { target, describe } = targetOf(args.target);
         const record = await ctx.sessions.start({
           settings: {
@@ -87,8 +91,15 @@ export function registerCodexReview(server: McpServer, ctx: ServerContext): void
           turn: { prompt: describe },
           review: target,
         });
-        if (byForm) ctx.approvals.follow(record.id);
-        return await waitAndAnswer(ctx, record.id, a.waitForResult ?? 0, extra as ToolExtra, policy.warnings);
+        const roundTrip = askThrough(ctx, route, record.id, "codex_review");
+        return await waitAndAnswer(
+          ctx,
+          record.id,
+          a.waitForResult ?? 0,
+          extra as ToolExtra,
+          policy.warnings,
+          roundTrip,
+        );
       } catch (error) {
         return errorResult(error);
       }

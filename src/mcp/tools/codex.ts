@@ -8,7 +8,8 @@ import type { McpServer } from "@modelcontextprotocol/server";
 import * as z from "zod";
 import type { ServerContext } from "../context.ts";
 import { errorResult } from "../errors.ts";
-import { asksByForm } from "../approvals/mode.ts";
+import { formRoute } from "../approvals/mode.ts";
+import { resumedWait } from "../approvals/round-trip.ts";
 import { innerMcpOverrides } from "../../diagnostics/inner-mcp.ts";
 import { checkModelChoice } from "../../sessions/model-check.ts";
 import { knownModels } from "../resources/models.ts";
@@ -29,7 +30,7 @@ import {
   waitForResult,
   withErrorBranch,
 } from "./schemas.ts";
-import { type ToolExtra, waitAndAnswer } from "./session-view.ts";
+import { askThrough, continueWait, type ToolExtra, waitAndAnswer } from "./session-view.ts";
 import { capabilityNote } from "./capability-note.ts";
 import { MAX_IMAGES } from "../../sessions/path-checks.ts";
 
@@ -83,10 +84,13 @@ export function registerCodex(server: McpServer, ctx: ServerContext): void {
     },
     async (args, extra) => {
       try {
+        // The retry of a call that asked the person (2026-07-28 era): it goes on waiting.
+        const resumed = resumedWait((extra as ToolExtra).mcpReq, "codex");
+        if (resumed) return await continueWait(ctx, resumed, extra as ToolExtra);
         const a = args.advanced ?? {};
         const policy = acceptedPolicy(args.approvalPolicy);
         const cwd = args.cwd ?? ctx.runtime.cwd();
-        const byForm = asksByForm(ctx, a.approvals);
+        const route = formRoute(ctx, a.approvals, (extra as ToolExtra).mcpReq);
         const inner = await innerMcpOverrides(a.mcpServers ?? ctx.config.innerMcp, { ...ctx.runtime, cwd });
         const config = Object.keys(inner).length > 0 ? { ...a.config, ...inner } : a.config;
         const modelWarnings = checkModelChoice(await knownModels(ctx, args), {
@@ -117,11 +121,11 @@ export function registerCodex(server: McpServer, ctx: ServerContext): void {
           approvalTimeoutMs: a.approvalTimeoutMs,
           turnTimeoutMs: a.turnTimeoutMs,
         });
-        if (byForm) ctx.approvals.follow(record.id);
+        const roundTrip = askThrough(ctx, route, record.id, "codex");
         return await waitAndAnswer(ctx, record.id, a.waitForResult ?? 0, extra as ToolExtra, [
           ...policy.warnings,
           ...modelWarnings,
-        ]);
+        ], roundTrip);
       } catch (error) {
         return errorResult(error);
       }

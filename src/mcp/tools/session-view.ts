@@ -4,7 +4,14 @@
  *
  * @module
  */
-import type { CallToolResult } from "@modelcontextprotocol/server";
+import type { CallToolResult, InputRequiredResult } from "@modelcontextprotocol/server";
+import {
+  applyRoundTripAnswers,
+  askInRoundTrip,
+  type RoundTripRequest,
+  type WaitState,
+} from "../approvals/round-trip.ts";
+import { type FormRoute, type RequestCapabilities } from "../approvals/mode.ts";
 import type { PendingRequest, SessionManager } from "../../sessions/manager.ts";
 import type { SessionRecord } from "../../sessions/store.ts";
 import type { ServerContext } from "../context.ts";
@@ -150,9 +157,12 @@ export function describe(record: SessionRecord): string {
   return `${record.status}: ${record.phase}${record.lastItem ? ` — ${record.lastItem}` : ""}`;
 }
 
-/** The part of the SDK's handler context the tools use: progress, cancellation, the request's id. */
+/**
+ * The part of the SDK's handler context the tools use: progress, cancellation, the request's id,
+ * and (2026-07-28 era) the client's capabilities and the answers of a retried call.
+ */
 export interface ToolExtra {
-  mcpReq: ProgressRequest & { signal: AbortSignal; id: string | number };
+  mcpReq: ProgressRequest & RequestCapabilities & RoundTripRequest & { signal: AbortSignal; id: string | number };
 }
 
 /**
@@ -169,20 +179,53 @@ export async function waitAndAnswer(
   waitMs: number,
   extra: ToolExtra,
   warnings: readonly string[] = [],
-): Promise<CallToolResult> {
+  roundTrip?: { tool: string; until?: number },
+): Promise<CallToolResult | InputRequiredResult> {
   const sessions = ctx.sessions;
-  waitMs = Math.min(waitMs, ctx.config.maxWaitMs);
-  if (waitMs > 0) {
+  const until = roundTrip?.until ?? Date.now() + Math.min(waitMs, ctx.config.maxWaitMs);
+  const left = until - Date.now();
+  if (left > 0) {
     const reporter = new ProgressReporter(extra.mcpReq, () => describe(sessions.get(sessionId)));
     const stop = sessions.onChange(sessionId, () => reporter.activity());
     reporter.start();
     try {
-      await sessions.waitForTurn(sessionId, waitMs, extra.mcpReq.signal);
+      await sessions.waitForTurn(sessionId, left, extra.mcpReq.signal);
     } finally {
       reporter.stop();
       stop();
     }
   }
+  // Codex asks while the call still waits: the person answers in forms of the call's result, and
+  // the client's retry goes on waiting (approvals/round-trip.ts).
+  if (roundTrip && Date.now() < until && !extra.mcpReq.signal.aborted) {
+    const pending = sessions.pending(sessionId);
+    if (pending.length > 0) {
+      return await askInRoundTrip(
+        sessions,
+        { tool: roundTrip.tool, sessionId, until, warnings: [...warnings] },
+        pending,
+      );
+    }
+  }
   const view = sessionView(sessions, sessions.get(sessionId), (s, r) => ctx.approvals.asking(s, r));
   return structuredResult(warnings.length > 0 ? { ...view, warnings: [...warnings] } : view);
+}
+
+/**
+ * The retry of a waiting call whose result asked the person (`input_required`): applies their
+ * answers, then waits for what is left of the call's wait. Nothing is started again.
+ */
+export async function continueWait(ctx: ServerContext, state: WaitState, extra: ToolExtra) {
+  await applyRoundTripAnswers(ctx.sessions, state, extra.mcpReq.inputResponses);
+  return await waitAndAnswer(ctx, state.sessionId, 0, extra, state.warnings, { tool: state.tool, until: state.until });
+}
+
+/**
+ * After a call started or continued a session: a 2025-era client that shows forms is asked from
+ * now on (pushed forms); a 2026-07-28 one is asked in this call's result if it waits. Returns the
+ * round trip for {@link waitAndAnswer}.
+ */
+export function askThrough(ctx: ServerContext, route: FormRoute, sessionId: string, tool: string) {
+  if (route === "push") ctx.approvals.follow(sessionId);
+  return route === "round-trip" ? { tool } : undefined;
 }
