@@ -15,6 +15,7 @@ import type { Supervisor } from "../process/supervisor.ts";
 import type { Runtime } from "../runtime/types.ts";
 import type { SessionManager } from "../sessions/manager.ts";
 import type { FormApprovals } from "./approvals/asker.ts";
+import type { Tasks } from "./tasks/tasks.ts";
 
 /** What the application has, shared by every connection. */
 export interface AppContext {
@@ -33,6 +34,8 @@ export interface AppContext {
 
 /** What one client connection has. */
 export interface ConnectionContext {
+  /** The protocol era the connection opened in: 2025 (`initialize`) or 2026-07-28 (`_meta` per request). */
+  era: "legacy" | "modern";
   /** The protocol version agreed with the client, once `initialize` has been answered. */
   protocolVersion(): string | undefined;
 }
@@ -43,6 +46,8 @@ export interface ServerContext extends AppContext, ConnectionContext {
   clientCapabilities(): ClientCapabilities | undefined;
   /** This connection's forms for Codex's approvals and questions (the person answers them). */
   approvals: FormApprovals;
+  /** This connection's MCP Tasks (2026-07-28 era only). */
+  tasks?: Tasks;
 }
 
 /** The policy the person set, as codex_setup and server-info show it. */

@@ -21,6 +21,7 @@ import { registerCodexReview } from "./tools/codex-review.ts";
 import { registerCodexSession } from "./tools/codex-session.ts";
 import { registerCodexSetup } from "./tools/codex-setup.ts";
 import { registerDebugEcho } from "./tools/debug-echo.ts";
+import { registerTasks, Tasks } from "./tasks/tasks.ts";
 
 const INSTRUCTIONS = `codex-mcp runs OpenAI Codex agents.
 - codex starts a session (a task); it answers at once with a sessionId, or waits with advanced.waitForResult.
@@ -57,10 +58,12 @@ export function createMcpServer(app: AppContext, connection: ConnectionContext):
     approvals,
   };
   const endSubscriptions = registerSessionResources(server, ctx);
-  // Both end with the connection (a transport that also listens for the close chains its handler).
+  if (connection.era === "modern") ctx.tasks = new Tasks(ctx);
+  // All end with the connection (a transport that also listens for the close chains its handler).
   server.server.onclose = () => {
     approvals.close();
     endSubscriptions();
+    ctx.tasks?.close();
   };
   installToolErrorFormat(server);
   registerServerInfo(server, ctx);
@@ -72,6 +75,7 @@ export function createMcpServer(app: AppContext, connection: ConnectionContext):
   registerCodexSession(server, ctx);
   registerCodexSetup(server, ctx);
   if (ctx.config.testHooks) registerDebugEcho(server);
+  if (ctx.tasks) registerTasks(server, ctx.tasks);
   installPortableSchemas(server);
   installCallChecks(server);
   return server;

@@ -402,6 +402,11 @@ export class SessionManager {
     return this.#o.store.listTurns(sessionId);
   }
 
+  /** Task handles (src/mcp/tasks/): stored with the sessions, forgotten with them. */
+  get taskHandles(): Pick<SessionStore, "createTask" | "getTask" | "updateTask"> {
+    return this.#o.store;
+  }
+
   /** See {@link Branching.fork}. */
   fork(sessionId: string, throughTurnId?: string): Promise<SessionRecord> {
     return this.#branching.fork(sessionId, throughTurnId);

@@ -20,6 +20,7 @@ import {
   SessionNotFoundError,
   type SessionRecord,
   type SessionStore,
+  type TaskHandle,
   type TurnRecord,
   type UpdateCondition,
 } from "./store.ts";
@@ -33,6 +34,7 @@ export interface MemorySessionStoreOptions {
 
 export class MemorySessionStore implements SessionStore {
   readonly #sessions = new Map<string, { record: SessionRecord; log: EventLog; turns: TurnRecord[] }>();
+  readonly #tasks = new Map<string, TaskHandle>();
   readonly #now: () => number;
   readonly #logOptions: EventLogOptions;
 
@@ -82,6 +84,26 @@ export class MemorySessionStore implements SessionStore {
     return structuredClone(this.#sessions.get(sessionId)?.turns ?? []);
   }
 
+  createTask(task: TaskHandle): boolean {
+    if (!this.#sessions.has(task.sessionId)) return false;
+    if (this.#tasks.has(task.taskId)) throw new Error(`task ${JSON.stringify(task.taskId)} already exists`);
+    this.#tasks.set(task.taskId, structuredClone(task));
+    return true;
+  }
+
+  getTask(taskId: string): TaskHandle | undefined {
+    const task = this.#tasks.get(taskId);
+    return task && structuredClone(task);
+  }
+
+  updateTask(taskId: string, patch: Partial<Pick<TaskHandle, "result" | "updatedAt">>): TaskHandle | undefined {
+    const task = this.#tasks.get(taskId);
+    if (!task) return undefined;
+    const updated = { ...task, ...structuredClone(patch) };
+    this.#tasks.set(taskId, updated);
+    return structuredClone(updated);
+  }
+
   updateSession(id: string, patch: Partial<SessionRecord>, condition?: UpdateCondition): SessionRecord | undefined {
     const session = this.#sessions.get(id);
     if (!session) return undefined;
@@ -97,6 +119,7 @@ export class MemorySessionStore implements SessionStore {
     const session = this.#sessions.get(id);
     if (!session) return false;
     this.#sessions.delete(id);
+    for (const [taskId, task] of this.#tasks) if (task.sessionId === id) this.#tasks.delete(taskId);
     session.log.close();
     return true;
   }
@@ -131,6 +154,7 @@ export class MemorySessionStore implements SessionStore {
   close(): void {
     for (const { log } of this.#sessions.values()) log.close();
     this.#sessions.clear();
+    this.#tasks.clear();
   }
 
   #log(id: string): EventLog {

@@ -8,7 +8,7 @@
 import type { Database, SqlRow, SqlStatement, SqlValue } from "../runtime/types.ts";
 import { SESSION_EVENT_VERSION } from "./session-events.ts";
 import { TURN_COLUMNS } from "./sqlite-schema.ts";
-import type { SessionRecord, TurnRecord } from "./store.ts";
+import type { SessionRecord, TaskHandle, TurnRecord } from "./store.ts";
 
 /** How one record field is stored. */
 interface Column {
@@ -66,6 +66,14 @@ export function prepareStatements(db: Database) {
     ),
     listTurns: prepare(`SELECT ${TURN_COLUMNS.join(", ")} FROM turns WHERE session_id = ? ORDER BY idx`),
     deleteTurns: prepare("DELETE FROM turns WHERE session_id = ?"),
+    insertTask: prepare(
+      "INSERT INTO tasks (task_id, session_id, turn_index, tool, ask_person, created_at, updated_at, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    ),
+    getTask: prepare(
+      "SELECT task_id, session_id, turn_index, tool, ask_person, created_at, updated_at, result FROM tasks WHERE task_id = ?",
+    ),
+    updateTask: prepare("UPDATE tasks SET updated_at = ?, result = ? WHERE task_id = ?"),
+    deleteTasks: prepare("DELETE FROM tasks WHERE session_id = ?"),
     logState: prepare("SELECT latest_cursor, evicted_events FROM sessions WHERE id = ?"),
     updateLogState: prepare("UPDATE sessions SET latest_cursor = ?, evicted_events = evicted_events + ? WHERE id = ?"),
     loadEvents: prepare("SELECT cursor, at, type, pinned, data FROM events WHERE session_id = ? ORDER BY cursor"),
@@ -135,4 +143,47 @@ export function recordOf(row: SqlRow): SessionRecord {
     }
   }
   return record as unknown as SessionRecord;
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+/** A `tasks` row as a handle. */
+function taskOf(row: SqlRow): TaskHandle {
+  return {
+    taskId: String(row.task_id),
+    sessionId: String(row.session_id),
+    turnIndex: Number(row.turn_index),
+    tool: String(row.tool),
+    askPerson: Number(row.ask_person) === 1,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    ...(typeof row.result === "string" && { result: JSON.parse(row.result) as Record<string, unknown> }),
+  };
+}
+
+/** Stores a task handle; false when its session is gone. Run inside a transaction. */
+export function insertTask(sql: Statements, task: TaskHandle): boolean {
+  if (!sql.sessionExists.get(task.sessionId)) return false;
+  const { taskId, sessionId, turnIndex, tool, askPerson, createdAt, updatedAt, result } = task;
+  const json = result === undefined ? null : JSON.stringify(result);
+  sql.insertTask.run(taskId, sessionId, turnIndex, tool, askPerson ? 1 : 0, createdAt, updatedAt, json);
+  return true;
+}
+
+export function selectTask(sql: Statements, taskId: string): TaskHandle | undefined {
+  const row = sql.getTask.get(taskId);
+  return row ? taskOf(row) : undefined;
+}
+
+/** Applies `patch` to a task handle; run inside a transaction. */
+export function patchTask(
+  sql: Statements,
+  taskId: string,
+  patch: Partial<Pick<TaskHandle, "result" | "updatedAt">>,
+): TaskHandle | undefined {
+  const current = selectTask(sql, taskId);
+  if (!current) return undefined;
+  const task = { ...current, ...patch };
+  sql.updateTask.run(task.updatedAt, task.result === undefined ? null : JSON.stringify(task.result), taskId);
+  return task;
 }

@@ -94,6 +94,23 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 3,
     sql: "ALTER TABLE events ADD COLUMN version INTEGER NOT NULL DEFAULT 1;",
   },
+  {
+    // MCP Tasks: a handle per call that became a task, naming the turn it stands for.
+    version: 4,
+    sql: `
+      CREATE TABLE tasks (
+        task_id TEXT PRIMARY KEY NOT NULL,
+        session_id TEXT NOT NULL,
+        turn_index INTEGER NOT NULL,
+        tool TEXT NOT NULL,
+        ask_person INTEGER NOT NULL,   -- 0 or 1
+        created_at INTEGER NOT NULL,   -- epoch ms
+        updated_at INTEGER NOT NULL,
+        result TEXT                    -- JSON: the call's result, once the turn has ended
+      );
+      CREATE INDEX tasks_by_session ON tasks (session_id);
+    `,
+  },
 ];
 
 /** The schema version this code writes and understands. */

@@ -30,7 +30,10 @@
  *
  * Approvals and their outcomes are events of the log (`approval_request`, `request_answered`,
  * `approval_timeout`) plus the record's `pendingRequestIds`; results are the record's `result`
- * and the pinned `result` event.
+ * and the pinned `result` event. MCP task handles are rows of `tasks`, deleted with their session.
+ *
+ * It stays one file (past 400 lines) because every method is the same shape around the shared
+ * transaction and error mapping; the rows, statements, schema and opening are their own modules.
  *
  * @module
  */
@@ -50,12 +53,23 @@ import {
   type SessionRecord,
   type SessionStatus,
   type SessionStore,
+  type TaskHandle,
   type TurnRecord,
   type UpdateCondition,
 } from "./store.ts";
 
 import { prepareDatabase, storeErrorOf } from "./sqlite-open.ts";
-import { paramsRow, prepareStatements, RECORD_COLUMNS, recordOf, rowParams, turnOf } from "./sqlite-rows.ts";
+import {
+  insertTask,
+  paramsRow,
+  patchTask,
+  prepareStatements,
+  RECORD_COLUMNS,
+  recordOf,
+  rowParams,
+  selectTask,
+  turnOf,
+} from "./sqlite-rows.ts";
 import { type Migration, MIGRATIONS, turnParams } from "./sqlite-schema.ts";
 
 export { StoreError, type StoreErrorCode } from "../platform/state-error.ts";
@@ -227,10 +241,23 @@ export class SqliteSessionStore implements SessionStore {
     return this.#read(() => this.#sql.listTurns.all(sessionId).map(turnOf));
   }
 
+  createTask(task: TaskHandle): boolean {
+    return this.#transaction("store a task", () => insertTask(this.#sql, task));
+  }
+
+  getTask(taskId: string): TaskHandle | undefined {
+    return this.#read(() => selectTask(this.#sql, taskId));
+  }
+
+  updateTask(taskId: string, patch: Partial<Pick<TaskHandle, "result" | "updatedAt">>): TaskHandle | undefined {
+    return this.#transaction("update a task", () => patchTask(this.#sql, taskId, patch));
+  }
+
   deleteSession(id: string): boolean {
     const deleted = this.#transaction("delete a session", () => {
       this.#sql.deleteEvents.run(id);
       this.#sql.deleteTurns.run(id);
+      this.#sql.deleteTasks.run(id);
       return this.#sql.deleteSession.run(id).changes > 0;
     });
     const open = this.#logs.get(id);

@@ -165,6 +165,26 @@ export interface TurnRecord {
   usage?: TurnUsage;
 }
 
+/**
+ * A call that became an MCP Task (src/mcp/tasks/): the turn of a session it stands for. Stored
+ * with its session, so a task outlives a restart, and goes when the session is forgotten.
+ */
+export interface TaskHandle {
+  taskId: string;
+  sessionId: string;
+  /** The turn ({@link TurnRecord.index}) the task stands for. */
+  turnIndex: number;
+  /** The tool whose call became the task. */
+  tool: string;
+  /** Whether its approvals and questions go to the person (else to whoever polls). */
+  askPerson: boolean;
+  /** Epoch ms. */
+  createdAt: number;
+  updatedAt: number;
+  /** The call's result, kept once the turn has ended: what the task answers from then on. */
+  result?: Record<string, unknown>;
+}
+
 /** Which sessions {@link SessionStore.listSessions} returns. All given conditions must hold. */
 export interface SessionFilter {
   status?: SessionStatus | readonly SessionStatus[];
@@ -207,7 +227,7 @@ export interface SessionStore {
    * the file) can come between; otherwise nothing changes and the result is undefined too.
    */
   updateSession(id: string, patch: Partial<SessionRecord>, condition?: UpdateCondition): SessionRecord | undefined;
-  /** Removes the session, its turns and its events, ending its pending waits. False when there was none. */
+  /** Removes the session, its turns, its events and its tasks, ending its pending waits. False when there was none. */
   deleteSession(id: string): boolean;
   /** Adds a turn to the session (a copy of `turn`); false when the session is gone. */
   addTurn(sessionId: string, turn: TurnRecord): boolean;
@@ -215,6 +235,12 @@ export interface SessionStore {
   updateTurn(sessionId: string, index: number, patch: Partial<Omit<TurnRecord, "index">>): TurnRecord | undefined;
   /** The session's turns, first to last; [] for an unknown session. */
   listTurns(sessionId: string): TurnRecord[];
+  /** Stores a task handle (a copy); false when its session is gone. Throws if the id is taken. */
+  createTask(task: TaskHandle): boolean;
+  /** A copy of the task handle, or undefined. */
+  getTask(taskId: string): TaskHandle | undefined;
+  /** Applies `patch` to a task handle; the new handle, or undefined when it is gone. */
+  updateTask(taskId: string, patch: Partial<Pick<TaskHandle, "result" | "updatedAt">>): TaskHandle | undefined;
   /** {@link EventLog.append} on the session's log; [] when the session is gone (the event is dropped). */
   appendEvent(id: string, type: string, data: Record<string, unknown>, options?: AppendOptions): SessionEvent[];
   /** {@link EventLog.read} on the session's log. */

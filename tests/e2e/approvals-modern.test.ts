@@ -5,7 +5,6 @@
  * the retry applies the person's answers and goes on waiting. Against the real Codex.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +13,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { type CodexHome, makeCodexHome } from "../harness/codex-home.ts";
 import { type FakeModel, reply, startFakeModel } from "../harness/fake-model.ts";
 import { BIN, COMPILED } from "./launch.ts";
+import { rawWire } from "./modern-wire.ts";
 
 type Form = { message: string; requestedSchema: { properties: Record<string, { oneOf?: { const: string }[] }> } };
 type View = {
@@ -178,41 +178,9 @@ describe("approvals by form, 2026-07-28 era (input_required)", () => {
 });
 
 describe("requestState is sealed", () => {
-  /** Speaks the 2026-07-28 wire by hand, to send what no SDK client would. */
-  function raw() {
-    const child: ChildProcessWithoutNullStreams = spawn(COMPILED, [], {
-      env: serverEnv(),
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let buffer = "";
-    const answers = new Map<number, (m: Record<string, unknown>) => void>();
-    child.stdout.on("data", (chunk: Buffer) => {
-      buffer += chunk.toString("utf8");
-      let newline: number;
-      while ((newline = buffer.indexOf("\n")) !== -1) {
-        const message = JSON.parse(buffer.slice(0, newline));
-        buffer = buffer.slice(newline + 1);
-        answers.get(message.id)?.(message);
-      }
-    });
-    const meta = {
-      "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-      "io.modelcontextprotocol/clientCapabilities": { elicitation: { form: {} } },
-      "io.modelcontextprotocol/clientInfo": { name: "raw", version: "0" },
-    };
-    let id = 0;
-    const request = (method: string, params: Record<string, unknown>) =>
-      new Promise<Record<string, unknown>>((resolve) => {
-        id += 1;
-        answers.set(id, resolve);
-        child.stdin.write(JSON.stringify({ jsonrpc: "2.0", id, method, params: { ...params, _meta: meta } }) + "\n");
-      });
-    return { request, close: () => child.kill("SIGKILL") };
-  }
-
   test("a tampered or foreign requestState is refused and nothing runs", async () => {
     model.enqueue(reply.execCommand("echo sealed", { callId: "call_cmd" }), reply.message("Done."));
-    const wire = raw();
+    const wire = rawWire(serverEnv(), { elicitation: { form: {} } });
     try {
       const args = {
         prompt: "Run echo.",

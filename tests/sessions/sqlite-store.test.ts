@@ -405,7 +405,7 @@ describe("SqliteSessionStore on disk", () => {
       expect(db.prepare("PRAGMA application_id").get()).toEqual({ application_id: 0x63786d63 });
     });
     store.close();
-    expect(SCHEMA_VERSION).toBe(3);
+    expect(SCHEMA_VERSION).toBe(4);
   });
 
   test("migrations: a next step upgrades the file in place after copying it aside; a failing step changes nothing; older code refuses the newer file", () => {

@@ -90,19 +90,21 @@ export async function askInRoundTrip(
 }
 
 /**
- * Applies the person's answers of a retried call. An answer that does not fit its form (a choice
- * it did not offer, a question left out) is refused with INVALID_ARGUMENT and applies nothing:
- * the request stays pending. A request answered meanwhile (by a poll, or declined at its
- * timeout) keeps the first answer.
+ * Applies the person's answers to forms sent inside a result (`input_required`, or a task's
+ * `inputRequests`): `asked` maps each input-request key to the Codex request it asked. An answer
+ * that does not fit its form (a choice it did not offer, a question left out) is refused with
+ * INVALID_ARGUMENT and nothing is applied: the requests stay pending. A request answered
+ * meanwhile (by a poll, or declined at its timeout) keeps the first answer.
  */
-export async function applyRoundTripAnswers(
+export async function applyFormAnswers(
   sessions: SessionManager,
-  state: WaitState,
+  sessionId: string,
+  asked: Record<string, string>,
   responses: Record<string, unknown> | undefined,
 ): Promise<void> {
-  const stillPending = new Map(sessions.pending(state.sessionId).map((p) => [p.request.requestId, p]));
+  const stillPending = new Map(sessions.pending(sessionId).map((p) => [p.request.requestId, p]));
   const answers: { requestId: string; answer: FormAnswer }[] = [];
-  for (const [key, requestId] of Object.entries(state.asked)) {
+  for (const [key, requestId] of Object.entries(asked)) {
     const pending = stillPending.get(requestId);
     if (!pending) continue; // answered already: the first answer won
     const view = inputResponse(responses, key);
@@ -125,8 +127,8 @@ export async function applyRoundTripAnswers(
   for (const { requestId, answer } of answers) {
     try {
       if (answer.kind === "approval") {
-        await sessions.respondPermission(state.sessionId, requestId, answer.decision, "person", answer.content);
-      } else await sessions.respondUserInput(state.sessionId, requestId, answer.answers, "person");
+        await sessions.respondPermission(sessionId, requestId, answer.decision, "person", answer.content);
+      } else await sessions.respondUserInput(sessionId, requestId, answer.answers, "person");
     } catch (error) {
       // Answered by a poll (or declined at its timeout) between the check above and now.
       if (!(error instanceof CodedError && error.code === "REQUEST_NOT_FOUND")) throw error;

@@ -29,6 +29,7 @@ import {
   waitForResult,
   withErrorBranch,
 } from "./schemas.ts";
+import { answeredAsTask } from "../tasks/tasks.ts";
 import { askThrough, continueWait, type ToolExtra, waitAndAnswer } from "./session-view.ts";
 
 export function registerCodexReply(server: McpServer, ctx: ServerContext): void {
@@ -89,6 +90,10 @@ export function registerCodexReply(server: McpServer, ctx: ServerContext): void 
           images: args.images,
           outputSchema: args.outputSchema,
         }, { turnTimeoutMs: args.turnTimeoutMs });
+        // A client that takes tasks gets one for the turn instead of a wait (tasks/tasks.ts).
+        const asTask = args.mode === undefined &&
+          answeredAsTask(ctx, (extra as ToolExtra).mcpReq, args.sessionId, "codex_reply", route === "round-trip");
+        if (asTask) return asTask;
         const roundTrip = askThrough(ctx, route, args.sessionId, "codex_reply");
         return await waitAndAnswer(ctx, args.sessionId, args.waitForResult ?? 0, extra as ToolExtra, [
           ...policy.warnings,

@@ -25,6 +25,7 @@ import {
   waitForResult,
   withErrorBranch,
 } from "./schemas.ts";
+import { answeredAsTask } from "../tasks/tasks.ts";
 import { askThrough, continueWait, type ToolExtra, waitAndAnswer } from "./session-view.ts";
 
 const Target = z.union([
@@ -91,6 +92,15 @@ export function registerCodexReview(server: McpServer, ctx: ServerContext): void
           turn: { prompt: describe },
           review: target,
         });
+        // A client that takes tasks gets one for the turn instead of a wait (tasks/tasks.ts).
+        const asTask = answeredAsTask(
+          ctx,
+          (extra as ToolExtra).mcpReq,
+          record.id,
+          "codex_review",
+          route === "round-trip",
+        );
+        if (asTask) return asTask;
         const roundTrip = askThrough(ctx, route, record.id, "codex_review");
         return await waitAndAnswer(
           ctx,

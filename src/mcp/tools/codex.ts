@@ -30,6 +30,7 @@ import {
   waitForResult,
   withErrorBranch,
 } from "./schemas.ts";
+import { answeredAsTask } from "../tasks/tasks.ts";
 import { askThrough, continueWait, type ToolExtra, waitAndAnswer } from "./session-view.ts";
 import { capabilityNote } from "./capability-note.ts";
 import { MAX_IMAGES } from "../../sessions/path-checks.ts";
@@ -121,6 +122,9 @@ export function registerCodex(server: McpServer, ctx: ServerContext): void {
           approvalTimeoutMs: a.approvalTimeoutMs,
           turnTimeoutMs: a.turnTimeoutMs,
         });
+        // A client that takes tasks gets one for the turn instead of a wait (tasks/tasks.ts).
+        const asTask = answeredAsTask(ctx, (extra as ToolExtra).mcpReq, record.id, "codex", route === "round-trip");
+        if (asTask) return asTask;
         const roundTrip = askThrough(ctx, route, record.id, "codex");
         return await waitAndAnswer(ctx, record.id, a.waitForResult ?? 0, extra as ToolExtra, [
           ...policy.warnings,

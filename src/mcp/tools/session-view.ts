@@ -5,12 +5,7 @@
  * @module
  */
 import type { CallToolResult, InputRequiredResult } from "@modelcontextprotocol/server";
-import {
-  applyRoundTripAnswers,
-  askInRoundTrip,
-  type RoundTripRequest,
-  type WaitState,
-} from "../approvals/round-trip.ts";
+import { applyFormAnswers, askInRoundTrip, type RoundTripRequest, type WaitState } from "../approvals/round-trip.ts";
 import { type FormRoute, type RequestCapabilities } from "../approvals/mode.ts";
 import type { PendingRequest, SessionManager } from "../../sessions/manager.ts";
 import type { SessionRecord } from "../../sessions/store.ts";
@@ -216,7 +211,7 @@ export async function waitAndAnswer(
  * answers, then waits for what is left of the call's wait. Nothing is started again.
  */
 export async function continueWait(ctx: ServerContext, state: WaitState, extra: ToolExtra) {
-  await applyRoundTripAnswers(ctx.sessions, state, extra.mcpReq.inputResponses);
+  await applyFormAnswers(ctx.sessions, state.sessionId, state.asked, extra.mcpReq.inputResponses);
   return await waitAndAnswer(ctx, state.sessionId, 0, extra, state.warnings, { tool: state.tool, until: state.until });
 }
 
