@@ -7,7 +7,8 @@
  *   answer comes back to the outer model as the tool's output.
  * - **Claude Code**: `claude mcp add`, then `claude mcp list`, whose live handshake reports
  *   "Connected" — in its default era and with `MCP_PROTOCOL_NEGOTIATION=auto`, which probes
- *   `server/discover` before `initialize` (we answer only `ping` before `initialize`).
+ *   `server/discover` and then speaks the 2026-07-28 era; and headless (`claude -p`, against a
+ *   fake Anthropic API) calling `codex` in both eras, the wire recorded to show which it spoke.
  *
  * Each runs under throwaway HOME / CODEX_HOME directories.
  */
@@ -19,6 +20,7 @@ import { join } from "node:path";
 import { codexBinary } from "../harness/codex-bin.ts";
 import { makeCodexHome } from "../harness/codex-home.ts";
 import { type FakeModel, reply, type SseEvent, startFakeModel } from "../harness/fake-model.ts";
+import { startFakeAnthropic, toolResults } from "../harness/fake-anthropic.ts";
 import { BIN, COMPILED } from "./launch.ts";
 
 let model: FakeModel;
@@ -145,5 +147,106 @@ describe("Claude Code", () => {
         rmSync(home, { recursive: true, force: true });
       }
     }, 120_000);
+  }
+});
+
+describe("Claude Code headless, calling codex", () => {
+  for (const negotiation of ["default", "auto"] as const) {
+    test(
+      `claude -p calls codex through codex-mcp and reads the inner answer (${negotiation} negotiation)`,
+      async () => {
+        const home = mkdtempSync(join(tmpdir(), "codex-mcp-claude-home-"));
+        const inner = makeCodexHome({ modelUrl: model.url });
+        const state = mkdtempSync(join(tmpdir(), "codex-mcp-claude-state-"));
+        const wire = join(home, "wire.jsonl");
+        const codexArgs = {
+          prompt: "Inner task: what is six times seven?",
+          approvalPolicy: "never",
+          sandbox: "read-only",
+          cwd: inner.workspace,
+          advanced: { waitForResult: 30_000 },
+        };
+        const anthropic = startFakeAnthropic((request) => {
+          const results = toolResults(request);
+          if (results.length > 0) return { text: `Claude read: ${results.join(" ").slice(0, 2000)}` };
+          const offered = (request.tools ?? []).some((t: { name?: string }) => t.name === "mcp__codex-mcp__codex");
+          return offered ? { toolUse: { name: "mcp__codex-mcp__codex", input: codexArgs } } : { text: "ok" };
+        });
+        try {
+          model.reset();
+          model.setHandler(() => reply.message("inner answer: 42"));
+          const env: Record<string, string> = {
+            HOME: home,
+            PATH: process.env.PATH ?? "/usr/bin:/bin",
+            ANTHROPIC_BASE_URL: anthropic.url,
+            ANTHROPIC_API_KEY: "sk-ant-fake",
+            CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+            ...(negotiation === "auto" && { MCP_PROTOCOL_NEGOTIATION: "auto" }),
+          };
+          const claude = join(BIN, "claude");
+          // A recording shell in front of the server: what Claude Code sent, line by line.
+          const added = spawnSync(claude, [
+            "mcp",
+            "add",
+            "--scope",
+            "user",
+            "codex-mcp",
+            ...["-e", `CODEX_MCP_PATH=${join(BIN, "codex")}`, "-e", `CODEX_HOME=${inner.codexHome}`],
+            ...["-e", `CODEX_MCP_STATE_DIR=${state}`, "-e", `WIRE_LOG=${wire}`],
+            "--",
+            "/bin/sh",
+            "-c",
+            'tee -a "$WIRE_LOG" | exec "$0"',
+            COMPILED,
+          ], { env, encoding: "utf8", timeout: 60_000 });
+          expect(added.status).toBe(0);
+          const run = Bun.spawn([
+            claude,
+            "-p",
+            "Ask a Codex agent what six times seven is.",
+            "--output-format",
+            "stream-json",
+            "--verbose",
+            "--allowedTools",
+            "mcp__codex-mcp__codex",
+          ], { env, cwd: home, stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: 90_000 });
+          const [stdout, code] = await Promise.all([new Response(run.stdout).text(), run.exited]);
+          const events = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+          const used = events.flatMap((e) => e.message?.content ?? []).find((c: { type: string }) =>
+            c.type === "tool_use"
+          );
+          expect(used?.name).toBe("mcp__codex-mcp__codex");
+          const result = events.flatMap((e) => e.message?.content ?? []).find((c: { type: string }) =>
+            c.type === "tool_result"
+          );
+          expect(JSON.stringify(result)).toContain("inner answer: 42");
+          expect(result?.is_error ?? false).toBe(false);
+          expect(code).toBe(0);
+          // Which era Claude Code spoke: the 2026-07-28 envelope on its tools/call, or initialize.
+          // Claude Code 2.1.197 opened with initialize in both settings here (no server/discover probe,
+          // even with MCP_PROTOCOL_NEGOTIATION=auto); should a later one speak the 2026 era, its calls
+          // must carry the envelope and it must not have initialized.
+          const sent = (await Bun.file(wire).text()).split("\n").filter(Boolean).map((l) => JSON.parse(l));
+          const call = sent.find((m) => m.method === "tools/call");
+          const claimed = call?.params?._meta?.["io.modelcontextprotocol/protocolVersion"];
+          const initialize = sent.find((m) => m.method === "initialize");
+          if (negotiation === "default" || claimed === undefined) {
+            expect(claimed).toBeUndefined();
+            expect(initialize).toBeDefined();
+            // It declares forms the 2025 way (elicitation: {}), so its approvals go to the person.
+            expect(initialize.params.capabilities.elicitation).toEqual({});
+          } else {
+            expect(claimed).toBe("2026-07-28");
+            expect(initialize).toBeUndefined();
+          }
+        } finally {
+          await anthropic.close();
+          inner.cleanup();
+          rmSync(home, { recursive: true, force: true });
+          rmSync(state, { recursive: true, force: true });
+        }
+      },
+      120_000,
+    );
   }
 });

@@ -25,13 +25,23 @@ export interface RequestCapabilities {
   envelope?: Record<string, unknown>;
 }
 
+/**
+ * Whether `declared` includes form elicitation: `form`, or a bare `elicitation: {}` (how clients
+ * declared it before modes existed, which the spec keeps meaning form; Claude Code does so).
+ */
+function showsForms(declared: ClientCapabilities | undefined): boolean {
+  const elicitation = declared?.elicitation as Record<string, unknown> | undefined;
+  return elicitation !== undefined && (elicitation.form !== undefined || Object.keys(elicitation).length === 0);
+}
+
 /** The route by which this request's client can show a form, if it can. */
 function routeOf(ctx: Pick<ServerContext, "clientCapabilities">, request: RequestCapabilities): FormRoute {
   if (request.envelope !== undefined) {
-    const declared = request.envelope[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
-    return declared?.elicitation?.form !== undefined ? "round-trip" : "none";
+    return showsForms(request.envelope[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined)
+      ? "round-trip"
+      : "none";
   }
-  return ctx.clientCapabilities()?.elicitation?.form !== undefined ? "push" : "none";
+  return showsForms(ctx.clientCapabilities()) ? "push" : "none";
 }
 
 /**
