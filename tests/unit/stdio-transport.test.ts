@@ -197,3 +197,17 @@ describe("StdioTransport in the 2026-07-28 era", () => {
     expect(done).toBe(true);
   });
 });
+
+describe("StdioTransport at the end of input, 2026-07-28 era", () => {
+  test("an open subscriptions/listen is not waited for: the transport closes at once", async () => {
+    const h = harness({ inputEndGraceMs: 5_000 });
+    await h.transport.start();
+    h.feed(
+      '{"jsonrpc":"2.0","id":"listen:0","method":"subscriptions/listen","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"},"notifications":{}}}\n',
+    );
+    await tick();
+    h.end();
+    await tick();
+    expect(h.isClosed()).toBe(true);
+  });
+});

@@ -155,7 +155,8 @@ export class StdioTransport implements Transport {
       return;
     }
     if ("method" in message && "id" in message) {
-      this.#unanswered.add(message.id);
+      // A subscription (2026-07-28) is answered only when the connection ends: not waited for.
+      if (message.method !== "subscriptions/listen") this.#unanswered.add(message.id);
       if (message.method === "initialize") this.#initializeId = message.id;
     } else if ("method" in message && message.method === "notifications/cancelled") {
       // A cancelled request is never answered (the spec says so): stop waiting for its answer.
