@@ -43,84 +43,116 @@ function oneItem(item: Record<string, unknown>): ReturnType<typeof reply.events>
 }
 
 describe("the Codex CLI as a client", () => {
-  test("codex exec finds codex-mcp's tools, calls codex, and gets the inner session's answer", async () => {
-    // The inner session's Codex has a home of its own; codex-mcp gets only the entry's env (and HOME, PATH).
-    const inner = makeCodexHome({ modelUrl: model.url });
-    const state = mkdtempSync(join(tmpdir(), "codex-mcp-client-state-"));
-    const toml = (value: string) => JSON.stringify(value);
-    const outer = makeCodexHome({
-      modelUrl: model.url,
-      extraToml: [
-        "[mcp_servers.codex-mcp]",
-        `command = ${toml(COMPILED)}`,
-        'default_tools_approval_mode = "approve"',
-        "tool_timeout_sec = 60",
-        "[mcp_servers.codex-mcp.env]",
-        `CODEX_MCP_PATH = ${toml(join(BIN, "codex"))}`,
-        `CODEX_HOME = ${toml(inner.codexHome)}`,
-        `CODEX_MCP_STATE_DIR = ${toml(state)}`,
-      ].join("\n"),
-    });
-    try {
-      model.reset();
-      model.setHandler((request) => {
-        const said = request.userTexts().join("\n");
-        if (said.includes("Inner task")) return reply.message("inner answer: 42");
-        const outputs = request.toolOutputs();
-        if (outputs.some((o) => o.callId === "call_codex")) return reply.message("The inner agent said 42.");
-        if (request.input.some((i) => i.type === "tool_search_output")) {
-          return oneItem({
-            type: "function_call",
-            id: "fc_codex",
-            call_id: "call_codex",
-            namespace: "mcp__codex_mcp",
-            name: "codex",
-            arguments: JSON.stringify({
-              prompt: "Inner task: what is six times seven?",
-              approvalPolicy: "never",
-              sandbox: "read-only",
-              cwd: inner.workspace,
-              advanced: { waitForResult: 30_000 },
-            }),
-          });
-        }
-        return oneItem({
-          type: "tool_search_call",
-          id: "tsc_1",
-          call_id: "ts_1",
-          execution: "client",
-          status: "completed",
-          arguments: { query: "start a codex session" },
+  for (const feature of ["default", "mcp_2026_07_28"] as const) {
+    test(
+      `codex exec finds codex-mcp's tools, calls codex, and gets the inner session's answer (${feature})`,
+      async () => {
+        // The inner session's Codex has a home of its own; codex-mcp gets only the entry's env (and HOME, PATH).
+        const inner = makeCodexHome({ modelUrl: model.url });
+        const state = mkdtempSync(join(tmpdir(), "codex-mcp-client-state-"));
+        const toml = (value: string) => JSON.stringify(value);
+        const outer = makeCodexHome({
+          modelUrl: model.url,
+          extraToml: [
+            "[mcp_servers.codex-mcp]",
+            // A recording shell in front of the server: what Codex sent, line by line.
+            `command = "/bin/sh"`,
+            `args = ["-c", ${toml('tee -a "$WIRE_LOG" | exec "$0"')}, ${toml(COMPILED)}]`,
+            'default_tools_approval_mode = "approve"',
+            "tool_timeout_sec = 60",
+            "[mcp_servers.codex-mcp.env]",
+            `CODEX_MCP_PATH = ${toml(join(BIN, "codex"))}`,
+            `CODEX_HOME = ${toml(inner.codexHome)}`,
+            `CODEX_MCP_STATE_DIR = ${toml(state)}`,
+            `WIRE_LOG = ${toml(join(state, "wire.jsonl"))}`,
+          ].join("\n"),
         });
-      });
-      // Asynchronously: the fake model answers from this process.
-      const run = Bun.spawn([codexBinary(), "exec", "--json", "--skip-git-repo-check", "Ask a Codex agent."], {
-        env: outer.env,
-        cwd: outer.workspace,
-        stdin: "ignore",
-        stdout: "pipe",
-        stderr: "pipe",
-        timeout: 90_000,
-      });
-      const [stdout, code] = await Promise.all([new Response(run.stdout).text(), run.exited]);
-      const events = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l));
-      const call = events.find((e) => e.type === "item.completed" && e.item?.type === "mcp_tool_call")?.item;
-      expect(call).toMatchObject({ server: "codex-mcp", tool: "codex", status: "completed", error: null });
-      expect(call.result.structured_content).toMatchObject({
-        status: "idle",
-        result: { status: "completed", text: "inner answer: 42" },
-      });
-      // The outer model saw the tool's answer, and finished with it.
-      const seen = model.responsesRequests().flatMap((r) => r.toolOutputs()).find((o) => o.callId === "call_codex");
-      expect(seen?.output).toContain("inner answer: 42");
-      expect(events.find((e) => e.item?.type === "agent_message")?.item.text).toBe("The inner agent said 42.");
-      expect(code).toBe(0);
-    } finally {
-      inner.cleanup();
-      outer.cleanup();
-      rmSync(state, { recursive: true, force: true });
-    }
-  }, 120_000);
+        try {
+          model.reset();
+          model.setHandler((request) => {
+            const said = request.userTexts().join("\n");
+            if (said.includes("Inner task")) return reply.message("inner answer: 42");
+            const outputs = request.toolOutputs();
+            if (outputs.some((o) => o.callId === "call_codex")) return reply.message("The inner agent said 42.");
+            if (request.input.some((i) => i.type === "tool_search_output")) {
+              return oneItem({
+                type: "function_call",
+                id: "fc_codex",
+                call_id: "call_codex",
+                namespace: "mcp__codex_mcp",
+                name: "codex",
+                arguments: JSON.stringify({
+                  prompt: "Inner task: what is six times seven?",
+                  approvalPolicy: "never",
+                  sandbox: "read-only",
+                  cwd: inner.workspace,
+                  advanced: { waitForResult: 30_000 },
+                }),
+              });
+            }
+            return oneItem({
+              type: "tool_search_call",
+              id: "tsc_1",
+              call_id: "ts_1",
+              execution: "client",
+              status: "completed",
+              arguments: { query: "start a codex session" },
+            });
+          });
+          // Asynchronously: the fake model answers from this process.
+          const enable = feature === "default" ? [] : ["--enable", feature];
+          const run = Bun.spawn([
+            codexBinary(),
+            "exec",
+            ...enable,
+            "--json",
+            "--skip-git-repo-check",
+            "Ask a Codex agent.",
+          ], {
+            env: outer.env,
+            cwd: outer.workspace,
+            stdin: "ignore",
+            stdout: "pipe",
+            stderr: "pipe",
+            timeout: 90_000,
+          });
+          const [stdout, code] = await Promise.all([new Response(run.stdout).text(), run.exited]);
+          const events = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+          const call = events.find((e) => e.type === "item.completed" && e.item?.type === "mcp_tool_call")?.item;
+          expect(call).toMatchObject({ server: "codex-mcp", tool: "codex", status: "completed", error: null });
+          expect(call.result.structured_content).toMatchObject({
+            status: "idle",
+            result: { status: "completed", text: "inner answer: 42" },
+          });
+          // The outer model saw the tool's answer, and finished with it.
+          const seen = model.responsesRequests().flatMap((r) => r.toolOutputs()).find((o) => o.callId === "call_codex");
+          expect(seen?.output).toContain("inner answer: 42");
+          expect(events.find((e) => e.item?.type === "agent_message")?.item.text).toBe("The inner agent said 42.");
+          expect(code).toBe(0);
+          // Codex 0.169 opens with initialize (2025-06-18) with its mcp_2026_07_28 feature on, too,
+          // declaring form and URL elicitation; a later one may speak the 2026 era: then consistently.
+          const sent = (await Bun.file(join(state, "wire.jsonl")).text()).split("\n").filter(Boolean).map((l) =>
+            JSON.parse(l)
+          );
+          const initialize = sent.find((m) => m.method === "initialize");
+          const claimed = sent.find((m) => m.method === "tools/call")?.params?._meta?.[
+            "io.modelcontextprotocol/protocolVersion"
+          ];
+          if (claimed === undefined) {
+            expect(initialize?.params?.capabilities?.elicitation).toEqual({ form: {}, url: {} });
+          } else {
+            expect(feature).toBe("mcp_2026_07_28");
+            expect(initialize).toBeUndefined();
+          }
+        } finally {
+          inner.cleanup();
+          outer.cleanup();
+          rmSync(state, { recursive: true, force: true });
+        }
+      },
+      120_000,
+    );
+  }
 });
 
 describe("Claude Code", () => {
