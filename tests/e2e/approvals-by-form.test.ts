@@ -107,6 +107,27 @@ describe("approvals by form", () => {
     expect(answered?.data).toMatchObject({ decision: "accept", by: "person" });
   }, 40_000);
 
+  test("a waiting call waits through the person's form: one call, answered by the person, to the result", async () => {
+    model.enqueue(reply.execCommand("echo waited", { callId: "call_cmd" }), reply.message("Waited."));
+    const s = await serve(async () => {
+      await new Promise((r) => setTimeout(r, 300)); // the person reads the form
+      return { action: "accept", content: { decision: "accept" } };
+    });
+    const view = await s.start("Run echo.", { advanced: { waitForResult: 30_000 } });
+    expect(view.status).toBe("idle");
+    expect(view.result?.text).toBe("Waited.");
+    expect(s.forms).toHaveLength(1);
+  }, 40_000);
+
+  test("a waiting call stops waiting when the person dismisses the form: the request is the caller's", async () => {
+    model.enqueue(reply.execCommand("echo dismissed", { callId: "call_cmd" }), reply.message("Polled."));
+    const s = await serve(() => ({ action: "cancel" }));
+    const view = await s.start("Run echo.", { advanced: { waitForResult: 30_000 } });
+    expect(view.status).toBe("waiting_approval");
+    expect(view.actions).toHaveLength(1);
+    expect(view.actions[0]!.askedInClient).toBeUndefined();
+  }, 40_000);
+
   test("declined in the form: the command does not run and the model is told it was rejected", async () => {
     model.enqueue(reply.execCommand("echo must-not-run", { callId: "call_cmd" }), reply.message("Skipped."));
     const s = await serve(() => ({ action: "decline" }));

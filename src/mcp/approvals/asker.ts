@@ -29,6 +29,8 @@ export class FormApprovals {
   readonly #open = new Map<string, AbortController>();
   /** Requests asked once already, by `sessionId:requestId` (a dismissed form is not asked again). */
   readonly #asked = new Set<string>();
+  /** Called when a form of the session is done with: answered (and applied), dismissed or withdrawn. */
+  readonly #formDone = new Set<(sessionId: string) => void>();
   #closed = false;
 
   constructor(sessions: SessionManager, elicit: Elicit, log: Logger) {
@@ -47,6 +49,31 @@ export class FormApprovals {
   /** Whether a form for this request is with the client now. */
   asking(sessionId: string, requestId: string): boolean {
     return this.#open.has(`${sessionId}:${requestId}`);
+  }
+
+  /** Whether the session's requests are asked by form on this connection. */
+  following(sessionId: string): boolean {
+    return this.#followed.has(sessionId);
+  }
+
+  /**
+   * Resolves once a form of the session is done with (its answer applied, or dismissed, withdrawn
+   * or failed), after `timeoutMs`, or when `signal` aborts: a call waiting on the person wakes up.
+   */
+  formDone(sessionId: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        this.#formDone.delete(listener);
+        signal.removeEventListener("abort", finish);
+        resolve();
+      };
+      const listener = (id: string) => id === sessionId && finish();
+      const timer = setTimeout(finish, timeoutMs);
+      this.#formDone.add(listener);
+      if (signal.aborted) finish();
+      else signal.addEventListener("abort", finish);
+    });
   }
 
   /** The connection ended: stop following, withdraw what is open. */
@@ -80,6 +107,14 @@ export class FormApprovals {
   }
 
   async #ask(sessionId: string, key: string, pending: PendingRequest): Promise<void> {
+    try {
+      await this.#askOnce(sessionId, key, pending);
+    } finally {
+      for (const listener of [...this.#formDone]) listener(sessionId);
+    }
+  }
+
+  async #askOnce(sessionId: string, key: string, pending: PendingRequest): Promise<void> {
     this.#asked.add(key);
     const controller = new AbortController();
     this.#open.set(key, controller);

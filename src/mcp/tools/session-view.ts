@@ -184,7 +184,7 @@ export async function waitAndAnswer(
     const stop = sessions.onChange(sessionId, () => reporter.activity());
     reporter.start();
     try {
-      await sessions.waitForTurn(sessionId, left, extra.mcpReq.signal);
+      await waitThroughForms(ctx, sessionId, until, extra.mcpReq.signal);
     } finally {
       reporter.stop();
       stop();
@@ -204,6 +204,26 @@ export async function waitAndAnswer(
   }
   const view = sessionView(sessions, sessions.get(sessionId), (s, r) => ctx.approvals.asking(s, r));
   return structuredResult(warnings.length > 0 ? { ...view, warnings: [...warnings] } : view);
+}
+
+/**
+ * Waits for the session's turn until `until`. While the person is being asked by a pushed form
+ * (2025 era) for everything Codex waits on, the caller has nothing to do, so the wait goes on;
+ * it ends when the turn does, when Codex waits on something nobody is asked (a dismissed form,
+ * a client without forms), or at `until`.
+ */
+async function waitThroughForms(ctx: ServerContext, sessionId: string, until: number, signal: AbortSignal) {
+  for (;;) {
+    const left = until - Date.now();
+    if (left <= 0) return;
+    const outcome = await ctx.sessions.waitForTurn(sessionId, left, signal);
+    if (outcome !== "needs_answer" || !ctx.approvals.following(sessionId)) return;
+    // The asker opens its forms on the same change: let it, then look.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const pending = ctx.sessions.pending(sessionId);
+    if (pending.length > 0 && !pending.every((p) => ctx.approvals.asking(sessionId, p.request.requestId))) return;
+    await ctx.approvals.formDone(sessionId, until - Date.now(), signal);
+  }
 }
 
 /**
