@@ -102,3 +102,23 @@ describe("the SDK v2 Client", () => {
     }, 60_000);
   }
 });
+
+describe("live session resources, 2026-07-28 era", () => {
+  test("subscriptions/listen with resourceSubscriptions gets notifications/resources/updated", async () => {
+    await withV2Client({ versionNegotiation: { mode: { pin: "2026-07-28" } } }, async (client, workspace) => {
+      const updated: string[] = [];
+      client.setNotificationHandler("notifications/resources/updated", (n) => void updated.push(n.params.uri));
+      const subscription = await client.listen({ resourceSubscriptions: ["codex-mcp:///sessions"] });
+      expect(subscription.honoredFilter.resourceSubscriptions).toEqual(["codex-mcp:///sessions"]);
+      const view = await runSession(client, workspace);
+      expect(view.status).toBe("idle");
+      for (let i = 0; i < 40 && !updated.includes("codex-mcp:///sessions"); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(updated).toContain("codex-mcp:///sessions");
+      // Only what was asked for: the session's own resource was not in the filter.
+      expect(updated.some((u) => u.startsWith("codex-mcp:///sessions/"))).toBe(false);
+      await subscription.close();
+    });
+  }, 60_000);
+});

@@ -4,7 +4,8 @@
  * `codex-mcp:///sessions/{sessionId}` (one session as the tools show it, and its turns). A client
  * that subscribes (`resources/subscribe`) gets `notifications/resources/updated` when they change
  * — at most one per resource every {@link UPDATE_EVERY_MS}, so streaming text does not flood it.
- * Subscriptions end with the connection.
+ * Subscriptions end with the connection. A 2026-07-28 client asks with `subscriptions/listen`
+ * (`resourceSubscriptions`), which the SDK's server entry keeps; it gets the same notifications.
  *
  * @module
  */
@@ -72,14 +73,19 @@ export function registerSessionResources(server: McpServer, ctx: ServerContext):
     },
   );
 
-  // Subscribed URIs → their pending notification timer (null: none due).
-  const subscribed = new Map<string, ReturnType<typeof setTimeout> | null>();
+  // 2025 era: the URIs the client subscribed to. 2026-07-28 era: every change goes out, and the
+  // server entry (serveStdio) delivers it to the subscriptions/listen streams that asked for it.
+  const subscribed = new Set<string>();
+  const wanted = (uri: string) => ctx.era === "modern" || subscribed.has(uri);
+  // URIs with a notification due (one per resource every UPDATE_EVERY_MS at most).
+  const due = new Map<string, ReturnType<typeof setTimeout>>();
   const changed = (uri: string) => {
-    if (!subscribed.has(uri) || subscribed.get(uri)) return;
-    subscribed.set(
+    if (!wanted(uri) || due.has(uri)) return;
+    due.set(
       uri,
       setTimeout(() => {
-        if (subscribed.has(uri)) subscribed.set(uri, null);
+        due.delete(uri);
+        if (!wanted(uri)) return;
         server.server.sendResourceUpdated({ uri }).catch((error) => ctx.log.debug(`resource update ${uri}`, error));
       }, UPDATE_EVERY_MS),
     );
@@ -92,18 +98,20 @@ export function registerSessionResources(server: McpServer, ctx: ServerContext):
   server.server.setRequestHandler("resources/subscribe", (request) => {
     const uri = request.params.uri;
     if (uri !== LIST_URI) ctx.sessions.get(uri.slice(ONE_PREFIX.length)); // SESSION_NOT_FOUND for a wrong one
-    if (!subscribed.has(uri)) subscribed.set(uri, null);
+    subscribed.add(uri);
     return {};
   });
   server.server.setRequestHandler("resources/unsubscribe", (request) => {
-    const timer = subscribed.get(request.params.uri);
+    const timer = due.get(request.params.uri);
     if (timer) clearTimeout(timer);
+    due.delete(request.params.uri);
     subscribed.delete(request.params.uri);
     return {};
   });
   return () => {
     stop();
-    for (const timer of subscribed.values()) if (timer) clearTimeout(timer);
+    for (const timer of due.values()) clearTimeout(timer);
+    due.clear();
     subscribed.clear();
   };
 }

@@ -45,7 +45,7 @@ export function registerCodex(server: McpServer, ctx: ServerContext): void {
     {
       title: "Start a Codex session",
       description:
-        "Starts an OpenAI Codex agent on a task: a new session (a Codex thread) and its first turn. Returns at once with sessionId and status; follow it with codex_check (poll, answer approvals) and continue it with codex_reply. With advanced.waitForResult (ms) it waits for the result instead, sending progress notifications, and falls back to the polling shape if the turn takes longer or Codex needs an answer. If your client cancels the call (its own tool timeout), only the wait ends: the turn keeps running; find it with codex_session list and poll it." +
+        "Starts an OpenAI Codex agent on a task: a new session (a Codex thread) and its first turn. Returns at once with sessionId and status; follow it with codex_check (poll, answer approvals) and continue it with codex_reply. With advanced.waitForResult (ms) it waits for the result instead, sending progress notifications, and falls back to the polling shape if the turn takes longer or Codex needs an answer from you (while the person is asked in a form, it keeps waiting). If your client cancels the call (its own tool timeout), only the wait ends: the turn keeps running; find it with codex_session list and poll it." +
         capabilityNote(ctx.config.backendMode),
       inputSchema: {
         prompt: Prompt.describe("The task for Codex."),
