@@ -112,6 +112,8 @@ export interface ApprovalRequest {
   message?: string;
   /** An MCP server's form elicitation: the fields it asks for (a JSON Schema object). */
   requestedSchema?: Record<string, unknown>;
+  /** An MCP server's URL-mode elicitation: the page it asks the person to open. */
+  url?: string;
 }
 
 export interface UserInputRequest {

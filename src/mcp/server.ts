@@ -50,7 +50,12 @@ export function createMcpServer(app: AppContext, connection: ConnectionContext):
     await spent;
     return await server.server.elicitInput(params, options);
   };
-  const approvals = new FormApprovals(app.sessions, elicit, app.log);
+  const approvals = new FormApprovals(
+    app.sessions,
+    elicit,
+    app.log,
+    () => server.server.getClientCapabilities()?.elicitation?.url !== undefined,
+  );
   const ctx: ServerContext = {
     ...app,
     ...connection,

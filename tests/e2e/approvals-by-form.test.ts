@@ -53,14 +53,14 @@ afterEach(async () => {
  */
 async function serve(
   answer: (form: Form) => Promise<ElicitResult> | ElicitResult,
-  options: { forms?: boolean; env?: Record<string, string> } = {},
+  options: { forms?: boolean; urls?: boolean; env?: Record<string, string> } = {},
 ) {
   const forms: Form[] = [];
   const withdrawn: string[] = [];
   server = await launch("compiled", {
     env: { ...home.env, CODEX_MCP_PATH: join(BIN, "codex"), ...options.env },
     inheritEnv: false,
-    capabilities: options.forms === false ? {} : { elicitation: { form: {} } },
+    capabilities: options.forms === false ? {} : { elicitation: { form: {}, ...(options.urls && { url: {} }) } },
     prepare: (client: Client) => {
       if (options.forms === false) return;
       client.setRequestHandler(ElicitRequestSchema, async (request, extra) => {
@@ -238,7 +238,7 @@ describe("approvals by form", () => {
 
 describe("an MCP server inside Codex asks for fields", () => {
   /** The inner model: find the asker's tool, call it, then finish with what it said. */
-  function scriptAsker() {
+  function scriptAsker(tool = "ask_name") {
     const done = (id: string) => ({
       type: "response.completed",
       response: { id, usage: { input_tokens: 1, output_tokens: 1, total_tokens: 2 } },
@@ -258,7 +258,7 @@ describe("an MCP server inside Codex asks for fields", () => {
           id: "fc_asker",
           call_id: "call_asker",
           namespace: "mcp__asker",
-          name: "ask_name",
+          name: tool,
           arguments: "{}",
         });
       }
@@ -319,5 +319,40 @@ describe("an MCP server inside Codex asks for fields", () => {
     });
     const done = await s.until(started.sessionId, "idle");
     expect(done.view.result?.text).toContain("hello Bob");
+  }, 60_000);
+
+  test(
+    "an MCP server's page to open: URL mode for a client that opens pages, the answer reaches the server",
+    async () => {
+      scriptAsker("sign_in");
+      const pages: Record<string, unknown>[] = [];
+      const s = await serve((form) => {
+        pages.push(form as unknown as Record<string, unknown>);
+        return { action: "accept" };
+      }, { urls: true });
+      const started = await s.start("Sign me in.", { approvalPolicy: "on-request" });
+      const { view } = await s.until(started.sessionId, "idle");
+      expect(pages).toHaveLength(1);
+      expect(pages[0]).toMatchObject({ mode: "url", url: "https://example.test/sign-in" });
+      expect(String(pages[0]!.message)).toContain("Sign in to Example");
+      expect(view.result?.text).toContain("sign-in: accept");
+    },
+    60_000,
+  );
+
+  test("the same page for a client without URL mode: a decision form that names the page", async () => {
+    scriptAsker("sign_in");
+    const s = await serve((form) => {
+      expect(form.message).toContain("https://example.test/sign-in");
+      expect(form.requestedSchema.properties.decision!.oneOf!.map((o) => o.const)).toEqual([
+        "accept",
+        "decline",
+        "cancel",
+      ]);
+      return { action: "accept", content: { decision: "decline" } };
+    });
+    const started = await s.start("Sign me in.", { approvalPolicy: "on-request" });
+    const { view } = await s.until(started.sessionId, "idle");
+    expect(view.result?.text).toContain("sign-in: decline");
   }, 60_000);
 });

@@ -53,11 +53,14 @@ function serverEnv(extra: Record<string, string> = {}): Record<string, string> {
 }
 
 /** A modern-era client that shows forms; `answer` plays the person; every form it got is kept. */
-async function connect(answer: (form: Form) => ElicitResult | Promise<ElicitResult>) {
+async function connect(answer: (form: Form) => ElicitResult | Promise<ElicitResult>, options: { urls?: boolean } = {}) {
   const forms: Form[] = [];
   client = new Client(
     { name: "modern-forms-e2e", version: "0" },
-    { capabilities: { elicitation: { form: {} } }, versionNegotiation: { mode: { pin: "2026-07-28" } } },
+    {
+      capabilities: { elicitation: { form: {}, ...(options.urls && { url: {} }) } },
+      versionNegotiation: { mode: { pin: "2026-07-28" } },
+    },
   );
   client.setRequestHandler("elicitation/create", async (request) => {
     const form = request.params as unknown as Form;
@@ -166,6 +169,58 @@ describe("approvals by form, 2026-07-28 era (input_required)", () => {
       pollOptions: { waitMs: 20_000 },
     });
     expect(done.result?.text).toBe("Polled.");
+  }, 60_000);
+
+  test("an MCP server inside Codex asks the person to open a page: a URL request in input_required", async () => {
+    home.cleanup();
+    home = makeCodexHome({
+      modelUrl: model.url,
+      extraToml: [
+        "[mcp_servers.asker]",
+        `command = ${JSON.stringify(process.execPath)}`,
+        `args = [${JSON.stringify(join(import.meta.dir, "..", "fixtures", "mcp-servers", "asker.ts"))}]`,
+        'default_tools_approval_mode = "approve"',
+      ].join("\n"),
+    });
+    const item = (id: string, value: Record<string, unknown>) =>
+      reply.events([
+        { type: "response.created", response: { id } },
+        { type: "response.output_item.done", output_index: 0, item: value },
+        { type: "response.completed", response: { id, usage: { input_tokens: 1, output_tokens: 1, total_tokens: 2 } } },
+      ]);
+    model.setHandler((request) => {
+      const said = request.toolOutput("call_sign_in");
+      if (said !== undefined) return reply.message(`The tool said: ${said}`);
+      if (request.input.some((i) => i.type === "tool_search_output")) {
+        return item("r_call", {
+          type: "function_call",
+          id: "fc_sign_in",
+          call_id: "call_sign_in",
+          namespace: "mcp__asker",
+          name: "sign_in",
+          arguments: "{}",
+        });
+      }
+      return item("r_search", {
+        type: "tool_search_call",
+        id: "ts_asker",
+        call_id: "ts_asker",
+        execution: "client",
+        status: "completed",
+        arguments: { query: "sign in" },
+      });
+    });
+    const s = await connect(() => ({ action: "accept" }), { urls: true });
+    const view = await s.call("codex", {
+      prompt: "Sign me in.",
+      approvalPolicy: "on-request",
+      sandbox: "read-only",
+      cwd: home.workspace,
+      advanced: { waitForResult: 30_000 },
+    });
+    expect(view.result?.text).toContain("sign-in: accept");
+    expect(s.forms).toHaveLength(1);
+    expect(s.forms[0]).toMatchObject({ mode: "url", url: "https://example.test/sign-in" });
   }, 60_000);
 
   test("approvals: model leaves the approval to a poll; no form", async () => {

@@ -8,14 +8,14 @@
  *
  * @module
  */
-import type { ElicitRequestFormParams, ElicitResult } from "@modelcontextprotocol/server";
+import type { ElicitRequestFormParams, ElicitRequestURLParams, ElicitResult } from "@modelcontextprotocol/server";
 import type { Logger } from "../../log.ts";
 import type { PendingRequest, SessionManager } from "../../sessions/manager.ts";
-import { answerOf, declined, dismissed, type FormAnswer, formFor } from "./forms.ts";
+import { answerOf, declined, dismissed, type FormAnswer, formFor, urlFormFor } from "./forms.ts";
 
 /** Sends one form to the client; rejects when the client fails it or `signal` aborts. */
 export type Elicit = (
-  params: ElicitRequestFormParams,
+  params: ElicitRequestFormParams | ElicitRequestURLParams,
   options: { signal: AbortSignal; timeout: number },
 ) => Promise<ElicitResult>;
 
@@ -33,10 +33,14 @@ export class FormApprovals {
   readonly #formDone = new Set<(sessionId: string) => void>();
   #closed = false;
 
-  constructor(sessions: SessionManager, elicit: Elicit, log: Logger) {
+  readonly #opensUrls: () => boolean;
+
+  /** `opensUrls`: whether the client declared URL-mode elicitation (an MCP server's page to open). */
+  constructor(sessions: SessionManager, elicit: Elicit, log: Logger, opensUrls: () => boolean = () => false) {
     this.#sessions = sessions;
     this.#elicit = elicit;
     this.#log = log;
+    this.#opensUrls = opensUrls;
   }
 
   /** From now on the session's requests are asked by form (until the connection ends). */
@@ -122,7 +126,9 @@ export class FormApprovals {
     let result: ElicitResult;
     try {
       const session = this.#sessions.get(sessionId);
-      result = await this.#elicit(formFor(pending, session), {
+      const page = this.#opensUrls() ? urlFormFor(pending, session) : undefined;
+      const form = page ? { ...page, elicitationId: `codex-mcp-${sessionId}-${requestId}` } : formFor(pending, session);
+      result = await this.#elicit(form, {
         signal: controller.signal,
         // It is declined at its expiry anyway; the form need not outlive that.
         timeout: Math.max(1_000, pending.expiresAt - Date.now()),

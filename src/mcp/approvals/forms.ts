@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { ElicitRequestFormParams } from "@modelcontextprotocol/server";
+import type { ElicitRequestFormParams, ElicitRequestURLParams } from "@modelcontextprotocol/server";
 import type { ApprovalDecision } from "../../codex/backend.ts";
 import type { PendingRequest } from "../../sessions/manager.ts";
 
@@ -32,6 +32,25 @@ const TITLES: Record<string, string> = {
 /** Quotes Codex's own text for a form, bounded: a form is read by a person, not paged through. */
 function bounded(text: string, max = 2_000): string {
   return text.length > max ? `${text.slice(0, max)}… (${text.length - max} more characters)` : text;
+}
+
+/**
+ * An MCP server's request that the person open a page, as a URL-mode elicitation; `undefined`
+ * for every other request. Only for clients that declared URL mode (others get the decision form).
+ */
+export function urlFormFor(
+  pending: PendingRequest,
+  session: { id: string; preview: string },
+): Omit<ElicitRequestURLParams, "elicitationId"> | undefined {
+  const r = pending.request;
+  if (r.type !== "approval_request" || r.kind !== "mcp_elicitation" || r.url === undefined) return undefined;
+  return {
+    mode: "url",
+    message: `Codex (codex-mcp session ${session.id}: "${bounded(session.preview, 80)}") passes on a request. ${
+      bounded(r.message ?? "")
+    }`.trim(),
+    url: r.url,
+  };
 }
 
 /** The form for a pending request of a session. */
@@ -118,6 +137,10 @@ export function answerOf(pending: PendingRequest, content: Record<string, unknow
   const r = pending.request;
   if (r.type === "approval_request" && r.kind === "mcp_elicitation" && r.requestedSchema) {
     return { kind: "approval", decision: "accept", content: content ?? {} };
+  }
+  // A URL-mode request accepted as such (the person agreed to open the page): no fields.
+  if (r.type === "approval_request" && r.kind === "mcp_elicitation" && r.url && content?.decision === undefined) {
+    return { kind: "approval", decision: "accept" };
   }
   if (r.type === "user_input_request") {
     const answers: Record<string, string[]> = {};

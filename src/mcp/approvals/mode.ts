@@ -34,6 +34,12 @@ function showsForms(declared: ClientCapabilities | undefined): boolean {
   return elicitation !== undefined && (elicitation.form !== undefined || Object.keys(elicitation).length === 0);
 }
 
+/** Whether this 2026-07-28 request's client opens pages for URL-mode elicitation. */
+export function opensUrls(request: RequestCapabilities): boolean {
+  const declared = request.envelope?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
+  return declared?.elicitation?.url !== undefined;
+}
+
 /** The route by which this request's client can show a form, if it can. */
 function routeOf(ctx: Pick<ServerContext, "clientCapabilities">, request: RequestCapabilities): FormRoute {
   if (request.envelope !== undefined) {

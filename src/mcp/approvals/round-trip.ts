@@ -21,7 +21,7 @@ import {
 } from "@modelcontextprotocol/server";
 import { CodedError } from "../../errors/registry.ts";
 import type { PendingRequest, SessionManager } from "../../sessions/manager.ts";
-import { answerOf, declined, dismissed, type FormAnswer, formFor } from "./forms.ts";
+import { answerOf, declined, dismissed, type FormAnswer, formFor, urlFormFor } from "./forms.ts";
 
 /** What a waiting call hands the client with its forms, and gets back on the retry. */
 export interface WaitState {
@@ -72,18 +72,33 @@ function keyOf(index: number): string {
   return `codex_request_${index + 1}`;
 }
 
+/**
+ * The embedded request that asks the person about `pending`: an MCP server's page to open as a
+ * URL-mode elicitation (when the client opens pages), everything else as a form.
+ */
+export function inputRequestFor(
+  pending: PendingRequest,
+  session: { id: string; preview: string },
+  opensUrls: boolean,
+): ReturnType<typeof inputRequired.elicit> {
+  const page = opensUrls ? urlFormFor(pending, session) : undefined;
+  if (page) return inputRequired.elicitUrl({ message: page.message, url: page.url });
+  const { message, requestedSchema } = formFor(pending, session);
+  return inputRequired.elicit({ message, requestedSchema } as never);
+}
+
 /** The `input_required` result that asks the person for every request now pending. */
 export async function askInRoundTrip(
   sessions: SessionManager,
   state: Omit<WaitState, "asked">,
   pending: readonly PendingRequest[],
+  opensUrls: boolean,
 ): Promise<InputRequiredResult> {
   const session = sessions.get(state.sessionId);
   const inputRequests: Record<string, ReturnType<typeof inputRequired.elicit>> = {};
   const asked: Record<string, string> = {};
   pending.forEach((p, i) => {
-    const { message, requestedSchema } = formFor(p, session);
-    inputRequests[keyOf(i)] = inputRequired.elicit({ message, requestedSchema } as never);
+    inputRequests[keyOf(i)] = inputRequestFor(p, session, opensUrls);
     asked[keyOf(i)] = p.request.requestId;
   });
   return inputRequired({ inputRequests, requestState: await codec.mint({ ...state, asked }) });

@@ -25,7 +25,6 @@ import {
   type CallToolResult,
   CLIENT_CAPABILITIES_META_KEY,
   type InputRequests,
-  inputRequired,
   type McpServer,
   MissingRequiredClientCapabilityError,
   ProtocolError,
@@ -35,9 +34,8 @@ import { z } from "zod";
 import { CodedError } from "../../errors/registry.ts";
 import { newId } from "../../sessions/ids.ts";
 import type { SessionRecord, TaskHandle, TurnRecord } from "../../sessions/store.ts";
-import { formFor } from "../approvals/forms.ts";
-import type { RequestCapabilities } from "../approvals/mode.ts";
-import { applyFormAnswers } from "../approvals/round-trip.ts";
+import { opensUrls, type RequestCapabilities } from "../approvals/mode.ts";
+import { applyFormAnswers, inputRequestFor } from "../approvals/round-trip.ts";
 import type { ServerContext } from "../context.ts";
 import { wrapRequestHandler } from "../sdk-handlers.ts";
 import { describe, sessionView, structuredResult } from "../tools/session-view.ts";
@@ -124,9 +122,9 @@ export class Tasks {
     return created;
   }
 
-  /** `tasks/get`: the task as it is now. */
-  get(taskId: string): Record<string, unknown> {
-    return this.#detailed(this.#handle(taskId));
+  /** `tasks/get`: the task as it is now (an MCP server's page as a URL request, if `urls`). */
+  get(taskId: string, urls: boolean): Record<string, unknown> {
+    return this.#detailed(this.#handle(taskId), urls);
   }
 
   /** `tasks/update`: the person's answers to the task's `inputRequests`. */
@@ -206,7 +204,7 @@ export class Tasks {
   }
 
   /** The task as `tasks/get` shows it: derived from the session and the turn now. */
-  #detailed(handle: TaskHandle): Record<string, unknown> & { status: Status } {
+  #detailed(handle: TaskHandle, urls = false): Record<string, unknown> & { status: Status } {
     const sessions = this.#ctx.sessions;
     const record = sessions.get(handle.sessionId);
     const turn = this.#turn(handle);
@@ -238,8 +236,7 @@ export class Tasks {
     if (pending.length > 0 && handle.askPerson) {
       const inputRequests: InputRequests = {};
       for (const p of pending) {
-        const { message, requestedSchema } = formFor(p, record);
-        inputRequests[keyOf(p.request.requestId)] = inputRequired.elicit({ message, requestedSchema } as never);
+        inputRequests[keyOf(p.request.requestId)] = inputRequestFor(p, record, urls);
       }
       return {
         ...common,
@@ -285,7 +282,7 @@ export function registerTasks(server: McpServer, tasks: Tasks): void {
         return (await run(p.taskId, ctx.mcpReq)) ?? {};
       }) as never,
     );
-  handle("tasks/get", (taskId) => tasks.get(taskId));
+  handle("tasks/get", (taskId, request) => tasks.get(taskId, opensUrls(request)));
   handle("tasks/update", (taskId, request) => {
     if (!request.inputResponses || typeof request.inputResponses !== "object") {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, "tasks/update needs inputResponses: key → answer");

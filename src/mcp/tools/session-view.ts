@@ -6,7 +6,7 @@
  */
 import type { CallToolResult, InputRequiredResult } from "@modelcontextprotocol/server";
 import { applyFormAnswers, askInRoundTrip, type RoundTripRequest, type WaitState } from "../approvals/round-trip.ts";
-import { type FormRoute, type RequestCapabilities } from "../approvals/mode.ts";
+import { type FormRoute, opensUrls, type RequestCapabilities } from "../approvals/mode.ts";
 import type { PendingRequest, SessionManager } from "../../sessions/manager.ts";
 import type { SessionRecord } from "../../sessions/store.ts";
 import type { ServerContext } from "../context.ts";
@@ -46,6 +46,7 @@ function actionOf(pending: PendingRequest, askedInClient: boolean) {
     availableDecisions: r.availableDecisions,
     ...(r.proposedExecpolicyAmendment !== undefined && { proposedExecpolicyAmendment: r.proposedExecpolicyAmendment }),
     ...(r.requestedSchema !== undefined && { requestedSchema: r.requestedSchema }),
+    ...(r.url !== undefined && { url: r.url }),
   };
 }
 
@@ -199,6 +200,7 @@ export async function waitAndAnswer(
         sessions,
         { tool: roundTrip.tool, sessionId, until, warnings: [...warnings] },
         pending,
+        opensUrls(extra.mcpReq),
       );
     }
   }

@@ -331,6 +331,7 @@ function elicitation(params: unknown): RequestDisposition {
     availableDecisions: ["accept", "decline", "cancel"],
     message: `MCP server ${p.serverName}: ${text || "asks for confirmation"}${p.url ? ` (${p.url})` : ""}`,
     ...(p.requestedSchema && { requestedSchema: p.requestedSchema }),
+    ...(p.mode === "url" && p.url && { url: p.url }),
   };
   return {
     type: "wait",
