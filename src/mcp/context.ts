@@ -38,6 +38,8 @@ export interface ConnectionContext {
   era: "legacy" | "modern";
   /** The protocol version agreed with the client, once `initialize` has been answered. */
   protocolVersion(): string | undefined;
+  /** Sends `notifications/tasks` to the client's listen streams that asked for this task (2026 era). */
+  notifyTask?(task: Record<string, unknown>): void;
 }
 
 /** Everything a tool or resource may use. */

@@ -23,6 +23,10 @@ export function envelope(capabilities: Json = {}): Json {
 export interface Wire {
   /** Sends a request with the envelope of `capabilities` (default: the wire's own) and waits. */
   request(method: string, params: Json, capabilities?: Json): Promise<Json>;
+  /** Sends a request without waiting (a listen stream is answered only when it ends); its id. */
+  send(method: string, params: Json, capabilities?: Json): number;
+  /** Every notification the server sent, in order. */
+  notifications: Json[];
   child: ChildProcessWithoutNullStreams;
   stderr(): string;
   exited: Promise<void>;
@@ -37,26 +41,33 @@ export function rawWire(env: Record<string, string>, capabilities: Json): Wire {
   const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
   let buffer = "";
   const answers = new Map<number, (m: Json) => void>();
+  const notifications: Json[] = [];
   child.stdout.on("data", (chunk: Buffer) => {
     buffer += chunk.toString("utf8");
     let newline: number;
     while ((newline = buffer.indexOf("\n")) !== -1) {
       const message = JSON.parse(buffer.slice(0, newline));
       buffer = buffer.slice(newline + 1);
-      answers.get(message.id)?.(message);
+      if (message.method && message.id === undefined) notifications.push(message);
+      else answers.get(message.id)?.(message);
     }
   });
   child.stdin.on("error", () => {});
   let id = 0;
+  const send = (method: string, params: Json, caps = capabilities) => {
+    id += 1;
+    child.stdin.write(
+      JSON.stringify({ jsonrpc: "2.0", id, method, params: { ...params, _meta: envelope(caps) } }) + "\n",
+    );
+    return id;
+  };
   return {
     request: (method, params, caps = capabilities) =>
       new Promise<Json>((resolve) => {
-        id += 1;
-        answers.set(id, resolve);
-        child.stdin.write(
-          JSON.stringify({ jsonrpc: "2.0", id, method, params: { ...params, _meta: envelope(caps) } }) + "\n",
-        );
+        answers.set(send(method, params, caps), resolve);
       }),
+    send,
+    notifications,
     child,
     stderr: () => stderr,
     exited,

@@ -173,6 +173,40 @@ describe("tasks on the raw wire", () => {
     expect(late.error.message).toContain("not input_required");
   }, 60_000);
 
+  test("notifications/tasks reach a listen stream that asked for the task, up to completed", async () => {
+    model.enqueue(reply.execCommand("echo listened", { callId: "call_cmd" }), reply.message("Done."));
+    wire = rawWire(env(), WITH_FORMS);
+    const seed = (await wire.request("tools/call", { name: "codex", arguments: codexArgs() })).result;
+    const listenId = wire.send("subscriptions/listen", { notifications: { taskIds: [seed.taskId] } });
+    const seen = async (check: (n: Json) => boolean) => {
+      for (let i = 0; i < 200; i++) {
+        const found = wire!.notifications.find(check);
+        if (found) return found;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`not seen; got ${JSON.stringify(wire!.notifications).slice(0, 600)}`);
+    };
+    const ack = await seen((n) => n.method === "notifications/subscriptions/acknowledged");
+    expect(ack.params.notifications.taskIds).toEqual([seed.taskId]);
+    expect(ack.params._meta["io.modelcontextprotocol/subscriptionId"]).toBe(listenId);
+    const asking = await seen((n) => n.method === "notifications/tasks" && n.params.status === "input_required");
+    expect(asking.params.taskId).toBe(seed.taskId);
+    expect(asking.params._meta["io.modelcontextprotocol/subscriptionId"]).toBe(listenId);
+    const [key] = Object.keys(asking.params.inputRequests);
+    await wire.request("tasks/update", {
+      taskId: seed.taskId,
+      inputResponses: { [key!]: { action: "accept", content: { decision: "accept" } } },
+    });
+    const done = await seen((n) => n.method === "notifications/tasks" && n.params.status === "completed");
+    expect(done.params.result.structuredContent.result.text).toBe("Done.");
+    // The same task as tasks/get shows it.
+    const got = (await wire.request("tasks/get", { taskId: seed.taskId })).result;
+    expect(got.result.structuredContent.result.text).toBe("Done.");
+    // A listen for tasks from a request that does not declare the extension: -32021.
+    const refused = await wire.request("subscriptions/listen", { notifications: { taskIds: [seed.taskId] } }, {});
+    expect(refused.error.code).toBe(-32021);
+  }, 60_000);
+
   test("tasks/cancel interrupts the turn: the task ends cancelled", async () => {
     model.enqueue(reply.hang());
     wire = rawWire(env(), TASKS);

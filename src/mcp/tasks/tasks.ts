@@ -46,6 +46,9 @@ const TASKS_EXTENSION = "io.modelcontextprotocol/tasks";
 type RequestId = string | number;
 type Status = "working" | "input_required" | "completed" | "cancelled" | "failed";
 
+/** The most often a listening client is told a running task changed. */
+const NOTIFY_EVERY_MS = 250;
+
 /** How often to poll, by status: sooner while the person is asked. */
 const POLL_INTERVAL_MS = { working: 2_000, input_required: 1_000 } as const;
 
@@ -174,20 +177,47 @@ export class Tasks {
     return handle;
   }
 
-  /** Keeps the call's result the moment the turn ends: later turns change the session view. */
+  /**
+   * Follows the task's turn: tells listening clients (`notifications/tasks`) when what `tasks/get`
+   * shows changes (at most every {@link NOTIFY_EVERY_MS} while it runs), and keeps the call's
+   * result the moment the turn ends (later turns change the session view).
+   */
   #watch(handle: TaskHandle): void {
+    let shown = "";
+    let due: ReturnType<typeof setTimeout> | undefined;
+    const publish = () => {
+      due = undefined;
+      let task: Record<string, unknown>;
+      try {
+        task = this.#detailed(handle);
+      } catch {
+        return; // the session is gone
+      }
+      const key = JSON.stringify([task.status, task.statusMessage, Object.keys(task.inputRequests ?? {})]);
+      if (key === shown) return;
+      shown = key;
+      this.#ctx.notifyTask?.(task);
+    };
     const settle = () => {
       const turn = this.#turn(handle);
-      if (turn?.status === "running") return;
+      if (turn?.status === "running") {
+        due ??= setTimeout(publish, NOTIFY_EVERY_MS);
+        return;
+      }
       this.#watching.get(handle.taskId)?.();
       this.#watching.delete(handle.taskId);
+      clearTimeout(due);
       const record = this.#ctx.sessions.get(handle.sessionId);
-      this.#ctx.sessions.taskHandles.updateTask(handle.taskId, {
-        result: this.#resultOf(handle, record, turn) as Record<string, unknown>,
-        updatedAt: Date.now(),
-      });
+      handle.result = this.#resultOf(handle, record, turn) as Record<string, unknown>;
+      handle.updatedAt = Date.now();
+      this.#ctx.sessions.taskHandles.updateTask(handle.taskId, { result: handle.result, updatedAt: handle.updatedAt });
+      publish();
     };
-    this.#watching.set(handle.taskId, this.#ctx.sessions.onChange(handle.sessionId, settle));
+    const stop = this.#ctx.sessions.onChange(handle.sessionId, settle);
+    this.#watching.set(handle.taskId, () => {
+      stop();
+      clearTimeout(due);
+    });
   }
 
   #turn(handle: TaskHandle): TurnRecord | undefined {

@@ -50,7 +50,11 @@ export async function serveStdio(
   // One server per era the connection opens in (a 2026-era `server/discover` probe followed by a
   // 2025-era `initialize` builds two, the first discarded); each logs its own protocol errors.
   serveEras(({ era }) => {
-    const server = createMcpServer(app.context, { era, protocolVersion: () => transport.protocolVersion });
+    const server = createMcpServer(app.context, {
+      era,
+      protocolVersion: () => transport.protocolVersion,
+      notifyTask: (task) => transport.notifyTask(task),
+    });
     server.server.onerror = (error) => log.warn(`protocol error (${era} era)`, error);
     return server;
   }, { transport, onerror: (error) => log.warn("protocol error", error) });

@@ -19,6 +19,7 @@ import {
   type Transport,
 } from "@modelcontextprotocol/server";
 import { LineSplitter } from "../../../streams/lines.ts";
+import { TaskListens } from "./task-listens.ts";
 
 type RequestId = string | number;
 
@@ -62,6 +63,8 @@ export class StdioTransport implements Transport {
   readonly #claims = new Map<RequestId, string>();
   /** A 2026-era request arrived: the 2025-era "initialize first" rule no longer applies. */
   #modern = false;
+  /** Listen streams that asked for task notifications (the SDK entry serves the rest of listen). */
+  readonly #taskListens = new TaskListens();
   #resolveClosed: () => void = () => {};
   #reader: ReadableStreamDefaultReader<string> | undefined;
   #lastWrite: Promise<void> = Promise.resolve();
@@ -163,6 +166,12 @@ export class StdioTransport implements Transport {
       const id = (message.params as { requestId?: RequestId } | undefined)?.requestId;
       if (id !== undefined && this.#unanswered.delete(id) && this.#unanswered.size === 0) this.#answered();
     }
+    const refusal = this.#taskListens.inbound(message);
+    if (refusal) {
+      this.#unanswered.delete((message as { id: RequestId }).id);
+      this.#write(JSON.stringify(refusal)).catch(() => {});
+      return;
+    }
     this.onmessage?.(message);
   }
 
@@ -182,6 +191,7 @@ export class StdioTransport implements Transport {
 
   send(message: JSONRPCMessage): Promise<void> {
     if (this.#closed) return Promise.reject(new Error("StdioTransport is closed"));
+    message = this.#taskListens.outbound(message);
     if (("result" in message || "error" in message) && message.id !== undefined) {
       if (message.id === this.#initializeId && "result" in message) {
         this.protocolVersion = (message.result as { protocolVersion?: string }).protocolVersion;
@@ -206,6 +216,12 @@ export class StdioTransport implements Transport {
   #sendError(id: RequestId | null, code: number, message: string): void {
     if (this.#closed) return;
     this.#write(JSON.stringify({ jsonrpc: "2.0", id, error: { code, message } })).catch(() => {});
+  }
+
+  /** `notifications/tasks` with `task` (a task as `tasks/get` shows it) to the streams that asked for it. */
+  notifyTask(task: Record<string, unknown>): void {
+    if (this.#closed) return;
+    for (const message of this.#taskListens.deliveries(task)) this.#write(JSON.stringify(message)).catch(() => {});
   }
 
   /** Resolves when every message sent so far has been handed to the output. */
