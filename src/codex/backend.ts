@@ -165,6 +165,10 @@ export type BackendEvent =
   /** A request was settled: answered by us, or resolved by Codex itself (an interrupt, a timeout). */
   | { type: "request_resolved"; requestId: string }
   | { type: "token_usage"; usage: TokenUsage }
+  /** Codex served the turn with another model than asked (`reason`: Codex's, as it gave it). */
+  | { type: "model_rerouted"; fromModel: string; toModel: string; reason: string }
+  /** The conversation was compacted: a summary replaced the history so far. */
+  | { type: "context_compacted"; itemId: string }
   | { type: "warning"; message: string }
   | { type: "error"; message: string; willRetry: boolean; codexErrorInfo?: unknown }
   | {

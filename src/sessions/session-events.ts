@@ -41,6 +41,8 @@ const PUBLIC_FIELDS: { readonly [T in BackendEvent["type"]]: readonly (keyof Ext
   user_input_request: ["requestId", "turnId", "itemId", "questions"],
   request_resolved: ["requestId"],
   token_usage: ["usage"],
+  model_rerouted: ["fromModel", "toModel", "reason"],
+  context_compacted: ["itemId"],
   warning: ["message"],
   error: ["message", "willRetry", "codexErrorInfo"],
   turn_completed: ["turnId", "status", "error", "finalMessage", "durationMs"],

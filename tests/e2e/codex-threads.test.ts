@@ -114,6 +114,14 @@ test("compact: Codex summarises the conversation in a turn of its own; the sessi
     }
     expect(view.status).toBe("idle");
     expect(model.responsesRequests().length).toBe(before + 1); // the summary was asked of the model
+    // The compaction itself is an event of the log.
+    const all = await tool("codex_check", {
+      action: "poll",
+      sessionId: first.sessionId,
+      cursor: 1,
+      responseMode: "full",
+    });
+    expect(all.events.map((e: { type: string }) => e.type)).toContain("context_compacted");
     const { turns } = await tool("codex_session", { action: "get", sessionId: first.sessionId });
     expect(turns.map((t: { promptPreview: string; status: string }) => [t.promptPreview, t.status])).toEqual([
       ["Hello.", "completed"],

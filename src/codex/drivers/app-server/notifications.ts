@@ -15,6 +15,8 @@
  * | `item/completed` fileChange                   | `file_change`                                               |
  * | `turn/plan/updated`                           | `plan_updated`                                              |
  * | `thread/tokenUsage/updated`                   | `token_usage` (the thread's running total)                  |
+ * | `model/rerouted`                              | `model_rerouted` (from, to, and Codex's reason)             |
+ * | `item/completed` contextCompaction            | `context_compacted` (`thread/compacted`, deprecated: ignored) |
  * | `warning`, `guardianWarning`                  | `warning` (to every thread of the process when unaddressed) |
  * | `configWarning`, `deprecationNotice`          | `warning` to every thread of the process                    |
  * | `error`                                       | `error` (`willRetry` says whether Codex goes on)            |
@@ -29,11 +31,13 @@ import type { BackendEvent, FileChangeSummary } from "../../backend.ts";
 import {
   AgentMessageItem,
   CommandItem,
+  ContextCompactionItem,
   describeIssues,
   ErrorNotification,
   FileChangeItem,
   ItemDelta,
   ItemNotification,
+  ModelRerouted,
   PlanUpdated,
   ReasoningItem,
   ServerRequestResolved,
@@ -135,6 +139,17 @@ export function mapNotification(
         ...(finalMessage !== undefined ? { finalMessage } : {}),
         ...(typeof turn.durationMs === "number" ? { durationMs: turn.durationMs } : {}),
         ...(diff ? { diff } : {}),
+      });
+    }
+    case "model/rerouted": {
+      const parsed = v.safeParse(ModelRerouted, params);
+      if (!parsed.success) return invalid(parsed.issues);
+      const { threadId, fromModel, toModel, reason } = parsed.output;
+      return events(threadId, {
+        type: "model_rerouted",
+        fromModel,
+        toModel,
+        reason: typeof reason === "string" ? reason : JSON.stringify(reason),
       });
     }
     case "turn/diff/updated": {
@@ -248,6 +263,7 @@ export function mapNotification(
 }
 
 const ITEM_SCHEMAS: Record<string, v.GenericSchema> = {
+  contextCompaction: ContextCompactionItem,
   agentMessage: AgentMessageItem,
   reasoning: ReasoningItem,
   commandExecution: CommandItem,
@@ -275,6 +291,8 @@ function startedItem(type: string, item: unknown, memory: TurnMemory): BackendEv
 /** `item` has passed its {@link ITEM_SCHEMAS} check. */
 function completedItem(type: string, item: unknown, turnId: string | null, memory: TurnMemory): BackendEvent | null {
   switch (type) {
+    case "contextCompaction":
+      return { type: "context_compacted", itemId: (item as v.InferOutput<typeof ContextCompactionItem>).id };
     case "agentMessage": {
       const message = item as v.InferOutput<typeof AgentMessageItem>;
       if (turnId) memory.noteMessage(turnId, message.text, message.phase);

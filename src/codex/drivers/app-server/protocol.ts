@@ -241,3 +241,11 @@ export const ThreadListResponse = v.looseObject({
 
 /** `turn/diff/updated`: the turn's whole unified diff so far. */
 export const TurnDiffUpdated = v.looseObject({ threadId: str, turnId: str, diff: v.string() });
+export const ModelRerouted = v.looseObject({
+  threadId: str,
+  turnId: optStr,
+  fromModel: str,
+  toModel: str,
+  reason: v.unknown(),
+});
+export const ContextCompactionItem = v.looseObject({ type: v.literal("contextCompaction"), id: str });
