@@ -223,6 +223,8 @@ export interface BackendCapabilities {
   models: boolean;
   /** The conversation can be compacted (a summary replaces the history). */
   compact: boolean;
+  /** The conversation can be rolled back to before one of its turns (files are not). */
+  rollback: boolean;
 }
 
 /** What Codex's reviewer looks at. */
@@ -285,6 +287,7 @@ export const CAPABILITIES: Readonly<Record<"app-server" | "exec", Readonly<Backe
     steer: true,
     models: true,
     compact: true,
+    rollback: true,
   },
   exec: {
     approvals: false,
@@ -297,6 +300,7 @@ export const CAPABILITIES: Readonly<Record<"app-server" | "exec", Readonly<Backe
     steer: false,
     models: false,
     compact: false,
+    rollback: false,
   },
 };
 
@@ -325,6 +329,11 @@ export interface Backend {
   startReview(threadId: string, target: ReviewTarget): Promise<{ turnId: string }>;
   /** Starts compacting the thread's conversation: a turn of Codex's own, reported like any turn. */
   compactThread(threadId: string): Promise<void>;
+  /**
+   * Replaces the thread's history with what came before `beforeTurnId` (that turn and every later
+   * one are dropped). Only the conversation: files the turns changed stay changed.
+   */
+  revertThread(threadId: string, beforeTurnId: string): Promise<void>;
   /** Adds input to the running turn `turnId` (refused when another turn is running). */
   steerTurn(threadId: string, turnId: string, input: SteerInput): Promise<void>;
   interrupt(threadId: string, turnId: string): Promise<void>;

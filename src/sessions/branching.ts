@@ -1,7 +1,8 @@
 /**
  * Sessions made from threads that exist already: a fork of a session (its whole conversation, or
  * up to one of its turns), and an import of one of Codex's own threads (listed from CODEX_HOME,
- * started here, in the Codex TUI or the app). Both start idle; a reply continues them.
+ * started here, in the Codex TUI or the app). Both start idle; a reply continues them. And the
+ * rollback of a session's conversation to before one of its turns.
  *
  * @module
  */
@@ -11,6 +12,7 @@ import { asCodedError, SessionError } from "./errors.ts";
 import { newId } from "./ids.ts";
 import type { Owner } from "./lifecycle.ts";
 import { recordOwn } from "./session-events.ts";
+import { isActive } from "./reducer.ts";
 import { type SessionRecord, type SessionSettings, type SessionStore, threadSettingsOf } from "./store.ts";
 
 /** What branching needs from the manager. */
@@ -23,6 +25,8 @@ export interface BranchingDeps {
   backend(): Promise<Backend>;
   /** Follows the thread's events as the session's. */
   listen(sessionId: string, backend: Backend, threadId: string): void;
+  /** Whether this server follows the session's thread (it is loaded in the backend). */
+  listening(sessionId: string): boolean;
   store: SessionStore;
   owner: Owner | undefined;
   approvalTimeoutMs: number;
@@ -86,6 +90,54 @@ export class Branching {
     d.listen(record.id, backend, thread.threadId);
     recordOwn(d.store, record.id, "forked", { from: source.id, fromThreadId: source.threadId });
     return d.get(record.id);
+  }
+
+  /**
+   * Rolls the conversation back to before `turnId`: Codex drops that turn and every later one
+   * from the thread's history (`thread/revert`), and they are marked `rolled_back` here. Files
+   * the turns changed stay changed. The session must be between turns.
+   */
+  async rollback(sessionId: string, turnId: string): Promise<SessionRecord> {
+    const d = this.#d;
+    const record = d.get(sessionId);
+    await d.mayAct(record);
+    const backend = await d.backend();
+    if (!backend.capabilities.rollback) {
+      throw new SessionError(
+        "NOT_SUPPORTED",
+        `the ${backend.mode} backend cannot roll a conversation back`,
+        "Fork the session up to an earlier turn instead (codex_session fork with turnId), or use the app-server backend.",
+      );
+    }
+    if (isActive(record.status)) {
+      throw new SessionError(
+        "SESSION_BUSY",
+        `session ${sessionId} is ${record.status}: a rollback waits for the turn to end`,
+        "Wait for the turn (codex_check poll), or interrupt it (codex_session interrupt), then roll back.",
+      );
+    }
+    const turns = d.store.listTurns(sessionId);
+    const target = turns.find((t) => t.turnId === turnId && t.status !== "rolled_back");
+    if (!record.threadId || !target) {
+      throw new SessionError(
+        "INVALID_ARGUMENT",
+        `session ${sessionId} has no turn ${JSON.stringify(turnId)} in its conversation`,
+        "Take a turnId from the session's turns (codex_session get) that is not rolled back already.",
+      );
+    }
+    try {
+      if (!d.listening(sessionId)) {
+        await backend.resumeThread(record.threadId, threadSettingsOf(record.settings));
+        d.listen(sessionId, backend, record.threadId);
+      }
+      await backend.revertThread(record.threadId, turnId);
+    } catch (error) {
+      throw asCodedError(error);
+    }
+    const dropped = turns.filter((t) => t.index >= target.index && t.status !== "rolled_back");
+    for (const turn of dropped) d.store.updateTurn(sessionId, turn.index, { status: "rolled_back" });
+    recordOwn(d.store, sessionId, "rolled_back", { turnId, turnsDropped: dropped.length });
+    return d.get(sessionId);
   }
 
   /** Codex's own threads (started here, in the TUI or the app), newest first. */

@@ -141,6 +141,7 @@ export class SessionManager {
       listen: (sessionId, backend, threadId) => {
         this.#live.of(sessionId).unsubscribe = backend.subscribe(threadId, this.#intake.listener(sessionId));
       },
+      listening: (sessionId) => this.#live.of(sessionId).unsubscribe !== undefined,
       store: options.store,
       owner: options.owner,
       approvalTimeoutMs: options.policy.approvalTimeoutMs,
@@ -405,6 +406,11 @@ export class SessionManager {
   /** Task handles (src/mcp/tasks/): stored with the sessions, forgotten with them. */
   get taskHandles(): Pick<SessionStore, "createTask" | "getTask" | "updateTask"> {
     return this.#o.store;
+  }
+
+  /** See {@link Branching.rollback}. */
+  rollback(sessionId: string, turnId: string): Promise<SessionRecord> {
+    return this.#branching.rollback(sessionId, turnId);
   }
 
   /** See {@link Branching.fork}. */

@@ -90,6 +90,8 @@ export interface OwnEventData {
   imported: { threadId: string };
   /** Codex was asked to compact the conversation (a turn of its own follows). */
   compaction_requested: Record<string, never>;
+  /** The conversation was rolled back to before `turnId`: it and the turns after it are gone from it. */
+  rolled_back: { turnId: string; turnsDropped: number };
   /** A turn's unified diff of the files it changed, whole (pinned; long ones continue in pieces). */
   turn_diff: { turnId: string; diff: string };
 }
@@ -112,6 +114,7 @@ const OWN_EVENT_TYPES: { readonly [T in keyof OwnEventData]: true } = {
   queued_turn_dropped: true,
   imported: true,
   compaction_requested: true,
+  rolled_back: true,
   turn_diff: true,
 };
 

@@ -136,7 +136,8 @@ export interface SessionRecord {
 /** How much of a prompt a turn record keeps. */
 export const PROMPT_PREVIEW_CHARS = 120;
 
-export const TURN_STATUSES = ["running", "completed", "interrupted", "failed"] as const;
+/** `rolled_back`: the turn ran, then `codex_session rollback` dropped it from the conversation. */
+export const TURN_STATUSES = ["running", "completed", "interrupted", "failed", "rolled_back"] as const;
 export type TurnStatus = (typeof TURN_STATUSES)[number];
 
 /** Tokens a turn used, as Codex last reported them. */

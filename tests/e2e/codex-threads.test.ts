@@ -135,3 +135,63 @@ test("compact: Codex summarises the conversation in a turn of its own; the sessi
     expect(after.status).toBe("idle");
   });
 }, 60_000);
+
+test("rollback: a turn and the ones after it leave the conversation; the next reply goes on without them", async () => {
+  const home = makeCodexHome({ modelUrl: model.url });
+  model.reset();
+  model.setHandler(() => reply.message("ok"));
+  await withCodexServer(home, {}, async ({ tool }) => {
+    const wait = { waitForResult: 30_000 };
+    const first = await tool("codex", {
+      prompt: "KEEP-one.",
+      approvalPolicy: "never",
+      sandbox: "read-only",
+      cwd: home.workspace,
+      advanced: wait,
+    });
+    const sessionId = first.sessionId;
+    await tool("codex_reply", { sessionId, prompt: "DROP-two.", ...wait });
+    await tool("codex_reply", { sessionId, prompt: "DROP-three.", ...wait });
+    const { turns } = await tool("codex_session", { action: "get", sessionId });
+    const second = turns[1].turnId;
+    // A turn that is not in the session: refused, nothing changes.
+    const wrong = await tool("codex_session", { action: "rollback", sessionId, turnId: "no-such-turn" });
+    expect(wrong.error.code).toBe("INVALID_ARGUMENT");
+    const rolled = await tool("codex_session", { action: "rollback", sessionId, turnId: second });
+    expect(rolled.turns.map((t: { status: string }) => t.status)).toEqual(["completed", "rolled_back", "rolled_back"]);
+    await tool("codex_reply", { sessionId, prompt: "AFTER-four.", ...wait });
+    const last = model.responsesRequests().at(-1)!.userTexts().join("\n");
+    expect(last).toContain("KEEP-one.");
+    expect(last).toContain("AFTER-four.");
+    expect(last).not.toContain("DROP-two.");
+    expect(last).not.toContain("DROP-three.");
+    const { events } = await tool("codex_check", { action: "poll", sessionId, cursor: 1, responseMode: "full" });
+    expect(events.find((e: { type: string }) => e.type === "rolled_back")?.data).toEqual({
+      turnId: second,
+      turnsDropped: 2,
+    });
+  });
+}, 90_000);
+
+test("rollback on the exec backend is NOT_SUPPORTED, with fork as the way", async () => {
+  const home = makeCodexHome({ modelUrl: model.url });
+  model.reset();
+  model.setHandler(() => reply.message("ok"));
+  await withCodexServer(home, { CODEX_MCP_MODE: "exec" }, async ({ tool }) => {
+    const first = await tool("codex", {
+      prompt: "One.",
+      approvalPolicy: "never",
+      sandbox: "read-only",
+      cwd: home.workspace,
+      advanced: { waitForResult: 30_000 },
+    });
+    const { turns } = await tool("codex_session", { action: "get", sessionId: first.sessionId });
+    const refused = await tool("codex_session", {
+      action: "rollback",
+      sessionId: first.sessionId,
+      turnId: turns[0].turnId,
+    });
+    expect(refused.error.code).toBe("NOT_SUPPORTED");
+    expect(refused.error.hint).toContain("fork");
+  });
+}, 60_000);

@@ -57,6 +57,9 @@ class FakeBackend implements Backend {
   async compactThread(threadId: string): Promise<void> {
     this.calls.push(`compact ${threadId}`);
   }
+  async revertThread(threadId: string, beforeTurnId: string): Promise<void> {
+    this.calls.push(`revert ${threadId} ${beforeTurnId}`);
+  }
   async nameThread(threadId: string, name: string): Promise<void> {
     this.calls.push(`name ${threadId} ${name}`);
   }

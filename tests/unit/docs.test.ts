@@ -28,6 +28,7 @@ const ROWS: Partial<Record<keyof BackendCapabilities, string>> = {
   profiles: "config profile",
   steer: "steer a running turn",
   compact: "compact the conversation",
+  rollback: "roll the conversation back",
   review: "Codex's reviewer",
 };
 

@@ -61,7 +61,7 @@ export function registerCodexSession(server: McpServer, ctx: ServerContext): voi
     {
       title: "Manage Codex sessions",
       description:
-        "action=threads: Codex's own threads in CODEX_HOME, newest first (also those started in the Codex TUI or app; filter by cwd and search). import: a session over one of them (threadId), which codex_reply continues with its whole history. compact: Codex replaces the session's history with a summary, in a turn of its own (poll it like any turn). action=list: every session, those with a running turn first. get: one session (includeSensitive adds its cwd and settings). cancel: stop it for good (interrupts its turn, declines what it asked). interrupt: stop the current turn, keep the session. fork: a new session with the same conversation (turnId: only up to that turn). clean: remove sessions by statuses (default idle, error, cancelled) and age olderThanMs (dryRun previews; includeDisk deletes persisted sessions for good). clean_background_terminals: stop terminals Codex keeps running for the session.",
+        "action=threads: Codex's own threads in CODEX_HOME, newest first (also those started in the Codex TUI or app; filter by cwd and search). import: a session over one of them (threadId), which codex_reply continues with its whole history. compact: Codex replaces the session's history with a summary, in a turn of its own (poll it like any turn). rollback: drop a turn (turnId) and every later one from the conversation, between turns; files they changed stay changed (app-server backend). action=list: every session, those with a running turn first. get: one session (includeSensitive adds its cwd and settings). cancel: stop it for good (interrupts its turn, declines what it asked). interrupt: stop the current turn, keep the session. fork: a new session with the same conversation (turnId: only up to that turn). clean: remove sessions by statuses (default idle, error, cancelled) and age olderThanMs (dryRun previews; includeDisk deletes persisted sessions for good). clean_background_terminals: stop terminals Codex keeps running for the session.",
       inputSchema: {
         action: z.enum([
           "list",
@@ -74,10 +74,11 @@ export function registerCodexSession(server: McpServer, ctx: ServerContext): voi
           "threads",
           "import",
           "compact",
+          "rollback",
         ]),
         threadId: Name.min(1).optional().describe("import: the Codex thread to continue."),
         turnId: Name.min(1).optional().describe(
-          "fork: copy the conversation only up to and including this turn (a turnId from get's turns); app-server backend.",
+          "fork: copy the conversation only up to and including this turn (a turnId from get's turns); app-server backend. rollback (required): the first turn to drop.",
         ),
         cwd: Name.optional().describe(
           "threads: only threads started in this directory. import: the session's working directory (default: the thread's).",
@@ -89,7 +90,7 @@ export function registerCodexSession(server: McpServer, ctx: ServerContext): voi
         ),
         sandbox: SandboxMode.optional().describe("import: the session's sandbox (default read-only)."),
         sessionId: Name.optional().describe(
-          "Required for get, cancel, interrupt, fork, clean_background_terminals.",
+          "Required for get, cancel, interrupt, fork, compact, rollback, clean_background_terminals.",
         ),
         includeSensitive: z.boolean().optional().describe("get: include cwd and settings (config, instructions)."),
         statuses: z.array(SessionStatus).optional().describe(
@@ -151,6 +152,17 @@ export function registerCodexSession(server: McpServer, ctx: ServerContext): voi
             return structuredResult({ action: "interrupt", session: sessionView(s, await s.interrupt(id())) });
           case "compact":
             return structuredResult({ action: "compact", session: sessionView(s, await s.compact(id())) });
+          case "rollback": {
+            if (args.turnId === undefined) {
+              throw new ToolError(
+                "INVALID_ARGUMENT",
+                "rollback needs turnId: the first turn to drop",
+                "Take a turnId from codex_session get's turns.",
+              );
+            }
+            const record = await s.rollback(id(), args.turnId);
+            return structuredResult({ action: "rollback", session: sessionView(s, record), turns: s.turns(record.id) });
+          }
           case "fork":
             return structuredResult({ action: "fork", session: sessionView(s, await s.fork(id(), args.turnId)) });
           case "clean_background_terminals":

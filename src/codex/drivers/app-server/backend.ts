@@ -207,6 +207,10 @@ export class AppServerBackend implements Backend {
     await this.#request(await this.#connectionFor(threadId), "thread/compact/start", { threadId }, v.unknown());
   }
 
+  async revertThread(threadId: string, beforeTurnId: string): Promise<void> {
+    await this.#request(await this.#connectionFor(threadId), "thread/revert", { threadId, beforeTurnId }, v.unknown());
+  }
+
   async steerTurn(threadId: string, turnId: string, input: SteerInput): Promise<void> {
     const params = { threadId, input: userInputItems(input), expectedTurnId: turnId };
     await this.#request(await this.#connectionFor(threadId), "turn/steer", params, v.unknown());

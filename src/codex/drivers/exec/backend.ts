@@ -434,6 +434,10 @@ export class ExecBackend implements Backend {
     );
   }
 
+  revertThread(): Promise<never> {
+    return refuse("cannot roll a conversation back");
+  }
+
   compactThread(): Promise<never> {
     return refuse("cannot compact a conversation");
   }
