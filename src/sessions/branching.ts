@@ -106,14 +106,14 @@ export class Branching {
       throw new SessionError(
         "NOT_SUPPORTED",
         `the ${backend.mode} backend cannot roll a conversation back`,
-        "Fork the session up to an earlier turn instead (codex_session fork with turnId), or use the app-server backend.",
+        "Fork the session up to an earlier turn instead, or use the app-server backend.",
       );
     }
     if (isActive(record.status)) {
       throw new SessionError(
         "SESSION_BUSY",
         `session ${sessionId} is ${record.status}: a rollback waits for the turn to end`,
-        "Wait for the turn (codex_check poll), or interrupt it (codex_session interrupt), then roll back.",
+        "Wait for the turn to end, or interrupt it, then roll back.",
       );
     }
     const turns = d.store.listTurns(sessionId);
@@ -122,7 +122,7 @@ export class Branching {
       throw new SessionError(
         "INVALID_ARGUMENT",
         `session ${sessionId} has no turn ${JSON.stringify(turnId)} in its conversation`,
-        "Take a turnId from the session's turns (codex_session get) that is not rolled back already.",
+        "Take a turn id from the session's turns that is not rolled back already.",
       );
     }
     try {
