@@ -225,6 +225,8 @@ export interface BackendCapabilities {
   compact: boolean;
   /** The conversation can be rolled back to before one of its turns (files are not). */
   rollback: boolean;
+  /** The account's rate-limit windows can be read (`account/rateLimits/read`). */
+  rateLimits: boolean;
 }
 
 /** What Codex's reviewer looks at. */
@@ -268,6 +270,25 @@ export interface ModelInfo {
   efforts: string[];
 }
 
+/** One rate-limit window of the account (the 5-hour one, the weekly one …). */
+export interface RateLimitWindow {
+  usedPercent: number;
+  windowMinutes: number | null;
+  /** Epoch ms. */
+  resetsAt: number | null;
+}
+
+/** The account's rate limits, as Codex last read them (ChatGPT sign-in only). */
+export interface RateLimits {
+  limitId: string | null;
+  limitName: string | null;
+  planType: string | null;
+  primary: RateLimitWindow | null;
+  secondary: RateLimitWindow | null;
+  /** Which limit is reached, when one is (Codex's word for it). */
+  reached: string | null;
+}
+
 /** What steering adds to a running turn: more of the user's words (and images). */
 export interface SteerInput {
   prompt: string;
@@ -288,6 +309,7 @@ export const CAPABILITIES: Readonly<Record<"app-server" | "exec", Readonly<Backe
     models: true,
     compact: true,
     rollback: true,
+    rateLimits: true,
   },
   exec: {
     approvals: false,
@@ -301,6 +323,7 @@ export const CAPABILITIES: Readonly<Record<"app-server" | "exec", Readonly<Backe
     models: false,
     compact: false,
     rollback: false,
+    rateLimits: false,
   },
 };
 
@@ -325,6 +348,8 @@ export interface Backend {
   listThreads(filter: ThreadFilter): Promise<ThreadSummary[]>;
   /** The models Codex offers (`model/list`); exec has no list (NOT_SUPPORTED). */
   listModels(): Promise<ModelInfo[]>;
+  /** The account's rate limits (BackendError when Codex cannot say: an API-key login has none). */
+  readRateLimits(): Promise<RateLimits>;
   /** Starts Codex's own reviewer on the thread: a turn whose final message is the review. */
   startReview(threadId: string, target: ReviewTarget): Promise<{ turnId: string }>;
   /** Starts compacting the thread's conversation: a turn of Codex's own, reported like any turn. */

@@ -12,6 +12,7 @@ import type { AppContext, ConnectionContext, ServerContext } from "./context.ts"
 import { installCallChecks, installToolErrorFormat } from "./errors.ts";
 import { installPortableSchemas } from "./portable-schemas.ts";
 import { registerModels } from "./resources/models.ts";
+import { registerRateLimits } from "./resources/rate-limits.ts";
 import { registerSessionResources } from "./resources/sessions.ts";
 import { registerServerInfo } from "./resources/server-info.ts";
 import { registerCodex } from "./tools/codex.ts";
@@ -73,6 +74,7 @@ export function createMcpServer(app: AppContext, connection: ConnectionContext):
   installToolErrorFormat(server);
   registerServerInfo(server, ctx);
   registerModels(server, ctx);
+  registerRateLimits(server, ctx);
   registerCodex(server, ctx);
   registerCodexReply(server, ctx);
   registerCodexReview(server, ctx);

@@ -46,7 +46,7 @@ import {
   type TurnRecord,
 } from "./store.ts";
 import { type AnsweredBy, type OwnEventData, recordOwn } from "./session-events.ts";
-import type { ModelInfo, ReviewTarget, SteerInput, ThreadFilter, ThreadSummary } from "../codex/backend.ts";
+import type { ModelInfo, RateLimits, ReviewTarget, SteerInput, ThreadFilter, ThreadSummary } from "../codex/backend.ts";
 import { LiveSessions, type WaitOutcome } from "./live.ts";
 import { EventIntake } from "./intake.ts";
 import { Admission } from "./admission.ts";
@@ -442,6 +442,20 @@ export class SessionManager {
       throw asCodedError(error);
     });
     return this.#models;
+  }
+
+  /**
+   * The account's rate limits, read from Codex now; `null` when the backend cannot read them
+   * (exec). Fails when Codex cannot say (an API-key login has no limits to read).
+   */
+  async rateLimits(): Promise<RateLimits | null> {
+    const backend = await this.#backendOrError();
+    if (!backend.capabilities.rateLimits) return null;
+    try {
+      return await backend.readRateLimits();
+    } catch (error) {
+      throw asCodedError(error);
+    }
   }
 
   get(sessionId: string): SessionRecord {

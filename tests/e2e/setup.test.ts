@@ -75,6 +75,13 @@ describe("codex_setup", () => {
     expect(models.length).toBeGreaterThan(1);
     expect(models.filter((m) => m.isDefault)).toHaveLength(1);
     expect(models.every((m) => m.efforts.length > 0)).toBe(true);
+    // Rate limits come with a ChatGPT sign-in only: this home signs in with an API key, and the
+    // real Codex says so.
+    const rateLimits = (report as unknown as { rateLimits: { available: boolean; reason?: string } }).rateLimits;
+    expect(rateLimits).toMatchObject({ available: false });
+    expect(rateLimits.reason).toContain("authentication required");
+    const resource = await s.client.readResource({ uri: "codex-mcp:///rate-limits" });
+    expect(JSON.parse((resource.contents[0] as { text: string }).text)).toEqual(rateLimits);
     expect((report.backend as { capabilities?: unknown }).capabilities).toMatchObject({
       approvals: true,
       userInput: true,

@@ -57,6 +57,9 @@ class FakeBackend implements Backend {
   async compactThread(threadId: string): Promise<void> {
     this.calls.push(`compact ${threadId}`);
   }
+  readRateLimits(): Promise<never> {
+    return Promise.reject(new Error("no rate limits here"));
+  }
   async revertThread(threadId: string, beforeTurnId: string): Promise<void> {
     this.calls.push(`revert ${threadId} ${beforeTurnId}`);
   }

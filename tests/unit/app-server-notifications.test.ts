@@ -50,3 +50,24 @@ describe("app-server notifications, as events", () => {
     expect(started.kind).toBe("ignored");
   });
 });
+
+describe("the account's rate limits, in the backend's words", () => {
+  test("windows with their reset times in ms, the reached limit named", async () => {
+    const { rateLimitsOf } = await import("../../src/codex/drivers/app-server/catalog.ts");
+    expect(rateLimitsOf({
+      limitId: "codex",
+      limitName: null,
+      planType: "plus",
+      primary: { usedPercent: 42, windowDurationMins: 300, resetsAt: 1_800_000_000 },
+      secondary: null,
+      rateLimitReachedType: "primary",
+    })).toEqual({
+      limitId: "codex",
+      limitName: null,
+      planType: "plus",
+      primary: { usedPercent: 42, windowMinutes: 300, resetsAt: 1_800_000_000_000 },
+      secondary: null,
+      reached: "primary",
+    });
+  });
+});

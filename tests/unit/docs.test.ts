@@ -29,6 +29,7 @@ const ROWS: Partial<Record<keyof BackendCapabilities, string>> = {
   steer: "steer a running turn",
   compact: "compact the conversation",
   rollback: "roll the conversation back",
+  rateLimits: "the account's rate limits",
   review: "Codex's reviewer",
 };
 

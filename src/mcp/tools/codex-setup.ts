@@ -11,6 +11,7 @@ import { checkReadiness } from "../../diagnostics/readiness.ts";
 import { NAME, VERSION } from "../../version.ts";
 import { policyOf, type ServerContext } from "../context.ts";
 import { errorResult, ToolError } from "../errors.ts";
+import { rateLimitsView } from "../resources/rate-limits.ts";
 import { Name, withErrorBranch } from "./schemas.ts";
 
 const Problem = z.object({
@@ -40,7 +41,7 @@ const ReadinessOutput = {
     userAgent: z.string().nullable(),
     probeMs: z.number().nullable(),
     capabilities: z.record(z.string(), z.boolean()).nullable().describe(
-      "What the backend can do: approvals, userInput, fork, streamingDeltas, profiles, cleanBackgroundTerminals, review, steer, models.",
+      "What the backend can do: approvals, userInput, fork, streamingDeltas, profiles, cleanBackgroundTerminals, review, steer, models, compact, rollback, rateLimits.",
     ),
   }),
   limits: z.object({
@@ -80,6 +81,9 @@ const ReadinessOutput = {
   ).nullable().describe(
     "The models Codex offers (its model/list) with the efforts each takes; null when the backend has no list (exec) or Codex is not ready. Also codex-mcp:///models.",
   ),
+  rateLimits: z.record(z.string(), z.unknown()).nullable().describe(
+    "The account's rate-limit windows (usedPercent, windowMinutes, resetsAt), or available: false and why (an API-key login has none; exec cannot read them); null when Codex is not ready. Also codex-mcp:///rate-limits.",
+  ),
 };
 
 export function registerCodexSetup(server: McpServer, ctx: ServerContext): void {
@@ -112,7 +116,13 @@ export function registerCodexSetup(server: McpServer, ctx: ServerContext): void 
         const models =
           listed?.map(({ id, isDefault, defaultEffort, efforts }) => ({ id, isDefault, defaultEffort, efforts })) ??
             null;
-        const value = { ...report, limits: { maxWaitMs: ctx.config.maxWaitMs, ...policyOf(ctx.config) }, models };
+        const rateLimits = report.ready ? await rateLimitsView(ctx) : null;
+        const value = {
+          ...report,
+          limits: { maxWaitMs: ctx.config.maxWaitMs, ...policyOf(ctx.config) },
+          models,
+          rateLimits,
+        };
         return { content: [{ type: "text", text: JSON.stringify(value) }], structuredContent: value };
       } catch (error) {
         return errorResult(error);

@@ -41,6 +41,7 @@ import {
   type BackendEvent,
   CAPABILITIES,
   type ModelInfo,
+  type RateLimits,
   type RequestAnswer,
   type ReviewTarget,
   type StartedThread,
@@ -62,10 +63,11 @@ import {
   turnStartParams,
   userInputItems,
 } from "./params.ts";
-import { modelInfoOf, threadSummaryOf } from "./catalog.ts";
+import { modelInfoOf, rateLimitsOf, threadSummaryOf } from "./catalog.ts";
 import {
   describeIssues,
   ModelListResponse,
+  RateLimitsResponse,
   threadIdOf,
   ThreadListResponse,
   ThreadOpenedResponse,
@@ -195,6 +197,11 @@ export class AppServerBackend implements Backend {
       if (!cursor) break;
     }
     return models;
+  }
+
+  async readRateLimits(): Promise<RateLimits> {
+    const result = await this.#request(await this.#connection(), "account/rateLimits/read", {}, RateLimitsResponse);
+    return rateLimitsOf(result.rateLimits);
   }
 
   async startReview(threadId: string, target: ReviewTarget): Promise<{ turnId: string }> {

@@ -1,12 +1,12 @@
 /**
- * What Codex lists, in the backend's words: its threads (`thread/list`) and its models
- * (`model/list`).
+ * What Codex lists, in the backend's words: its threads (`thread/list`), its models
+ * (`model/list`) and the account's rate limits (`account/rateLimits/read`).
  *
  * @module
  */
 import type * as v from "valibot";
-import type { ModelInfo, ThreadSummary } from "../../backend.ts";
-import type { ModelListResponse, ThreadListResponse } from "./protocol.ts";
+import type { ModelInfo, RateLimits, RateLimitWindow, ThreadSummary } from "../../backend.ts";
+import type { ModelListResponse, RateLimitsResponse, ThreadListResponse } from "./protocol.ts";
 
 type ListedThread = v.InferOutput<typeof ThreadListResponse>["data"][number];
 type ListedModel = v.InferOutput<typeof ModelListResponse>["data"][number];
@@ -39,5 +39,32 @@ export function modelInfoOf(m: ListedModel): ModelInfo {
     isDefault: m.isDefault === true,
     defaultEffort: m.defaultReasoningEffort ?? "medium",
     efforts: (m.supportedReasoningEfforts ?? []).map((e) => e.reasoningEffort),
+  };
+}
+
+type ReadLimits = v.InferOutput<typeof RateLimitsResponse>["rateLimits"];
+
+function windowOf(w: ReadLimits["primary"]): RateLimitWindow | null {
+  if (!w) return null;
+  return {
+    usedPercent: w.usedPercent,
+    windowMinutes: w.windowDurationMins ?? null,
+    resetsAt: w.resetsAt === undefined || w.resetsAt === null ? null : toMs(w.resetsAt),
+  };
+}
+
+export function rateLimitsOf(r: ReadLimits): RateLimits {
+  const reached = r.rateLimitReachedType;
+  return {
+    limitId: r.limitId ?? null,
+    limitName: r.limitName ?? null,
+    planType: r.planType ?? null,
+    primary: windowOf(r.primary),
+    secondary: windowOf(r.secondary),
+    reached: reached === undefined || reached === null
+      ? null
+      : typeof reached === "string"
+      ? reached
+      : JSON.stringify(reached),
   };
 }

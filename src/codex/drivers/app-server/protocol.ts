@@ -249,3 +249,21 @@ export const ModelRerouted = v.looseObject({
   reason: v.unknown(),
 });
 export const ContextCompactionItem = v.looseObject({ type: v.literal("contextCompaction"), id: str });
+
+const RateLimitWindowSchema = v.nullish(
+  v.looseObject({
+    usedPercent: v.number(),
+    windowDurationMins: v.nullish(v.number()),
+    resetsAt: v.nullish(v.number()),
+  }),
+);
+export const RateLimitsResponse = v.looseObject({
+  rateLimits: v.looseObject({
+    limitId: v.nullish(v.string()),
+    limitName: v.nullish(v.string()),
+    planType: v.nullish(v.string()),
+    primary: RateLimitWindowSchema,
+    secondary: RateLimitWindowSchema,
+    rateLimitReachedType: v.nullish(v.unknown()),
+  }),
+});

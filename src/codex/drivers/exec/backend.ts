@@ -420,6 +420,10 @@ export class ExecBackend implements Backend {
     );
   }
 
+  readRateLimits(): Promise<never> {
+    return refuse("cannot read the account's rate limits");
+  }
+
   listModels(): Promise<never> {
     return refuse(
       "cannot list Codex's models: `codex exec` has no model list",
