@@ -270,6 +270,19 @@ export interface ModelInfo {
   efforts: string[];
 }
 
+/** One turn of a Codex thread as Codex keeps it (`thread/turns/list`): what was asked and answered. */
+export interface CodexTurn {
+  turnId: string;
+  status: string;
+  /** Epoch ms. */
+  startedAt: number | null;
+  endedAt: number | null;
+  /** The user's words (text parts, shortened). */
+  prompt: string | null;
+  /** Codex's last message of the turn (shortened). */
+  answer: string | null;
+}
+
 /** One rate-limit window of the account (the 5-hour one, the weekly one …). */
 export interface RateLimitWindow {
   usedPercent: number;
@@ -348,6 +361,8 @@ export interface Backend {
   listThreads(filter: ThreadFilter): Promise<ThreadSummary[]>;
   /** The models Codex offers (`model/list`); exec has no list (NOT_SUPPORTED). */
   listModels(): Promise<ModelInfo[]>;
+  /** The thread's last `limit` turns as Codex keeps them, oldest first (also threads not loaded). */
+  listThreadTurns(threadId: string, limit: number): Promise<CodexTurn[]>;
   /** The account's rate limits (BackendError when Codex cannot say: an API-key login has none). */
   readRateLimits(): Promise<RateLimits>;
   /** Starts Codex's own reviewer on the thread: a turn whose final message is the review. */

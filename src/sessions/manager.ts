@@ -46,7 +46,15 @@ import {
   type TurnRecord,
 } from "./store.ts";
 import { type AnsweredBy, type OwnEventData, recordOwn } from "./session-events.ts";
-import type { ModelInfo, RateLimits, ReviewTarget, SteerInput, ThreadFilter, ThreadSummary } from "../codex/backend.ts";
+import type {
+  CodexTurn,
+  ModelInfo,
+  RateLimits,
+  ReviewTarget,
+  SteerInput,
+  ThreadFilter,
+  ThreadSummary,
+} from "../codex/backend.ts";
 import { LiveSessions, type WaitOutcome } from "./live.ts";
 import { EventIntake } from "./intake.ts";
 import { Admission } from "./admission.ts";
@@ -442,6 +450,18 @@ export class SessionManager {
       throw asCodedError(error);
     });
     return this.#models;
+  }
+
+  /** The last `limit` turns of the session's thread as Codex keeps them (also those before an import). */
+  async codexTurns(sessionId: string, limit: number): Promise<CodexTurn[]> {
+    const record = this.get(sessionId);
+    if (!record.threadId) return [];
+    const backend = await this.#backendOrError();
+    try {
+      return await backend.listThreadTurns(record.threadId, limit);
+    } catch (error) {
+      throw asCodedError(error);
+    }
   }
 
   /**

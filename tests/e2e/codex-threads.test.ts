@@ -46,6 +46,19 @@ test("a thread started elsewhere is listed, imported and continued with its hist
 
     const imported = await tool("codex_session", { action: "import", threadId, approvalPolicy: "never" });
     expect(imported.session).toMatchObject({ status: "idle", threadId });
+    // codex-mcp has no turns of its own for it yet; Codex has the one from before the import.
+    const got = await tool("codex_session", {
+      action: "get",
+      sessionId: imported.session.sessionId,
+      includeTurns: true,
+    });
+    expect(got.turns).toEqual([]);
+    expect(got.codexTurns).toHaveLength(1);
+    expect(got.codexTurns[0]).toMatchObject({
+      status: "completed",
+      prompt: "Remember: the secret is 42.",
+      answer: "Noted: the secret is 42.",
+    });
     const answer = await tool("codex_reply", {
       sessionId: imported.session.sessionId,
       prompt: "What was the secret?",
@@ -54,6 +67,13 @@ test("a thread started elsewhere is listed, imported and continued with its hist
     expect(answer.result?.text).toBe("You told me 42.");
     // The model got the thread's history, from before codex-mcp knew it.
     expect(model.responsesRequests().at(-1)!.userTexts().join("\n")).toContain("Remember: the secret is 42.");
+    const after = await tool("codex_session", {
+      action: "get",
+      sessionId: imported.session.sessionId,
+      includeTurns: true,
+      limit: 1,
+    });
+    expect(after.codexTurns.map((t: { prompt: string }) => t.prompt)).toEqual(["What was the secret?"]);
   });
 }, 60_000);
 

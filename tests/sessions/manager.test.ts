@@ -57,6 +57,9 @@ class FakeBackend implements Backend {
   async compactThread(threadId: string): Promise<void> {
     this.calls.push(`compact ${threadId}`);
   }
+  listThreadTurns(): Promise<never> {
+    return Promise.reject(new Error("no turns here"));
+  }
   readRateLimits(): Promise<never> {
     return Promise.reject(new Error("no rate limits here"));
   }

@@ -55,6 +55,15 @@ function summary(r: SessionRecord, ownedBy: string | null = null): z.infer<typeo
   };
 }
 
+const CodexTurn = z.object({
+  turnId: z.string(),
+  status: z.string(),
+  startedAt: z.number().nullable().describe("Epoch ms."),
+  endedAt: z.number().nullable(),
+  prompt: z.string().nullable(),
+  answer: z.string().nullable(),
+});
+
 export function registerCodexSession(server: McpServer, ctx: ServerContext): void {
   server.registerTool(
     "codex_session",
@@ -84,7 +93,9 @@ export function registerCodexSession(server: McpServer, ctx: ServerContext): voi
           "threads: only threads started in this directory. import: the session's working directory (default: the thread's).",
         ),
         search: Name.optional().describe("threads: only threads whose text matches this."),
-        limit: z.number().int().min(1).max(100).optional().describe("threads: at most this many (default 20)."),
+        limit: z.number().int().min(1).max(100).optional().describe(
+          "threads: at most this many (default 20). get with includeTurns: the last this many turns.",
+        ),
         approvalPolicy: ApprovalPolicy.optional().describe(
           "import: the session's approval policy (default on-request).",
         ),
@@ -93,6 +104,9 @@ export function registerCodexSession(server: McpServer, ctx: ServerContext): voi
           "Required for get, cancel, interrupt, fork, compact, rollback, clean_background_terminals.",
         ),
         includeSensitive: z.boolean().optional().describe("get: include cwd and settings (config, instructions)."),
+        includeTurns: z.boolean().optional().describe(
+          "get: also the thread's turns as Codex keeps them (codexTurns: the last `limit`, default 20, oldest first; each turnId, status, prompt and answer, shortened), also those from before an import or beyond codex-mcp's own log; app-server backend.",
+        ),
         statuses: z.array(SessionStatus).optional().describe(
           "clean: which statuses to remove (default idle, error, cancelled).",
         ),
@@ -109,6 +123,9 @@ export function registerCodexSession(server: McpServer, ctx: ServerContext): voi
         sessions: z.array(Summary).optional(),
         session: z.record(z.string(), z.unknown()).optional(),
         turns: z.array(Turn).optional().describe("get: the session's turns, first to last."),
+        codexTurns: z.array(CodexTurn).optional().describe(
+          "get with includeTurns: the thread's turns as Codex keeps them.",
+        ),
         settings: z.record(z.string(), z.unknown()).optional(),
         removed: z.array(Summary).optional(),
         threads: z.array(CodexThread).optional().describe("threads: Codex's threads, newest first."),
@@ -142,6 +159,7 @@ export function registerCodexSession(server: McpServer, ctx: ServerContext): voi
               action: "get",
               session: { ...sessionView(s, record), ...summary(record, elsewhere) },
               turns: s.turns(record.id),
+              ...(args.includeTurns && { codexTurns: await s.codexTurns(record.id, args.limit ?? 20) }),
               // Another server's settings (cwd, instructions, config overrides) are its own.
               ...(args.includeSensitive && elsewhere === null && { settings: { ...record.settings } }),
             });

@@ -40,6 +40,7 @@ import {
   BackendError,
   type BackendEvent,
   CAPABILITIES,
+  type CodexTurn,
   type ModelInfo,
   type RateLimits,
   type RequestAnswer,
@@ -63,7 +64,7 @@ import {
   turnStartParams,
   userInputItems,
 } from "./params.ts";
-import { modelInfoOf, rateLimitsOf, threadSummaryOf } from "./catalog.ts";
+import { codexTurnOf, modelInfoOf, rateLimitsOf, threadSummaryOf } from "./catalog.ts";
 import {
   describeIssues,
   ModelListResponse,
@@ -71,6 +72,7 @@ import {
   threadIdOf,
   ThreadListResponse,
   ThreadOpenedResponse,
+  ThreadTurnsListResponse,
   TurnStartResponse,
 } from "./protocol.ts";
 import { classifyServerRequest, type WaitingRequest } from "./server-requests.ts";
@@ -197,6 +199,16 @@ export class AppServerBackend implements Backend {
       if (!cursor) break;
     }
     return models;
+  }
+
+  async listThreadTurns(threadId: string, limit: number): Promise<CodexTurn[]> {
+    const result = await this.#request(
+      await this.#connection(),
+      "thread/turns/list",
+      { threadId, limit, sortDirection: "desc" },
+      ThreadTurnsListResponse,
+    );
+    return result.data.map(codexTurnOf).reverse();
   }
 
   async readRateLimits(): Promise<RateLimits> {

@@ -5,8 +5,8 @@
  * @module
  */
 import type * as v from "valibot";
-import type { ModelInfo, RateLimits, RateLimitWindow, ThreadSummary } from "../../backend.ts";
-import type { ModelListResponse, RateLimitsResponse, ThreadListResponse } from "./protocol.ts";
+import type { CodexTurn, ModelInfo, RateLimits, RateLimitWindow, ThreadSummary } from "../../backend.ts";
+import type { ModelListResponse, RateLimitsResponse, ThreadListResponse, ThreadTurnsListResponse } from "./protocol.ts";
 
 type ListedThread = v.InferOutput<typeof ThreadListResponse>["data"][number];
 type ListedModel = v.InferOutput<typeof ModelListResponse>["data"][number];
@@ -66,5 +66,33 @@ export function rateLimitsOf(r: ReadLimits): RateLimits {
       : typeof reached === "string"
       ? reached
       : JSON.stringify(reached),
+  };
+}
+
+type ListedTurn = v.InferOutput<typeof ThreadTurnsListResponse>["data"][number];
+
+/** Longest prompt or answer a listed turn shows: a list, not the transcript. */
+const TURN_TEXT_CHARS = 500;
+
+const shortened = (text: string) => (text.length > TURN_TEXT_CHARS ? `${text.slice(0, TURN_TEXT_CHARS)}…` : text);
+
+export function codexTurnOf(t: ListedTurn): CodexTurn {
+  let prompt: string | null = null;
+  let answer: string | null = null;
+  for (const item of t.items as Record<string, unknown>[]) {
+    if (item.type === "userMessage" && prompt === null && Array.isArray(item.content)) {
+      const text = (item.content as { type?: string; text?: string }[])
+        .filter((c) => c.type === "text" && typeof c.text === "string").map((c) => c.text).join("\n");
+      if (text) prompt = shortened(text);
+    }
+    if (item.type === "agentMessage" && typeof item.text === "string") answer = shortened(item.text);
+  }
+  return {
+    turnId: t.id,
+    status: t.status,
+    startedAt: t.startedAt === undefined || t.startedAt === null ? null : toMs(t.startedAt),
+    endedAt: t.completedAt === undefined || t.completedAt === null ? null : toMs(t.completedAt),
+    prompt,
+    answer,
   };
 }

@@ -267,3 +267,15 @@ export const RateLimitsResponse = v.looseObject({
     rateLimitReachedType: v.nullish(v.unknown()),
   }),
 });
+
+export const ThreadTurnsListResponse = v.looseObject({
+  data: v.array(
+    v.looseObject({
+      id: str,
+      status: v.optional(v.string(), "unknown"),
+      startedAt: v.nullish(v.number()),
+      completedAt: v.nullish(v.number()),
+      items: v.optional(v.array(v.looseObject({ type: v.string() })), []),
+    }),
+  ),
+});

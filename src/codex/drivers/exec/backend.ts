@@ -420,6 +420,10 @@ export class ExecBackend implements Backend {
     );
   }
 
+  listThreadTurns(): Promise<never> {
+    return refuse("cannot read a thread's turns from Codex");
+  }
+
   readRateLimits(): Promise<never> {
     return refuse("cannot read the account's rate limits");
   }
