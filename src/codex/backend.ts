@@ -331,7 +331,7 @@ export const CAPABILITIES: Readonly<Record<"app-server" | "exec", Readonly<Backe
     streamingDeltas: false,
     profiles: true,
     cleanBackgroundTerminals: false,
-    review: false,
+    review: true,
     steer: false,
     models: false,
     compact: false,

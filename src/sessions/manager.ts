@@ -219,6 +219,7 @@ export class SessionManager {
       error: undefined,
       forkedFrom: undefined,
       owner: this.#o.owner,
+      ...(options.review && { reviewOf: options.turn.prompt.slice(0, 120) }),
     };
     this.#o.store.createSession(record);
     const live = this.#live.of(record.id);

@@ -1,4 +1,4 @@
-/** The argument vectors of `codex exec`, `exec resume` and `exec fork`, and what exec refuses. */
+/** The argument vectors of `codex exec`, `exec resume`, `exec fork` and `exec review`, and what exec refuses. */
 import { describe, expect, test } from "bun:test";
 import type { ThreadSettings } from "../../src/codex/backend.ts";
 import {
@@ -6,6 +6,7 @@ import {
   execSettingsFor,
   forkArgs,
   resumeArgs,
+  reviewArgs,
   settingsForTurn,
   tomlValue,
 } from "../../src/codex/drivers/exec/args.ts";
@@ -86,6 +87,33 @@ describe("argument vectors", () => {
   test("a value that looks like a flag stays a value", () => {
     const settings = settingsForTurn(execSettingsFor(base), { prompt: "--version", model: "--help" });
     expect(resumeArgs("t", settings, [], {})).toContain("--model=--help");
+  });
+});
+
+describe("exec review", () => {
+  const settings = execSettingsFor({ ...base, sandbox: "read-only", model: "gpt-5.5" });
+  const head = [
+    "exec",
+    "review",
+    "--json",
+    "--skip-git-repo-check",
+    "--model=gpt-5.5",
+    '--config=sandbox_mode="read-only"',
+  ];
+
+  test("each target: a flag; custom instructions on stdin after `--`", () => {
+    expect(reviewArgs(settings, { kind: "uncommitted" })).toEqual([...head, "--uncommitted"]);
+    expect(reviewArgs(settings, { kind: "baseBranch", branch: "-main" })).toEqual([...head, "--base=-main"]);
+    expect(reviewArgs(settings, { kind: "commit", sha: "abc123", title: "Fix" })).toEqual([
+      ...head,
+      "--commit=abc123",
+      "--title=Fix",
+    ]);
+    expect(reviewArgs(settings, { kind: "custom", instructions: "look" })).toEqual([...head, "--", "-"]);
+  });
+
+  test("a branch with a newline is refused", () => {
+    expect(() => reviewArgs(settings, { kind: "baseBranch", branch: "main\n--oops" })).toThrow("not a valid name");
   });
 });
 

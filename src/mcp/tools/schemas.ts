@@ -187,6 +187,16 @@ const Result = z.object({
     "The final message parsed as JSON, when the turn had an outputSchema.",
   ),
   structuredOutputError: z.string().optional(),
+  review: z.object({
+    overall: z.string(),
+    findings: z.array(z.object({
+      title: z.string(),
+      priority: z.number().int().nullable().describe("0 is the most urgent (the title's [P0]…[P3])."),
+      file: z.string(),
+      lines: z.object({ start: z.number().int(), end: z.number().int() }),
+      body: z.string(),
+    })),
+  }).optional().describe("codex_review's review turn: Codex's verdict and its findings, read from the text."),
   usage: z.record(z.string(), z.number()).optional().describe(
     "What the turn cost in tokens, as Codex last reported it (inputTokens, cachedInputTokens, outputTokens, reasoningOutputTokens, totalTokens).",
   ),

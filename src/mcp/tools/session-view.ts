@@ -11,6 +11,7 @@ import type { PendingRequest, SessionManager } from "../../sessions/manager.ts";
 import type { SessionRecord } from "../../sessions/store.ts";
 import type { ServerContext } from "../context.ts";
 import { ProgressReporter, type ProgressRequest } from "../progress.ts";
+import { parseReview } from "./review-findings.ts";
 import { shownFailure, toolHint } from "../errors.ts";
 import type { InteractionState } from "./schemas.ts";
 import type { ApprovalDecision } from "../../codex/backend.ts";
@@ -50,6 +51,17 @@ function actionOf(pending: PendingRequest, askedInClient: boolean) {
   };
 }
 
+/**
+ * The turn's result; for the review turn of a `codex_review` session (its first), with the
+ * findings read from the review's text (`review`: overall verdict and findings), when it has any.
+ */
+function withFindings(record: SessionRecord) {
+  const result = record.result!;
+  if (!record.reviewOf || record.turns !== 1 || !result.text) return result;
+  const review = parseReview(result.text);
+  return review ? { ...result, review } : result;
+}
+
 /** Whether the person is being asked this request through the client's form (mcp/approvals/). */
 export type AskedInClient = (sessionId: string, requestId: string) => boolean;
 
@@ -74,7 +86,7 @@ export function sessionView(sessions: SessionManager, record: SessionRecord, ask
     status: record.status,
     interactionState,
     actions,
-    ...(record.result && { result: record.result }),
+    ...(record.result && { result: withFindings(record) }),
     ...(record.error && { error: shownFailure(record.error) }),
     recommendedNextAction: nextAction(record, actions, cursor),
     threadId: record.threadId,

@@ -30,6 +30,7 @@ import {
   CAPABILITIES,
   type ReasoningEffort,
   type ReasoningSummary,
+  type ReviewTarget,
   SANDBOX_MODES,
   type SandboxMode,
   type ThreadSettings,
@@ -109,6 +110,36 @@ export function resumeArgs(
     codexThreadId,
     "-",
   ];
+}
+
+/**
+ * `codex exec review` for a thread's first turn: Codex's reviewer on the target, in the thread's
+ * model, config and sandbox. Custom instructions follow on stdin; the other targets are flags.
+ * Spawn it in `settings.cwd` (the repository it reviews).
+ */
+export function reviewArgs(settings: ExecSettings, target: ReviewTarget): string[] {
+  const args = [
+    ...globalArgs(settings),
+    "exec",
+    "review",
+    ...turnArgs(settings, [], {}),
+    configArg("sandbox_mode", settings.sandbox),
+  ];
+  if (settings.ephemeral === true) args.push("--ephemeral");
+  switch (target.kind) {
+    case "uncommitted":
+      return [...args, "--uncommitted"];
+    case "baseBranch":
+      return [...args, `--base=${checkValue("base branch", target.branch)}`];
+    case "commit":
+      return [
+        ...args,
+        `--commit=${checkValue("commit", target.sha)}`,
+        ...(target.title === undefined ? [] : [`--title=${checkValue("title", target.title)}`]),
+      ];
+    case "custom":
+      return [...args, "--", "-"];
+  }
 }
 
 /** `codex exec fork` without a prompt: Codex copies the thread, prints `thread.started` and exits. */

@@ -37,12 +37,13 @@ import {
   type BackendEvent,
   CAPABILITIES,
   type RequestAnswer,
+  type ReviewTarget,
   type StartedThread,
   type ThreadSettings,
   type TurnInput,
 } from "../../backend.ts";
 import { buildInvocation, type CodexLocation } from "../../install/locate.ts";
-import { execArgs, type ExecSettings, execSettingsFor, resumeArgs, settingsForTurn } from "./args.ts";
+import { execArgs, type ExecSettings, execSettingsFor, resumeArgs, reviewArgs, settingsForTurn } from "./args.ts";
 import { ExecTurnReader } from "./events.ts";
 import { type Listener, ThreadEvents } from "../thread-events.ts";
 import { describeExit, stderrExcerpt, tailLines } from "../stderr.ts";
@@ -209,7 +210,25 @@ export class ExecBackend implements Backend {
   // -------------------------------------------------------------------------------------------
   // Turns
 
-  async startTurn(threadId: string, input: TurnInput): Promise<{ turnId: string }> {
+  startTurn(threadId: string, input: TurnInput): Promise<{ turnId: string }> {
+    return this.#start(threadId, input);
+  }
+
+  /** Codex's reviewer as the thread's first turn (`codex exec review`); replies resume it as usual. */
+  startReview(threadId: string, target: ReviewTarget): Promise<{ turnId: string }> {
+    if (this.#threads.get(threadId)?.codexThreadId) {
+      return Promise.reject(
+        new BackendError(
+          "NOT_SUPPORTED",
+          "the exec backend runs Codex's reviewer as a thread's first turn only",
+          "Start a new session with codex_review.",
+        ),
+      );
+    }
+    return this.#start(threadId, { prompt: target.kind === "custom" ? target.instructions : "" }, target);
+  }
+
+  async #start(threadId: string, input: TurnInput, review?: ReviewTarget): Promise<{ turnId: string }> {
     this.#checkOpen();
     const state = this.#threads.get(threadId);
     if (!state?.settings) {
@@ -238,13 +257,18 @@ export class ExecBackend implements Backend {
     try {
       // The previous turn has ended; its process may take a few more milliseconds to exit.
       if (state.turn) await state.turn.done;
-      return await this.#spawnTurn(state, settings, input);
+      return await this.#spawnTurn(state, settings, input, review);
     } finally {
       state.starting = false;
     }
   }
 
-  async #spawnTurn(state: ExecThread, settings: ExecSettings, input: TurnInput): Promise<{ turnId: string }> {
+  async #spawnTurn(
+    state: ExecThread,
+    settings: ExecSettings,
+    input: TurnInput,
+    review?: ReviewTarget,
+  ): Promise<{ turnId: string }> {
     const { supervisor, location, env, fs } = this.#options;
     const turnId = `exec_turn_${++this.#turnCounter}`;
     const resuming = state.codexThreadId;
@@ -252,7 +276,11 @@ export class ExecBackend implements Backend {
     const baseInstructions = resuming === null ? settings.baseInstructions : undefined;
     const { files, tempDir } = await writeTurnFiles(fs, this.#log, input.outputSchema, baseInstructions);
     const images = input.images ?? [];
-    const args = resuming === null ? execArgs(settings, images, files) : resumeArgs(resuming, settings, images, files);
+    const args = review
+      ? reviewArgs(settings, review)
+      : resuming === null
+      ? execArgs(settings, images, files)
+      : resumeArgs(resuming, settings, images, files);
     const invocation = buildInvocation(location, args);
     const reader = new ExecTurnReader(turnId, settings.cwd, resuming);
 
@@ -264,7 +292,9 @@ export class ExecBackend implements Backend {
     try {
       child = await supervisor.spawn({
         ...invocation,
-        label: `codex exec${resuming === null ? "" : " resume"} (${turnId}, thread ${resuming ?? state.id})`,
+        label: `codex exec${review ? " review" : resuming === null ? "" : " resume"} (${turnId}, thread ${
+          resuming ?? state.id
+        })`,
         cwd: settings.cwd,
         env,
         stdin: "pipe",
@@ -432,13 +462,6 @@ export class ExecBackend implements Backend {
     return refuse(
       "cannot list Codex's models: `codex exec` has no model list",
       "Use the app-server backend (CODEX_MCP_MODE=app-server) for the list; `model` is passed to Codex as given.",
-    );
-  }
-
-  startReview(): Promise<never> {
-    return refuse(
-      "does not run Codex's reviewer",
-      "Use the app-server backend (CODEX_MCP_MODE=app-server), or run `codex exec review` yourself.",
     );
   }
 
