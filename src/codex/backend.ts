@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { CodexTurn, ModelInfo, RateLimits, ThreadFilter, ThreadSummary } from "./listings.ts";
 import { CodedError, type ErrorCode } from "../errors/registry.ts";
 
 // The vocabularies a client chooses from, declared once: the tools' zod enums come from these.
@@ -235,72 +236,6 @@ export type ReviewTarget =
   | { kind: "baseBranch"; branch: string }
   | { kind: "commit"; sha: string; title?: string }
   | { kind: "custom"; instructions: string };
-
-/** Which of Codex's threads to list. */
-export interface ThreadFilter {
-  /** Only threads started in this directory. */
-  cwd?: string;
-  /** Only threads whose text matches this. */
-  searchTerm?: string;
-  limit: number;
-}
-
-/** One of Codex's threads, as `thread/list` reports it: started here, in the TUI or the app. */
-export interface ThreadSummary {
-  threadId: string;
-  name: string | null;
-  preview: string;
-  cwd: string;
-  model: string | null;
-  /** Where it was started (cli, vscode, exec, app-server …), as Codex says. */
-  source: string | null;
-  /** Epoch ms. */
-  createdAt: number;
-  updatedAt: number;
-}
-
-/** A model as Codex lists it. */
-export interface ModelInfo {
-  id: string;
-  displayName: string;
-  /** Codex's default model. */
-  isDefault: boolean;
-  defaultEffort: string;
-  /** The reasoning efforts it takes. */
-  efforts: string[];
-}
-
-/** One turn of a Codex thread as Codex keeps it (`thread/turns/list`): what was asked and answered. */
-export interface CodexTurn {
-  turnId: string;
-  status: string;
-  /** Epoch ms. */
-  startedAt: number | null;
-  endedAt: number | null;
-  /** The user's words (text parts, shortened). */
-  prompt: string | null;
-  /** Codex's last message of the turn (shortened). */
-  answer: string | null;
-}
-
-/** One rate-limit window of the account (the 5-hour one, the weekly one …). */
-export interface RateLimitWindow {
-  usedPercent: number;
-  windowMinutes: number | null;
-  /** Epoch ms. */
-  resetsAt: number | null;
-}
-
-/** The account's rate limits, as Codex last read them (ChatGPT sign-in only). */
-export interface RateLimits {
-  limitId: string | null;
-  limitName: string | null;
-  planType: string | null;
-  primary: RateLimitWindow | null;
-  secondary: RateLimitWindow | null;
-  /** Which limit is reached, when one is (Codex's word for it). */
-  reached: string | null;
-}
 
 /** What steering adds to a running turn: more of the user's words (and images). */
 export interface SteerInput {

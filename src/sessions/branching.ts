@@ -6,7 +6,8 @@
  *
  * @module
  */
-import type { Backend, ThreadFilter, ThreadSummary } from "../codex/backend.ts";
+import type { Backend } from "../codex/backend.ts";
+import type { ThreadFilter, ThreadSummary } from "../codex/listings.ts";
 import type { Admission } from "./admission.ts";
 import { asCodedError, SessionError } from "./errors.ts";
 import { newId } from "./ids.ts";

@@ -21,7 +21,8 @@
  *
  * @module
  */
-import type { ApprovalDecision, Backend, TurnInput } from "../codex/backend.ts";
+import type { ApprovalDecision, Backend, ReviewTarget, SteerInput, TurnInput } from "../codex/backend.ts";
+import type { CodexTurn, ModelInfo, RateLimits, ThreadFilter, ThreadSummary } from "../codex/listings.ts";
 import type { Logger } from "../log.ts";
 import { errorInfo } from "../errors/registry.ts";
 import { asCodedError, SessionError } from "./errors.ts";
@@ -46,15 +47,6 @@ import {
   type TurnRecord,
 } from "./store.ts";
 import { type AnsweredBy, type OwnEventData, recordOwn } from "./session-events.ts";
-import type {
-  CodexTurn,
-  ModelInfo,
-  RateLimits,
-  ReviewTarget,
-  SteerInput,
-  ThreadFilter,
-  ThreadSummary,
-} from "../codex/backend.ts";
 import { LiveSessions, type WaitOutcome } from "./live.ts";
 import { EventIntake } from "./intake.ts";
 import { Admission } from "./admission.ts";

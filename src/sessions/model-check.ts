@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { ModelInfo } from "../codex/backend.ts";
+import type { ModelInfo } from "../codex/listings.ts";
 import { SessionError } from "./errors.ts";
 
 /** Warnings for the answer; throws INVALID_ARGUMENT for an effort the model does not take. */

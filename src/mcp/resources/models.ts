@@ -6,7 +6,7 @@
  * @module
  */
 import type { McpServer } from "@modelcontextprotocol/server";
-import type { ModelInfo } from "../../codex/backend.ts";
+import type { ModelInfo } from "../../codex/listings.ts";
 import type { ServerContext } from "../context.ts";
 
 const MODELS_URI = "codex-mcp:///models";

@@ -7,7 +7,7 @@
  * @module
  */
 import type { McpServer } from "@modelcontextprotocol/server";
-import type { RateLimits, RateLimitWindow } from "../../codex/backend.ts";
+import type { RateLimits, RateLimitWindow } from "../../codex/listings.ts";
 import type { ServerContext } from "../context.ts";
 
 const RATE_LIMITS_URI = "codex-mcp:///rate-limits";

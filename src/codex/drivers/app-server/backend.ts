@@ -40,18 +40,14 @@ import {
   BackendError,
   type BackendEvent,
   CAPABILITIES,
-  type CodexTurn,
-  type ModelInfo,
-  type RateLimits,
   type RequestAnswer,
   type ReviewTarget,
   type StartedThread,
   type SteerInput,
-  type ThreadFilter,
   type ThreadSettings,
-  type ThreadSummary,
   type TurnInput,
 } from "../../backend.ts";
+import type { CodexTurn, ModelInfo, RateLimits, ThreadFilter, ThreadSummary } from "../../listings.ts";
 import { type RequestId, RpcError, RpcTimeoutError } from "../jsonrpc.ts";
 import { toBackendError } from "./errors.ts";
 import { mapNotification, TurnMemory } from "./notifications.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import type * as v from "valibot";
-import type { CodexTurn, ModelInfo, RateLimits, RateLimitWindow, ThreadSummary } from "../../backend.ts";
+import type { CodexTurn, ModelInfo, RateLimits, RateLimitWindow, ThreadSummary } from "../../listings.ts";
 import type { ModelListResponse, RateLimitsResponse, ThreadListResponse, ThreadTurnsListResponse } from "./protocol.ts";
 
 type ListedThread = v.InferOutput<typeof ThreadListResponse>["data"][number];

@@ -21,10 +21,10 @@ import {
   CAPABILITIES,
   type ReviewTarget,
   type SandboxMode,
-  type ThreadFilter,
   type ThreadSettings,
   type TurnInput,
 } from "../../backend.ts";
+import type { ThreadFilter } from "../../listings.ts";
 
 type Params = Record<string, unknown>;
 
