@@ -91,6 +91,8 @@ export interface TokenUsage {
   outputTokens: number;
   reasoningOutputTokens?: number;
   totalTokens: number;
+  /** The model's context window, in tokens, as Codex knows it: how close the thread is to full. */
+  contextWindow?: number;
 }
 
 /** Codex's requests that wait on the MCP client, as sessions expose them. */

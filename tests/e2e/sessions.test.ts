@@ -102,6 +102,8 @@ describe("sessions", () => {
       text: "Hello from the fake model.",
       usage: { inputTokens: 1234, outputTokens: 56 },
     });
+    // How full the thread is: Codex knows the model's context window.
+    expect(view.result?.usage?.contextWindow).toBeGreaterThan(1234);
     expect(view.threadId).toBeString();
     expect(model.responsesRequests()[0]!.lastUserText()).toBe("Say hello.");
   }, 40_000);

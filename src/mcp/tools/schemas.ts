@@ -198,7 +198,7 @@ const Result = z.object({
     })),
   }).optional().describe("codex_review's review turn: Codex's verdict and its findings, read from the text."),
   usage: z.record(z.string(), z.number()).optional().describe(
-    "What the turn cost in tokens, as Codex last reported it (inputTokens, cachedInputTokens, outputTokens, reasoningOutputTokens, totalTokens).",
+    "What the turn cost in tokens, as Codex last reported it (inputTokens, cachedInputTokens, outputTokens, reasoningOutputTokens, totalTokens; contextWindow: the model's, on app-server).",
   ),
   diff: z.object({
     cursor: z.number().int(),

@@ -213,6 +213,9 @@ export function mapNotification(
           ...(typeof total.reasoningOutputTokens === "number"
             ? { reasoningOutputTokens: total.reasoningOutputTokens }
             : {}),
+          ...(typeof p.tokenUsage.modelContextWindow === "number"
+            ? { contextWindow: p.tokenUsage.modelContextWindow }
+            : {}),
         },
       });
     }

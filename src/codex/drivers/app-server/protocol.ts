@@ -88,7 +88,10 @@ const TokenBreakdown = v.looseObject({
   outputTokens: v.number(),
   reasoningOutputTokens: optNum,
 });
-export const TokenUsageUpdated = v.looseObject({ threadId: str, tokenUsage: v.looseObject({ total: TokenBreakdown }) });
+export const TokenUsageUpdated = v.looseObject({
+  threadId: str,
+  tokenUsage: v.looseObject({ total: TokenBreakdown, modelContextWindow: v.nullish(v.number()) }),
+});
 
 export const ErrorNotification = v.looseObject({
   threadId: str,
