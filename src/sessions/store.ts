@@ -149,6 +149,8 @@ export interface TurnUsage {
   outputTokens: number;
   reasoningOutputTokens?: number;
   totalTokens?: number;
+  /** The model's context window, when Codex says. */
+  contextWindow?: number;
 }
 
 /** One turn of a session: a prompt and what came of it. One turn is one future MCP task. */

@@ -22,7 +22,7 @@ import {
   SessionView,
   withErrorBranch,
 } from "./schemas.ts";
-import { describe, sessionView, structuredResult, type ToolExtra } from "./session-view.ts";
+import { progressLine, sessionView, structuredResult, type ToolExtra } from "./session-view.ts";
 import { READ_LIMITS } from "../../sessions/read-limits.ts";
 import { capabilityNote } from "./capability-note.ts";
 import { MIN_READ_MAX_BYTES } from "../../sessions/event-log.ts";
@@ -148,7 +148,7 @@ async function poll(
   const wait = waitMs > 0 &&
     (wakeOnEvent ? sessions.latestCursor(args.sessionId) < cursor : sessions.get(args.sessionId).status === "running");
   if (wait) {
-    const reporter = new ProgressReporter(extra.mcpReq, () => describe(sessions.get(args.sessionId)));
+    const reporter = new ProgressReporter(extra.mcpReq, () => progressLine(sessions, args.sessionId));
     const stop = sessions.onChange(args.sessionId, () => reporter.activity());
     reporter.start();
     try {

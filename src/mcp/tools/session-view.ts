@@ -8,7 +8,7 @@ import type { CallToolResult, InputRequiredResult } from "@modelcontextprotocol/
 import { applyFormAnswers, askInRoundTrip, type RoundTripRequest, type WaitState } from "../approvals/round-trip.ts";
 import { type FormRoute, opensUrls, type RequestCapabilities } from "../approvals/mode.ts";
 import type { PendingRequest, SessionManager } from "../../sessions/manager.ts";
-import type { SessionRecord } from "../../sessions/store.ts";
+import type { SessionRecord, TurnUsage } from "../../sessions/store.ts";
 import type { ServerContext } from "../context.ts";
 import { ProgressReporter, type ProgressRequest } from "../progress.ts";
 import { parseReview } from "./review-findings.ts";
@@ -160,9 +160,22 @@ export function structuredResult(value: Record<string, unknown>): CallToolResult
   return { content: [{ type: "text", text: JSON.stringify(value) }], structuredContent: value };
 }
 
-/** One line for progress notifications: what Codex is doing now. */
-export function describe(record: SessionRecord): string {
-  return `${record.status}: ${record.phase}${record.lastItem ? ` — ${record.lastItem}` : ""}`;
+/** One line for progress notifications: what Codex is doing now (and the turn's tokens so far). */
+export function describe(record: SessionRecord, usage?: TurnUsage): string {
+  const doing = `${record.status}: ${record.phase}${record.lastItem ? ` — ${record.lastItem}` : ""}`;
+  return usage ? `${doing} (${tokens(usage)})` : doing;
+}
+
+/** "12.3k tokens", and of how many the context holds when Codex says. */
+function tokens(usage: TurnUsage): string {
+  const k = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n));
+  const total = usage.totalTokens ?? usage.inputTokens + usage.outputTokens;
+  return `${k(total)} tokens${usage.contextWindow ? ` of ${k(usage.contextWindow)}` : ""}`;
+}
+
+/** The progress line of a session: its state and its current turn's tokens. */
+export function progressLine(sessions: SessionManager, sessionId: string): string {
+  return describe(sessions.get(sessionId), sessions.turns(sessionId).at(-1)?.usage);
 }
 
 /**
@@ -193,7 +206,7 @@ export async function waitAndAnswer(
   const until = roundTrip?.until ?? Date.now() + Math.min(waitMs, ctx.config.maxWaitMs);
   const left = until - Date.now();
   if (left > 0) {
-    const reporter = new ProgressReporter(extra.mcpReq, () => describe(sessions.get(sessionId)));
+    const reporter = new ProgressReporter(extra.mcpReq, () => progressLine(sessions, sessionId));
     const stop = sessions.onChange(sessionId, () => reporter.activity());
     reporter.start();
     try {
