@@ -5,10 +5,11 @@
  */
 import { type ClientName, CLIENTS, type Scope, SCOPES } from "./clients/targets.ts";
 import { describeValues, SETTINGS } from "./config.ts";
+import type { HttpCommand } from "./mcp/transports/http/settings.ts";
 import { BUILD, type BuildInfo, NAME, VERSION } from "./version.ts";
 
 export type Command =
-  | { kind: "serve" }
+  | { kind: "serve"; http?: HttpCommand }
   | { kind: "doctor"; json: boolean; cwd?: string }
   | { kind: "help" }
   | { kind: "version" }
@@ -36,6 +37,7 @@ export function parseCommandLine(args: readonly string[]): Command {
     return rest.length === 0 ? { kind: "version" } : usageError(rest[0]!);
   }
   if (first === "doctor") return parseDoctor(rest);
+  if (first === "serve") return parseServe(rest);
   if (first === "install" || first === "uninstall") return parseInstall(first, rest);
   return usageError(first);
 }
@@ -91,6 +93,48 @@ function parseInstall(action: "install" | "uninstall", args: readonly string[]):
   return command;
 }
 
+/** The default of `--listen`: loopback only. */
+const DEFAULT_LISTEN = { hostname: "127.0.0.1", port: 8765 };
+
+function parseServe(args: readonly string[]): Command {
+  let http = false;
+  const settings: HttpCommand = { ...DEFAULT_LISTEN, noAuth: false, allowedHosts: [] };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const [flag, inline] = arg.startsWith("--") && arg.includes("=")
+      ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
+      : [arg, undefined];
+    const value = () => inline ?? args[++i];
+    if (flag === "--http" && inline === undefined) http = true;
+    else if (flag === "--no-auth" && inline === undefined) settings.noAuth = true;
+    else if (flag === "--listen") {
+      const listen = /^(\[[0-9a-fA-F:]+\]|[^:\s]+):(\d{1,5})$/.exec(value() ?? "");
+      const port = Number(listen?.[2]);
+      if (!listen || port > 65535) {
+        return { kind: "usage-error", message: "--listen takes HOST:PORT, e.g. 127.0.0.1:8765" };
+      }
+      settings.hostname = listen[1]!.replace(/^\[|\]$/g, "");
+      settings.port = port;
+    } else if (flag === "--token-file") {
+      const file = value();
+      if (!file) return { kind: "usage-error", message: "--token-file needs a path" };
+      settings.tokenFile = file;
+    } else if (flag === "--allowed-host") {
+      const host = value();
+      if (!host || !/^[A-Za-z0-9.-]+$/.test(host)) {
+        return { kind: "usage-error", message: "--allowed-host takes a host name" };
+      }
+      settings.allowedHosts.push(host);
+    } else return usageError(arg, "serve");
+  }
+  if (!http) {
+    return args.length === 0
+      ? { kind: "serve" }
+      : { kind: "usage-error", message: "serve options (--listen, --token-file, --no-auth) go with --http" };
+  }
+  return { kind: "serve", http: settings };
+}
+
 function parseDoctor(args: readonly string[]): Command {
   const command: Command & { kind: "doctor" } = { kind: "doctor", json: false };
   for (let i = 0; i < args.length; i++) {
@@ -126,6 +170,10 @@ export function usageText(): string {
 
 Usage:
   ${NAME}              serve MCP over stdio (what an MCP client runs)
+  ${NAME} serve --http [--listen HOST:PORT] [--token-file PATH] [--no-auth] [--allowed-host NAME]...
+                       serve MCP over streamable HTTP at /mcp (default 127.0.0.1:8765); every
+                       request needs a bearer token from --token-file (one per line, or
+                       "name token") or CODEX_MCP_HTTP_TOKENS; --no-auth only on loopback
   ${NAME} --help       show this help
   ${NAME} --version    print the version
   ${NAME} doctor [--json] [--cwd DIR]

@@ -316,6 +316,13 @@ export const SETTINGS: readonly Setting[] = [
       "variables removed from the environment of every Codex process, e.g. AWS_*,GITHUB_TOKEN (Codex children otherwise inherit codex-mcp's environment: Codex needs its keys)",
   },
   {
+    variable: "CODEX_MCP_HTTP_TOKENS",
+    kind: "external",
+    values: "tokens, comma- or newline-separated (each `name token` or a bare token, at least 16 characters)",
+    meaning:
+      "`serve --http`: the bearer tokens let in, besides those of --token-file; each names a principal (keep it out of logs and shell history: prefer --token-file)",
+  },
+  {
     variable: "CODEX_HOME",
     kind: "external",
     values: "a directory",

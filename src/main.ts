@@ -10,6 +10,8 @@ import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { formatFinding, runPreflight } from "./mcp/transports/stdio/preflight.ts";
 import { serveStdio } from "./mcp/transports/stdio/serve.ts";
+import { serveHttp } from "./mcp/transports/http/serve.ts";
+import { type HttpCommand, httpSettings } from "./mcp/transports/http/settings.ts";
 import { guardStdout } from "./mcp/transports/stdio/stdout-guard.ts";
 import { createApp, supervisorFor } from "./app.ts";
 import { StoreError } from "./platform/state-error.ts";
@@ -71,7 +73,7 @@ async function main(runtime: Runtime, log: Logger): Promise<number> {
     case "install":
       return await install(runtime, log, command);
     case "serve":
-      return await serve(runtime, log);
+      return await serve(runtime, log, command.http);
   }
 }
 
@@ -124,7 +126,7 @@ function configOrExplain(runtime: Runtime, log: Logger): Config | null {
   }
 }
 
-async function serve(runtime: Runtime, log: Logger): Promise<number> {
+async function serve(runtime: Runtime, log: Logger, http?: HttpCommand): Promise<number> {
   // Before anything else can print: from here on only the transport writes to stdout.
   guardStdout(runtime.stdio);
 
@@ -132,7 +134,14 @@ async function serve(runtime: Runtime, log: Logger): Promise<number> {
   if (!config) return 2;
   runtime.onUnhandledError((error) => log.error("unhandled error (the server keeps running)", error));
 
-  const preflight = config.stdioMode === "off" ? [] : runPreflight({
+  // Over HTTP nobody gets in by accident: without tokens (or --no-auth on loopback) it does not start.
+  const httpServe = http && await httpSettings(runtime, http);
+  if (httpServe && "problem" in httpServe) {
+    log.print(`codex-mcp: cannot serve over HTTP: ${httpServe.problem}\n`);
+    return 2;
+  }
+
+  const preflight = http || config.stdioMode === "off" ? [] : runPreflight({
     runtime: runtime.name,
     platform: runtime.platform,
     env: runtime.env,
@@ -158,7 +167,16 @@ async function serve(runtime: Runtime, log: Logger): Promise<number> {
   }
   await app.start();
 
-  await serveStdio(runtime, app, { log, shutdownGraceMs: config.shutdownGraceMs });
+  if (httpServe) {
+    try {
+      await serveHttp(runtime, app, httpServe, { log, shutdownGraceMs: config.shutdownGraceMs });
+    } catch (error) {
+      // The listener could not start (the address in use, no permission): nothing is served.
+      log.print(`codex-mcp: cannot listen on ${http!.hostname}:${http!.port}: ${(error as Error).message}\n`);
+      await app.shutdown(0);
+      return 2;
+    }
+  } else await serveStdio(runtime, app, { log, shutdownGraceMs: config.shutdownGraceMs });
   return 0;
 }
 

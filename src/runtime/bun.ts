@@ -5,7 +5,15 @@
  * @module
  */
 import { processRuntime } from "./node-process.ts";
-import { type ChildProcess, type ExitStatus, type Runtime, SpawnError, type SpawnOptions } from "./types.ts";
+import {
+  type ChildProcess,
+  type ExitStatus,
+  type HttpListener,
+  type HttpServeOptions,
+  type Runtime,
+  SpawnError,
+  type SpawnOptions,
+} from "./types.ts";
 
 /**
  * Bun gives a child's stdin as a FileSink; the core wants a WritableStream whose writes can fail.
@@ -68,7 +76,13 @@ async function spawn(options: SpawnOptions): Promise<ChildProcess> {
   };
 }
 
+/** `Bun.serve`, without its idle timeout: a long-poll or an SSE stream may be quiet for minutes. */
+async function serveHttp(options: HttpServeOptions): Promise<HttpListener> {
+  const server = Bun.serve({ hostname: options.hostname, port: options.port, idleTimeout: 0, fetch: options.fetch });
+  return { hostname: options.hostname, port: server.port ?? options.port, close: () => server.stop(true) };
+}
+
 /** Builds the Bun runtime. Call once, early: it captures the real stdout before anything can replace it. */
 export function createBunRuntime(): Runtime {
-  return processRuntime({ name: "bun", version: Bun.version, stdin: Bun.stdin.stream(), spawn });
+  return processRuntime({ name: "bun", version: Bun.version, stdin: Bun.stdin.stream(), spawn, serveHttp });
 }

@@ -73,4 +73,13 @@ declare namespace Deno {
   function makeTempDir(options?: { prefix?: string }): Promise<string>;
   function chmod(path: string, mode: number): Promise<void>;
   function rename(oldpath: string, newpath: string): Promise<void>;
+  interface HttpServer {
+    readonly addr: { hostname: string; port: number };
+    readonly finished: Promise<void>;
+    shutdown(): Promise<void>;
+  }
+  function serve(
+    options: { hostname: string; port: number; onListen?: () => void },
+    handler: (request: Request) => Response | Promise<Response>,
+  ): HttpServer;
 }

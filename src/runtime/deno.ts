@@ -175,6 +175,10 @@ export function createDenoRuntime(): Runtime {
     memoryRss: () => Deno.memoryUsage().rss,
     // Deno's node:sqlite (Deno ≥ 2.2) is the same DatabaseSync as Node's and Bun's.
     openDatabase: (path) => openNodeSqlite(DatabaseSync, path, `deno ${Deno.version.deno}`),
+    async serveHttp(options) {
+      const server = Deno.serve({ hostname: options.hostname, port: options.port, onListen: () => {} }, options.fetch);
+      return { hostname: options.hostname, port: server.addr.port, close: () => server.shutdown() };
+    },
     async exit(code) {
       await Promise.race([Promise.all([stdout.settled(), stderr.settled()]), new Promise((r) => setTimeout(r, 5000))]);
       Deno.exit(code);

@@ -131,6 +131,7 @@ export interface ProcessRuntimeParts {
   version: string;
   stdin: ReadableStream<Uint8Array>;
   spawn: Runtime["spawn"];
+  serveHttp: Runtime["serveHttp"];
 }
 
 /**
@@ -167,5 +168,6 @@ export function processRuntime(parts: ProcessRuntimeParts): Runtime {
     memoryRss: () => process.memoryUsage.rss(),
     openDatabase: (path) => openProcessDatabase(path, `${parts.name} ${parts.version}`),
     exit: (code) => exitAfter([stdout, stderr], code),
+    serveHttp: parts.serveHttp,
   };
 }

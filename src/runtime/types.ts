@@ -162,6 +162,22 @@ export class DatabaseError extends Error {
 }
 
 /** A JavaScript runtime, as the core sees it. */
+/** What {@link Runtime.serveHttp} serves: a Web-standard handler on one address. */
+export interface HttpServeOptions {
+  hostname: string;
+  /** 0: any free port (the listener's `port` says which). */
+  port: number;
+  fetch(request: Request): Promise<Response>;
+}
+
+/** A listening HTTP server. */
+export interface HttpListener {
+  readonly hostname: string;
+  readonly port: number;
+  /** Stops listening and ends open connections. */
+  close(): Promise<void>;
+}
+
 export interface Runtime {
   readonly name: RuntimeName;
   /** The runtime's own version, e.g. `1.4.5` for Bun. */
@@ -207,4 +223,6 @@ export interface Runtime {
   openDatabase(path: string): Database;
   /** Exits once everything written to stdout and stderr has been handed to the OS. */
   exit(code: number): Promise<never>;
+  /** Serves HTTP with a Web-standard handler; rejects when it cannot listen (the address in use …). */
+  serveHttp(options: HttpServeOptions): Promise<HttpListener>;
 }

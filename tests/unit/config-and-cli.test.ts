@@ -44,7 +44,10 @@ describe("command line", () => {
       kind: "usage-error",
       message: 'unknown option "--frobnicate"',
     });
-    expect(parseCommandLine(["serve"])).toEqual({ kind: "usage-error", message: 'unknown command "serve"' });
+    expect(parseCommandLine(["serve", "--bogus"])).toEqual({
+      kind: "usage-error",
+      message: 'unknown option "--bogus" for serve',
+    });
   });
   test("the help text lists every environment variable", () => {
     expect(usageText()).toContain("CODEX_MCP_STDIO_MODE");
@@ -87,5 +90,42 @@ describe("the settings table is the one declaration", () => {
     walk(join(import.meta.dir, "..", "..", "src"));
     const declared = new Set(SETTINGS.map((s) => s.variable));
     expect([...names].filter((n) => !declared.has(n)).sort()).toEqual([]);
+  });
+});
+
+describe("serve --http", () => {
+  test("plain serve is stdio; --http listens on loopback 8765 unless told otherwise", () => {
+    expect(parseCommandLine(["serve"])).toEqual({ kind: "serve" });
+    expect(parseCommandLine(["serve", "--http"])).toEqual({
+      kind: "serve",
+      http: { hostname: "127.0.0.1", port: 8765, noAuth: false, allowedHosts: [] },
+    });
+    expect(parseCommandLine([
+      "serve",
+      "--http",
+      "--listen=[::1]:9000",
+      "--token-file",
+      "/etc/codex-mcp/tokens",
+      "--allowed-host",
+      "box.example",
+    ])).toEqual({
+      kind: "serve",
+      http: {
+        hostname: "::1",
+        port: 9000,
+        tokenFile: "/etc/codex-mcp/tokens",
+        noAuth: false,
+        allowedHosts: ["box.example"],
+      },
+    });
+  });
+
+  test("bad listen addresses and options without --http are usage errors", () => {
+    expect(parseCommandLine(["serve", "--http", "--listen", "nope"]).kind).toBe("usage-error");
+    expect(parseCommandLine(["serve", "--http", "--listen", "127.0.0.1:70000"]).kind).toBe("usage-error");
+    expect(parseCommandLine(["serve", "--listen", "127.0.0.1:1"])).toMatchObject({
+      kind: "usage-error",
+      message: expect.stringContaining("go with --http"),
+    });
   });
 });

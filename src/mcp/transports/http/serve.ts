@@ -1,0 +1,115 @@
+/**
+ * Serving the application over streamable HTTP at `/mcp` (`codex-mcp serve --http`): both
+ * protocol eras from the one server factory, through the SDK's `createMcpHandler` (per request,
+ * stateless; a 2025-era client is served without sessions, so GET and DELETE answer 405), behind
+ * the guard (path, Host/Origin, body size, bearer token). The listener is the runtime's
+ * (`Bun.serve`, `Deno.serve`, `node:http`). Signals stop it as on stdio: the first stops taking
+ * requests and lets running turns finish within the grace, a second cuts that short, a third exits.
+ *
+ * Not yet: sessions owned by principals (every token sees every session), pushed forms (no 2025
+ * server→client channel without sessions: approvals go by poll, or by `input_required` and Tasks
+ * in the 2026 era), and `notifications/tasks`.
+ *
+ * @module
+ */
+import { createMcpHandler, DEFAULT_MAX_REQUEST_BODY_SIZE } from "@modelcontextprotocol/server";
+import type { Logger } from "../../../log.ts";
+import type { Runtime } from "../../../runtime/types.ts";
+import { createMcpServer } from "../../server.ts";
+import type { ServedApp } from "../stdio/serve.ts";
+import { guard } from "./guard.ts";
+
+export interface HttpServeSettings {
+  hostname: string;
+  port: number;
+  /** Token → principal; `null` without authentication. */
+  tokens: ReadonlyMap<string, string> | null;
+  /** Host names allowed in `Host` and `Origin` besides the one listened on. */
+  allowedHosts: readonly string[];
+}
+
+/** Whether `hostname` is a loopback address (the only place `--no-auth` is allowed). */
+export function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "::1" || hostname === "[::1]" ||
+    /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
+export async function serveHttp(
+  runtime: Runtime,
+  app: ServedApp,
+  settings: HttpServeSettings,
+  options: { log: Logger; shutdownGraceMs: number },
+): Promise<void> {
+  const { log } = options;
+  const handler = createMcpHandler(({ era }) => {
+    const server = createMcpServer(app.context, {
+      era,
+      protocolVersion: () => (era === "modern" ? "2026-07-28" : undefined),
+    });
+    server.server.onerror = (error) => log.debug(`protocol error (${era} era, HTTP)`, error);
+    return server;
+  });
+  const allowedHosts = [
+    ...new Set([
+      settings.hostname.replace(/^\[|\]$/g, ""),
+      ...settings.allowedHosts,
+      ...(isLoopback(settings.hostname) ? ["localhost", "127.0.0.1", "[::1]"] : []),
+    ]),
+  ];
+  let stopping = false;
+  const listener = await runtime.serveHttp({
+    hostname: settings.hostname,
+    port: settings.port,
+    fetch: async (request) => {
+      if (stopping) {
+        return Response.json({
+          jsonrpc: "2.0",
+          id: null,
+          error: { code: -32000, message: "codex-mcp is shutting down" },
+        }, {
+          status: 503,
+        });
+      }
+      const passed = guard(request, {
+        tokens: settings.tokens,
+        allowedHosts,
+        maxBodyBytes: DEFAULT_MAX_REQUEST_BODY_SIZE,
+      });
+      if ("refusal" in passed) return passed.refusal;
+      const authInfo = passed.principal === null
+        ? undefined
+        : { token: "(checked)", clientId: passed.principal, scopes: [] as string[] };
+      return await handler.fetch(request, authInfo ? { authInfo } : {});
+    },
+  });
+  const url = `http://${
+    settings.hostname.includes(":") && !settings.hostname.startsWith("[") ? `[${settings.hostname}]` : settings.hostname
+  }:${listener.port}/mcp`;
+  log.print(`codex-mcp: serving MCP over HTTP at ${url}${settings.tokens ? "" : " (no authentication)"}\n`);
+  log.info(`serving MCP over HTTP (${runtime.name} ${runtime.version}, pid ${runtime.pid}, ${app.description})`);
+
+  const hurry = new AbortController();
+  let signals = 0;
+  const stopped = new Promise<void>((resolve) => {
+    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP", "SIGBREAK"] as const) {
+      runtime.onSignal(signal, () => {
+        signals += 1;
+        log.info(`${signal}: shutting down${signals > 1 ? " now" : ""}`);
+        if (signals === 2) hurry.abort();
+        if (signals > 2) void runtime.exit(130);
+        stopping = true;
+        resolve();
+      });
+    }
+  });
+  await stopped;
+  await app.shutdown(options.shutdownGraceMs, hurry.signal);
+  // A client that leaves a response unread must not hold the exit: closing is bounded.
+  const bounded = (closing: Promise<unknown>) =>
+    Promise.race([closing.catch(() => {}), new Promise((resolve) => setTimeout(resolve, CLOSE_BOUND_MS))]);
+  await bounded(handler.close());
+  await bounded(listener.close());
+}
+
+/** How long closing the handler and the listener may take at shutdown. */
+const CLOSE_BOUND_MS = 2_000;

@@ -1,0 +1,231 @@
+/**
+ * `codex-mcp serve --http`: streamable HTTP at `/mcp`, driven by the SDK v2 `Client` (a client
+ * nobody here wrote) in both eras through a session on the real Codex; and every way a request
+ * is refused (no token, a wrong one, a bad Host or Origin, an oversized body, malformed JSON, a
+ * wrong Content-Type, another path), each with its HTTP status and a JSON-RPC error body, while
+ * the server keeps serving. Bun (the compiled binary), Deno and Node each serve the handshake.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { connect as connectTcp } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Client, type ClientOptions, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { type CodexHome, makeCodexHome } from "../harness/codex-home.ts";
+import { type FakeModel, reply, startFakeModel } from "../harness/fake-model.ts";
+import { BIN, commandFor, type LaunchMode, ROOT } from "./launch.ts";
+
+const TOKEN = "alice-token-0123456789abcdef";
+
+let model: FakeModel;
+let home: CodexHome;
+let dir: string;
+const running: ChildProcessWithoutNullStreams[] = [];
+
+beforeAll(async () => {
+  model = await startFakeModel();
+  home = makeCodexHome({ modelUrl: model.url });
+  dir = mkdtempSync(join(tmpdir(), "codex-mcp-http-"));
+  writeFileSync(join(dir, "tokens"), `# who may drive Codex here\nalice ${TOKEN}\n`);
+});
+afterEach(async () => {
+  for (const child of running.splice(0)) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGKILL");
+    await exited;
+  }
+});
+afterAll(async () => {
+  await model.close();
+  home.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Starts `serve --http` on a free loopback port; resolves with its URL once it listens. */
+async function serveHttp(mode: LaunchMode = "compiled", args: string[] = []) {
+  const [command, ...rest] = commandFor(mode);
+  const child = spawn(command!, [
+    ...rest,
+    "serve",
+    "--http",
+    "--listen",
+    "127.0.0.1:0",
+    "--token-file",
+    join(dir, "tokens"),
+    ...args,
+  ], {
+    cwd: ROOT,
+    env: {
+      ...home.env,
+      CODEX_MCP_PATH: join(BIN, "codex"),
+      CODEX_MCP_STATE_DIR: mkdtempSync(join(dir, "state-")),
+      PATH: process.env.PATH ?? "",
+    },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  running.push(child);
+  let stderr = "";
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no listening line; stderr: ${stderr}`)), 20_000);
+    child.stderr.on("data", (d) => {
+      stderr += d;
+      const found = /serving MCP over HTTP at (\S+)/.exec(stderr);
+      if (found) {
+        clearTimeout(timer);
+        resolve(found[1]!);
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+  });
+  return { url, child, stderr: () => stderr };
+}
+
+async function connect(url: string, options: ClientOptions = {}, token = TOKEN): Promise<Client> {
+  const client = new Client({ name: "http-e2e", version: "0" }, options);
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }),
+  );
+  return client;
+}
+
+const post = (url: string, body: string, headers: Record<string, string> = {}) =>
+  fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      authorization: `Bearer ${TOKEN}`,
+      ...headers,
+    },
+    body,
+  });
+
+describe("serve --http", () => {
+  for (const era of ["legacy", "modern"] as const) {
+    test(`the SDK v2 Client, ${era} era: the tools and a session to its result`, async () => {
+      const server = await serveHttp();
+      const client = await connect(
+        server.url,
+        era === "modern" ? { versionNegotiation: { mode: { pin: "2026-07-28" } } } : {},
+      );
+      try {
+        expect(client.getProtocolEra()).toBe(era);
+        const { tools } = await client.listTools();
+        expect(tools.map((t) => t.name)).toContain("codex");
+        model.reset();
+        model.enqueue(reply.message(`Hello over HTTP (${era}).`));
+        const result = await client.callTool({
+          name: "codex",
+          arguments: {
+            prompt: "Say hello.",
+            approvalPolicy: "never",
+            sandbox: "read-only",
+            cwd: home.workspace,
+            advanced: { waitForResult: 30_000 },
+          },
+        });
+        const view = result.structuredContent as { status: string; sessionId: string; result: { text: string } };
+        expect(view.result.text).toBe(`Hello over HTTP (${era}).`);
+        // The session outlives the request that started it: another request reads it.
+        const polled = await client.callTool({
+          name: "codex_check",
+          arguments: { action: "poll", sessionId: view.sessionId },
+        });
+        expect((polled.structuredContent as { status: string }).status).toBe("idle");
+      } finally {
+        await client.close();
+      }
+    }, 60_000);
+  }
+
+  test("refusals: each its status and a JSON-RPC error body; the server keeps serving", async () => {
+    const { url } = await serveHttp();
+    const initialize = JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "0" } },
+    });
+    const cases: [string, Promise<Response>, number][] = [
+      ["no token", post(url, initialize, { authorization: "" }), 401],
+      ["a wrong token", post(url, initialize, { authorization: "Bearer not-the-token-at-all-0000" }), 401],
+      ["a foreign Origin", post(url, initialize, { origin: "http://evil.example" }), 403],
+      ["another path", post(url.replace(/\/mcp$/, "/other"), initialize), 404],
+      ["an oversized body", post(url, JSON.stringify({ ...JSON.parse(initialize), pad: "x".repeat(5 << 20) })), 413],
+      ["malformed JSON", post(url, "{not json"), 400],
+      ["a wrong Content-Type", post(url, initialize, { "content-type": "text/plain" }), 415],
+    ];
+    for (const [what, pending, status] of cases) {
+      const response = await pending.catch((error) => {
+        throw new Error(`${what}: ${error}`);
+      });
+      expect(response.status, what).toBe(status);
+      const body = await response.json() as { jsonrpc?: string; error?: { code: number; message: string } };
+      expect(body.jsonrpc, what).toBe("2.0");
+      expect(body.error?.message, what).toBeString();
+    }
+    expect((await post(url, initialize)).status).toBe(200);
+  }, 60_000);
+
+  test("a Host that is not the server's is refused (DNS rebinding)", async () => {
+    const { url } = await serveHttp();
+    const { port } = new URL(url);
+    // fetch will not send a Host of our choosing: speak HTTP/1.1 by hand.
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connectTcp(Number(port), "127.0.0.1", () => {
+        const body = '{"jsonrpc":"2.0","id":1,"method":"ping"}';
+        socket.write(
+          `POST /mcp HTTP/1.1\r\nHost: evil.example:${port}\r\nAuthorization: Bearer ${TOKEN}\r\n` +
+            `Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\n` +
+            `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+        );
+      });
+      let text = "";
+      socket.on("data", (d: Buffer) => (text += d));
+      socket.on("end", () => resolve(text));
+      socket.on("error", reject);
+    });
+    expect(answer).toStartWith("HTTP/1.1 403");
+  }, 30_000);
+
+  test("nobody gets in by accident: no tokens, or --no-auth beyond loopback, and it does not start", async () => {
+    const run = (args: string[], env: Record<string, string> = {}) =>
+      Bun.spawnSync([commandFor("compiled")[0]!, "serve", "--http", ...args], {
+        env: { ...home.env, CODEX_MCP_STATE_DIR: mkdtempSync(join(dir, "state-")), ...env },
+      });
+    const none = run(["--listen", "127.0.0.1:0"]);
+    expect(none.exitCode).toBe(2);
+    expect(none.stderr.toString()).toContain("needs at least one token");
+    const open = run(["--listen", "0.0.0.0:0", "--no-auth"]);
+    expect(open.exitCode).toBe(2);
+    expect(open.stderr.toString()).toContain("only for loopback");
+    const short = run(["--listen", "127.0.0.1:0"], { CODEX_MCP_HTTP_TOKENS: "short" });
+    expect(short.exitCode).toBe(2);
+    expect(short.stderr.toString()).toContain("at least 16 characters");
+  }, 30_000);
+
+  test("SIGTERM: it stops listening and exits 0", async () => {
+    const { url, child, stderr } = await serveHttp();
+    expect((await post(url, '{"jsonrpc":"2.0","id":1,"method":"ping"}')).status).toBeLessThan(500);
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    child.kill("SIGTERM");
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r("still running"), 10_000))]);
+    expect(code, stderr()).toBe(0);
+  }, 30_000);
+
+  for (const mode of ["deno", "node"] as const) {
+    test(`${mode} serves it too: the handshake and tools/list`, async () => {
+      const server = await serveHttp(mode);
+      const client = await connect(server.url);
+      try {
+        expect((await client.listTools()).tools.map((t) => t.name)).toContain("codex_setup");
+        const info = await client.readResource({ uri: "codex-mcp:///server-info" });
+        expect(JSON.parse((info.contents[0] as { text: string }).text).runtime).toBe(mode);
+      } finally {
+        await client.close();
+      }
+    }, 60_000);
+  }
+});
