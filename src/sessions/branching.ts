@@ -155,7 +155,7 @@ export class Branching {
    * A session over an existing Codex thread (one from `threads`, or a `codex resume` id): idle,
    * with no turns of its own yet; the first reply loads the thread with its whole history.
    */
-  async importThread(threadId: string, settings: SessionSettings): Promise<SessionRecord> {
+  async importThread(threadId: string, settings: SessionSettings, principal?: string): Promise<SessionRecord> {
     const d = this.#d;
     await d.admission.settings(settings, true);
     d.admission.counts(d.mine(), true);
@@ -181,6 +181,7 @@ export class Branching {
       error: undefined,
       forkedFrom: undefined,
       owner: d.owner,
+      ...(principal !== undefined && { principal }),
     };
     d.store.createSession(record);
     recordOwn(d.store, record.id, "imported", { threadId });

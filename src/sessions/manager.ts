@@ -88,6 +88,8 @@ export interface StartOptions extends TurnOptions {
   approvalTimeoutMs?: number;
   /** Run Codex's reviewer as the first turn instead (`turn.prompt` then describes the review). */
   review?: ReviewTarget;
+  /** The HTTP principal starting it (see {@link SessionRecord.principal}). */
+  principal?: string;
 }
 
 /** What a call sets for the turn it starts, beside Codex's own input. */
@@ -212,6 +214,7 @@ export class SessionManager {
       forkedFrom: undefined,
       owner: this.#o.owner,
       ...(options.review && { reviewOf: options.turn.prompt.slice(0, 120) }),
+      ...(options.principal !== undefined && { principal: options.principal }),
     };
     this.#o.store.createSession(record);
     const live = this.#live.of(record.id);
@@ -425,8 +428,8 @@ export class SessionManager {
   }
 
   /** See {@link Branching.importThread}. */
-  importThread(threadId: string, settings: SessionSettings): Promise<SessionRecord> {
-    return this.#branching.importThread(threadId, settings);
+  importThread(threadId: string, settings: SessionSettings, principal?: string): Promise<SessionRecord> {
+    return this.#branching.importThread(threadId, settings, principal);
   }
 
   // ---- reading -------------------------------------------------------------------------------
@@ -672,12 +675,20 @@ export class SessionManager {
    * `includeDisk` deletes them from the database too.
    */
   async clean(
-    filter: { statuses: readonly SessionStatus[]; olderThanMs: number; dryRun: boolean; includeDisk?: boolean },
+    filter: {
+      statuses: readonly SessionStatus[];
+      olderThanMs: number;
+      dryRun: boolean;
+      includeDisk?: boolean;
+      /** Only this HTTP principal's sessions. */
+      principal?: string;
+    },
   ): Promise<SessionRecord[]> {
     const cutoff = Date.now() - filter.olderThanMs;
     const chosen: SessionRecord[] = [];
     for (const record of this.list()) {
       if (!filter.statuses.includes(record.status) || record.lastActivityAt > cutoff) continue;
+      if (filter.principal !== undefined && record.principal !== filter.principal) continue;
       // Another live server's sessions are its own to clean.
       if (await this.#mayAct(record).then(() => true, () => false)) chosen.push(record);
     }

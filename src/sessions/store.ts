@@ -127,6 +127,8 @@ export interface SessionRecord {
   forkedFrom?: string;
   /** Set when the session's first turn is Codex's reviewer (`codex_review`): what it reviews. */
   reviewOf?: string;
+  /** Who started it over HTTP (the bearer token's principal): only that principal sees it. */
+  principal?: string;
   /** The server process that runs this session (pid and OS start time): a restart can tell its
    * own sessions from those of a server that died, and from those of one still running. */
   owner?: { pid: number; startTime: string | null };

@@ -17,6 +17,7 @@ import { type FakeModel, reply, startFakeModel } from "../harness/fake-model.ts"
 import { BIN, commandFor, type LaunchMode, ROOT } from "./launch.ts";
 
 const TOKEN = "alice-token-0123456789abcdef";
+const BOB = "bob-token-0123456789abcdefgh";
 
 let model: FakeModel;
 let home: CodexHome;
@@ -27,7 +28,7 @@ beforeAll(async () => {
   model = await startFakeModel();
   home = makeCodexHome({ modelUrl: model.url });
   dir = mkdtempSync(join(tmpdir(), "codex-mcp-http-"));
-  writeFileSync(join(dir, "tokens"), `# who may drive Codex here\nalice ${TOKEN}\n`);
+  writeFileSync(join(dir, "tokens"), `# who may drive Codex here\nalice ${TOKEN}\nbob ${BOB}\n`);
 });
 afterEach(async () => {
   for (const child of running.splice(0)) {
@@ -139,6 +140,53 @@ describe("serve --http", () => {
       }
     }, 60_000);
   }
+
+  test("principals own their sessions: another token's session is not found, in every operation", async () => {
+    const server = await serveHttp();
+    const alice = await connect(server.url);
+    const bob = await connect(server.url, {}, BOB);
+    const call = async (client: Client, name: string, args: Record<string, unknown>) =>
+      // deno-lint-ignore no-explicit-any -- the test reads whatever fields it checks
+      (await client.callTool({ name, arguments: args })).structuredContent as Record<string, any>;
+    try {
+      model.reset();
+      model.enqueue(reply.message("Alice's answer."));
+      const started = await call(alice, "codex", {
+        prompt: "Alice's task.",
+        approvalPolicy: "never",
+        sandbox: "read-only",
+        cwd: home.workspace,
+        advanced: { waitForResult: 30_000 },
+      });
+      const sessionId = started.sessionId;
+      expect(started.result.text).toBe("Alice's answer.");
+      expect(
+        (await call(alice, "codex_session", { action: "list" })).sessions.map((s: { sessionId: string }) =>
+          s.sessionId
+        ),
+      )
+        .toEqual([sessionId]);
+      expect((await call(bob, "codex_session", { action: "list" })).sessions).toEqual([]);
+      for (
+        const [name, args] of [
+          ["codex_check", { action: "poll", sessionId }],
+          ["codex_session", { action: "get", sessionId }],
+          ["codex_session", { action: "cancel", sessionId }],
+          ["codex_session", { action: "fork", sessionId }],
+          ["codex_reply", { sessionId, prompt: "Mine now." }],
+        ] as const
+      ) {
+        const refused = await call(bob, name, args);
+        expect(refused.error?.code, `${name} ${JSON.stringify(args)}`).toBe("SESSION_NOT_FOUND");
+      }
+      // Bob's clean removes nothing of Alice's.
+      expect((await call(bob, "codex_session", { action: "clean" })).removed).toEqual([]);
+      expect((await call(alice, "codex_check", { action: "poll", sessionId })).status).toBe("idle");
+    } finally {
+      await alice.close();
+      await bob.close();
+    }
+  }, 60_000);
 
   test("refusals: each its status and a JSON-RPC error body; the server keeps serving", async () => {
     const { url } = await serveHttp();

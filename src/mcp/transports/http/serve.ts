@@ -6,7 +6,7 @@
  * (`Bun.serve`, `Deno.serve`, `node:http`). Signals stop it as on stdio: the first stops taking
  * requests and lets running turns finish within the grace, a second cuts that short, a third exits.
  *
- * Not yet: sessions owned by principals (every token sees every session), pushed forms (no 2025
+ * Each token's principal sees its own sessions only (sessions/principals.ts). Not yet: pushed forms (no 2025
  * server→client channel without sessions: approvals go by poll, or by `input_required` and Tasks
  * in the 2026 era), and `notifications/tasks`.
  *
@@ -18,6 +18,7 @@ import type { Runtime } from "../../../runtime/types.ts";
 import { createMcpServer } from "../../server.ts";
 import type { ServedApp } from "../stdio/serve.ts";
 import { guard } from "./guard.ts";
+import { sessionsOf } from "../../../sessions/principals.ts";
 
 export interface HttpServeSettings {
   hostname: string;
@@ -41,8 +42,10 @@ export async function serveHttp(
   options: { log: Logger; shutdownGraceMs: number },
 ): Promise<void> {
   const { log } = options;
-  const handler = createMcpHandler(({ era }) => {
-    const server = createMcpServer(app.context, {
+  const handler = createMcpHandler(({ era, authInfo }) => {
+    // Each principal sees its own sessions only (sessions/principals.ts).
+    const sessions = sessionsOf(app.context.sessions, authInfo?.clientId ?? null);
+    const server = createMcpServer({ ...app.context, sessions }, {
       era,
       protocolVersion: () => (era === "modern" ? "2026-07-28" : undefined),
     });
