@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/server";
+import { type McpServer, ResourceNotFoundError, ResourceTemplate } from "@modelcontextprotocol/server";
 import type { ServerContext } from "../context.ts";
 import { sessionView } from "../tools/session-view.ts";
 
@@ -97,7 +97,11 @@ export function registerSessionResources(server: McpServer, ctx: ServerContext):
   server.server.registerCapabilities({ resources: { subscribe: true } });
   server.server.setRequestHandler("resources/subscribe", (request) => {
     const uri = request.params.uri;
-    if (uri !== LIST_URI) ctx.sessions.get(uri.slice(ONE_PREFIX.length)); // SESSION_NOT_FOUND for a wrong one
+    if (uri !== LIST_URI) {
+      // Only our session resources change: anything else, or a session that is not there, is unknown.
+      const known = uri.startsWith(ONE_PREFIX) && ctx.sessions.list().some((r) => ONE_PREFIX + r.id === uri);
+      if (!known) throw new ResourceNotFoundError(uri);
+    }
     subscribed.add(uri);
     return {};
   });
