@@ -64,6 +64,10 @@ export interface Config {
   maxSessions: number;
   /** Turns this server runs at once; 0: no limit. */
   maxRunningTurns: number;
+  /** `serve --http`: sessions one principal keeps open at once; 0: no limit of its own. */
+  principalMaxSessions: number;
+  /** `serve --http`: turns one principal runs at once; 0: no limit of its own. */
+  principalMaxRunningTurns: number;
   /** While a turn runs, how often the app-server's liveness is checked. */
   livenessMs: number;
   /** An exec turn whose process writes nothing this long is declared hung. */
@@ -307,6 +311,20 @@ export const SETTINGS: readonly Setting[] = [
     key: "maxRunningTurns",
     kind: "count",
     meaning: "turns this server runs at once; more are LIMIT_REACHED; unset or 0: no limit",
+  },
+  {
+    variable: "CODEX_MCP_PRINCIPAL_MAX_SESSIONS",
+    key: "principalMaxSessions",
+    kind: "count",
+    meaning:
+      "`serve --http`: sessions one token's principal keeps open at once (not cancelled); more are LIMIT_REACHED; unset or 0: no limit of its own",
+  },
+  {
+    variable: "CODEX_MCP_PRINCIPAL_MAX_RUNNING_TURNS",
+    key: "principalMaxRunningTurns",
+    kind: "count",
+    meaning:
+      "`serve --http`: turns one token's principal runs at once; more are LIMIT_REACHED; unset or 0: no limit of its own",
   },
   {
     variable: "CODEX_MCP_ENV_DENY",

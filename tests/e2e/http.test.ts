@@ -45,7 +45,7 @@ afterAll(async () => {
 });
 
 /** Starts `serve --http` on a free loopback port; resolves with its URL once it listens. */
-async function serveHttp(mode: LaunchMode = "compiled", args: string[] = []) {
+async function serveHttp(mode: LaunchMode = "compiled", args: string[] = [], extraEnv: Record<string, string> = {}) {
   const [command, ...rest] = commandFor(mode);
   const child = spawn(command!, [
     ...rest,
@@ -63,6 +63,7 @@ async function serveHttp(mode: LaunchMode = "compiled", args: string[] = []) {
       CODEX_MCP_PATH: join(BIN, "codex"),
       CODEX_MCP_STATE_DIR: mkdtempSync(join(dir, "state-")),
       PATH: process.env.PATH ?? "",
+      ...extraEnv,
     },
     stdio: ["pipe", "pipe", "pipe"],
   });
@@ -182,6 +183,35 @@ describe("serve --http", () => {
       // Bob's clean removes nothing of Alice's.
       expect((await call(bob, "codex_session", { action: "clean" })).removed).toEqual([]);
       expect((await call(alice, "codex_check", { action: "poll", sessionId })).status).toBe("idle");
+    } finally {
+      await alice.close();
+      await bob.close();
+    }
+  }, 60_000);
+
+  test("limits per principal: one token cannot take the whole server", async () => {
+    const server = await serveHttp("compiled", [], { CODEX_MCP_PRINCIPAL_MAX_SESSIONS: "1" });
+    const alice = await connect(server.url);
+    const bob = await connect(server.url, {}, BOB);
+    const start = async (client: Client) =>
+      (await client.callTool({
+        name: "codex",
+        arguments: {
+          prompt: "A task.",
+          approvalPolicy: "never",
+          sandbox: "read-only",
+          cwd: home.workspace,
+          advanced: { waitForResult: 30_000 },
+        },
+      })).structuredContent as { status?: string; error?: { code: string; message: string } };
+    try {
+      model.reset();
+      model.setHandler(() => reply.message("ok"));
+      expect((await start(alice)).status).toBe("idle");
+      const refused = await start(alice);
+      expect(refused.error?.code).toBe("LIMIT_REACHED");
+      expect(refused.error?.message).toContain("CODEX_MCP_PRINCIPAL_MAX_SESSIONS=1");
+      expect((await start(bob)).status).toBe("idle");
     } finally {
       await alice.close();
       await bob.close();

@@ -44,7 +44,10 @@ export async function serveHttp(
   const { log } = options;
   const handler = createMcpHandler(({ era, authInfo }) => {
     // Each principal sees its own sessions only (sessions/principals.ts).
-    const sessions = sessionsOf(app.context.sessions, authInfo?.clientId ?? null);
+    const sessions = sessionsOf(app.context.sessions, authInfo?.clientId ?? null, {
+      maxSessions: app.context.config.principalMaxSessions,
+      maxRunningTurns: app.context.config.principalMaxRunningTurns,
+    });
     const server = createMcpServer({ ...app.context, sessions }, {
       era,
       protocolVersion: () => (era === "modern" ? "2026-07-28" : undefined),
