@@ -189,6 +189,80 @@ describe("serve --http", () => {
     }
   }, 60_000);
 
+  test("an approval over HTTP, 2026-07-28 era: the person's form in input_required, and the command runs", async () => {
+    const server = await serveHttp();
+    const forms: { message: string }[] = [];
+    const client = new Client(
+      { name: "http-forms-e2e", version: "0" },
+      { capabilities: { elicitation: { form: {} } }, versionNegotiation: { mode: { pin: "2026-07-28" } } },
+    );
+    client.setRequestHandler("elicitation/create", (request) => {
+      forms.push(request.params as unknown as { message: string });
+      return { action: "accept", content: { decision: "accept" } };
+    });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(server.url), {
+        requestInit: { headers: { authorization: `Bearer ${TOKEN}` } },
+      }),
+    );
+    try {
+      model.reset();
+      model.enqueue(reply.execCommand("echo over-http", { callId: "call_cmd" }), reply.message("Done."));
+      const result = await client.callTool({
+        name: "codex",
+        arguments: {
+          prompt: "Run echo.",
+          approvalPolicy: "untrusted",
+          sandbox: "read-only",
+          cwd: home.workspace,
+          advanced: { waitForResult: 30_000 },
+        },
+      });
+      expect((result.structuredContent as { result: { text: string } }).result.text).toBe("Done.");
+      expect(forms).toHaveLength(1);
+      expect(forms[0]!.message).toContain("echo over-http");
+      expect(model.responsesRequests()[1]!.toolOutput("call_cmd")).toContain("over-http");
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
+
+  test("a client that goes away mid-wait does not cost the turn", async () => {
+    const server = await serveHttp();
+    model.reset();
+    model.enqueue(reply.message(Array.from({ length: 10 }, (_, i) => `w${i} `), { delayMs: 100 }));
+    const gone = new AbortController();
+    const leaving = await connect(server.url, { versionNegotiation: { mode: { pin: "2026-07-28" } } });
+    const call = leaving.callTool({
+      name: "codex",
+      arguments: {
+        prompt: "Slowly.",
+        approvalPolicy: "never",
+        sandbox: "read-only",
+        cwd: home.workspace,
+        advanced: { waitForResult: 30_000 },
+      },
+    }, { signal: gone.signal }).catch(() => null);
+    await new Promise((r) => setTimeout(r, 300));
+    gone.abort();
+    expect(await call).toBeNull(); // the call was given up
+    await leaving.close();
+    const client = await connect(server.url, { versionNegotiation: { mode: { pin: "2026-07-28" } } });
+    try {
+      const { sessions } = (await client.callTool({ name: "codex_session", arguments: { action: "list" } }))
+        .structuredContent as { sessions: { sessionId: string }[] };
+      expect(sessions).toHaveLength(1);
+      const done = (await client.callTool({
+        name: "codex_check",
+        arguments: { action: "poll", sessionId: sessions[0]!.sessionId, pollOptions: { waitMs: 20_000 } },
+      })).structuredContent as { status: string; result: { text: string } };
+      expect(done.status).toBe("idle");
+      expect(done.result.text).toBe("w0 w1 w2 w3 w4 w5 w6 w7 w8 w9 ");
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
+
   test("limits per principal: one token cannot take the whole server", async () => {
     const server = await serveHttp("compiled", [], { CODEX_MCP_PRINCIPAL_MAX_SESSIONS: "1" });
     const alice = await connect(server.url);
@@ -234,6 +308,7 @@ describe("serve --http", () => {
       ["an oversized body", post(url, JSON.stringify({ ...JSON.parse(initialize), pad: "x".repeat(5 << 20) })), 413],
       ["malformed JSON", post(url, "{not json"), 400],
       ["a wrong Content-Type", post(url, initialize, { "content-type": "text/plain" }), 415],
+      ["a wrong Accept", post(url, initialize, { accept: "text/html" }), 406],
     ];
     for (const [what, pending, status] of cases) {
       const response = await pending.catch((error) => {
