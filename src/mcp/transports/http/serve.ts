@@ -1,23 +1,28 @@
 /**
  * Serving the application over streamable HTTP at `/mcp` (`codex-mcp serve --http`): both
- * protocol eras from the one server factory, through the SDK's `createMcpHandler` (per request,
- * stateless; a 2025-era client is served without sessions, so GET and DELETE answer 405), behind
- * the guard (path, Host/Origin, body size, bearer token). The listener is the runtime's
+ * protocol eras from the one server factory — the 2026-07-28 era per request and stateless
+ * through the SDK's `createMcpHandler`, the 2025 era with its session protocol
+ * (legacy-sessions.ts) — behind the guard (path, Host/Origin, body size, bearer token). The listener is the runtime's
  * (`Bun.serve`, `Deno.serve`, `node:http`). Signals stop it as on stdio: the first stops taking
  * requests and lets running turns finish within the grace, a second cuts that short, a third exits.
  *
- * Each token's principal sees its own sessions only (sessions/principals.ts). Not yet: pushed forms (no 2025
- * server→client channel without sessions: approvals go by poll, or by `input_required` and Tasks
- * in the 2026 era), and `notifications/tasks`.
+ * Each token's principal sees its own sessions only (sessions/principals.ts). Not yet:
+ * `notifications/tasks` over HTTP.
  *
  * @module
  */
-import { createMcpHandler, DEFAULT_MAX_REQUEST_BODY_SIZE } from "@modelcontextprotocol/server";
+import {
+  createMcpHandler,
+  DEFAULT_MAX_REQUEST_BODY_SIZE,
+  isLegacyRequest,
+  type McpServer,
+} from "@modelcontextprotocol/server";
 import type { Logger } from "../../../log.ts";
 import type { Runtime } from "../../../runtime/types.ts";
 import { createMcpServer } from "../../server.ts";
 import type { ServedApp } from "../stdio/serve.ts";
 import { guard } from "./guard.ts";
+import { LegacySessions } from "./legacy-sessions.ts";
 import { sessionsOf } from "../../../sessions/principals.ts";
 
 export interface HttpServeSettings {
@@ -42,19 +47,24 @@ export async function serveHttp(
   options: { log: Logger; shutdownGraceMs: number },
 ): Promise<void> {
   const { log } = options;
-  const handler = createMcpHandler(({ era, authInfo }) => {
-    // Each principal sees its own sessions only (sessions/principals.ts).
-    const sessions = sessionsOf(app.context.sessions, authInfo?.clientId ?? null, {
+  /** A server instance for `principal`: it sees that principal's sessions only (sessions/principals.ts). */
+  const serverFor = (era: "legacy" | "modern", principal: string | null) => {
+    const sessions = sessionsOf(app.context.sessions, principal, {
       maxSessions: app.context.config.principalMaxSessions,
       maxRunningTurns: app.context.config.principalMaxRunningTurns,
     });
-    const server = createMcpServer({ ...app.context, sessions }, {
+    const server: McpServer = createMcpServer({ ...app.context, sessions }, {
       era,
-      protocolVersion: () => (era === "modern" ? "2026-07-28" : undefined),
+      protocolVersion: () => (era === "modern" ? "2026-07-28" : server.server.getNegotiatedProtocolVersion()),
     });
     server.server.onerror = (error) => log.debug(`protocol error (${era} era, HTTP)`, error);
     return server;
+  };
+  // 2026-07-28: per request, stateless. 2025-era clients get the session protocol (legacy-sessions.ts).
+  const handler = createMcpHandler(({ authInfo }) => serverFor("modern", authInfo?.clientId ?? null), {
+    legacy: "reject",
   });
+  const legacy = new LegacySessions((principal) => serverFor("legacy", principal), log);
   const allowedHosts = [
     ...new Set([
       settings.hostname.replace(/^\[|\]$/g, ""),
@@ -85,6 +95,7 @@ export async function serveHttp(
       const authInfo = passed.principal === null
         ? undefined
         : { token: "(checked)", clientId: passed.principal, scopes: [] as string[] };
+      if (await isLegacyRequest(request)) return await legacy.handle(request, passed.principal, authInfo);
       return await handler.fetch(request, authInfo ? { authInfo } : {});
     },
   });
@@ -114,6 +125,7 @@ export async function serveHttp(
   const bounded = (closing: Promise<unknown>) =>
     Promise.race([closing.catch(() => {}), new Promise((resolve) => setTimeout(resolve, CLOSE_BOUND_MS))]);
   await bounded(handler.close());
+  await bounded(legacy.close());
   await bounded(listener.close());
 }
 
