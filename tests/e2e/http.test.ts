@@ -308,6 +308,37 @@ describe("serve --http", () => {
     }
   }, 60_000);
 
+  test("another principal's task is not found (2026-07-28, raw)", async () => {
+    const server = await serveHttp();
+    const meta = {
+      "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+      "io.modelcontextprotocol/clientCapabilities": { extensions: { "io.modelcontextprotocol/tasks": {} } },
+      "io.modelcontextprotocol/clientInfo": { name: "raw", version: "0" },
+    };
+    const modern = (token: string, method: string, params: Record<string, unknown>, name: string) =>
+      post(server.url, JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: { ...params, _meta: meta } }), {
+        authorization: `Bearer ${token}`,
+        "mcp-protocol-version": "2026-07-28",
+        "mcp-method": method,
+        "mcp-name": name,
+      }).then((r) =>
+        r.json() as Promise<{ result?: Record<string, string>; error?: { code: number; message: string } }>
+      );
+    model.reset();
+    model.enqueue(reply.hang());
+    const created = await modern(TOKEN, "tools/call", {
+      name: "codex",
+      arguments: { prompt: "Hang.", approvalPolicy: "never", sandbox: "read-only", cwd: home.workspace },
+    }, "codex");
+    const taskId = created.result!.taskId!;
+    expect(created.result!.resultType).toBe("task");
+    expect((await modern(TOKEN, "tasks/get", { taskId }, taskId)).result?.status).toBe("working");
+    const foreign = await modern(BOB, "tasks/get", { taskId }, taskId);
+    expect(foreign.error?.code).toBe(-32602);
+    expect(foreign.error?.message).toContain("Task not found");
+    expect((await modern(BOB, "tasks/cancel", { taskId }, taskId)).error?.code).toBe(-32602);
+  }, 60_000);
+
   test("limits per principal: one token cannot take the whole server", async () => {
     const server = await serveHttp("compiled", [], { CODEX_MCP_PRINCIPAL_MAX_SESSIONS: "1" });
     const alice = await connect(server.url);

@@ -172,7 +172,8 @@ export class Tasks {
     try {
       this.#ctx.sessions.get(handle.sessionId);
     } catch {
-      throw notFound(taskId, "Task has expired (its session was forgotten)");
+      // Its session was forgotten, or is another principal's: either way there is no such task here.
+      throw notFound(taskId);
     }
     return handle;
   }
