@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { Client, type ClientOptions, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { type CodexHome, makeCodexHome } from "../harness/codex-home.ts";
 import { type FakeModel, reply, startFakeModel } from "../harness/fake-model.ts";
+import { startFakeAnthropic, toolResults } from "../harness/fake-anthropic.ts";
 import { BIN, commandFor, type LaunchMode, ROOT } from "./launch.ts";
 
 const TOKEN = "alice-token-0123456789abcdef";
@@ -510,30 +511,85 @@ describe("serve --http, with clients nobody here wrote", () => {
     }
   }, 120_000);
 
-  test("Claude Code with an http server entry: claude mcp list connects with the bearer token", async () => {
-    const { url } = await serveHttp();
-    const claudeHome = mkdtempSync(join(dir, "claude-"));
-    const env = {
-      HOME: claudeHome,
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-    };
-    const claude = join(BIN, "claude");
-    const added = Bun.spawnSync([
-      claude,
-      "mcp",
-      "add",
-      "--scope",
-      "user",
-      "--transport",
-      "http",
-      "codex-mcp",
-      url,
-      "--header",
-      `Authorization: Bearer ${TOKEN}`,
-    ], { env, timeout: 60_000 });
-    expect(added.exitCode, added.stderr.toString()).toBe(0);
-    const listed = Bun.spawnSync([claude, "mcp", "list"], { env, timeout: 90_000 });
-    expect(listed.stdout.toString()).toMatch(/codex-mcp: .*\/mcp.* - ✔ Connected/);
-  }, 120_000);
+  test(
+    "Claude Code with an http server entry: mcp list connects with the bearer token; headless, it calls codex",
+    async () => {
+      const { url } = await serveHttp();
+      const claudeHome = mkdtempSync(join(dir, "claude-"));
+      const env = {
+        HOME: claudeHome,
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+      };
+      const claude = join(BIN, "claude");
+      const added = Bun.spawnSync([
+        claude,
+        "mcp",
+        "add",
+        "--scope",
+        "user",
+        "--transport",
+        "http",
+        "codex-mcp",
+        url,
+        "--header",
+        `Authorization: Bearer ${TOKEN}`,
+      ], { env, timeout: 60_000 });
+      expect(added.exitCode, added.stderr.toString()).toBe(0);
+      const listed = Bun.spawnSync([claude, "mcp", "list"], { env, timeout: 90_000 });
+      expect(listed.stdout.toString()).toMatch(/codex-mcp: .*\/mcp.* - ✔ Connected/);
+
+      // Headless, against a fake Anthropic API: Claude calls codex over HTTP and reads the answer.
+      const anthropic = startFakeAnthropic((request) => {
+        const results = toolResults(request);
+        if (results.length > 0) return { text: `Claude read: ${results.join(" ").slice(0, 2000)}` };
+        const offered = (request.tools ?? []).some((t: { name?: string }) => t.name === "mcp__codex-mcp__codex");
+        return offered
+          ? {
+            toolUse: {
+              name: "mcp__codex-mcp__codex",
+              input: {
+                prompt: "Inner task.",
+                approvalPolicy: "never",
+                sandbox: "read-only",
+                cwd: home.workspace,
+                advanced: { waitForResult: 30_000 },
+              },
+            },
+          }
+          : { text: "ok" };
+      });
+      try {
+        model.reset();
+        model.setHandler(() => reply.message("inner answer over HTTP"));
+        const run = Bun.spawn([
+          claude,
+          "-p",
+          "Ask a Codex agent.",
+          "--output-format",
+          "stream-json",
+          "--verbose",
+          "--allowedTools",
+          "mcp__codex-mcp__codex",
+        ], {
+          env: { ...env, ANTHROPIC_BASE_URL: anthropic.url, ANTHROPIC_API_KEY: "sk-ant-fake" },
+          cwd: claudeHome,
+          stdin: "ignore",
+          stdout: "pipe",
+          stderr: "pipe",
+          timeout: 90_000,
+        });
+        const [stdout, code] = await Promise.all([new Response(run.stdout).text(), run.exited]);
+        const blocks = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l)).flatMap((e) =>
+          e.message?.content ?? []
+        );
+        const result = blocks.find((c: { type: string }) => c.type === "tool_result");
+        expect(JSON.stringify(result)).toContain("inner answer over HTTP");
+        expect(code).toBe(0);
+      } finally {
+        await anthropic.close();
+      }
+    },
+    120_000,
+  );
 });
