@@ -10,8 +10,7 @@ import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { formatFinding, runPreflight } from "./mcp/transports/stdio/preflight.ts";
 import { serveStdio } from "./mcp/transports/stdio/serve.ts";
-import { serveHttp } from "./mcp/transports/http/serve.ts";
-import { type HttpCommand, httpSettings } from "./mcp/transports/http/settings.ts";
+import type { HttpCommand } from "./mcp/transports/http/settings.ts";
 import { guardStdout } from "./mcp/transports/stdio/stdout-guard.ts";
 import { createApp, supervisorFor } from "./app.ts";
 import { StoreError } from "./platform/state-error.ts";
@@ -135,7 +134,8 @@ async function serve(runtime: Runtime, log: Logger, http?: HttpCommand): Promise
   runtime.onUnhandledError((error) => log.error("unhandled error (the server keeps running)", error));
 
   // Over HTTP nobody gets in by accident: without tokens (or --no-auth on loopback) it does not start.
-  const httpServe = http && await httpSettings(runtime, http);
+  // Loaded only to serve over HTTP: a stdio server answers its handshake without them.
+  const httpServe = http && await (await import("./mcp/transports/http/settings.ts")).httpSettings(runtime, http);
   if (httpServe && "problem" in httpServe) {
     log.print(`codex-mcp: cannot serve over HTTP: ${httpServe.problem}\n`);
     return 2;
@@ -169,6 +169,7 @@ async function serve(runtime: Runtime, log: Logger, http?: HttpCommand): Promise
 
   if (httpServe) {
     try {
+      const { serveHttp } = await import("./mcp/transports/http/serve.ts");
       await serveHttp(runtime, app, httpServe, { log, shutdownGraceMs: config.shutdownGraceMs });
     } catch (error) {
       // The listener could not start (the address in use, no permission): nothing is served.

@@ -12,23 +12,58 @@ import { RESPONSE_MODES, shapeEvents } from "../../sessions/poll-shape.ts";
 import type { ServerContext } from "../context.ts";
 import { errorResult, ToolError } from "../errors.ts";
 import { ProgressReporter } from "../progress.ts";
-import {
-  boundedJson,
-  DecisionInput,
-  decisionOf,
-  MAX_WAIT_MS,
-  Name,
-  PollFields,
-  SessionView,
-  withErrorBranch,
-} from "./schemas.ts";
+import { boundedJson, decisionOf, MAX_WAIT_MS, vocabulary, withErrorBranch } from "./schemas.ts";
 import { progressLine, sessionView, structuredResult, type ToolExtra } from "./session-view.ts";
 import { READ_LIMITS } from "../../sessions/read-limits.ts";
 import { capabilityNote } from "./capability-note.ts";
 import { MIN_READ_MAX_BYTES } from "../../sessions/event-log.ts";
+import { deferred, perConfig } from "./deferred-schema.ts";
+import type { Config } from "../../config.ts";
 
 /** What ends a long poll's wait. */
 const WAKE_ON = ["change", "event"] as const;
+
+/** The tool's schemas, built on first use (deferred-schema.ts). */
+const schemas = perConfig((config: Config) => {
+  const { DecisionInput, Name, PollFields, SessionView } = vocabulary();
+  return {
+    input: z.object({
+      action: z.enum(["poll", "respond_permission", "respond_user_input"]),
+      sessionId: Name.min(1),
+      cursor: z.number().int().min(1).optional().describe("poll: first event to return (default 1: from the start)."),
+      maxEvents: z.number().int().min(1).max(READ_LIMITS.maxEvents).optional().describe(
+        `poll: default ${READ_LIMITS.defaultMaxEvents}.`,
+      ),
+      responseMode: z.enum(RESPONSE_MODES).optional().describe(
+        "poll: minimal (only approvals, results, errors and counts), delta_compact (default: deltas merged), full.",
+      ),
+      pollOptions: z
+        .object({
+          waitMs: z.number().int().min(0).max(MAX_WAIT_MS).optional().describe(
+            `Wait up to this long; this server waits at most ${config.maxWaitMs} ms (CODEX_MCP_MAX_WAIT_MS). Keep it under your client's tool timeout.`,
+          ),
+          wakeOn: z.enum(WAKE_ON).optional().describe(
+            'What ends the wait. "change" (default): something worth a turn of yours — the turn ends, fails or needs an answer — with everything that arrived meanwhile in one answer. "event": any new event (every delta).',
+          ),
+          maxBytes: z.number().int().min(READ_LIMITS.minBytes).max(READ_LIMITS.maxBytes).optional().describe(
+            `Cap on the response size (default ${READ_LIMITS.defaultMaxBytes}); large outputs arrive over several polls.`,
+          ),
+        })
+        .optional(),
+      requestId: Name.optional().describe("respond_*: the action's requestId."),
+      decision: DecisionInput.optional().describe(
+        "respond_permission: accept, acceptForSession, decline, cancel, or {acceptWithAmendment: {command}} when offered ({acceptWithExecpolicyAmendment: {execpolicy_amendment}} is the deprecated spelling, still accepted).",
+      ),
+      content: boundedJson("content").optional().describe(
+        "respond_permission on an mcp_elicitation action with a requestedSchema: the fields, with decision accept.",
+      ),
+      answers: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional().describe(
+        "respond_user_input: question id → answer(s).",
+      ),
+    }),
+    output: z.object(withErrorBranch({ ...SessionView, ...partial(PollFields) })),
+  };
+});
 
 export function registerCodexCheck(server: McpServer, ctx: ServerContext): void {
   server.registerTool(
@@ -38,41 +73,8 @@ export function registerCodexCheck(server: McpServer, ctx: ServerContext): void 
       description:
         "action=poll: the session's events after `cursor` (pass the previous nextCursor), its pending actions and result; pollOptions.waitMs long-polls (returns as soon as something new arrives). action=respond_permission: answer an approval (requestId, decision). action=respond_user_input: answer questions (requestId, answers: {questionId: [answers]}). Unanswered requests are declined after the session's approval timeout." +
         capabilityNote(ctx.config.backendMode),
-      inputSchema: {
-        action: z.enum(["poll", "respond_permission", "respond_user_input"]),
-        sessionId: Name.min(1),
-        cursor: z.number().int().min(1).optional().describe("poll: first event to return (default 1: from the start)."),
-        maxEvents: z.number().int().min(1).max(READ_LIMITS.maxEvents).optional().describe(
-          `poll: default ${READ_LIMITS.defaultMaxEvents}.`,
-        ),
-        responseMode: z.enum(RESPONSE_MODES).optional().describe(
-          "poll: minimal (only approvals, results, errors and counts), delta_compact (default: deltas merged), full.",
-        ),
-        pollOptions: z
-          .object({
-            waitMs: z.number().int().min(0).max(MAX_WAIT_MS).optional().describe(
-              `Wait up to this long; this server waits at most ${ctx.config.maxWaitMs} ms (CODEX_MCP_MAX_WAIT_MS). Keep it under your client's tool timeout.`,
-            ),
-            wakeOn: z.enum(WAKE_ON).optional().describe(
-              'What ends the wait. "change" (default): something worth a turn of yours — the turn ends, fails or needs an answer — with everything that arrived meanwhile in one answer. "event": any new event (every delta).',
-            ),
-            maxBytes: z.number().int().min(READ_LIMITS.minBytes).max(READ_LIMITS.maxBytes).optional().describe(
-              `Cap on the response size (default ${READ_LIMITS.defaultMaxBytes}); large outputs arrive over several polls.`,
-            ),
-          })
-          .optional(),
-        requestId: Name.optional().describe("respond_*: the action's requestId."),
-        decision: DecisionInput.optional().describe(
-          "respond_permission: accept, acceptForSession, decline, cancel, or {acceptWithAmendment: {command}} when offered ({acceptWithExecpolicyAmendment: {execpolicy_amendment}} is the deprecated spelling, still accepted).",
-        ),
-        content: boundedJson("content").optional().describe(
-          "respond_permission on an mcp_elicitation action with a requestedSchema: the fields, with decision accept.",
-        ),
-        answers: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional().describe(
-          "respond_user_input: question id → answer(s).",
-        ),
-      },
-      outputSchema: withErrorBranch({ ...SessionView, ...partial(PollFields) }),
+      inputSchema: deferred(() => schemas(ctx.config).input),
+      outputSchema: deferred(() => schemas(ctx.config).output),
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
     async (args, extra) => {

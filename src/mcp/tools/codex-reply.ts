@@ -8,29 +8,54 @@ import type { McpServer } from "@modelcontextprotocol/server";
 import * as z from "zod";
 import type { ServerContext } from "../context.ts";
 import { errorResult } from "../errors.ts";
-import { ImagePaths } from "./codex.ts";
 import { formRoute } from "../approvals/mode.ts";
 import { resumedWait } from "../approvals/round-trip.ts";
 import { checkModelChoice } from "../../sessions/model-check.ts";
 import { knownModels } from "../resources/models.ts";
-import {
-  acceptedPolicy,
-  ApprovalPolicy,
-  Approvals,
-  CollaborationMode,
-  Effort,
-  Name,
-  OutputSchema,
-  Prompt,
-  SandboxMode,
-  SessionView,
-  Summary,
-  turnTimeout,
-  waitForResult,
-  withErrorBranch,
-} from "./schemas.ts";
+import { acceptedPolicy, turnTimeout, vocabulary, waitForResult, withErrorBranch } from "./schemas.ts";
 import { answeredAsTask } from "../tasks/tasks.ts";
 import { askThrough, continueWait, type ToolExtra, waitAndAnswer } from "./session-view.ts";
+import { deferred, perConfig } from "./deferred-schema.ts";
+import type { Config } from "../../config.ts";
+
+/** The tool's schemas, built on first use (deferred-schema.ts). */
+const schemas = perConfig((config: Config) => {
+  const {
+    ApprovalPolicy,
+    Approvals,
+    CollaborationMode,
+    Effort,
+    ImagePaths,
+    Name,
+    OutputSchema,
+    Prompt,
+    SandboxMode,
+    SessionView,
+    Summary,
+  } = vocabulary();
+  return {
+    input: z.object({
+      sessionId: Name.min(1),
+      prompt: Prompt,
+      model: Name.optional(),
+      effort: Effort.optional(),
+      summary: Summary.optional(),
+      collaborationMode: CollaborationMode.optional(),
+      approvalPolicy: ApprovalPolicy.optional(),
+      sandbox: SandboxMode.optional(),
+      cwd: Name.optional().describe("Absolute working directory for this and later turns."),
+      images: ImagePaths.optional(),
+      outputSchema: OutputSchema.optional(),
+      waitForResult: waitForResult(config.maxWaitMs).optional(),
+      turnTimeoutMs: turnTimeout(config.runningTtlMs).optional(),
+      approvals: Approvals.optional(),
+      mode: z.enum(["steer", "queue"]).optional().describe(
+        'For a session whose turn is still running: "steer" adds this prompt to the running turn (Codex takes it in at its next step; app-server backend only), "queue" runs it as the next turn when this one ends. Without mode such a session is SESSION_BUSY. A session with no turn running starts the turn either way.',
+      ),
+    }),
+    output: z.object(withErrorBranch(SessionView)),
+  };
+});
 
 export function registerCodexReply(server: McpServer, ctx: ServerContext): void {
   server.registerTool(
@@ -39,26 +64,8 @@ export function registerCodexReply(server: McpServer, ctx: ServerContext): void 
       title: "Continue a Codex session",
       description:
         'Sends a follow-up prompt to a session whose turn is over (status idle, error or cancelled); Codex sees the whole conversation. Per-turn overrides apply to this turn and later ones. With mode "steer" or "queue" it also works while a turn runs (steer: into that turn; queue: as the next one). Returns like codex; waitForResult waits for the result.',
-      inputSchema: {
-        sessionId: Name.min(1),
-        prompt: Prompt,
-        model: Name.optional(),
-        effort: Effort.optional(),
-        summary: Summary.optional(),
-        collaborationMode: CollaborationMode.optional(),
-        approvalPolicy: ApprovalPolicy.optional(),
-        sandbox: SandboxMode.optional(),
-        cwd: Name.optional().describe("Absolute working directory for this and later turns."),
-        images: ImagePaths.optional(),
-        outputSchema: OutputSchema.optional(),
-        waitForResult: waitForResult(ctx.config.maxWaitMs).optional(),
-        turnTimeoutMs: turnTimeout(ctx.config.runningTtlMs).optional(),
-        approvals: Approvals.optional(),
-        mode: z.enum(["steer", "queue"]).optional().describe(
-          'For a session whose turn is still running: "steer" adds this prompt to the running turn (Codex takes it in at its next step; app-server backend only), "queue" runs it as the next turn when this one ends. Without mode such a session is SESSION_BUSY. A session with no turn running starts the turn either way.',
-        ),
-      },
-      outputSchema: withErrorBranch(SessionView),
+      inputSchema: deferred(() => schemas(ctx.config).input),
+      outputSchema: deferred(() => schemas(ctx.config).output),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     },
     async (args, extra) => {

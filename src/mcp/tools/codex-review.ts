@@ -14,28 +14,24 @@ import type { ServerContext } from "../context.ts";
 import { errorResult } from "../errors.ts";
 import { formRoute } from "../approvals/mode.ts";
 import { resumedWait } from "../approvals/round-trip.ts";
-import {
-  acceptedPolicy,
-  ApprovalPolicy,
-  Approvals,
-  Name,
-  Prompt,
-  SandboxMode,
-  SessionView,
-  waitForResult,
-  withErrorBranch,
-} from "./schemas.ts";
+import { acceptedPolicy, vocabulary, waitForResult, withErrorBranch } from "./schemas.ts";
 import { answeredAsTask } from "../tasks/tasks.ts";
 import { askThrough, continueWait, type ToolExtra, waitAndAnswer } from "./session-view.ts";
+import { deferred, once, perConfig } from "./deferred-schema.ts";
+import type { Config } from "../../config.ts";
 
-const Target = z.union([
-  z.literal("uncommitted").describe("The working tree's uncommitted changes."),
-  z.object({ baseBranch: Name.min(1) }).describe("The changes against this branch."),
-  z.object({ commit: Name.min(1), title: Name.optional() }).describe("One commit (its sha)."),
-  z.object({ instructions: Prompt }).describe("What to review, in your words."),
-]);
+/** What to review, as a caller names it. */
+const Target = once(() => {
+  const { Name, Prompt } = vocabulary();
+  return z.union([
+    z.literal("uncommitted").describe("The working tree's uncommitted changes."),
+    z.object({ baseBranch: Name.min(1) }).describe("The changes against this branch."),
+    z.object({ commit: Name.min(1), title: Name.optional() }).describe("One commit (its sha)."),
+    z.object({ instructions: Prompt }).describe("What to review, in your words."),
+  ]);
+});
 
-function targetOf(target: z.infer<typeof Target>): { target: ReviewTarget; describe: string } {
+function targetOf(target: z.infer<ReturnType<typeof Target>>): { target: ReviewTarget; describe: string } {
   if (target === "uncommitted") return { target: { kind: "uncommitted" }, describe: "Review the uncommitted changes" };
   if ("baseBranch" in target) {
     return {
@@ -52,6 +48,25 @@ function targetOf(target: z.infer<typeof Target>): { target: ReviewTarget; descr
   return { target: { kind: "custom", instructions: target.instructions }, describe: target.instructions };
 }
 
+/** The tool's schemas, built on first use (deferred-schema.ts). */
+const schemas = perConfig((config: Config) => {
+  const { ApprovalPolicy, Approvals, Name, SandboxMode, SessionView } = vocabulary();
+  return {
+    input: z.object({
+      target: Target(),
+      cwd: Name.optional().describe("The repository to review. Default: the server's working directory."),
+      approvalPolicy: ApprovalPolicy.optional().describe("Default never: a review reads, it does not change."),
+      sandbox: SandboxMode.optional().describe("Default read-only."),
+      model: Name.optional(),
+      advanced: z.object({
+        waitForResult: waitForResult(config.maxWaitMs).optional(),
+        approvals: Approvals.optional(),
+      }).optional(),
+    }),
+    output: z.object(withErrorBranch(SessionView)),
+  };
+});
+
 export function registerCodexReview(server: McpServer, ctx: ServerContext): void {
   server.registerTool(
     "codex_review",
@@ -59,18 +74,8 @@ export function registerCodexReview(server: McpServer, ctx: ServerContext): void
       title: "Review code with Codex",
       description:
         "Starts Codex's own reviewer as a session: target \"uncommitted\", {baseBranch}, {commit}, or {instructions}. Returns like codex (sessionId at once, or the result with advanced.waitForResult); the result's text is the review, each finding with its priority, file and lines. Poll, answer approvals and continue it (codex_reply) like any session. App-server backend only.",
-      inputSchema: {
-        target: Target,
-        cwd: Name.optional().describe("The repository to review. Default: the server's working directory."),
-        approvalPolicy: ApprovalPolicy.optional().describe("Default never: a review reads, it does not change."),
-        sandbox: SandboxMode.optional().describe("Default read-only."),
-        model: Name.optional(),
-        advanced: z.object({
-          waitForResult: waitForResult(ctx.config.maxWaitMs).optional(),
-          approvals: Approvals.optional(),
-        }).optional(),
-      },
-      outputSchema: withErrorBranch(SessionView),
+      inputSchema: deferred(() => schemas(ctx.config).input),
+      outputSchema: deferred(() => schemas(ctx.config).output),
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     },
     async (args, extra) => {

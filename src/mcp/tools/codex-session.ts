@@ -10,37 +10,43 @@ import * as z from "zod";
 import type { SessionRecord } from "../../sessions/store.ts";
 import type { ServerContext } from "../context.ts";
 import { errorResult, ToolError } from "../errors.ts";
-import { acceptedPolicy, ApprovalPolicy, Name, SandboxMode, SessionStatus, Turn, withErrorBranch } from "./schemas.ts";
+import { acceptedPolicy, vocabulary, withErrorBranch } from "./schemas.ts";
 import { sessionView, structuredResult } from "./session-view.ts";
+import { deferred, once } from "./deferred-schema.ts";
 
-const Summary = z.object({
-  sessionId: z.string(),
-  threadId: z.string().nullable(),
-  status: SessionStatus,
-  backend: z.string(),
-  turns: z.number().int(),
-  preview: z.string(),
-  createdAt: z.string(),
-  lastActivityAt: z.string(),
-  forkedFrom: z.string().optional(),
-  ownedBy: z.string().optional().describe(
-    "Set when another codex-mcp that is still running owns the session: it can be read here, not acted on.",
-  ),
+const Summary = once(() => {
+  const { SessionStatus } = vocabulary();
+  return z.object({
+    sessionId: z.string(),
+    threadId: z.string().nullable(),
+    status: SessionStatus,
+    backend: z.string(),
+    turns: z.number().int(),
+    preview: z.string(),
+    createdAt: z.string(),
+    lastActivityAt: z.string(),
+    forkedFrom: z.string().optional(),
+    ownedBy: z.string().optional().describe(
+      "Set when another codex-mcp that is still running owns the session: it can be read here, not acted on.",
+    ),
+  });
 });
 
 /** One of Codex's own threads (`threads`). */
-const CodexThread = z.object({
-  threadId: z.string(),
-  name: z.string().nullable(),
-  preview: z.string(),
-  cwd: z.string(),
-  model: z.string().nullable(),
-  source: z.string().nullable().describe("Where it was started (cli, vscode, exec, appServer …), as Codex says."),
-  createdAt: z.string(),
-  updatedAt: z.string(),
+const CodexThread = once(() => {
+  return z.object({
+    threadId: z.string(),
+    name: z.string().nullable(),
+    preview: z.string(),
+    cwd: z.string(),
+    model: z.string().nullable(),
+    source: z.string().nullable().describe("Where it was started (cli, vscode, exec, appServer …), as Codex says."),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  });
 });
 
-function summary(r: SessionRecord, ownedBy: string | null = null): z.infer<typeof Summary> {
+function summary(r: SessionRecord, ownedBy: string | null = null): z.infer<ReturnType<typeof Summary>> {
   return {
     sessionId: r.id,
     threadId: r.threadId,
@@ -55,13 +61,82 @@ function summary(r: SessionRecord, ownedBy: string | null = null): z.infer<typeo
   };
 }
 
-const CodexTurn = z.object({
-  turnId: z.string(),
-  status: z.string(),
-  startedAt: z.number().nullable().describe("Epoch ms."),
-  endedAt: z.number().nullable(),
-  prompt: z.string().nullable(),
-  answer: z.string().nullable(),
+const CodexTurn = once(() => {
+  return z.object({
+    turnId: z.string(),
+    status: z.string(),
+    startedAt: z.number().nullable().describe("Epoch ms."),
+    endedAt: z.number().nullable(),
+    prompt: z.string().nullable(),
+    answer: z.string().nullable(),
+  });
+});
+
+/** The tool's schemas, built on first use (deferred-schema.ts). */
+const schemas = once(() => {
+  const { ApprovalPolicy, Name, SandboxMode, SessionStatus, Turn } = vocabulary();
+  return {
+    input: z.object({
+      action: z.enum([
+        "list",
+        "get",
+        "cancel",
+        "interrupt",
+        "fork",
+        "clean",
+        "clean_background_terminals",
+        "threads",
+        "import",
+        "compact",
+        "rollback",
+      ]),
+      threadId: Name.min(1).optional().describe("import: the Codex thread to continue."),
+      turnId: Name.min(1).optional().describe(
+        "fork: copy the conversation only up to and including this turn (a turnId from get's turns); app-server backend. rollback (required): the first turn to drop.",
+      ),
+      cwd: Name.optional().describe(
+        "threads: only threads started in this directory. import: the session's working directory (default: the thread's).",
+      ),
+      search: Name.optional().describe("threads: only threads whose text matches this."),
+      limit: z.number().int().min(1).max(100).optional().describe(
+        "threads: at most this many (default 20). get with includeTurns: the last this many turns.",
+      ),
+      approvalPolicy: ApprovalPolicy.optional().describe(
+        "import: the session's approval policy (default on-request).",
+      ),
+      sandbox: SandboxMode.optional().describe("import: the session's sandbox (default read-only)."),
+      sessionId: Name.optional().describe(
+        "Required for get, cancel, interrupt, fork, compact, rollback, clean_background_terminals.",
+      ),
+      includeSensitive: z.boolean().optional().describe("get: include cwd and settings (config, instructions)."),
+      includeTurns: z.boolean().optional().describe(
+        "get: also the thread's turns as Codex keeps them (codexTurns: the last `limit`, default 20, oldest first; each turnId, status, prompt and answer, shortened), also those from before an import or beyond codex-mcp's own log; app-server backend.",
+      ),
+      statuses: z.array(SessionStatus).optional().describe(
+        "clean: which statuses to remove (default idle, error, cancelled).",
+      ),
+      olderThanMs: z.number().int().min(0).optional().describe(
+        "clean: only sessions idle at least this long (default 0).",
+      ),
+      dryRun: z.boolean().optional().describe("clean: list what would be removed, remove nothing."),
+      includeDisk: z.boolean().optional().describe(
+        "clean: also delete the sessions from the state database (their history is gone for good). Without it they are only dropped from memory and stay resumable.",
+      ),
+    }),
+    output: z.object(withErrorBranch({
+      action: z.string(),
+      sessions: z.array(Summary()).optional(),
+      session: z.record(z.string(), z.unknown()).optional(),
+      turns: z.array(Turn).optional().describe("get: the session's turns, first to last."),
+      codexTurns: z.array(CodexTurn()).optional().describe(
+        "get with includeTurns: the thread's turns as Codex keeps them.",
+      ),
+      settings: z.record(z.string(), z.unknown()).optional(),
+      removed: z.array(Summary()).optional(),
+      threads: z.array(CodexThread()).optional().describe("threads: Codex's threads, newest first."),
+      dryRun: z.boolean().optional(),
+    })),
+  };
 });
 
 export function registerCodexSession(server: McpServer, ctx: ServerContext): void {
@@ -71,66 +146,8 @@ export function registerCodexSession(server: McpServer, ctx: ServerContext): voi
       title: "Manage Codex sessions",
       description:
         "action=threads: Codex's own threads in CODEX_HOME, newest first (also those started in the Codex TUI or app; filter by cwd and search). import: a session over one of them (threadId), which codex_reply continues with its whole history. compact: Codex replaces the session's history with a summary, in a turn of its own (poll it like any turn). rollback: drop a turn (turnId) and every later one from the conversation, between turns; files they changed stay changed (app-server backend). action=list: every session, those with a running turn first. get: one session (includeSensitive adds its cwd and settings). cancel: stop it for good (interrupts its turn, declines what it asked). interrupt: stop the current turn, keep the session. fork: a new session with the same conversation (turnId: only up to that turn). clean: remove sessions by statuses (default idle, error, cancelled) and age olderThanMs (dryRun previews; includeDisk deletes persisted sessions for good). clean_background_terminals: stop terminals Codex keeps running for the session.",
-      inputSchema: {
-        action: z.enum([
-          "list",
-          "get",
-          "cancel",
-          "interrupt",
-          "fork",
-          "clean",
-          "clean_background_terminals",
-          "threads",
-          "import",
-          "compact",
-          "rollback",
-        ]),
-        threadId: Name.min(1).optional().describe("import: the Codex thread to continue."),
-        turnId: Name.min(1).optional().describe(
-          "fork: copy the conversation only up to and including this turn (a turnId from get's turns); app-server backend. rollback (required): the first turn to drop.",
-        ),
-        cwd: Name.optional().describe(
-          "threads: only threads started in this directory. import: the session's working directory (default: the thread's).",
-        ),
-        search: Name.optional().describe("threads: only threads whose text matches this."),
-        limit: z.number().int().min(1).max(100).optional().describe(
-          "threads: at most this many (default 20). get with includeTurns: the last this many turns.",
-        ),
-        approvalPolicy: ApprovalPolicy.optional().describe(
-          "import: the session's approval policy (default on-request).",
-        ),
-        sandbox: SandboxMode.optional().describe("import: the session's sandbox (default read-only)."),
-        sessionId: Name.optional().describe(
-          "Required for get, cancel, interrupt, fork, compact, rollback, clean_background_terminals.",
-        ),
-        includeSensitive: z.boolean().optional().describe("get: include cwd and settings (config, instructions)."),
-        includeTurns: z.boolean().optional().describe(
-          "get: also the thread's turns as Codex keeps them (codexTurns: the last `limit`, default 20, oldest first; each turnId, status, prompt and answer, shortened), also those from before an import or beyond codex-mcp's own log; app-server backend.",
-        ),
-        statuses: z.array(SessionStatus).optional().describe(
-          "clean: which statuses to remove (default idle, error, cancelled).",
-        ),
-        olderThanMs: z.number().int().min(0).optional().describe(
-          "clean: only sessions idle at least this long (default 0).",
-        ),
-        dryRun: z.boolean().optional().describe("clean: list what would be removed, remove nothing."),
-        includeDisk: z.boolean().optional().describe(
-          "clean: also delete the sessions from the state database (their history is gone for good). Without it they are only dropped from memory and stay resumable.",
-        ),
-      },
-      outputSchema: withErrorBranch({
-        action: z.string(),
-        sessions: z.array(Summary).optional(),
-        session: z.record(z.string(), z.unknown()).optional(),
-        turns: z.array(Turn).optional().describe("get: the session's turns, first to last."),
-        codexTurns: z.array(CodexTurn).optional().describe(
-          "get with includeTurns: the thread's turns as Codex keeps them.",
-        ),
-        settings: z.record(z.string(), z.unknown()).optional(),
-        removed: z.array(Summary).optional(),
-        threads: z.array(CodexThread).optional().describe("threads: Codex's threads, newest first."),
-        dryRun: z.boolean().optional(),
-      }),
+      inputSchema: deferred(() => schemas().input),
+      outputSchema: deferred(() => schemas().output),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     },
     async (args) => {

@@ -13,31 +13,65 @@ import { resumedWait } from "../approvals/round-trip.ts";
 import { innerMcpOverrides } from "../../diagnostics/inner-mcp.ts";
 import { checkModelChoice } from "../../sessions/model-check.ts";
 import { knownModels } from "../resources/models.ts";
-import {
-  acceptedPolicy,
-  ApprovalPolicy,
-  Approvals,
-  boundedJson,
-  CollaborationMode,
-  Effort,
-  Name,
-  OutputSchema,
-  Prompt,
-  SandboxMode,
-  SessionView,
-  Summary,
-  turnTimeout,
-  waitForResult,
-  withErrorBranch,
-} from "./schemas.ts";
+import { acceptedPolicy, boundedJson, turnTimeout, vocabulary, waitForResult, withErrorBranch } from "./schemas.ts";
 import { answeredAsTask } from "../tasks/tasks.ts";
 import { askThrough, continueWait, type ToolExtra, waitAndAnswer } from "./session-view.ts";
 import { capabilityNote } from "./capability-note.ts";
-import { MAX_IMAGES } from "../../sessions/path-checks.ts";
+import { deferred, perConfig } from "./deferred-schema.ts";
+import type { Config } from "../../config.ts";
 
-export const ImagePaths = z.array(Name).max(MAX_IMAGES).describe(
-  "Absolute paths of local images to attach to the prompt.",
-);
+/** The tool's schemas, built on first use (deferred-schema.ts). */
+const schemas = perConfig((config: Config) => {
+  const {
+    ApprovalPolicy,
+    Approvals,
+    CollaborationMode,
+    Effort,
+    ImagePaths,
+    Name,
+    OutputSchema,
+    Prompt,
+    SandboxMode,
+    SessionView,
+    Summary,
+  } = vocabulary();
+  return {
+    input: z.object({
+      prompt: Prompt.describe("The task for Codex."),
+      approvalPolicy: ApprovalPolicy,
+      sandbox: SandboxMode,
+      cwd: Name.optional().describe("Absolute working directory for Codex. Default: the server's."),
+      model: Name.optional().describe("Model name; default: Codex's configuration."),
+      effort: Effort.optional(),
+      profile: Name.optional().describe("A profile from the user's Codex config.toml."),
+      advanced: z
+        .object({
+          baseInstructions: z.string().optional(),
+          developerInstructions: z.string().optional(),
+          personality: z.string().optional(),
+          summary: Summary.optional(),
+          collaborationMode: CollaborationMode.optional(),
+          config: boundedJson("advanced.config").optional().describe(
+            'Codex config overrides, e.g. {"model_reasoning_effort":"high"}.',
+          ),
+          ephemeral: z.boolean().optional().describe("Do not persist the thread."),
+          outputSchema: OutputSchema.optional(),
+          images: ImagePaths.optional(),
+          approvalTimeoutMs: z.number().int().min(1_000).max(3_600_000).optional().describe(
+            "Decline unanswered approvals after this long (default 60000).",
+          ),
+          waitForResult: waitForResult(config.maxWaitMs).optional(),
+          turnTimeoutMs: turnTimeout(config.runningTtlMs).optional(),
+          approvals: Approvals.optional(),
+          mcpServers: z.union([z.enum(["inherit", "none"]), z.array(Name).max(64)]).optional().describe(
+            'The MCP servers of the user\'s Codex config that run inside this session: "inherit" (all), "none", or the names to keep. Default: CODEX_MCP_INNER_MCP (inherit). Kept for the session\'s later turns and forks.',
+          ),
+        })
+        .optional(),
+    }),
+    output: z.object(withErrorBranch(SessionView)),
+  };
+});
 
 export function registerCodex(server: McpServer, ctx: ServerContext): void {
   server.registerTool(
@@ -47,40 +81,8 @@ export function registerCodex(server: McpServer, ctx: ServerContext): void {
       description:
         "Starts an OpenAI Codex agent on a task: a new session (a Codex thread) and its first turn. Returns at once with sessionId and status; follow it with codex_check (poll, answer approvals) and continue it with codex_reply. With advanced.waitForResult (ms) it waits for the result instead, sending progress notifications, and falls back to the polling shape if the turn takes longer or Codex needs an answer from you (while the person is asked in a form, it keeps waiting). If your client cancels the call (its own tool timeout), only the wait ends: the turn keeps running; find it with codex_session list and poll it." +
         capabilityNote(ctx.config.backendMode),
-      inputSchema: {
-        prompt: Prompt.describe("The task for Codex."),
-        approvalPolicy: ApprovalPolicy,
-        sandbox: SandboxMode,
-        cwd: Name.optional().describe("Absolute working directory for Codex. Default: the server's."),
-        model: Name.optional().describe("Model name; default: Codex's configuration."),
-        effort: Effort.optional(),
-        profile: Name.optional().describe("A profile from the user's Codex config.toml."),
-        advanced: z
-          .object({
-            baseInstructions: z.string().optional(),
-            developerInstructions: z.string().optional(),
-            personality: z.string().optional(),
-            summary: Summary.optional(),
-            collaborationMode: CollaborationMode.optional(),
-            config: boundedJson("advanced.config").optional().describe(
-              'Codex config overrides, e.g. {"model_reasoning_effort":"high"}.',
-            ),
-            ephemeral: z.boolean().optional().describe("Do not persist the thread."),
-            outputSchema: OutputSchema.optional(),
-            images: ImagePaths.optional(),
-            approvalTimeoutMs: z.number().int().min(1_000).max(3_600_000).optional().describe(
-              "Decline unanswered approvals after this long (default 60000).",
-            ),
-            waitForResult: waitForResult(ctx.config.maxWaitMs).optional(),
-            turnTimeoutMs: turnTimeout(ctx.config.runningTtlMs).optional(),
-            approvals: Approvals.optional(),
-            mcpServers: z.union([z.enum(["inherit", "none"]), z.array(Name).max(64)]).optional().describe(
-              'The MCP servers of the user\'s Codex config that run inside this session: "inherit" (all), "none", or the names to keep. Default: CODEX_MCP_INNER_MCP (inherit). Kept for the session\'s later turns and forks.',
-            ),
-          })
-          .optional(),
-      },
-      outputSchema: withErrorBranch(SessionView),
+      inputSchema: deferred(() => schemas(ctx.config).input),
+      outputSchema: deferred(() => schemas(ctx.config).output),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     },
     async (args, extra) => {

@@ -7,6 +7,15 @@
 import type { McpServer } from "@modelcontextprotocol/server";
 import * as z from "zod";
 import { withErrorBranch } from "./schemas.ts";
+import { deferred, once } from "./deferred-schema.ts";
+
+/** The tool's schemas, built on first use (deferred-schema.ts). */
+const schemas = once(() => {
+  return {
+    input: z.object({ text: z.string() }),
+    output: z.object(withErrorBranch({ length: z.number().int() })),
+  };
+});
 
 export function registerDebugEcho(server: McpServer): void {
   server.registerTool(
@@ -14,8 +23,8 @@ export function registerDebugEcho(server: McpServer): void {
     {
       title: "Echo (test hook)",
       description: "Returns `text` unchanged. A test hook of codex-mcp; not for normal use.",
-      inputSchema: { text: z.string() },
-      outputSchema: withErrorBranch({ length: z.number().int() }),
+      inputSchema: deferred(() => schemas().input),
+      outputSchema: deferred(() => schemas().output),
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async ({ text }) => ({ content: [{ type: "text", text }], structuredContent: { length: text.length } }),
