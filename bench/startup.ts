@@ -1,6 +1,8 @@
 /**
  * Cold-start benchmark: how long each way of launching codex-mcp takes from spawn to the
- * `initialize` answer, and how much memory it holds right then. MCP clients spawn servers on
+ * `initialize` answer, and how much memory it holds right then; and on to the `tools/list` answer,
+ * asked for once the handshake is answered, as clients do (tool schemas are built on first use, so
+ * this column shows what moved past the handshake). MCP clients spawn servers on
  * every session, so this is latency users feel; the bare SDK server compiled the same way
  * (`hello (compiled)`) is the floor we compare against.
  *
@@ -29,6 +31,9 @@ const HELLO_BINARY = path.join(ROOT, "dist", "bench", `hello-server${EXE}`);
 const INITIALIZE =
   '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"0"}}}';
 
+const INITIALIZED = '{"jsonrpc":"2.0","method":"notifications/initialized"}';
+const TOOLS_LIST = '{"jsonrpc":"2.0","id":2,"method":"tools/list"}';
+
 const WARMUP = 2;
 const RESPONSE_TIMEOUT_MS = 15_000;
 const EXIT_TIMEOUT_MS = 3_000;
@@ -51,7 +56,10 @@ interface Mode {
 }
 
 interface Sample {
+  /** Spawn → the `initialize` answer. */
   ms: number;
+  /** Spawn → the `tools/list` answer, asked for once the handshake was answered. */
+  listMs: number;
   rssMiB: number | null;
 }
 
@@ -78,6 +86,9 @@ interface ModeSummary {
   minMs: number | null;
   rssMedianMiB: number | null;
   ratioToHello: number | null;
+  /** Spawn → tools/list, median. */
+  listMedianMs: number | null;
+  listRatioToHello: number | null;
 }
 
 interface Results {
@@ -145,7 +156,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | "timeout">
 
 /**
  * One cold start: spawn, send `initialize` at once, stop the clock on the response line, sample
- * RSS, then close stdin and wait for a clean exit (killing after a grace period).
+ * RSS, ask for the tools and stop a second clock on that answer, then close stdin and wait for a
+ * clean exit (killing after a grace period).
  */
 async function measureOnce(mode: Mode): Promise<{ sample?: Sample; error?: string; killed: boolean }> {
   const started = performance.now();
@@ -164,34 +176,36 @@ async function measureOnce(mode: Mode): Promise<{ sample?: Sample; error?: strin
     }
   })();
 
-  // Resolves with the arrival time of the response to id 1; keeps draining stdout afterwards so
-  // the server never blocks on a full pipe while shutting down.
+  // Resolves each id's response with its arrival time; keeps draining stdout afterwards so the
+  // server never blocks on a full pipe while shutting down.
+  const waiting = new Map<number, (found: { at: number; line: string } | { error: string }) => void>();
+  const responseTo = (id: number) =>
+    new Promise<{ at: number; line: string } | { error: string }>((resolve) => waiting.set(id, resolve));
+  const response = responseTo(1);
+  const listed = responseTo(2);
   const reader = proc.stdout.getReader();
-  const response = (async (): Promise<{ at: number; line: string } | { error: string }> => {
+  const reading = (async () => {
     const decoder = new TextDecoder();
     let buffered = "";
-    let found: { at: number; line: string } | null = null;
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) {
-        return found ?? { error: `stdout closed before a response${buffered ? `: ${buffered.slice(0, 200)}` : ""}` };
-      }
-      if (found) continue;
+      if (done) break;
       const at = performance.now();
       buffered += decoder.decode(value, { stream: true });
       let newline: number;
-      while (!found && (newline = buffered.indexOf("\n")) >= 0) {
+      while ((newline = buffered.indexOf("\n")) >= 0) {
         const line = buffered.slice(0, newline).trim();
         buffered = buffered.slice(newline + 1);
         try {
           const message = JSON.parse(line) as { id?: unknown };
-          if (message.id === 1) found = { at, line };
+          if (typeof message.id === "number") waiting.get(message.id)?.({ at, line });
         } catch {
           // Not JSON: a stray log line on stdout. Keep looking, but remember it for the error text.
         }
       }
-      if (found) return found;
     }
+    const error = `stdout closed before a response${buffered ? `: ${buffered.slice(0, 200)}` : ""}`;
+    for (const resolve of waiting.values()) resolve({ error });
   })();
 
   const first = await withTimeout(response, RESPONSE_TIMEOUT_MS);
@@ -205,7 +219,15 @@ async function measureOnce(mode: Mode): Promise<{ sample?: Sample; error?: strin
     const rss = rssMiB(proc.pid);
     const parsed = JSON.parse(first.line) as { result?: unknown; error?: { message?: string } };
     if (parsed.result === undefined) error = `initialize failed: ${parsed.error?.message ?? first.line.slice(0, 200)}`;
-    else sample = { ms: first.at - started, rssMiB: rss };
+    else {
+      // What a client does next: the tools, asked for once it has the handshake's answer.
+      proc.stdin.write(`${INITIALIZED}\n${TOOLS_LIST}\n`);
+      proc.stdin.flush();
+      const tools = await withTimeout(listed, RESPONSE_TIMEOUT_MS);
+      if (tools === "timeout") error = `no tools/list response within ${RESPONSE_TIMEOUT_MS} ms`;
+      else if ("error" in tools) error = tools.error;
+      else sample = { ms: first.at - started, listMs: tools.at - started, rssMiB: rss };
+    }
   }
 
   proc.stdin.end();
@@ -215,7 +237,7 @@ async function measureOnce(mode: Mode): Promise<{ sample?: Sample; error?: strin
     proc.kill("SIGKILL");
     await proc.exited;
   }
-  await Promise.allSettled([response, stderrDone]);
+  await Promise.allSettled([reading, stderrDone]);
   if (error && stderr.trim()) error += ` — stderr: ${stderr.trim().split("\n").slice(-3).join(" | ").slice(0, 300)}`;
   if (error && proc.exitCode !== null && proc.exitCode !== 0 && !killed) error += ` (exit ${proc.exitCode})`;
   return { sample, error, killed };
@@ -243,6 +265,8 @@ function summarise(state: ModeState, runs: number): ModeSummary {
     minMs: complete ? (sorted[0] as number) : null,
     rssMedianMiB: complete ? median(rss) : null,
     ratioToHello: null,
+    listMedianMs: complete ? median(measured.map((s) => s.listMs)) : null,
+    listRatioToHello: null,
   };
 }
 
@@ -251,12 +275,21 @@ function fmt(n: number | null | undefined, digits = 1): string {
 }
 
 function markdownTable(results: Results, previous: Results | null): string {
-  const header = ["mode", "median ms", "p90 ms", "min ms", "RSS MiB (median)", "× hello"];
+  const header = ["mode", "median ms", "p90 ms", "min ms", "RSS MiB (median)", "× hello", "→ tools/list ms", "× hello"];
   if (previous) header.push("previous median ms", "Δ median");
   const rows = results.modes.map((m) => {
     const row = m.ok
-      ? [m.name, fmt(m.medianMs), fmt(m.p90Ms), fmt(m.minMs), fmt(m.rssMedianMiB), fmt(m.ratioToHello, 2)]
-      : [m.name, "failed", "—", "—", "—", "—"];
+      ? [
+        m.name,
+        fmt(m.medianMs),
+        fmt(m.p90Ms),
+        fmt(m.minMs),
+        fmt(m.rssMedianMiB),
+        fmt(m.ratioToHello, 2),
+        fmt(m.listMedianMs),
+        fmt(m.listRatioToHello, 2),
+      ]
+      : [m.name, "failed", "—", "—", "—", "—", "—", "—"];
     if (previous) {
       const before = previous.modes.find((p) => p.name === m.name && p.ok)?.medianMs ?? null;
       const delta = before !== null && m.medianMs !== null
@@ -341,7 +374,11 @@ async function main(): Promise<number> {
 
   const summaries = states.map((s) => summarise(s, runs));
   const helloMedian = summaries.find((m) => m.name === HELLO && m.ok)?.medianMs ?? null;
-  for (const m of summaries) if (m.medianMs !== null && helloMedian) m.ratioToHello = m.medianMs / helloMedian;
+  const helloList = summaries.find((m) => m.name === HELLO && m.ok)?.listMedianMs ?? null;
+  for (const m of summaries) {
+    if (m.medianMs !== null && helloMedian) m.ratioToHello = m.medianMs / helloMedian;
+    if (m.listMedianMs !== null && helloList) m.listRatioToHello = m.listMedianMs / helloList;
+  }
 
   const cpus = os.cpus();
   const results: Results = {
@@ -387,7 +424,7 @@ async function main(): Promise<number> {
   const md = [
     "# Startup benchmark",
     "",
-    `Cold start → \`initialize\` response, ${runs} runs per mode after ${WARMUP} warm-up runs, interleaved; RSS from /proc/<pid>/status right after the response.`,
+    `Cold start → \`initialize\` response (the target's measure), and on to the \`tools/list\` answer a client asks for next, ${runs} runs per mode after ${WARMUP} warm-up runs, interleaved; RSS from /proc/<pid>/status right after the response.`,
     "",
     `- date: ${results.date}`,
     `- machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.totalMemMiB} MiB, ${machine.platform}-${machine.arch} ${machine.release}`,
