@@ -2,9 +2,10 @@
  * Serving the application over streamable HTTP at `/mcp` (`codex-mcp serve --http`): both
  * protocol eras from the one server factory — the 2026-07-28 era per request and stateless
  * through the SDK's `createMcpHandler`, the 2025 era with its session protocol
- * (legacy-sessions.ts) — behind the guard (path, Host/Origin, body size, bearer token). The listener is the runtime's
- * (`Bun.serve`, `Deno.serve`, `node:http`). Signals stop it as on stdio: the first stops taking
- * requests and lets running turns finish within the grace, a second cuts that short, a third exits.
+ * (legacy-sessions.ts) — behind the guard (path, Host/Origin, body size, bearer token). The
+ * listener is the runtime adapter's (`Runtime.serveHttp`); this module only hands it a fetch-style
+ * handler. Signals stop it as on stdio: the first stops taking requests and lets running turns
+ * finish within the grace, a second cuts that short, a third exits.
  *
  * Each token's principal sees its own sessions only (sessions/principals.ts). Not yet:
  * `notifications/tasks` over HTTP.
