@@ -21,7 +21,7 @@ import {
 import type { Logger } from "../../../log.ts";
 import type { Runtime } from "../../../runtime/types.ts";
 import { createMcpServer } from "../../server.ts";
-import type { ServedApp } from "../stdio/serve.ts";
+import { type ServedApp, stopOnSignals } from "../serving.ts";
 import { guard } from "./guard.ts";
 import { LegacySessions } from "./legacy-sessions.ts";
 import { sessionsOf } from "../../../sessions/principals.ts";
@@ -106,22 +106,14 @@ export async function serveHttp(
   log.print(`codex-mcp: serving MCP over HTTP at ${url}${settings.tokens ? "" : " (no authentication)"}\n`);
   log.info(`serving MCP over HTTP (${runtime.name} ${runtime.version}, pid ${runtime.pid}, ${app.description})`);
 
-  const hurry = new AbortController();
-  let signals = 0;
-  const stopped = new Promise<void>((resolve) => {
-    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP", "SIGBREAK"] as const) {
-      runtime.onSignal(signal, () => {
-        signals += 1;
-        log.info(`${signal}: shutting down${signals > 1 ? " now" : ""}`);
-        if (signals === 2) hurry.abort();
-        if (signals > 2) void runtime.exit(130);
-        stopping = true;
-        resolve();
-      });
-    }
+  let hurry!: AbortSignal;
+  await new Promise<void>((resolve) => {
+    hurry = stopOnSignals(runtime, log, () => {
+      stopping = true;
+      resolve();
+    });
   });
-  await stopped;
-  await app.shutdown(options.shutdownGraceMs, hurry.signal);
+  await app.shutdown(options.shutdownGraceMs, hurry);
   // A client that leaves a response unread must not hold the exit: closing is bounded.
   const bounded = (closing: Promise<unknown>) =>
     Promise.race([closing.catch(() => {}), new Promise((resolve) => setTimeout(resolve, CLOSE_BOUND_MS))]);

@@ -15,17 +15,9 @@
 import { serveStdio as serveEras } from "@modelcontextprotocol/server/stdio";
 import type { Logger } from "../../../log.ts";
 import type { Runtime } from "../../../runtime/types.ts";
-import type { AppContext } from "../../context.ts";
 import { createMcpServer } from "../../server.ts";
 import { StdioTransport } from "./transport.ts";
-
-/** What a transport needs of the application (src/app.ts builds it). */
-export interface ServedApp {
-  readonly context: AppContext;
-  /** A line for the log: where the sessions are kept. */
-  readonly description: string;
-  shutdown(graceMs: number, hurry?: AbortSignal): Promise<void>;
-}
+import { type ServedApp, stopOnSignals } from "../serving.ts";
 
 export async function serveStdio(
   runtime: Runtime,
@@ -35,17 +27,7 @@ export async function serveStdio(
   const { log } = options;
   const transport = new StdioTransport(runtime.stdio.stdin, runtime.stdio.stdout);
 
-  const hurry = new AbortController();
-  let signals = 0;
-  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP", "SIGBREAK"] as const) {
-    runtime.onSignal(signal, () => {
-      signals += 1;
-      log.info(`${signal}: shutting down${signals > 1 ? " now" : ""}`);
-      if (signals === 2) hurry.abort();
-      if (signals > 2) void runtime.exit(130);
-      void transport.close();
-    });
-  }
+  const hurry = stopOnSignals(runtime, log, () => void transport.close());
 
   // One server per era the connection opens in (a 2026-era `server/discover` probe followed by a
   // 2025-era `initialize` builds two, the first discarded); each logs its own protocol errors.
@@ -60,6 +42,6 @@ export async function serveStdio(
   }, { transport, onerror: (error) => log.warn("protocol error", error) });
   log.info(`serving MCP over stdio (${runtime.name} ${runtime.version}, pid ${runtime.pid}, ${app.description})`);
   await transport.closed;
-  await app.shutdown(options.shutdownGraceMs, hurry.signal);
+  await app.shutdown(options.shutdownGraceMs, hurry);
   await transport.flushed();
 }
