@@ -239,36 +239,14 @@ describe("approvals by form", () => {
 describe("an MCP server inside Codex asks for fields", () => {
   /** The inner model: find the asker's tool, call it, then finish with what it said. */
   function scriptAsker(tool = "ask_name") {
-    const done = (id: string) => ({
-      type: "response.completed",
-      response: { id, usage: { input_tokens: 1, output_tokens: 1, total_tokens: 2 } },
-    });
-    const item = (id: string, value: Record<string, unknown>) =>
-      reply.events([
-        { type: "response.created", response: { id } },
-        { type: "response.output_item.done", output_index: 0, item: value },
-        done(id),
-      ]);
     model.setHandler((request) => {
       const said = request.toolOutput("call_asker");
       if (said !== undefined) return reply.message(`The tool said: ${said}`);
-      if (request.input.some((i) => i.type === "tool_search_output")) {
-        return item("r_call", {
-          type: "function_call",
-          id: "fc_asker",
-          call_id: "call_asker",
-          namespace: "mcp__asker",
-          name: tool,
-          arguments: "{}",
-        });
-      }
-      return item("r_search", {
-        type: "tool_search_call",
-        id: "ts_asker",
-        call_id: "ts_asker",
-        execution: "client",
-        status: "completed",
-        arguments: { query: "ask the user for a name" },
+      return reply.viaToolSearch(request, {
+        query: "ask the user for a name",
+        namespace: "mcp__asker",
+        tool,
+        callId: "call_asker",
       });
     });
   }

@@ -182,32 +182,14 @@ describe("approvals by form, 2026-07-28 era (input_required)", () => {
         'default_tools_approval_mode = "approve"',
       ].join("\n"),
     });
-    const item = (id: string, value: Record<string, unknown>) =>
-      reply.events([
-        { type: "response.created", response: { id } },
-        { type: "response.output_item.done", output_index: 0, item: value },
-        { type: "response.completed", response: { id, usage: { input_tokens: 1, output_tokens: 1, total_tokens: 2 } } },
-      ]);
     model.setHandler((request) => {
       const said = request.toolOutput("call_sign_in");
       if (said !== undefined) return reply.message(`The tool said: ${said}`);
-      if (request.input.some((i) => i.type === "tool_search_output")) {
-        return item("r_call", {
-          type: "function_call",
-          id: "fc_sign_in",
-          call_id: "call_sign_in",
-          namespace: "mcp__asker",
-          name: "sign_in",
-          arguments: "{}",
-        });
-      }
-      return item("r_search", {
-        type: "tool_search_call",
-        id: "ts_asker",
-        call_id: "ts_asker",
-        execution: "client",
-        status: "completed",
-        arguments: { query: "sign in" },
+      return reply.viaToolSearch(request, {
+        query: "sign in",
+        namespace: "mcp__asker",
+        tool: "sign_in",
+        callId: "call_sign_in",
       });
     });
     const s = await connect(() => ({ action: "accept" }), { urls: true });

@@ -19,7 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { codexBinary } from "../harness/codex-bin.ts";
 import { makeCodexHome } from "../harness/codex-home.ts";
-import { type FakeModel, reply, type SseEvent, startFakeModel } from "../harness/fake-model.ts";
+import { type FakeModel, reply, startFakeModel } from "../harness/fake-model.ts";
 import { startFakeAnthropic, toolResults } from "../harness/fake-anthropic.ts";
 import { BIN, COMPILED } from "./launch.ts";
 
@@ -32,16 +32,6 @@ afterAll(async () => {
 });
 
 /** One output item as a whole response of the fake model. */
-function oneItem(item: Record<string, unknown>): ReturnType<typeof reply.events> {
-  const id = `resp_${item.call_id}`;
-  const events: SseEvent[] = [
-    { type: "response.created", response: { id } },
-    { type: "response.output_item.done", output_index: 0, item },
-    { type: "response.completed", response: { id, usage: { input_tokens: 1, output_tokens: 1, total_tokens: 2 } } },
-  ];
-  return reply.events(events);
-}
-
 describe("the Codex CLI as a client", () => {
   for (const feature of ["default", "mcp_2026_07_28"] as const) {
     test(
@@ -74,29 +64,18 @@ describe("the Codex CLI as a client", () => {
             if (said.includes("Inner task")) return reply.message("inner answer: 42");
             const outputs = request.toolOutputs();
             if (outputs.some((o) => o.callId === "call_codex")) return reply.message("The inner agent said 42.");
-            if (request.input.some((i) => i.type === "tool_search_output")) {
-              return oneItem({
-                type: "function_call",
-                id: "fc_codex",
-                call_id: "call_codex",
-                namespace: "mcp__codex_mcp",
-                name: "codex",
-                arguments: JSON.stringify({
-                  prompt: "Inner task: what is six times seven?",
-                  approvalPolicy: "never",
-                  sandbox: "read-only",
-                  cwd: inner.workspace,
-                  advanced: { waitForResult: 30_000 },
-                }),
-              });
-            }
-            return oneItem({
-              type: "tool_search_call",
-              id: "tsc_1",
-              call_id: "ts_1",
-              execution: "client",
-              status: "completed",
-              arguments: { query: "start a codex session" },
+            return reply.viaToolSearch(request, {
+              query: "start a codex session",
+              namespace: "mcp__codex_mcp",
+              tool: "codex",
+              args: {
+                prompt: "Inner task: what is six times seven?",
+                approvalPolicy: "never",
+                sandbox: "read-only",
+                cwd: inner.workspace,
+                advanced: { waitForResult: 30_000 },
+              },
+              callId: "call_codex",
             });
           });
           // Asynchronously: the fake model answers from this process.

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { codexBinary } from "../harness/codex-bin.ts";
 import { makeCodexHome } from "../harness/codex-home.ts";
-import { type FakeModel, reply, type SseEvent, startFakeModel } from "../harness/fake-model.ts";
+import { type FakeModel, reply, startFakeModel } from "../harness/fake-model.ts";
 import { BIN, COMPILED } from "./launch.ts";
 
 // deno-lint-ignore no-explicit-any -- the test reads whatever fields it checks
@@ -24,16 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await model.close();
 });
-
-function oneItem(item: Record<string, unknown>) {
-  const id = `resp_${item.call_id}`;
-  const events: SseEvent[] = [
-    { type: "response.created", response: { id } },
-    { type: "response.output_item.done", output_index: 0, item },
-    { type: "response.completed", response: { id, usage: { input_tokens: 1, output_tokens: 1, total_tokens: 2 } } },
-  ];
-  return reply.events(events);
-}
 
 /** A JSON-RPC client of `codex app-server` over its stdio: requests, notifications, its requests. */
 function appServer(env: Record<string, string>, cwd: string, answer: (method: string, params: Json) => Json) {
@@ -125,29 +115,18 @@ describe("codex app-server as codex-mcp's client", () => {
             : reply.message(`Inner done: ${ran.includes("via-app-server") ? "it ran" : "it did not run"}`);
         }
         if (request.toolOutputs().some((o) => o.callId === "call_codex")) return reply.message("Outer done.");
-        if (request.input.some((i) => i.type === "tool_search_output")) {
-          return oneItem({
-            type: "function_call",
-            id: "fc_codex",
-            call_id: "call_codex",
-            namespace: "mcp__codex_mcp",
-            name: "codex",
-            arguments: JSON.stringify({
-              prompt: "Inner task: run echo.",
-              approvalPolicy: "untrusted",
-              sandbox: "read-only",
-              cwd: inner.workspace,
-              advanced: { waitForResult: 30_000 },
-            }),
-          });
-        }
-        return oneItem({
-          type: "tool_search_call",
-          id: "tsc_1",
-          call_id: "ts_1",
-          execution: "client",
-          status: "completed",
-          arguments: { query: "start a codex session" },
+        return reply.viaToolSearch(request, {
+          query: "start a codex session",
+          namespace: "mcp__codex_mcp",
+          tool: "codex",
+          args: {
+            prompt: "Inner task: run echo.",
+            approvalPolicy: "untrusted",
+            sandbox: "read-only",
+            cwd: inner.workspace,
+            advanced: { waitForResult: 30_000 },
+          },
+          callId: "call_codex",
         });
       });
       await server.request("initialize", {

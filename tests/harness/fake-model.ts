@@ -302,6 +302,36 @@ export const reply = {
     return response([functionCallItem(name, args, opts)], pickResponseOptions(opts));
   },
 
+  /**
+   * How a model reaches an MCP tool that Codex keeps behind tool search (its deferred MCP tools):
+   * a client-run `tool_search_call` for `query` until the search's output is in `request`, then
+   * the call of `tool` in `namespace` (`mcp__<server name>`) with `args`, as `callId`.
+   */
+  viaToolSearch(
+    request: RecordedRequest,
+    call: { query: string; namespace: string; tool: string; args?: unknown; callId: string },
+  ): ResponseScript {
+    const searched = request.input.some((i) => i.type === "tool_search_output");
+    const item = searched
+      ? {
+        type: "function_call",
+        id: `fc_${call.callId}`,
+        call_id: call.callId,
+        namespace: call.namespace,
+        name: call.tool,
+        arguments: JSON.stringify(call.args ?? {}),
+      }
+      : {
+        type: "tool_search_call",
+        id: `ts_${call.callId}`,
+        call_id: `ts_${call.callId}`,
+        execution: "client",
+        status: "completed",
+        arguments: { query: call.query },
+      };
+    return response([(outputIndex) => [{ type: "response.output_item.done", output_index: outputIndex, item }]]);
+  },
+
   /** A call of Codex's `apply_patch` custom tool (`*** Begin Patch … *** End Patch`). */
   applyPatch(patch: string, opts: FunctionCallOptions = {}): ResponseScript {
     return response([customToolCallItem("apply_patch", patch, opts)], pickResponseOptions(opts));
