@@ -48,6 +48,23 @@ const BY_SESSION_ID = new Set<PropertyKey>([
   "cleanBackgroundTerminals",
 ]);
 
+/**
+ * The operations that name no session (or take a record already seen): passed through as they
+ * are. An operation in none of these sets is refused when looked up, so a new one of the manager
+ * cannot reach another principal's sessions before it is placed here.
+ */
+const SESSION_FREE = new Set<PropertyKey>([
+  "threads",
+  "models",
+  "rateLimits",
+  "ownedElsewhere",
+  "startLifecycle",
+  "sweep",
+  "recover",
+  "drain",
+  "close",
+]);
+
 /** `manager` as `principal` sees it; `manager` itself when there is no principal. */
 export function sessionsOf(
   manager: SessionManager,
@@ -119,7 +136,10 @@ export function sessionsOf(
       if (prop in scoped) return scoped[prop as keyof SessionManager];
       const value = Reflect.get(target, prop, target);
       if (typeof value !== "function") return value;
-      if (!BY_SESSION_ID.has(prop)) return value.bind(target);
+      if (SESSION_FREE.has(prop)) return value.bind(target);
+      if (!BY_SESSION_ID.has(prop)) {
+        throw new Error(`sessionsOf: SessionManager.${String(prop)} is not placed in principals.ts`);
+      }
       return (sessionId: string, ...rest: unknown[]) => {
         check(sessionId);
         admit(prop);
