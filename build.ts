@@ -28,7 +28,8 @@ if (typeof Bun === "undefined") {
 const ROOT = import.meta.dir;
 const DIST = path.join(ROOT, "dist");
 const CACHE = path.join(ROOT, ".cache", "bun-targets");
-const DEFAULT_ENTRY = path.join(ROOT, "src", "main.ts");
+// The compiled binary's own entry: main.ts (from source) would bundle every runtime's adapter.
+const DEFAULT_ENTRY = path.join(ROOT, "src", "compiled.ts");
 const PRODUCT = "codex-mcp";
 
 /**
@@ -74,7 +75,7 @@ const TARGET_NAMES = Object.keys(TARGETS) as TargetName[];
 
 const USAGE = `Usage: bun build.ts [options]
 
-Compiles ${path.relative(process.cwd(), DEFAULT_ENTRY) || "src/main.ts"} with
+Compiles ${path.relative(process.cwd(), DEFAULT_ENTRY) || "src/compiled.ts"} with
   bun build ${COMPILE_FLAGS.join(" ")}
 and writes dist/SHA256SUMS over every executable directly in dist/ (this run's and earlier ones).
 
@@ -84,7 +85,7 @@ Options:
                          ${TARGET_NAMES.join(", ")}
                          → dist/${PRODUCT}-<target> (.exe for windows)
   --all                  cross-compile every target above
-  --entry <file>         compile this entry instead of src/main.ts; cross builds are then
+  --entry <file>         compile this entry instead of src/compiled.ts; cross builds are then
                          named after the entry (dist/<entry-name>-<target>)
   --outfile <path>       output path of a host build (not with --target/--all)
   -h, --help             show this help

@@ -2,7 +2,8 @@
  * The fitness test of the architecture: imports in src/ point one way, down the layers
  *
  *   runtime < base (errors, streams, platform, log, version) < process < config < codex
- *           < diagnostics < clients < sessions < mcp < the composition root (app.ts, main.ts, cli.ts)
+ *           < diagnostics < clients < sessions < mcp < the composition root (app.ts, run.ts, cli.ts and the
+ *           entries main.ts and compiled.ts)
  *
  * A file may import its own layer and the ones below; no two top-level parts of src/ import
  * each other. Every file of src/ must belong to a layer, so a new folder has to be placed here.
@@ -24,7 +25,7 @@ const LAYERS: readonly (readonly [string, readonly string[]])[] = [
   ["clients", ["clients/"]],
   ["sessions", ["sessions/"]],
   ["mcp", ["mcp/"]],
-  ["root", ["app.ts", "main.ts", "cli.ts"]],
+  ["root", ["app.ts", "run.ts", "cli.ts", "main.ts", "compiled.ts"]],
 ];
 
 function filesUnder(dir: string, out: string[] = []): string[] {
@@ -94,6 +95,15 @@ describe("layers", () => {
       .map(({ rel }) => `src/${rel}`)
       .filter((path) => !architecture.includes(`| \`${path}\` |`));
     expect(long).toEqual([]);
+  });
+
+  test("the compiled entry reaches the Bun adapter and no other runtime's", () => {
+    // The bundler keeps every module an entry reaches, and hoists their `node:` imports to start-up.
+    const reached = new Set(["compiled.ts"]);
+    for (const from of reached) for (const edge of edges) if (edge.from === from) reached.add(edge.to);
+    expect(reached.has("runtime/bun.ts")).toBe(true);
+    expect([...reached].filter((rel) => ["runtime/node.ts", "runtime/deno.ts", "runtime/detect.ts"].includes(rel)))
+      .toEqual([]);
   });
 
   test("the scanner sees static, type-only, multi-line, re-export and dynamic imports", () => {
