@@ -1,10 +1,15 @@
 /**
  * The Bun adapter, also what the compiled binary runs on. Spawning uses `Bun.spawn` (faster than
- * Bun's `node:child_process`); stdio and files use the helpers Bun shares with Node.
+ * Bun's `node:child_process`), and our own stdio Bun's file sinks; files and signals use the
+ * helpers Bun shares with Node.
+ *
+ * Nothing here touches `process.stdout`, `process.stderr` or `node:tty` at start-up: Bun builds
+ * those Node streams on first use, which in a compiled binary costs about 7.5 ms (`process.stdout`)
+ * and 2.5 ms (`node:tty`) of a cold start measured at about 35 ms (bench/startup.ts).
  *
  * @module
  */
-import { processRuntime } from "./node-process.ts";
+import { processRuntime, type ProcessStdio } from "./node-process.ts";
 import {
   type ChildProcess,
   type ExitStatus,
@@ -14,6 +19,7 @@ import {
   SpawnError,
   type SpawnOptions,
 } from "./types.ts";
+import { type TrackedWritable, trackedWritable } from "./write-tracker.ts";
 
 /**
  * Bun gives a child's stdin as a FileSink; the core wants a WritableStream whose writes can fail.
@@ -82,7 +88,72 @@ async function serveHttp(options: HttpServeOptions): Promise<HttpListener> {
   return { hostname: options.hostname, port: server.port ?? options.port, close: () => server.stop(true) };
 }
 
-/** Builds the Bun runtime. Call once, early: it captures the real stdout before anything can replace it. */
+/**
+ * One of our own file sinks (stdout, stderr) as a backpressured, EPIPE-safe {@link TrackedWritable}.
+ * Measured on Bun 1.4.5 with a pipe: a write the reader cannot take yet returns a promise from
+ * `flush` (the event loop keeps running), and one the reader has gone from rejects with EPIPE.
+ */
+function sinkWritable(sink: Bun.FileSink): TrackedWritable {
+  let broken: unknown = null;
+  return trackedWritable(async (chunk) => {
+    if (broken) throw broken;
+    try {
+      const written: unknown = sink.write(chunk);
+      if (written instanceof Promise) await written;
+      const flushed: unknown = sink.flush();
+      if (flushed instanceof Promise) await flushed;
+    } catch (error) {
+      broken = error;
+      throw error;
+    }
+  });
+}
+
+type TtyBinding = { isTTY?: (fd: number) => boolean };
+
+/** `isatty` through Bun's `tty_wrap` binding (Bun's own tests hold it to `node:tty`'s `isatty`),
+ * with `node:tty`, loaded only then, where the binding is missing. */
+function isTerminal(stream: "stdin" | "stdout" | "stderr"): boolean {
+  const fd = stream === "stdin" ? 0 : stream === "stdout" ? 1 : 2;
+  try {
+    const binding = (process as { binding?: (name: string) => TtyBinding }).binding?.("tty_wrap");
+    if (typeof binding?.isTTY === "function") return binding.isTTY(fd);
+  } catch {
+    // No such binding in this Bun: ask node:tty.
+  }
+  return (process.getBuiltinModule("node:tty") as typeof import("node:tty")).isatty(fd);
+}
+
+/**
+ * Replaces `process.stdout` (assigning it does not build Bun's stream; defining it does) with a
+ * stand-in for `process.stderr`, which is built only if something writes there: dependencies that
+ * print through `process.stdout` reach stderr, not the protocol.
+ */
+function redirectStrayStdout(): void {
+  let stderr: NodeJS.WriteStream | undefined;
+  const real = (): NodeJS.WriteStream => (stderr ??= process.stderr);
+  (process as { stdout: unknown }).stdout = new Proxy({}, {
+    get(_, key) {
+      const value: unknown = Reflect.get(real(), key);
+      return typeof value === "function" ? value.bind(real()) : value;
+    },
+    set: (_, key, value) => Reflect.set(real(), key, value),
+    has: (_, key) => key in real(),
+    getPrototypeOf: () => Object.getPrototypeOf(real()),
+  });
+}
+
+function bunStdio(): ProcessStdio {
+  return {
+    stdin: Bun.stdin.stream(),
+    stdout: sinkWritable(Bun.stdout.writer()),
+    stderr: sinkWritable(Bun.stderr.writer()),
+    isTerminal,
+    redirectStrayStdout,
+  };
+}
+
+/** Builds the Bun runtime. Call once, early: our stdout is fd 1 itself, whatever replaces `process.stdout`. */
 export function createBunRuntime(): Runtime {
-  return processRuntime({ name: "bun", version: Bun.version, stdin: Bun.stdin.stream(), spawn, serveHttp });
+  return processRuntime({ name: "bun", version: Bun.version, stdio: bunStdio(), spawn, serveHttp });
 }

@@ -1,19 +1,17 @@
 /**
- * The pieces Node and Bun share: both implement Node's `process`, `node:fs` and `node:tty` natively
- * and write `process.stdout` asynchronously (measured), so one implementation serves both adapters.
- * Deno does not use this file: its `process.stdout.write` blocks the event loop on a slow reader.
+ * The pieces Node and Bun share: both implement Node's `process` and `node:fs` natively, so one
+ * implementation serves both adapters. Their own stdio is not shared: each adapter passes it in
+ * (Bun's `process.stdout` costs milliseconds of start-up; see bun.ts). Deno does not use this
+ * file: its `process.stdout.write` blocks the event loop on a slow reader.
  *
  * @module
  */
 import { chmod, mkdir, mkdtemp, readdir, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isatty } from "node:tty";
 import { openNodeSqlite } from "./node-sqlite.ts";
-import type { Database, FileSystem, Runtime, RuntimeName, Signal } from "./types.ts";
-import { type TrackedWritable, trackedWritable } from "./write-tracker.ts";
-
-type NodeWrite = (chunk: Uint8Array | string, callback?: (error?: Error | null) => void) => boolean;
+import type { Database, FileSystem, Runtime, RuntimeName, ServerStdio, Signal } from "./types.ts";
+import type { TrackedWritable } from "./write-tracker.ts";
 
 /** `node:fs/promises` as a {@link FileSystem}. */
 const nodeFileSystem: FileSystem = {
@@ -59,36 +57,6 @@ function openProcessDatabase(path: string, runtime: string): Database {
   return openNodeSqlite(sqlite?.DatabaseSync, path, runtime);
 }
 
-/** A write stream of `process` as a backpressured, EPIPE-safe {@link TrackedWritable}. */
-function processWritable(stream: NodeJS.WriteStream, write: NodeWrite): TrackedWritable {
-  let broken: Error | null = null;
-  // Without a listener an EPIPE 'error' event would crash the server when the client goes away.
-  stream.on("error", (error: Error) => {
-    broken = error;
-  });
-  return trackedWritable(
-    (chunk) =>
-      new Promise<void>((resolve, reject) => {
-        if (broken) return reject(broken);
-        write(chunk, (error) => (error ? reject(error) : resolve()));
-      }),
-  );
-}
-
-/** The original `process.stdout.write`, captured before {@link redirectProcessStdout} replaces it. */
-function originalStdoutWrite(): NodeWrite {
-  return process.stdout.write.bind(process.stdout) as NodeWrite;
-}
-
-/** Points `process.stdout.write` at stderr: dependencies that print no longer reach the protocol. */
-function redirectProcessStdout(): void {
-  const toStderr = process.stderr.write.bind(process.stderr);
-  process.stdout.write = toStderr as typeof process.stdout.write;
-}
-
-const isTerminal = (stream: "stdin" | "stdout" | "stderr"): boolean =>
-  isatty(stream === "stdin" ? 0 : stream === "stdout" ? 1 : 2);
-
 /** `process.kill` with "no such process" reported as `false`; signal `0` only probes. */
 function killProcess(pid: number, signal: Signal | 0): boolean {
   try {
@@ -125,11 +93,17 @@ async function exitAfter(streams: readonly TrackedWritable[], code: number): Pro
   process.exit(code);
 }
 
+/** Our own stdio, as the adapter builds it: writes are tracked so that exiting can wait for them. */
+export interface ProcessStdio extends Pick<ServerStdio, "stdin" | "isTerminal" | "redirectStrayStdout"> {
+  stdout: TrackedWritable;
+  stderr: TrackedWritable;
+}
+
 /** What differs between the Node and Bun adapters; everything else is Node's `process`. */
 export interface ProcessRuntimeParts {
   name: RuntimeName;
   version: string;
-  stdin: ReadableStream<Uint8Array>;
+  stdio: ProcessStdio;
   spawn: Runtime["spawn"];
   serveHttp: Runtime["serveHttp"];
 }
@@ -139,8 +113,7 @@ export interface ProcessRuntimeParts {
  * stdout before anything can replace it.
  */
 export function processRuntime(parts: ProcessRuntimeParts): Runtime {
-  const stdout = processWritable(process.stdout, originalStdoutWrite());
-  const stderr = processWritable(process.stderr, process.stderr.write.bind(process.stderr));
+  const { stdout, stderr } = parts.stdio;
   return {
     name: parts.name,
     version: parts.version,
@@ -151,11 +124,11 @@ export function processRuntime(parts: ProcessRuntimeParts): Runtime {
     args: process.argv.slice(2),
     env: { ...process.env } as Record<string, string>,
     stdio: {
-      stdin: parts.stdin,
+      stdin: parts.stdio.stdin,
       stdout: stdout.stream,
       stderr: stderr.stream,
-      isTerminal,
-      redirectStrayStdout: redirectProcessStdout,
+      isTerminal: parts.stdio.isTerminal,
+      redirectStrayStdout: parts.stdio.redirectStrayStdout,
     },
     fs: nodeFileSystem,
     cwd: () => process.cwd(),
