@@ -1,10 +1,10 @@
 /**
- * Which stdio transport to hand the SDK's `serveStdio` under Deno: its own (Node streams,
- * `process.stdout.write`) or codex-mcp's (Web streams). A v2 server (bench/fixtures/
- * transport-server.ts) answers 1 MiB tool results to a client that reads fast, then to one that
- * reads slowly (64 KiB every 10 ms, as a busy client does); measured: the time for all answers and
- * the server's longest event-loop stall (a stalled loop cannot answer pings, cancellations, or
- * Codex's own messages).
+ * Which stdio transport to hand the SDK's `serveStdio`, under Deno and under Bun: its own (Node
+ * streams, `process.stdout.write`) or codex-mcp's, on the runtime adapter's own stdio (Web streams
+ * in Deno, file sinks in Bun). A v2 server (bench/fixtures/transport-server.ts) answers 1 MiB tool
+ * results to a client that reads fast, then to one that reads slowly (64 KiB every 10 ms, as a busy
+ * client does); measured: the time for all answers and the server's longest event-loop stall (a
+ * stalled loop cannot answer pings, cancellations, or Codex's own messages).
  *
  *   bun bench/stdio-transport.ts [--runs N]
  *
@@ -15,7 +15,11 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { median, parseBenchArgs, ROOT } from "./lib.ts";
 
-const DENO = path.join(ROOT, "node_modules", ".bin", "deno");
+const RUNTIMES = {
+  Deno: [path.join(ROOT, "node_modules", ".bin", "deno"), "run", "-A"],
+  Bun: [process.execPath],
+} as const;
+type RuntimeName = keyof typeof RUNTIMES;
 const SERVER = path.join(ROOT, "bench", "fixtures", "transport-server.ts");
 const CALLS = 8;
 const KIB = 1024;
@@ -25,8 +29,9 @@ interface Run {
   worstStallMs: number;
 }
 
-async function run(transport: "sdk" | "ours", slowReader: boolean): Promise<Run> {
-  const child = spawn(DENO, ["run", "-A", SERVER, transport], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
+async function run(runtime: RuntimeName, transport: "sdk" | "ours", slowReader: boolean): Promise<Run> {
+  const [command, ...args] = RUNTIMES[runtime];
+  const child = spawn(command, [...args, SERVER, transport], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
   const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
@@ -81,32 +86,34 @@ if (args === "help") {
 }
 const { runs } = args;
 const rows: string[] = [];
-for (const slowReader of [false, true]) {
-  const results: Record<string, Run[]> = { sdk: [], ours: [] };
-  for (let i = 0; i < runs; i++) {
-    for (const transport of i % 2 ? (["ours", "sdk"] as const) : (["sdk", "ours"] as const)) {
-      results[transport]!.push(await run(transport, slowReader));
+for (const runtime of Object.keys(RUNTIMES) as RuntimeName[]) {
+  for (const slowReader of [false, true]) {
+    const results: Record<string, Run[]> = { sdk: [], ours: [] };
+    for (let i = 0; i < runs; i++) {
+      for (const transport of i % 2 ? (["ours", "sdk"] as const) : (["sdk", "ours"] as const)) {
+        results[transport]!.push(await run(runtime, transport, slowReader));
+      }
+    }
+    for (const transport of ["sdk", "ours"] as const) {
+      const r = results[transport]!;
+      rows.push(
+        `| ${runtime} | ${slowReader ? "slow" : "fast"} | ${
+          transport === "sdk" ? "SDK StdioServerTransport" : "codex-mcp StdioTransport"
+        } | ${median(r.map((x) => x.ms))!.toFixed(0)} | ${median(r.map((x) => x.worstStallMs))!.toFixed(1)} | ${
+          Math.max(...r.map((x) => x.worstStallMs)).toFixed(1)
+        } |`,
+      );
     }
   }
-  for (const transport of ["sdk", "ours"] as const) {
-    const r = results[transport]!;
-    rows.push(
-      `| ${slowReader ? "slow" : "fast"} | ${
-        transport === "sdk" ? "SDK StdioServerTransport" : "codex-mcp StdioTransport"
-      } | ${median(r.map((x) => x.ms))!.toFixed(0)} | ${median(r.map((x) => x.worstStallMs))!.toFixed(1)} | ${
-        Math.max(...r.map((x) => x.worstStallMs)).toFixed(1)
-      } |`,
-    );
-  }
 }
-const table = `Deno, ${CALLS} concurrent tool results of ${KIB} KiB each, ${runs} runs per cell (median)\n\n` +
-  "| reader | transport | all answers ms | worst stall ms (median) | worst stall ms (max) |\n| --- | --- | --- | --- | --- |\n" +
-  rows.join("\n") + "\n";
+const table = `${CALLS} concurrent tool results of ${KIB} KiB each, ${runs} runs per cell (median)\n\n` +
+  "| runtime | reader | transport | all answers ms | worst stall ms (median) | worst stall ms (max) |\n" +
+  "| --- | --- | --- | --- | --- | --- |\n" + rows.join("\n") + "\n";
 process.stdout.write(table);
 const out = path.join(ROOT, "bench", "results", "stdio-transport.md");
 await writeFile(
   out,
-  `# stdio transport under Deno\n\n- date: ${
+  `# stdio transports under Deno and Bun\n\n- date: ${
     new Date().toISOString()
   }\n\n${table}\nReproduce: \`bun bench/stdio-transport.ts\`\n`,
 );
