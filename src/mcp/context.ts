@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { ClientCapabilities } from "@modelcontextprotocol/server";
+import type { ClientCapabilities, LoggingLevel } from "@modelcontextprotocol/server";
 import type { Config } from "../config.ts";
 import type { BackendStatus } from "../diagnostics/backend-factory.ts";
 import type { StdioFinding } from "../diagnostics/readiness.ts";
@@ -50,6 +50,8 @@ export interface ServerContext extends AppContext, ConnectionContext {
   approvals: FormApprovals;
   /** This connection's MCP Tasks (2026-07-28 era only). */
   tasks?: Tasks;
+  /** The level of log messages this connection asked for with `logging/setLevel` (2025 era). */
+  logLevel?: LoggingLevel;
 }
 
 /** The policy the person set, as codex_setup and server-info show it. */

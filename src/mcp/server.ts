@@ -37,7 +37,7 @@ export function createMcpServer(app: AppContext, connection: ConnectionContext):
     { name: NAME, title: "Codex MCP", version: VERSION },
     // Declaring tools up front installs tools/list even before the first tool is registered.
     {
-      capabilities: { tools: {}, resources: {} },
+      capabilities: { tools: {}, resources: {}, logging: {} },
       instructions: INSTRUCTIONS,
       // The state of a call that asked the person in its result comes back sealed, or is refused.
       requestState: { verify: verifyWaitState },
@@ -63,6 +63,12 @@ export function createMcpServer(app: AppContext, connection: ConnectionContext):
     clientCapabilities: () => server.server.getClientCapabilities(),
     approvals,
   };
+  // The connection's level for the log messages of its waiting calls (request-log.ts); the SDK
+  // refuses a level that is not one of the eight before this runs.
+  server.server.setRequestHandler("logging/setLevel", (request) => {
+    ctx.logLevel = request.params.level;
+    return {};
+  });
   const endSubscriptions = registerSessionResources(server, ctx);
   if (connection.era === "modern") ctx.tasks = new Tasks(ctx);
   // All end with the connection (a transport that also listens for the close chains its handler).

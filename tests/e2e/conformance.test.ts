@@ -4,7 +4,6 @@
  * It tests servers over HTTP in the 2025 era. The scenarios that apply to a server without the
  * suite's reference fixtures run here; the others do not apply:
  *
- * - logging-set-level: codex-mcp declares no logging (it sends no log notifications).
  * - server-sse-polling: calls a fixture tool of the suite's.
  * - tools-call-*, resources-read-*, resources-(un)subscribe, resources-templates-read, prompts-*,
  *   completion-complete, elicitation-*, json-schema-2020-12: call the suite's own fixture tools,
@@ -25,6 +24,7 @@ const SCENARIOS = [
   "tools-list",
   "resources-list",
   "server-sse-multiple-streams",
+  "logging-set-level",
 ];
 
 let server: ChildProcessWithoutNullStreams;

@@ -11,9 +11,8 @@ import * as z from "zod";
 import { RESPONSE_MODES, shapeEvents } from "../../sessions/poll-shape.ts";
 import type { ServerContext } from "../context.ts";
 import { errorResult, ToolError } from "../errors.ts";
-import { ProgressReporter } from "../progress.ts";
 import { boundedJson, decisionOf, MAX_WAIT_MS, vocabulary, withErrorBranch } from "./schemas.ts";
-import { progressLine, sessionView, structuredResult, type ToolExtra } from "./session-view.ts";
+import { followWait, sessionView, structuredResult, type ToolExtra } from "./session-view.ts";
 import { READ_LIMITS } from "../../sessions/read-limits.ts";
 import { capabilityNote } from "./capability-note.ts";
 import { MIN_READ_MAX_BYTES } from "../../sessions/event-log.ts";
@@ -150,14 +149,11 @@ async function poll(
   const wait = waitMs > 0 &&
     (wakeOnEvent ? sessions.latestCursor(args.sessionId) < cursor : sessions.get(args.sessionId).status === "running");
   if (wait) {
-    const reporter = new ProgressReporter(extra.mcpReq, () => progressLine(sessions, args.sessionId));
-    const stop = sessions.onChange(args.sessionId, () => reporter.activity());
-    reporter.start();
+    const stop = followWait(ctx, args.sessionId, extra);
     try {
       if (wakeOnEvent) await sessions.waitForEvents(args.sessionId, cursor, waitMs, extra.mcpReq.signal);
       else await sessions.waitForTurn(args.sessionId, waitMs, extra.mcpReq.signal);
     } finally {
-      reporter.stop();
       stop();
     }
   }

@@ -11,6 +11,7 @@ import type { PendingRequest, SessionManager } from "../../sessions/manager.ts";
 import type { SessionRecord, TurnUsage } from "../../sessions/store.ts";
 import type { ServerContext } from "../context.ts";
 import { ProgressReporter, type ProgressRequest } from "../progress.ts";
+import { requestedLevel, RequestLog } from "../request-log.ts";
 import { parseReview } from "./review-findings.ts";
 import { shownFailure, toolHint } from "../errors.ts";
 import type { InteractionState } from "./schemas.ts";
@@ -174,7 +175,7 @@ function tokens(usage: TurnUsage): string {
 }
 
 /** The progress line of a session: its state and its current turn's tokens. */
-export function progressLine(sessions: SessionManager, sessionId: string): string {
+function progressLine(sessions: SessionManager, sessionId: string): string {
   return describe(sessions.get(sessionId), sessions.turns(sessionId).at(-1)?.usage);
 }
 
@@ -187,7 +188,26 @@ export interface ToolExtra {
 }
 
 /**
- * Waits up to `waitMs` for the session's turn (sending progress when asked for), then answers
+ * Progress and log messages for a call while it waits on a session, each if the client asked for
+ * it; returns what stops them (after logging what the wait saw last).
+ */
+export function followWait(ctx: ServerContext, sessionId: string, extra: ToolExtra): () => void {
+  const reporter = new ProgressReporter(extra.mcpReq, () => progressLine(ctx.sessions, sessionId));
+  const log = new RequestLog(extra.mcpReq, requestedLevel(extra.mcpReq, ctx.logLevel), ctx.sessions, sessionId);
+  const stop = ctx.sessions.onChange(sessionId, () => {
+    reporter.activity();
+    log.soon();
+  });
+  reporter.start();
+  return () => {
+    reporter.stop();
+    stop();
+    log.flush();
+  };
+}
+
+/**
+ * Waits up to `waitMs` for the session's turn (sending progress and log messages when asked for), then answers
  * with the session view. A cancelled call only stops waiting: the turn goes on, the session stays
  * as it is, and nothing is sent for the cancelled request (the spec says a receiver of
  * `notifications/cancelled` should not answer; the SDK drops the value returned here). Clients
@@ -206,13 +226,10 @@ export async function waitAndAnswer(
   const until = roundTrip?.until ?? Date.now() + Math.min(waitMs, ctx.config.maxWaitMs);
   const left = until - Date.now();
   if (left > 0) {
-    const reporter = new ProgressReporter(extra.mcpReq, () => progressLine(sessions, sessionId));
-    const stop = sessions.onChange(sessionId, () => reporter.activity());
-    reporter.start();
+    const stop = followWait(ctx, sessionId, extra);
     try {
       await waitThroughForms(ctx, sessionId, until, extra.mcpReq.signal);
     } finally {
-      reporter.stop();
       stop();
     }
   }
