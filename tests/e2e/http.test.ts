@@ -16,6 +16,7 @@ import { type CodexHome, makeCodexHome } from "../harness/codex-home.ts";
 import { type FakeModel, reply, startFakeModel } from "../harness/fake-model.ts";
 import { startFakeAnthropic, toolResults } from "../harness/fake-anthropic.ts";
 import { BIN, commandFor, type LaunchMode, ROOT } from "./launch.ts";
+import type { Json } from "./modern-wire.ts";
 
 const TOKEN = "alice-token-0123456789abcdef";
 const BOB = "bob-token-0123456789abcdefgh";
@@ -339,6 +340,91 @@ describe("serve --http", () => {
     expect(foreign.error?.message).toContain("Task not found");
     expect((await modern(BOB, "tasks/cancel", { taskId }, taskId)).error?.code).toBe(-32602);
   }, 60_000);
+
+  test(
+    "notifications/tasks over HTTP: a listen stream for tasks, its acknowledgement, the task now and as it changes",
+    async () => {
+      const server = await serveHttp();
+      const meta = (extensions: Record<string, unknown>) => ({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": { extensions },
+        "io.modelcontextprotocol/clientInfo": { name: "raw", version: "0" },
+      });
+      const TASKS = { "io.modelcontextprotocol/tasks": {} };
+      const modern = (
+        method: string,
+        params: Record<string, unknown>,
+        extra: Record<string, string> = {},
+        token = TOKEN,
+      ) =>
+        post(server.url, JSON.stringify({ jsonrpc: "2.0", id: 7, method, params: { _meta: meta(TASKS), ...params } }), {
+          authorization: `Bearer ${token}`,
+          "mcp-protocol-version": "2026-07-28",
+          "mcp-method": method,
+          ...extra,
+        });
+      model.reset();
+      model.enqueue(reply.hang());
+      const created = await (await modern("tools/call", {
+        name: "codex",
+        arguments: { prompt: "Hang.", approvalPolicy: "never", sandbox: "read-only", cwd: home.workspace },
+      }, { "mcp-name": "codex" })).json() as { result: { taskId: string } };
+      const taskId = created.result.taskId;
+
+      const listen = await modern("subscriptions/listen", { notifications: { taskIds: [taskId, "task_unknown"] } });
+      expect(listen.status).toBe(200);
+      expect(listen.headers.get("content-type")).toContain("text/event-stream");
+      const reader = listen.body!.getReader();
+      const decoder = new TextDecoder();
+      let buffered = "";
+      const seen: Json[] = [];
+      const next = async (check: (m: Json) => boolean) => {
+        for (;;) {
+          const found = seen.find(check);
+          if (found) return found;
+          const { value, done } = await reader.read();
+          if (done) throw new Error(`stream ended; saw ${JSON.stringify(seen).slice(0, 600)}`);
+          buffered += decoder.decode(value, { stream: true });
+          let end: number;
+          while ((end = buffered.indexOf("\n\n")) !== -1) {
+            const data = buffered.slice(0, end).split("\n").find((l) => l.startsWith("data: "));
+            buffered = buffered.slice(end + 2);
+            if (data) seen.push(JSON.parse(data.slice(6)));
+          }
+        }
+      };
+      const ack = await next((m) => m.method === "notifications/subscriptions/acknowledged");
+      // Only the task this principal can see is followed.
+      expect(ack.params.notifications).toEqual({ taskIds: [taskId] });
+      expect(ack.params._meta["io.modelcontextprotocol/subscriptionId"]).toBe(7);
+      const now = await next((m) => m.method === "notifications/tasks");
+      expect(now.params).toMatchObject({ taskId, status: "working" });
+      expect(now.params._meta["io.modelcontextprotocol/subscriptionId"]).toBe(7);
+      await modern("tasks/cancel", { taskId }, { "mcp-name": taskId });
+      const cancelled = await next((m) => m.method === "notifications/tasks" && m.params.status === "cancelled");
+      expect(cancelled.params.taskId).toBe(taskId);
+      await reader.cancel();
+
+      // Another principal's listen follows nothing of alice's.
+      const foreign = await modern("subscriptions/listen", { notifications: { taskIds: [taskId] } }, {}, BOB);
+      const foreignText = decoder.decode((await foreign.body!.getReader().read()).value);
+      expect(foreignText).toContain('"taskIds":[]');
+      await foreign.body!.cancel().catch(() => {});
+      // A listen for tasks that does not declare the extension: -32021.
+      const refused = await post(
+        server.url,
+        JSON.stringify({
+          jsonrpc: "2.0",
+          id: 8,
+          method: "subscriptions/listen",
+          params: { notifications: { taskIds: [taskId] }, _meta: meta({}) },
+        }),
+        { "mcp-protocol-version": "2026-07-28", "mcp-method": "subscriptions/listen" },
+      );
+      expect(((await refused.json()) as { error: { code: number } }).error.code).toBe(-32021);
+    },
+    60_000,
+  );
 
   test("limits per principal: one token cannot take the whole server", async () => {
     const server = await serveHttp("compiled", [], { CODEX_MCP_PRINCIPAL_MAX_SESSIONS: "1" });

@@ -41,7 +41,7 @@ import { wrapRequestHandler } from "../sdk-handlers.ts";
 import { describe, sessionView, structuredResult } from "../tools/session-view.ts";
 
 /** The extension's identifier, in capabilities. */
-const TASKS_EXTENSION = "io.modelcontextprotocol/tasks";
+export const TASKS_EXTENSION = "io.modelcontextprotocol/tasks";
 
 type RequestId = string | number;
 type Status = "working" | "input_required" | "completed" | "cancelled" | "failed";
@@ -82,15 +82,21 @@ function requireExtension(request: RequestCapabilities): void {
   }
 }
 
-/** The tasks of one connection: created by its tool calls, read by its `tasks/*` requests. */
+/** What tasks need of the server: the sessions they are turns of, and where their changes go. */
+export type TaskContext = Pick<ServerContext, "sessions" | "config" | "notifyTask">;
+
+/**
+ * The tasks of one connection: created by its tool calls, read by its `tasks/*` requests; or the
+ * tasks an HTTP listen stream follows ({@link Tasks.follow}).
+ */
 export class Tasks {
-  readonly #ctx: ServerContext;
+  readonly #ctx: TaskContext;
   /** Calls that became tasks, by request id, until the tool call answers with the task. */
   readonly #created = new Map<RequestId, Record<string, unknown>>();
   /** Tasks whose turn still runs → the subscription that keeps their result when it ends. */
   readonly #watching = new Map<string, () => void>();
 
-  constructor(ctx: ServerContext) {
+  constructor(ctx: TaskContext) {
     this.#ctx = ctx;
   }
 
@@ -158,6 +164,17 @@ export class Tasks {
     const handle = this.#handle(taskId);
     const status = this.#detailed(handle).status;
     if (status === "working" || status === "input_required") await this.#ctx.sessions.interrupt(handle.sessionId);
+  }
+
+  /**
+   * Follows a task this instance did not create (over HTTP each request is an instance of its
+   * own): from now on its changes go to `notifyTask`. Returns the task as it is now; throws the
+   * not-found error for a task that is unknown here (or another principal's).
+   */
+  follow(taskId: string): Record<string, unknown> {
+    const handle = this.#handle(taskId);
+    if (!this.#watching.has(taskId)) this.#watch(handle);
+    return this.#detailed(handle);
   }
 
   /** The connection ended: the tasks stay stored, this stops watching their turns. */

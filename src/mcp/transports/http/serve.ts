@@ -7,8 +7,8 @@
  * handler. Signals stop it as on stdio: the first stops taking requests and lets running turns
  * finish within the grace, a second cuts that short, a third exits.
  *
- * Each token's principal sees its own sessions only (sessions/principals.ts). Not yet:
- * `notifications/tasks` over HTTP.
+ * Each token's principal sees its own sessions only (sessions/principals.ts). A listen for tasks
+ * (`notifications/tasks`) is served beside the SDK's handler (task-listens.ts).
  *
  * @module
  */
@@ -25,6 +25,9 @@ import { type ServedApp, stopOnSignals } from "../serving.ts";
 import { guard } from "./guard.ts";
 import { LegacySessions } from "./legacy-sessions.ts";
 import { sessionsOf } from "../../../sessions/principals.ts";
+import { NAME, VERSION } from "../../../version.ts";
+import { Tasks } from "../../tasks/tasks.ts";
+import { HttpTaskListens } from "./task-listens.ts";
 
 export interface HttpServeSettings {
   hostname: string;
@@ -48,12 +51,15 @@ export async function serveHttp(
   options: { log: Logger; shutdownGraceMs: number },
 ): Promise<void> {
   const { log } = options;
-  /** A server instance for `principal`: it sees that principal's sessions only (sessions/principals.ts). */
-  const serverFor = (era: "legacy" | "modern", principal: string | null) => {
-    const sessions = sessionsOf(app.context.sessions, principal, {
+  /** What `principal` may see of the sessions: its own only (sessions/principals.ts). */
+  const sessionsFor = (principal: string | null) =>
+    sessionsOf(app.context.sessions, principal, {
       maxSessions: app.context.config.principalMaxSessions,
       maxRunningTurns: app.context.config.principalMaxRunningTurns,
     });
+  /** A server instance for `principal`. */
+  const serverFor = (era: "legacy" | "modern", principal: string | null) => {
+    const sessions = sessionsFor(principal);
     const server: McpServer = createMcpServer({ ...app.context, sessions }, {
       era,
       protocolVersion: () => (era === "modern" ? "2026-07-28" : server.server.getNegotiatedProtocolVersion()),
@@ -66,6 +72,11 @@ export async function serveHttp(
     legacy: "reject",
   });
   const legacy = new LegacySessions((principal) => serverFor("legacy", principal), log);
+  const taskListens = new HttpTaskListens(
+    (principal, notifyTask) => new Tasks({ sessions: sessionsFor(principal), config: app.context.config, notifyTask }),
+    { name: NAME, version: VERSION },
+    log,
+  );
   const allowedHosts = [
     ...new Set([
       settings.hostname.replace(/^\[|\]$/g, ""),
@@ -97,6 +108,8 @@ export async function serveHttp(
         ? undefined
         : { token: "(checked)", clientId: passed.principal, scopes: [] as string[] };
       if (await isLegacyRequest(request)) return await legacy.handle(request, passed.principal, authInfo);
+      const listen = await taskListens.match(request);
+      if (listen) return taskListens.serve(listen, passed.principal, request.signal);
       return await handler.fetch(request, authInfo ? { authInfo } : {});
     },
   });
@@ -117,6 +130,7 @@ export async function serveHttp(
   // A client that leaves a response unread must not hold the exit: closing is bounded.
   const bounded = (closing: Promise<unknown>) =>
     Promise.race([closing.catch(() => {}), new Promise((resolve) => setTimeout(resolve, CLOSE_BOUND_MS))]);
+  taskListens.close();
   await bounded(handler.close());
   await bounded(legacy.close());
   await bounded(listener.close());

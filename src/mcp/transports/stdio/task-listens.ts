@@ -8,13 +8,8 @@
  *
  * @module
  */
-import {
-  CLIENT_CAPABILITIES_META_KEY,
-  type JSONRPCMessage,
-  SUBSCRIPTION_ID_META_KEY,
-} from "@modelcontextprotocol/server";
-
-const TASKS_EXTENSION = "io.modelcontextprotocol/tasks";
+import { type JSONRPCMessage, SUBSCRIPTION_ID_META_KEY } from "@modelcontextprotocol/server";
+import { requestedTaskIds, taskListenRefusal } from "../../tasks/listen-request.ts";
 
 type RequestId = string | number;
 type Json = Record<string, unknown>;
@@ -34,23 +29,11 @@ export class TaskListens {
       this.#streams.delete((params as { requestId?: RequestId }).requestId as RequestId);
       return undefined;
     }
-    if (message.method !== "subscriptions/listen" || !("id" in message)) return undefined;
-    const taskIds = (params.notifications as { taskIds?: unknown } | undefined)?.taskIds;
-    if (!Array.isArray(taskIds)) return undefined;
-    const declared = ((params._meta as Json | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as Json | undefined)
-      ?.extensions as Json | undefined;
-    if (declared?.[TASKS_EXTENSION] === undefined) {
-      return {
-        jsonrpc: "2.0",
-        id: message.id,
-        error: {
-          code: -32021,
-          message: "Missing required client capability: task notifications need the Tasks extension",
-          data: { requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } },
-        },
-      };
-    }
-    this.#streams.set(message.id, new Set(taskIds.filter((t): t is string => typeof t === "string")));
+    const taskIds = requestedTaskIds(message);
+    if (taskIds === undefined || !("id" in message)) return undefined;
+    const refusal = taskListenRefusal(message);
+    if (refusal) return refusal;
+    this.#streams.set(message.id, new Set(taskIds));
     return undefined;
   }
 
