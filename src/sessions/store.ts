@@ -19,6 +19,7 @@
  *
  * @module
  */
+import type { ApprovalsSetting } from "../config.ts";
 import type { ApprovalPolicy, Backend, SandboxMode, ThreadSettings, TurnOutcome } from "../codex/backend.ts";
 import type { ErrorInfo } from "../errors/registry.ts";
 import type { AppendOptions, ReadLimits, ReadResult, SessionEvent } from "./event-log.ts";
@@ -55,6 +56,9 @@ export interface SessionSettings {
   personality?: string;
   /** A thread Codex does not persist. */
   ephemeral?: boolean;
+  /** Who answers the session's approvals and questions, as the call that started it chose
+   * (absent: CODEX_MCP_APPROVALS). Not Codex's: it never reaches the thread. */
+  approvals?: ApprovalsSetting;
 }
 
 /** The backend's settings for a session's thread. */

@@ -119,6 +119,52 @@ describe("approvals by form, 2026-07-28 era (input_required)", () => {
     expect(output).not.toContain("must-not-run\n");
   }, 60_000);
 
+  test(
+    "a waiting codex_check poll asks the person too; a session whose approvals go to the model is not asked",
+    async () => {
+      model.enqueue(reply.execCommand("echo ran-after-poll-form", { callId: "call_cmd" }), reply.message("Polled in."));
+      const s = await connect(() => ({ action: "accept", content: { decision: "accept" } }));
+      const started = await s.call("codex", {
+        prompt: "Run echo.",
+        approvalPolicy: "untrusted",
+        sandbox: "read-only",
+        cwd: home.workspace,
+      });
+      expect(s.forms).toHaveLength(0);
+      const done = await s.call("codex_check", {
+        action: "poll",
+        sessionId: started.sessionId,
+        pollOptions: { waitMs: 30_000 },
+      });
+      expect(s.forms).toHaveLength(1);
+      expect(s.forms[0]!.message).toContain("echo ran-after-poll-form");
+      expect(done.status).toBe("idle");
+      expect(done.result?.text).toBe("Polled in.");
+      expect(model.responsesRequests()[1]!.toolOutput("call_cmd")).toContain("ran-after-poll-form");
+      const answered = (await eventsOf(s.call, started.sessionId)).find((e) => e.type === "request_answered");
+      expect(answered?.data).toMatchObject({ decision: "accept", by: "person" });
+
+      // approvals "model" on the start: the poll hands the approval to the caller, as before.
+      model.enqueue(reply.execCommand("echo for-the-model", { callId: "call_cmd2" }), reply.message("Model said."));
+      const byModel = await s.call("codex", {
+        prompt: "Run echo.",
+        approvalPolicy: "untrusted",
+        sandbox: "read-only",
+        cwd: home.workspace,
+        advanced: { approvals: "model" },
+      });
+      const asking = await s.call("codex_check", {
+        action: "poll",
+        sessionId: byModel.sessionId,
+        pollOptions: { waitMs: 30_000 },
+      });
+      expect(asking.status).toBe("waiting_approval");
+      expect(asking.actions).toHaveLength(1);
+      expect(s.forms).toHaveLength(1);
+    },
+    90_000,
+  );
+
   test("a plan-mode question: the person's choice reaches the model", async () => {
     const question = {
       id: "color",

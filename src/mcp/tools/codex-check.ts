@@ -6,18 +6,20 @@
  *
  * @module
  */
-import type { CallToolResult, McpServer } from "@modelcontextprotocol/server";
+import type { CallToolResult, InputRequiredResult, McpServer } from "@modelcontextprotocol/server";
 import * as z from "zod";
 import { RESPONSE_MODES, shapeEvents } from "../../sessions/poll-shape.ts";
 import type { ServerContext } from "../context.ts";
 import { errorResult, ToolError } from "../errors.ts";
 import { boundedJson, decisionOf, MAX_WAIT_MS, vocabulary, withErrorBranch } from "./schemas.ts";
 import { followWait, sessionView, structuredResult, type ToolExtra } from "./session-view.ts";
+import { type FormRoute, formRoute, opensUrls } from "../approvals/mode.ts";
+import { applyFormAnswers, askInRoundTrip, resumedWait } from "../approvals/round-trip.ts";
 import { READ_LIMITS } from "../../sessions/read-limits.ts";
 import { capabilityNote } from "./capability-note.ts";
 import { MIN_READ_MAX_BYTES } from "../../sessions/event-log.ts";
 import { deferred, perConfig } from "./deferred-schema.ts";
-import type { Config } from "../../config.ts";
+import type { ApprovalsSetting, Config } from "../../config.ts";
 
 /** What ends a long poll's wait. */
 const WAKE_ON = ["change", "event"] as const;
@@ -121,6 +123,19 @@ function required<T>(value: T | undefined, name: string, action: string): T {
   return value;
 }
 
+/** How a poll's client can ask the person: as the session's approvals setting says, never by refusing. */
+function pollRoute(
+  ctx: ServerContext,
+  record: { settings: { approvals?: ApprovalsSetting } },
+  extra: ToolExtra,
+): FormRoute {
+  try {
+    return formRoute(ctx, record.settings.approvals, extra.mcpReq);
+  } catch {
+    return "none"; // approvals "client" from a client without forms: the start call said so already
+  }
+}
+
 function partial<T extends Record<string, z.ZodType>>(shape: T): { [K in keyof T]: z.ZodOptional<T[K]> } {
   return Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, v.optional()])) as {
     [K in keyof T]: z.ZodOptional<T[K]>;
@@ -137,12 +152,24 @@ async function poll(
     pollOptions?: { waitMs?: number; maxBytes?: number; wakeOn?: (typeof WAKE_ON)[number] };
   },
   extra: ToolExtra,
-): Promise<CallToolResult> {
+): Promise<CallToolResult | InputRequiredResult> {
   const sessions = ctx.sessions;
   const cursor = args.cursor ?? 1;
-  const waitMs = Math.min(args.pollOptions?.waitMs ?? 0, ctx.config.maxWaitMs);
   const maxBytes = args.pollOptions?.maxBytes ?? READ_LIMITS.defaultMaxBytes;
-  sessions.get(args.sessionId);
+  const record0 = sessions.get(args.sessionId);
+  // The retry of a poll that asked the person (2026-07-28 era): their answers first, then what is
+  // left of the poll's wait.
+  const resumed = resumedWait(extra.mcpReq, "codex_check");
+  if (resumed && resumed.sessionId !== args.sessionId) {
+    throw new ToolError(
+      "INVALID_ARGUMENT",
+      "this requestState belongs to a poll of another session",
+      "Retry the poll that returned it, with its arguments, its requestState and the answers.",
+    );
+  }
+  if (resumed) await applyFormAnswers(sessions, resumed.sessionId, resumed.asked, extra.mcpReq.inputResponses);
+  const until = resumed?.until ?? Date.now() + Math.min(args.pollOptions?.waitMs ?? 0, ctx.config.maxWaitMs);
+  const waitMs = Math.max(0, until - Date.now());
   const wakeOnEvent = args.pollOptions?.wakeOn === "event";
   // "change" waits only while the turn runs: a session that is idle, failed or waiting for an
   // answer has nothing to wait for. "event" waits only when there is nothing unread.
@@ -155,6 +182,21 @@ async function poll(
       else await sessions.waitForTurn(args.sessionId, waitMs, extra.mcpReq.signal);
     } finally {
       stop();
+    }
+  }
+  // A waiting poll that finds Codex asking, from a 2026-07-28 client that shows forms, asks the
+  // person in its result (as a waiting codex call does), unless the session's approvals go to the model.
+  if (
+    waitMs > 0 && Date.now() < until && !extra.mcpReq.signal.aborted && pollRoute(ctx, record0, extra) === "round-trip"
+  ) {
+    const pending = sessions.pending(args.sessionId);
+    if (pending.length > 0) {
+      return await askInRoundTrip(
+        sessions,
+        { tool: "codex_check", sessionId: args.sessionId, until, warnings: [] },
+        pending,
+        opensUrls(extra.mcpReq),
+      );
     }
   }
   const view = sessionView(sessions, sessions.get(args.sessionId), (s, r) => ctx.approvals.asking(s, r));

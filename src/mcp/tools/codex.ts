@@ -112,6 +112,7 @@ export function registerCodex(server: McpServer, ctx: ServerContext): void {
             developerInstructions: a.developerInstructions,
             personality: a.personality,
             ephemeral: a.ephemeral,
+            approvals: a.approvals,
           },
           turn: {
             prompt: args.prompt,
