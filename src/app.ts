@@ -16,7 +16,8 @@ import { createSupervisor, type Supervisor } from "./process/supervisor.ts";
 import type { Runtime } from "./runtime/types.ts";
 import { SessionManager } from "./sessions/manager.ts";
 import { type OpenedStore, openSessionStore } from "./sessions/open-store.ts";
-import { NAME, VERSION } from "./version.ts";
+import { SCHEMA_CACHE_FILE, SchemaCache } from "./mcp/tools/schema-cache.ts";
+import { BUILD, NAME, VERSION } from "./version.ts";
 
 export interface App {
   readonly context: AppContext;
@@ -49,6 +50,19 @@ export function supervisorFor(runtime: Runtime, config: Config, log: Logger): Su
  * Builds the application. Opens the state first, so that a broken one stops start-up with its
  * reason: rejects with a `StoreError` then, having started nothing.
  */
+/**
+ * The tools' JSON Schemas kept between starts, in the state directory of a compiled binary (from
+ * source the code can change under the same version, so nothing is kept). They depend on the
+ * binary (its build and the file itself, so a rebuild is a new key) and the configuration.
+ */
+function toolSchemaCache(runtime: Runtime, config: Config, stateDir: string | null, log: Logger) {
+  if (!BUILD || !stateDir) return undefined;
+  const identity = runtime.fs.stat(runtime.execPath).then((binary) =>
+    JSON.stringify([VERSION, BUILD, runtime.execPath, binary?.size, binary?.mtimeMs, config])
+  );
+  return SchemaCache.open(runtime.fs, `${stateDir}/${SCHEMA_CACHE_FILE}`, identity, log);
+}
+
 export async function createApp(
   runtime: Runtime,
   config: Config,
@@ -112,6 +126,7 @@ export async function createApp(
     backendStatus: () => backends.status(),
     startedAt: new Date(),
     preflight: options.preflight,
+    toolSchemas: toolSchemaCache(runtime, config, opened.stateDir, log),
   };
 
   let reaping: Promise<unknown> = Promise.resolve();
@@ -160,6 +175,8 @@ export async function createApp(
       if (reports.length > 0) log.info(`stopped ${reports.length} child process(es)`);
       await reaping;
       await ledger?.close();
+      // A client that listed the tools and left at once still leaves their schemas for the next start.
+      await context.toolSchemas?.flush();
       opened.store.close();
     },
   };

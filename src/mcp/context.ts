@@ -16,6 +16,7 @@ import type { Runtime } from "../runtime/types.ts";
 import type { SessionManager } from "../sessions/manager.ts";
 import type { FormApprovals } from "./approvals/asker.ts";
 import type { Tasks } from "./tasks/tasks.ts";
+import type { SchemaCache } from "./tools/schema-cache.ts";
 
 /** What the application has, shared by every connection. */
 export interface AppContext {
@@ -30,6 +31,8 @@ export interface AppContext {
   startedAt: Date;
   /** What the stdio preflight found at start-up (empty when it was off or for other transports). */
   preflight: readonly StdioFinding[];
+  /** The tools' JSON Schemas from the last start with this binary and configuration (tools/schema-cache.ts). */
+  toolSchemas?: SchemaCache;
 }
 
 /** What one client connection has. */

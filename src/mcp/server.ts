@@ -11,6 +11,7 @@ import { verifyWaitState } from "./approvals/round-trip.ts";
 import type { AppContext, ConnectionContext, ServerContext } from "./context.ts";
 import { installCallChecks, installToolErrorFormat } from "./errors.ts";
 import { installPortableSchemas } from "./portable-schemas.ts";
+import { wrapRequestHandler } from "./sdk-handlers.ts";
 import { registerModels } from "./resources/models.ts";
 import { registerRateLimits } from "./resources/rate-limits.ts";
 import { registerSessionResources } from "./resources/sessions.ts";
@@ -90,6 +91,14 @@ export function createMcpServer(app: AppContext, connection: ConnectionContext):
   if (ctx.config.testHooks) registerDebugEcho(server);
   if (ctx.tasks) registerTasks(server, ctx.tasks);
   installPortableSchemas(server);
+  // Listing waits (briefly) for the schemas the last start kept, so that it need not convert them.
+  const kept = ctx.toolSchemas;
+  if (kept) {
+    wrapRequestHandler(server, "tools/list", (list) => async (...args) => {
+      await kept.ready();
+      return await list(...args);
+    });
+  }
   installCallChecks(server);
   return server;
 }

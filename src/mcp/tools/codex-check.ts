@@ -74,8 +74,8 @@ export function registerCodexCheck(server: McpServer, ctx: ServerContext): void 
       description:
         "action=poll: the session's events after `cursor` (pass the previous nextCursor), its pending actions and result; pollOptions.waitMs long-polls (returns as soon as something new arrives). action=respond_permission: answer an approval (requestId, decision). action=respond_user_input: answer questions (requestId, answers: {questionId: [answers]}). Unanswered requests are declined after the session's approval timeout." +
         capabilityNote(ctx.config.backendMode),
-      inputSchema: deferred(() => schemas(ctx.config).input),
-      outputSchema: deferred(() => schemas(ctx.config).output),
+      inputSchema: deferred("codex_check.input", () => schemas(ctx.config).input, ctx.toolSchemas),
+      outputSchema: deferred("codex_check.output", () => schemas(ctx.config).output, ctx.toolSchemas),
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
     async (args, extra) => {

@@ -64,8 +64,8 @@ export function registerCodexReply(server: McpServer, ctx: ServerContext): void 
       title: "Continue a Codex session",
       description:
         'Sends a follow-up prompt to a session whose turn is over (status idle, error or cancelled); Codex sees the whole conversation. Per-turn overrides apply to this turn and later ones. With mode "steer" or "queue" it also works while a turn runs (steer: into that turn; queue: as the next one). Returns like codex; waitForResult waits for the result.',
-      inputSchema: deferred(() => schemas(ctx.config).input),
-      outputSchema: deferred(() => schemas(ctx.config).output),
+      inputSchema: deferred("codex_reply.input", () => schemas(ctx.config).input, ctx.toolSchemas),
+      outputSchema: deferred("codex_reply.output", () => schemas(ctx.config).output, ctx.toolSchemas),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     },
     async (args, extra) => {

@@ -74,8 +74,8 @@ export function registerCodexReview(server: McpServer, ctx: ServerContext): void
       title: "Review code with Codex",
       description:
         "Starts Codex's own reviewer as a session: target \"uncommitted\", {baseBranch}, {commit}, or {instructions}. Returns like codex (sessionId at once, or the result with advanced.waitForResult); the result's text is the review, each finding with its priority, file and lines. Poll, answer approvals and continue it (codex_reply) like any session. App-server backend only.",
-      inputSchema: deferred(() => schemas(ctx.config).input),
-      outputSchema: deferred(() => schemas(ctx.config).output),
+      inputSchema: deferred("codex_review.input", () => schemas(ctx.config).input, ctx.toolSchemas),
+      outputSchema: deferred("codex_review.output", () => schemas(ctx.config).output, ctx.toolSchemas),
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     },
     async (args, extra) => {

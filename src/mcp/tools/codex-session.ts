@@ -146,8 +146,8 @@ export function registerCodexSession(server: McpServer, ctx: ServerContext): voi
       title: "Manage Codex sessions",
       description:
         "action=threads: Codex's own threads in CODEX_HOME, newest first (also those started in the Codex TUI or app; filter by cwd and search). import: a session over one of them (threadId), which codex_reply continues with its whole history. compact: Codex replaces the session's history with a summary, in a turn of its own (poll it like any turn). rollback: drop a turn (turnId) and every later one from the conversation, between turns; files they changed stay changed (app-server backend). action=list: every session, those with a running turn first. get: one session (includeSensitive adds its cwd and settings). cancel: stop it for good (interrupts its turn, declines what it asked). interrupt: stop the current turn, keep the session. fork: a new session with the same conversation (turnId: only up to that turn). clean: remove sessions by statuses (default idle, error, cancelled) and age olderThanMs (dryRun previews; includeDisk deletes persisted sessions for good). clean_background_terminals: stop terminals Codex keeps running for the session.",
-      inputSchema: deferred(() => schemas().input),
-      outputSchema: deferred(() => schemas().output),
+      inputSchema: deferred("codex_session.input", () => schemas().input, ctx.toolSchemas),
+      outputSchema: deferred("codex_session.output", () => schemas().output, ctx.toolSchemas),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     },
     async (args) => {

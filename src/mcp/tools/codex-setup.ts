@@ -108,8 +108,8 @@ export function registerCodexSetup(server: McpServer, ctx: ServerContext): void 
       title: "Check Codex readiness",
       description:
         "Reports whether Codex can be driven from here: which executable was chosen and why, its version, the backend (app-server or exec), login status, CODEX_HOME, the config.toml files Codex reads from `cwd`, the models Codex offers, and every problem with a hint. Starts Codex briefly to probe it.",
-      inputSchema: deferred(() => schemas().input),
-      outputSchema: deferred(() => schemas().output),
+      inputSchema: deferred("codex_setup.input", () => schemas().input, ctx.toolSchemas),
+      outputSchema: deferred("codex_setup.output", () => schemas().output, ctx.toolSchemas),
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     },
     async ({ cwd }) => {

@@ -81,8 +81,8 @@ export function registerCodex(server: McpServer, ctx: ServerContext): void {
       description:
         "Starts an OpenAI Codex agent on a task: a new session (a Codex thread) and its first turn. Returns at once with sessionId and status; follow it with codex_check (poll, answer approvals) and continue it with codex_reply. With advanced.waitForResult (ms) it waits for the result instead, sending progress notifications, and falls back to the polling shape if the turn takes longer or Codex needs an answer from you (while the person is asked in a form, it keeps waiting). If your client cancels the call (its own tool timeout), only the wait ends: the turn keeps running; find it with codex_session list and poll it." +
         capabilityNote(ctx.config.backendMode),
-      inputSchema: deferred(() => schemas(ctx.config).input),
-      outputSchema: deferred(() => schemas(ctx.config).output),
+      inputSchema: deferred("codex.input", () => schemas(ctx.config).input, ctx.toolSchemas),
+      outputSchema: deferred("codex.output", () => schemas(ctx.config).output, ctx.toolSchemas),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     },
     async (args, extra) => {

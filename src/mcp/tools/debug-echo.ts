@@ -23,8 +23,8 @@ export function registerDebugEcho(server: McpServer): void {
     {
       title: "Echo (test hook)",
       description: "Returns `text` unchanged. A test hook of codex-mcp; not for normal use.",
-      inputSchema: deferred(() => schemas().input),
-      outputSchema: deferred(() => schemas().output),
+      inputSchema: deferred("debug_echo.input", () => schemas().input),
+      outputSchema: deferred("debug_echo.output", () => schemas().output),
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async ({ text }) => ({ content: [{ type: "text", text }], structuredContent: { length: text.length } }),
