@@ -15,6 +15,7 @@
 import {
   type JSONRPCMessage,
   PROTOCOL_VERSION_META_KEY,
+  readRequestBody,
   SERVER_INFO_META_KEY,
   SUBSCRIPTION_ID_META_KEY,
 } from "@modelcontextprotocol/server";
@@ -29,31 +30,6 @@ type ListenMessage = JSONRPCMessage & { id: string | number };
 const MAX_LISTEN_BODY = 64 * 1024;
 /** A comment line this often keeps proxies from closing a quiet stream. */
 const KEEP_ALIVE_MS = 15_000;
-
-/** Reads at most `limit` bytes of a request's body (a copy of it); `null` when there are more. */
-async function boundedText(request: Request, limit: number): Promise<string | null> {
-  const reader = request.clone().body?.getReader();
-  if (!reader) return "";
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      return null;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
-}
 
 /** The SSE frame of one JSON-RPC message. */
 const frame = (message: Json) => `event: message\ndata: ${JSON.stringify(message)}\n\n`;
@@ -86,11 +62,11 @@ export class HttpTaskListens {
    */
   async match(request: Request): Promise<ListenMessage | null> {
     if (request.method !== "POST" || request.headers.get("mcp-method") !== "subscriptions/listen") return null;
-    const text = await boundedText(request, MAX_LISTEN_BODY);
-    if (text === null) return null;
+    const body = await readRequestBody(request.clone(), MAX_LISTEN_BODY);
+    if (body.tooLarge) return null;
     let message: ListenMessage;
     try {
-      message = JSON.parse(text) as ListenMessage;
+      message = JSON.parse(body.text) as ListenMessage;
     } catch {
       return null; // the SDK answers the parse error
     }
