@@ -106,6 +106,63 @@ const post = (url: string, body: string, headers: Record<string, string> = {}) =
     body,
   });
 
+/**
+ * A raw 2026-07-28 request to `url` (id 7) for `token`, with the standard headers and an envelope
+ * that declares `extensions` (the Tasks extension unless told otherwise).
+ */
+function modernPoster(url: string) {
+  return (
+    method: string,
+    params: Record<string, unknown>,
+    headers: Record<string, string> = {},
+    token = TOKEN,
+    extensions: Record<string, unknown> = { "io.modelcontextprotocol/tasks": {} },
+  ) =>
+    post(
+      url,
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 7,
+        method,
+        params: {
+          _meta: {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": { extensions },
+            "io.modelcontextprotocol/clientInfo": { name: "raw", version: "0" },
+          },
+          ...params,
+        },
+      }),
+      { authorization: `Bearer ${token}`, "mcp-protocol-version": "2026-07-28", "mcp-method": method, ...headers },
+    );
+}
+
+/** The JSON-RPC messages of an SSE response, read as far as a check needs. */
+function sseMessages(response: Response) {
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffered = "";
+  const seen: Json[] = [];
+  return {
+    async next(check: (m: Json) => boolean): Promise<Json> {
+      for (;;) {
+        const found = seen.find(check);
+        if (found) return found;
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`stream ended; saw ${JSON.stringify(seen).slice(0, 600)}`);
+        buffered += decoder.decode(value, { stream: true });
+        let end: number;
+        while ((end = buffered.indexOf("\n\n")) !== -1) {
+          const data = buffered.slice(0, end).split("\n").find((l) => l.startsWith("data: "));
+          buffered = buffered.slice(end + 2);
+          if (data) seen.push(JSON.parse(data.slice(6)));
+        }
+      }
+    },
+    cancel: () => reader.cancel().catch(() => {}),
+  };
+}
+
 describe("serve --http", () => {
   for (const era of ["legacy", "modern"] as const) {
     test(`the SDK v2 Client, ${era} era: the tools and a session to its result`, async () => {
@@ -312,18 +369,9 @@ describe("serve --http", () => {
 
   test("another principal's task is not found (2026-07-28, raw)", async () => {
     const server = await serveHttp();
-    const meta = {
-      "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-      "io.modelcontextprotocol/clientCapabilities": { extensions: { "io.modelcontextprotocol/tasks": {} } },
-      "io.modelcontextprotocol/clientInfo": { name: "raw", version: "0" },
-    };
+    const raw = modernPoster(server.url);
     const modern = (token: string, method: string, params: Record<string, unknown>, name: string) =>
-      post(server.url, JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: { ...params, _meta: meta } }), {
-        authorization: `Bearer ${token}`,
-        "mcp-protocol-version": "2026-07-28",
-        "mcp-method": method,
-        "mcp-name": name,
-      }).then((r) =>
+      raw(method, params, { "mcp-name": name }, token).then((r) =>
         r.json() as Promise<{ result?: Record<string, string>; error?: { code: number; message: string } }>
       );
     model.reset();
@@ -345,24 +393,7 @@ describe("serve --http", () => {
     "notifications/tasks over HTTP: a listen stream for tasks, its acknowledgement, the task now and as it changes",
     async () => {
       const server = await serveHttp();
-      const meta = (extensions: Record<string, unknown>) => ({
-        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-        "io.modelcontextprotocol/clientCapabilities": { extensions },
-        "io.modelcontextprotocol/clientInfo": { name: "raw", version: "0" },
-      });
-      const TASKS = { "io.modelcontextprotocol/tasks": {} };
-      const modern = (
-        method: string,
-        params: Record<string, unknown>,
-        extra: Record<string, string> = {},
-        token = TOKEN,
-      ) =>
-        post(server.url, JSON.stringify({ jsonrpc: "2.0", id: 7, method, params: { _meta: meta(TASKS), ...params } }), {
-          authorization: `Bearer ${token}`,
-          "mcp-protocol-version": "2026-07-28",
-          "mcp-method": method,
-          ...extra,
-        });
+      const modern = modernPoster(server.url);
       model.reset();
       model.enqueue(reply.hang());
       const created = await (await modern("tools/call", {
@@ -374,54 +405,87 @@ describe("serve --http", () => {
       const listen = await modern("subscriptions/listen", { notifications: { taskIds: [taskId, "task_unknown"] } });
       expect(listen.status).toBe(200);
       expect(listen.headers.get("content-type")).toContain("text/event-stream");
-      const reader = listen.body!.getReader();
-      const decoder = new TextDecoder();
-      let buffered = "";
-      const seen: Json[] = [];
-      const next = async (check: (m: Json) => boolean) => {
-        for (;;) {
-          const found = seen.find(check);
-          if (found) return found;
-          const { value, done } = await reader.read();
-          if (done) throw new Error(`stream ended; saw ${JSON.stringify(seen).slice(0, 600)}`);
-          buffered += decoder.decode(value, { stream: true });
-          let end: number;
-          while ((end = buffered.indexOf("\n\n")) !== -1) {
-            const data = buffered.slice(0, end).split("\n").find((l) => l.startsWith("data: "));
-            buffered = buffered.slice(end + 2);
-            if (data) seen.push(JSON.parse(data.slice(6)));
-          }
-        }
-      };
-      const ack = await next((m) => m.method === "notifications/subscriptions/acknowledged");
+      const stream = sseMessages(listen);
+      const ack = await stream.next((m) => m.method === "notifications/subscriptions/acknowledged");
       // Only the task this principal can see is followed.
       expect(ack.params.notifications).toEqual({ taskIds: [taskId] });
       expect(ack.params._meta["io.modelcontextprotocol/subscriptionId"]).toBe(7);
-      const now = await next((m) => m.method === "notifications/tasks");
+      const now = await stream.next((m) => m.method === "notifications/tasks");
       expect(now.params).toMatchObject({ taskId, status: "working" });
       expect(now.params._meta["io.modelcontextprotocol/subscriptionId"]).toBe(7);
       await modern("tasks/cancel", { taskId }, { "mcp-name": taskId });
-      const cancelled = await next((m) => m.method === "notifications/tasks" && m.params.status === "cancelled");
+      const cancelled = await stream.next((m) => m.method === "notifications/tasks" && m.params.status === "cancelled");
       expect(cancelled.params.taskId).toBe(taskId);
-      await reader.cancel();
+      await stream.cancel();
 
       // Another principal's listen follows nothing of alice's.
-      const foreign = await modern("subscriptions/listen", { notifications: { taskIds: [taskId] } }, {}, BOB);
-      const foreignText = decoder.decode((await foreign.body!.getReader().read()).value);
-      expect(foreignText).toContain('"taskIds":[]');
-      await foreign.body!.cancel().catch(() => {});
-      // A listen for tasks that does not declare the extension: -32021.
-      const refused = await post(
-        server.url,
-        JSON.stringify({
-          jsonrpc: "2.0",
-          id: 8,
-          method: "subscriptions/listen",
-          params: { notifications: { taskIds: [taskId] }, _meta: meta({}) },
-        }),
-        { "mcp-protocol-version": "2026-07-28", "mcp-method": "subscriptions/listen" },
+      const foreign = sseMessages(
+        await modern("subscriptions/listen", { notifications: { taskIds: [taskId] } }, {}, BOB),
       );
+      expect((await foreign.next((m) => m.method === "notifications/subscriptions/acknowledged")).params.notifications)
+        .toEqual({ taskIds: [] });
+      await foreign.cancel();
+      // A listen for tasks that does not declare the extension: -32021.
+      const refused = await modern("subscriptions/listen", { notifications: { taskIds: [taskId] } }, {}, TOKEN, {});
       expect(((await refused.json()) as { error: { code: number } }).error.code).toBe(-32021);
+    },
+    60_000,
+  );
+
+  test(
+    "session resources over HTTP: a listen for them is told when they change; another token's are left out",
+    async () => {
+      const server = await serveHttp();
+      const modern = modernPoster(server.url);
+      model.reset();
+      model.enqueue(reply.hang());
+      const started = await (await modern(
+        "tools/call",
+        {
+          name: "codex",
+          arguments: { prompt: "Hang.", approvalPolicy: "never", sandbox: "read-only", cwd: home.workspace },
+        },
+        { "mcp-name": "codex" },
+        TOKEN,
+        {},
+      )).json() as { result: { structuredContent: { sessionId: string } } };
+      const one = `codex-mcp:///sessions/${started.result.structuredContent.sessionId}`;
+      const listing = "codex-mcp:///sessions";
+
+      const stream = sseMessages(
+        await modern(
+          "subscriptions/listen",
+          {
+            notifications: { resourceSubscriptions: [one, listing, "codex-mcp:///sessions/sess_unknown", "file:///x"] },
+          },
+          {},
+          TOKEN,
+          {},
+        ),
+      );
+      const ack = await stream.next((m) => m.method === "notifications/subscriptions/acknowledged");
+      expect(ack.params.notifications).toEqual({ resourceSubscriptions: [one, listing] });
+      await modern(
+        "tools/call",
+        {
+          name: "codex_session",
+          arguments: { action: "interrupt", sessionId: started.result.structuredContent.sessionId },
+        },
+        { "mcp-name": "codex_session" },
+        TOKEN,
+        {},
+      );
+      const updated = await stream.next((m) => m.method === "notifications/resources/updated" && m.params.uri === one);
+      expect(updated.params._meta["io.modelcontextprotocol/subscriptionId"]).toBe(7);
+      await stream.next((m) => m.method === "notifications/resources/updated" && m.params.uri === listing);
+      await stream.cancel();
+
+      const foreign = sseMessages(
+        await modern("subscriptions/listen", { notifications: { resourceSubscriptions: [one] } }, {}, BOB, {}),
+      );
+      expect((await foreign.next((m) => m.method === "notifications/subscriptions/acknowledged")).params.notifications)
+        .toEqual({ resourceSubscriptions: [] });
+      await foreign.cancel();
     },
     60_000,
   );

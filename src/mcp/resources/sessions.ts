@@ -5,11 +5,13 @@
  * that subscribes (`resources/subscribe`) gets `notifications/resources/updated` when they change
  * — at most one per resource every {@link UPDATE_EVERY_MS}, so streaming text does not flood it.
  * Subscriptions end with the connection. A 2026-07-28 client asks with `subscriptions/listen`
- * (`resourceSubscriptions`), which the SDK's server entry keeps; it gets the same notifications.
+ * (`resourceSubscriptions`), which the SDK's stdio entry keeps (over HTTP: transports/http/
+ * listens.ts); it gets the same notifications.
  *
  * @module
  */
 import { type McpServer, ResourceNotFoundError, ResourceTemplate } from "@modelcontextprotocol/server";
+import type { SessionManager } from "../../sessions/manager.ts";
 import type { ServerContext } from "../context.ts";
 import { sessionView } from "../tools/session-view.ts";
 
@@ -76,24 +78,13 @@ export function registerSessionResources(server: McpServer, ctx: ServerContext):
   // 2025 era: the URIs the client subscribed to. 2026-07-28 era: every change goes out, and the
   // server entry (serveStdio) delivers it to the subscriptions/listen streams that asked for it.
   const subscribed = new Set<string>();
-  const wanted = (uri: string) => ctx.era === "modern" || subscribed.has(uri);
-  // URIs with a notification due (one per resource every UPDATE_EVERY_MS at most).
-  const due = new Map<string, ReturnType<typeof setTimeout>>();
-  const changed = (uri: string) => {
-    if (!wanted(uri) || due.has(uri)) return;
-    due.set(
-      uri,
-      setTimeout(() => {
-        due.delete(uri);
-        if (!wanted(uri)) return;
-        server.server.sendResourceUpdated({ uri }).catch((error) => ctx.log.debug(`resource update ${uri}`, error));
-      }, UPDATE_EVERY_MS),
-    );
-  };
-  const stop = ctx.sessions.onAnyChange((sessionId) => {
-    changed(LIST_URI);
-    changed(ONE_PREFIX + sessionId);
-  });
+  const stop = followSessionResources(
+    ctx.sessions,
+    (uri) => ctx.era === "modern" || subscribed.has(uri),
+    (uri) => {
+      server.server.sendResourceUpdated({ uri }).catch((error) => ctx.log.debug(`resource update ${uri}`, error));
+    },
+  );
   server.server.registerCapabilities({ resources: { subscribe: true } });
   server.server.setRequestHandler("resources/subscribe", (request) => {
     const uri = request.params.uri;
@@ -106,16 +97,53 @@ export function registerSessionResources(server: McpServer, ctx: ServerContext):
     return {};
   });
   server.server.setRequestHandler("resources/unsubscribe", (request) => {
-    const timer = due.get(request.params.uri);
-    if (timer) clearTimeout(timer);
-    due.delete(request.params.uri);
     subscribed.delete(request.params.uri);
     return {};
   });
   return () => {
     stop();
+    subscribed.clear();
+  };
+}
+
+/** Whether `uri` names one of the session resources (the listing, or one session). */
+export function isSessionResource(uri: string): boolean {
+  return uri === LIST_URI || uri.startsWith(ONE_PREFIX);
+}
+
+/** The session `uri` names, or `undefined` for the listing. */
+export function sessionOfResource(uri: string): string | undefined {
+  return uri.startsWith(ONE_PREFIX) ? uri.slice(ONE_PREFIX.length) : undefined;
+}
+
+/**
+ * Calls `send(uri)` when a session resource that is `wanted` changes: the listing on every
+ * change, a session on its own; at most once per resource every {@link UPDATE_EVERY_MS}, so
+ * streaming text does not flood the client. Returns what stops it.
+ */
+export function followSessionResources(
+  sessions: Pick<SessionManager, "onAnyChange">,
+  wanted: (uri: string) => boolean,
+  send: (uri: string) => void,
+): () => void {
+  const due = new Map<string, ReturnType<typeof setTimeout>>();
+  const changed = (uri: string) => {
+    if (!wanted(uri) || due.has(uri)) return;
+    due.set(
+      uri,
+      setTimeout(() => {
+        due.delete(uri);
+        if (wanted(uri)) send(uri);
+      }, UPDATE_EVERY_MS),
+    );
+  };
+  const stop = sessions.onAnyChange((sessionId) => {
+    changed(LIST_URI);
+    changed(ONE_PREFIX + sessionId);
+  });
+  return () => {
+    stop();
     for (const timer of due.values()) clearTimeout(timer);
     due.clear();
-    subscribed.clear();
   };
 }

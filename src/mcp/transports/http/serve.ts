@@ -8,7 +8,7 @@
  * finish within the grace, a second cuts that short, a third exits.
  *
  * Each token's principal sees its own sessions only (sessions/principals.ts). A listen for tasks
- * (`notifications/tasks`) is served beside the SDK's handler (task-listens.ts).
+ * or session resources is served beside the SDK's handler (listens.ts).
  *
  * @module
  */
@@ -27,7 +27,7 @@ import { LegacySessions } from "./legacy-sessions.ts";
 import { sessionsOf } from "../../../sessions/principals.ts";
 import { NAME, VERSION } from "../../../version.ts";
 import { Tasks } from "../../tasks/tasks.ts";
-import { HttpTaskListens } from "./task-listens.ts";
+import { HttpListens } from "./listens.ts";
 
 export interface HttpServeSettings {
   hostname: string;
@@ -72,8 +72,11 @@ export async function serveHttp(
     legacy: "reject",
   });
   const legacy = new LegacySessions((principal) => serverFor("legacy", principal), log);
-  const taskListens = new HttpTaskListens(
-    (principal, notifyTask) => new Tasks({ sessions: sessionsFor(principal), config: app.context.config, notifyTask }),
+  const listens = new HttpListens(
+    (principal) => {
+      const sessions = sessionsFor(principal);
+      return { sessions, tasks: (notifyTask) => new Tasks({ sessions, config: app.context.config, notifyTask }) };
+    },
     { name: NAME, version: VERSION },
     log,
   );
@@ -108,8 +111,8 @@ export async function serveHttp(
         ? undefined
         : { token: "(checked)", clientId: passed.principal, scopes: [] as string[] };
       if (await isLegacyRequest(request)) return await legacy.handle(request, passed.principal, authInfo);
-      const listen = await taskListens.match(request);
-      if (listen) return taskListens.serve(listen, passed.principal, request.signal);
+      const listen = await listens.match(request);
+      if (listen) return listens.serve(listen, passed.principal, request.signal);
       return await handler.fetch(request, authInfo ? { authInfo } : {});
     },
   });
@@ -130,7 +133,7 @@ export async function serveHttp(
   // A client that leaves a response unread must not hold the exit: closing is bounded.
   const bounded = (closing: Promise<unknown>) =>
     Promise.race([closing.catch(() => {}), new Promise((resolve) => setTimeout(resolve, CLOSE_BOUND_MS))]);
-  taskListens.close();
+  listens.close();
   await bounded(handler.close());
   await bounded(legacy.close());
   await bounded(listener.close());

@@ -1,14 +1,18 @@
 /**
- * `subscriptions/listen` for tasks over HTTP (2026-07-28, the Tasks extension's
- * `notifications.taskIds`). The SDK's HTTP listen router knows only the core notifications, and
- * ends a stream that asks for nothing else at once, so a listen that asks for tasks is served
- * here, as one SSE stream per listen: its acknowledgement names the tasks it follows (those of the
- * asked-for tasks this principal can see), then each task as `tasks/get` shows it now and again
- * whenever that changes, as `notifications/tasks` stamped with the stream's subscription id,
- * until the client goes away or the server stops (which ends each stream with its result).
+ * `subscriptions/listen` over HTTP (2026-07-28) for what codex-mcp has to tell: its tasks (the
+ * Tasks extension's `notifications.taskIds`) and its session resources
+ * (`resourceSubscriptions`). Over HTTP every request is a server instance that is gone once it
+ * answers, so nothing would feed the SDK's listen router (and it ends a listen that asks only for
+ * tasks at once): such a listen is served here, as one SSE stream per listen, for the principal
+ * whose token opened it. Its acknowledgement names what it follows — the asked-for tasks and
+ * session resources this principal can see, and the session listing — then:
  *
- * The core notifications a listen may also ask for are not delivered over HTTP (codex-mcp
- * publishes none there), so the acknowledgement honours `taskIds` only.
+ * - each task as `tasks/get` shows it now, and again whenever that changes (`notifications/tasks`);
+ * - `notifications/resources/updated` when a followed resource changes, at most every 250 ms;
+ *
+ * each stamped with the stream's subscription id, until the client goes away or the server stops
+ * (which ends each stream with its result). Other kinds of notification are not honoured (codex-mcp
+ * sends none).
  *
  * @module
  */
@@ -20,6 +24,8 @@ import {
   SUBSCRIPTION_ID_META_KEY,
 } from "@modelcontextprotocol/server";
 import type { Logger } from "../../../log.ts";
+import type { SessionManager } from "../../../sessions/manager.ts";
+import { followSessionResources, isSessionResource, sessionOfResource } from "../../resources/sessions.ts";
 import { requestedTaskIds, taskListenRefusal } from "../../tasks/listen-request.ts";
 import type { Tasks } from "../../tasks/tasks.ts";
 
@@ -34,30 +40,38 @@ const KEEP_ALIVE_MS = 15_000;
 /** The SSE frame of one JSON-RPC message. */
 const frame = (message: Json) => `event: message\ndata: ${JSON.stringify(message)}\n\n`;
 
-export class HttpTaskListens {
-  readonly #tasksFor: (principal: string | null, notify: (task: Json) => void) => Tasks;
+/** The resource URIs a listen asks for, or `undefined` when it asks for none. */
+function requestedResources(message: ListenMessage): string[] | undefined {
+  const notifications = ((message as { params?: Json }).params?.notifications ?? {}) as Json;
+  const uris = notifications.resourceSubscriptions;
+  return Array.isArray(uris) && uris.length > 0 ? uris.filter((u): u is string => typeof u === "string") : undefined;
+}
+
+/** What a listen stream needs for one principal. */
+export interface ListenScope {
+  /** Tasks over the principal's sessions, their changes sent to `notify`. */
+  tasks(notify: (task: Json) => void): Tasks;
+  /** The principal's view of the sessions. */
+  sessions: Pick<SessionManager, "onAnyChange" | "list">;
+}
+
+export class HttpListens {
+  readonly #scopeOf: (principal: string | null) => ListenScope;
   readonly #serverInfo: Json;
   readonly #log: Logger;
   /** Open streams → what ends each gracefully. */
   readonly #open = new Set<() => void>();
 
-  /**
-   * `tasksFor` gives the tasks a principal can see, with their changes sent to `notify` (a
-   * {@link Tasks} over that principal's sessions).
-   */
-  constructor(
-    tasksFor: (principal: string | null, notify: (task: Json) => void) => Tasks,
-    serverInfo: Json,
-    log: Logger,
-  ) {
-    this.#tasksFor = tasksFor;
+  /** `scopeOf` gives what a principal can see. */
+  constructor(scopeOf: (principal: string | null) => ListenScope, serverInfo: Json, log: Logger) {
+    this.#scopeOf = scopeOf;
     this.#serverInfo = serverInfo;
     this.#log = log;
   }
 
   /**
-   * The listen `request` is, when it is a 2026-07-28 `subscriptions/listen` that asks for tasks;
-   * `null` for every other request (the SDK serves those). Only a request whose `Mcp-Method`
+   * The listen `request` is, when it is a 2026-07-28 `subscriptions/listen` that asks for tasks or
+   * resources; `null` for every other request (the SDK serves those). Only a request whose `Mcp-Method`
    * header (required on every modern request) names the method has its body read.
    */
   async match(request: Request): Promise<ListenMessage | null> {
@@ -70,7 +84,8 @@ export class HttpTaskListens {
     } catch {
       return null; // the SDK answers the parse error
     }
-    if (!message || typeof message !== "object" || requestedTaskIds(message) === undefined) return null;
+    if (!message || typeof message !== "object") return null;
+    if (requestedTaskIds(message) === undefined && requestedResources(message) === undefined) return null;
     const meta = ((message as { params?: Json }).params?._meta ?? {}) as Json;
     // A listen that does not claim 2026-07-28 gets the SDK's answer for that.
     return meta[PROTOCOL_VERSION_META_KEY] === "2026-07-28" ? message : null;
@@ -78,8 +93,10 @@ export class HttpTaskListens {
 
   /** Serves `message` (from {@link match}) for `principal` until `signal` aborts or {@link close}. */
   serve(message: ListenMessage, principal: string | null, signal: AbortSignal): Response {
-    const refusal = taskListenRefusal(message);
+    const taskIds = requestedTaskIds(message);
+    const refusal = taskIds === undefined ? undefined : taskListenRefusal(message);
     if (refusal) return Response.json(refusal, { status: 400 });
+    const scope = this.#scopeOf(principal);
     const subscriptionId = message.id;
     const encoder = new TextEncoder();
     let controller!: ReadableStreamDefaultController<Uint8Array>;
@@ -89,13 +106,14 @@ export class HttpTaskListens {
       try {
         controller.enqueue(encoder.encode(frame(json)));
       } catch (error) {
-        this.#log.debug("task listen stream write failed", error);
+        this.#log.debug("listen stream write failed", error);
       }
     };
     const stamp = { [SUBSCRIPTION_ID_META_KEY]: subscriptionId };
     const notifyTask = (task: Json) =>
       write({ jsonrpc: "2.0", method: "notifications/tasks", params: { ...task, _meta: stamp } });
-    const tasks = this.#tasksFor(principal, notifyTask);
+    const tasks = scope.tasks(notifyTask);
+    let stopResources = () => {};
     let keepAlive: ReturnType<typeof setInterval> | undefined;
     const end = (graceful: boolean) => {
       if (closed) return;
@@ -109,6 +127,7 @@ export class HttpTaskListens {
       closed = true;
       clearInterval(keepAlive);
       tasks.close();
+      stopResources();
       this.#open.delete(ended);
       signal.removeEventListener("abort", aborted);
       try {
@@ -124,7 +143,7 @@ export class HttpTaskListens {
         controller = c;
         const snapshots: Json[] = [];
         const followed: string[] = [];
-        for (const taskId of requestedTaskIds(message) ?? []) {
+        for (const taskId of taskIds ?? []) {
           try {
             snapshots.push(tasks.follow(taskId));
             followed.push(taskId);
@@ -132,10 +151,32 @@ export class HttpTaskListens {
             // Unknown here, or another principal's: not followed, and left out of the acknowledgement.
           }
         }
+        // The listing, and the sessions this principal has; another principal's are not there.
+        const visible = new Set(scope.sessions.list().map((r) => r.id));
+        const resources = (requestedResources(message) ?? []).filter((uri) => {
+          if (!isSessionResource(uri)) return false;
+          const sessionId = sessionOfResource(uri);
+          return sessionId === undefined || visible.has(sessionId);
+        });
+        if (resources.length > 0) {
+          const wanted = new Set(resources);
+          stopResources = followSessionResources(scope.sessions, (uri) => wanted.has(uri), (uri) =>
+            write({
+              jsonrpc: "2.0",
+              method: "notifications/resources/updated",
+              params: { uri, _meta: stamp },
+            }));
+        }
         write({
           jsonrpc: "2.0",
           method: "notifications/subscriptions/acknowledged",
-          params: { notifications: { taskIds: followed }, _meta: stamp },
+          params: {
+            notifications: {
+              ...(taskIds !== undefined && { taskIds: followed }),
+              ...(requestedResources(message) !== undefined && { resourceSubscriptions: resources }),
+            },
+            _meta: stamp,
+          },
         });
         for (const task of snapshots) notifyTask(task);
         keepAlive = setInterval(() => {
