@@ -3,13 +3,14 @@
  * Bun's `node:child_process`), and our own stdio Bun's file sinks; files and signals use the
  * helpers Bun shares with Node.
  *
- * Nothing here touches `process.stdout`, `process.stderr` or `node:tty` at start-up: Bun builds
- * those Node streams on first use, which in a compiled binary costs about 7.5 ms (`process.stdout`)
- * and 2.5 ms (`node:tty`) of a cold start measured at about 35 ms (bench/startup.ts).
+ * On POSIX nothing here touches `process.stdout`, `process.stderr` or `node:tty` at start-up: Bun
+ * builds those Node streams on first use, which in a compiled binary costs about 7.5 ms
+ * (`process.stdout`) and 2.5 ms (`node:tty`) of a cold start measured at about 35 ms
+ * (bench/startup.ts).
  *
  * @module
  */
-import { processRuntime, type ProcessStdio } from "./node-process.ts";
+import { processRuntime, type ProcessStdio, processStdio } from "./node-process.ts";
 import {
   type ChildProcess,
   type ExitStatus,
@@ -153,7 +154,12 @@ function bunStdio(): ProcessStdio {
   };
 }
 
-/** Builds the Bun runtime. Call once, early: our stdout is fd 1 itself, whatever replaces `process.stdout`. */
+/**
+ * Builds the Bun runtime. Call once, early: it takes our stdout before anything can replace it.
+ * The file sinks are what was measured and tested (on Linux); Windows keeps `process` streams
+ * until the sinks have been run on a Windows pipe.
+ */
 export function createBunRuntime(): Runtime {
-  return processRuntime({ name: "bun", version: Bun.version, stdio: bunStdio(), spawn, serveHttp });
+  const stdio = process.platform === "win32" ? processStdio(Bun.stdin.stream()) : bunStdio();
+  return processRuntime({ name: "bun", version: Bun.version, stdio, spawn, serveHttp });
 }

@@ -1,8 +1,9 @@
 /**
  * The pieces Node and Bun share: both implement Node's `process` and `node:fs` natively, so one
- * implementation serves both adapters. Their own stdio is not shared: each adapter passes it in
- * (Bun's `process.stdout` costs milliseconds of start-up; see bun.ts). Deno does not use this
- * file: its `process.stdout.write` blocks the event loop on a slow reader.
+ * implementation serves both adapters. Each adapter passes its own stdio in: Node's is
+ * {@link processStdio}; Bun's are file sinks on POSIX (its `process.stdout` costs milliseconds of
+ * start-up; see bun.ts). Deno does not use this file: its `process.stdout.write` blocks the event
+ * loop on a slow reader.
  *
  * @module
  */
@@ -11,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openNodeSqlite } from "./node-sqlite.ts";
 import type { Database, FileSystem, Runtime, RuntimeName, ServerStdio, Signal } from "./types.ts";
-import type { TrackedWritable } from "./write-tracker.ts";
+import { type TrackedWritable, trackedWritable } from "./write-tracker.ts";
 
 /** `node:fs/promises` as a {@link FileSystem}. */
 const nodeFileSystem: FileSystem = {
@@ -55,6 +56,46 @@ const nodeFileSystem: FileSystem = {
 function openProcessDatabase(path: string, runtime: string): Database {
   const sqlite = process.getBuiltinModule?.("node:sqlite") as typeof import("node:sqlite") | undefined;
   return openNodeSqlite(sqlite?.DatabaseSync, path, runtime);
+}
+
+type NodeWrite = (chunk: Uint8Array | string, callback?: (error?: Error | null) => void) => boolean;
+
+/** A write stream of `process` as a backpressured, EPIPE-safe {@link TrackedWritable}. Node and Bun
+ * write `process.stdout` asynchronously to a pipe (measured), so a slow reader never blocks the loop. */
+function processWritable(stream: NodeJS.WriteStream, write: NodeWrite): TrackedWritable {
+  let broken: Error | null = null;
+  // Without a listener an EPIPE 'error' event would crash the server when the client goes away.
+  stream.on("error", (error: Error) => {
+    broken = error;
+  });
+  return trackedWritable(
+    (chunk) =>
+      new Promise<void>((resolve, reject) => {
+        if (broken) return reject(broken);
+        write(chunk, (error) => (error ? reject(error) : resolve()));
+      }),
+  );
+}
+
+/**
+ * Our stdio on `process` streams, with `stdin` as given (Node's, or Bun's). The protocol keeps the
+ * original `process.stdout.write`, captured before the stray-stdout redirect replaces it. `node:tty`
+ * is loaded only when asked (a compiled Bun binary that never asks should not pay for it).
+ */
+export function processStdio(stdin: ReadableStream<Uint8Array>): ProcessStdio {
+  return {
+    stdin,
+    stdout: processWritable(process.stdout, process.stdout.write.bind(process.stdout) as NodeWrite),
+    stderr: processWritable(process.stderr, process.stderr.write.bind(process.stderr) as NodeWrite),
+    isTerminal: (stream) =>
+      (process.getBuiltinModule("node:tty") as typeof import("node:tty")).isatty(
+        stream === "stdin" ? 0 : stream === "stdout" ? 1 : 2,
+      ),
+    // Dependencies that print through `process.stdout.write` reach stderr, not the protocol.
+    redirectStrayStdout() {
+      process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+    },
+  };
 }
 
 /** `process.kill` with "no such process" reported as `false`; signal `0` only probes. */

@@ -7,8 +7,7 @@
 import { spawn as nodeSpawn } from "node:child_process";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { Readable, Writable } from "node:stream";
-import { isatty } from "node:tty";
-import { processRuntime, type ProcessStdio } from "./node-process.ts";
+import { processRuntime, processStdio } from "./node-process.ts";
 import {
   type ChildProcess,
   type ExitStatus,
@@ -18,7 +17,6 @@ import {
   SpawnError,
   type SpawnOptions,
 } from "./types.ts";
-import { type TrackedWritable, trackedWritable } from "./write-tracker.ts";
 
 async function spawn(options: SpawnOptions): Promise<ChildProcess> {
   const child = nodeSpawn(options.command, [...options.args], {
@@ -112,43 +110,10 @@ function serveHttp(options: HttpServeOptions): Promise<HttpListener> {
   });
 }
 
-type NodeWrite = (chunk: Uint8Array | string, callback?: (error?: Error | null) => void) => boolean;
-
-/** A write stream of `process` as a backpressured, EPIPE-safe {@link TrackedWritable}. Node writes
- * `process.stdout` asynchronously to a pipe (measured), so a slow reader never blocks the loop. */
-function processWritable(stream: NodeJS.WriteStream, write: NodeWrite): TrackedWritable {
-  let broken: Error | null = null;
-  // Without a listener an EPIPE 'error' event would crash the server when the client goes away.
-  stream.on("error", (error: Error) => {
-    broken = error;
-  });
-  return trackedWritable(
-    (chunk) =>
-      new Promise<void>((resolve, reject) => {
-        if (broken) return reject(broken);
-        write(chunk, (error) => (error ? reject(error) : resolve()));
-      }),
-  );
-}
-
-/** Our stdio on `process`. The protocol keeps the original `process.stdout.write`, captured before
- * the stray-stdout redirect replaces it. */
-function processStdio(): ProcessStdio {
-  // A closed or broken stdin must not surface as an unhandled 'error' event.
-  process.stdin.on("error", () => {});
-  return {
-    stdin: Readable.toWeb(process.stdin) as unknown as ReadableStream<Uint8Array>,
-    stdout: processWritable(process.stdout, process.stdout.write.bind(process.stdout) as NodeWrite),
-    stderr: processWritable(process.stderr, process.stderr.write.bind(process.stderr) as NodeWrite),
-    isTerminal: (stream) => isatty(stream === "stdin" ? 0 : stream === "stdout" ? 1 : 2),
-    // Dependencies that print through `process.stdout.write` reach stderr, not the protocol.
-    redirectStrayStdout() {
-      process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
-    },
-  };
-}
-
 /** Builds the Node runtime. Call once, early: it captures the real stdout before anything can replace it. */
 export function createNodeRuntime(): Runtime {
-  return processRuntime({ name: "node", version: process.versions.node, stdio: processStdio(), spawn, serveHttp });
+  // A closed or broken stdin must not surface as an unhandled 'error' event.
+  process.stdin.on("error", () => {});
+  const stdin = Readable.toWeb(process.stdin) as unknown as ReadableStream<Uint8Array>;
+  return processRuntime({ name: "node", version: process.versions.node, stdio: processStdio(stdin), spawn, serveHttp });
 }
