@@ -306,4 +306,62 @@ describe("requestState is sealed", () => {
       wire.close();
     }
   }, 60_000);
+
+  test("a poll's requestState is good for that poll only: another session or another tool is refused", async () => {
+    model.enqueue(reply.message("Other."));
+    model.enqueue(reply.execCommand("echo polled-sealed", { callId: "call_cmd" }), reply.message("Done."));
+    const wire = rawWire(serverEnv(), { elicitation: { form: {} } });
+    try {
+      const start = (prompt: string, extra: Record<string, unknown> = {}) =>
+        wire.request("tools/call", {
+          name: "codex",
+          arguments: { prompt, approvalPolicy: "untrusted", sandbox: "read-only", cwd: home.workspace, ...extra },
+        });
+      const other = ((await start("Say something.", { advanced: { waitForResult: 30_000 } })).result as {
+        structuredContent: View;
+      }).structuredContent.sessionId;
+      const sessionId = ((await start("Run echo.")).result as { structuredContent: View }).structuredContent.sessionId;
+      const poll = (id: string, extra: Record<string, unknown> = {}) =>
+        wire.request("tools/call", {
+          name: "codex_check",
+          arguments: { action: "poll", sessionId: id, pollOptions: { waitMs: 30_000 } },
+          ...extra,
+        });
+      const asked = (await poll(sessionId)).result as { resultType: string; requestState: string };
+      expect(asked.resultType).toBe("input_required");
+      const accept = { codex_request_1: { action: "accept", content: { decision: "accept" } } };
+      const requests = model.responsesRequests().length;
+
+      const elsewhere = (await poll(other, { inputResponses: accept, requestState: asked.requestState })).result as {
+        isError: boolean;
+        structuredContent: { error: { code: string; message: string } };
+      };
+      expect(elsewhere.isError).toBe(true);
+      expect(elsewhere.structuredContent.error.code).toBe("INVALID_ARGUMENT");
+      expect(elsewhere.structuredContent.error.message).toContain("another session");
+      const asCodex = (await wire.request("tools/call", {
+        name: "codex",
+        arguments: { prompt: "x", cwd: home.workspace },
+        inputResponses: accept,
+        requestState: asked.requestState,
+      })).result as { structuredContent: { error: { code: string } } };
+      expect(asCodex.structuredContent.error.code).toBe("INVALID_ARGUMENT");
+      // Nothing ran: the approval still waits, and the model has not been called again.
+      expect(model.responsesRequests()).toHaveLength(requests);
+      const still = ((await wire.request("tools/call", {
+        name: "codex_check",
+        arguments: { action: "poll", sessionId },
+      })).result as { structuredContent: View }).structuredContent;
+      expect(still.status).toBe("waiting_approval");
+
+      const done = ((await poll(sessionId, { inputResponses: accept, requestState: asked.requestState })).result as {
+        structuredContent: View;
+      }).structuredContent;
+      expect(done.status).toBe("idle");
+      expect(done.result?.text).toBe("Done.");
+      expect(model.responsesRequests().at(-1)!.toolOutput("call_cmd")).toContain("polled-sealed");
+    } finally {
+      wire.close();
+    }
+  }, 60_000);
 });
