@@ -34,6 +34,8 @@ type ListenMessage = JSONRPCMessage & { id: string | number };
 
 /** A listen request is a few hundred bytes; a bigger body is left to the SDK (which bounds it). */
 const MAX_LISTEN_BODY = 64 * 1024;
+/** The most listen streams open at once (as many as the SDK's own router allows). */
+const MAX_STREAMS = 1024;
 /** A comment line this often keeps proxies from closing a quiet stream. */
 const KEEP_ALIVE_MS = 15_000;
 
@@ -57,14 +59,21 @@ export interface ListenScope {
 
 export class HttpListens {
   readonly #scopeOf: (principal: string | null) => ListenScope;
+  readonly #maxStreams: number;
   readonly #serverInfo: Json;
   readonly #log: Logger;
   /** Open streams → what ends each gracefully. */
   readonly #open = new Set<() => void>();
 
   /** `scopeOf` gives what a principal can see. */
-  constructor(scopeOf: (principal: string | null) => ListenScope, serverInfo: Json, log: Logger) {
+  constructor(
+    scopeOf: (principal: string | null) => ListenScope,
+    serverInfo: Json,
+    log: Logger,
+    maxStreams = MAX_STREAMS,
+  ) {
     this.#scopeOf = scopeOf;
+    this.#maxStreams = maxStreams;
     this.#serverInfo = serverInfo;
     this.#log = log;
   }
@@ -96,6 +105,14 @@ export class HttpListens {
     const taskIds = requestedTaskIds(message);
     const refusal = taskIds === undefined ? undefined : taskListenRefusal(message);
     if (refusal) return Response.json(refusal, { status: 400 });
+    if (this.#open.size >= this.#maxStreams) {
+      // Each stream holds timers and follows sessions: a client cannot open them without end.
+      return Response.json({
+        jsonrpc: "2.0",
+        id: message.id,
+        error: { code: -32603, message: `Subscription limit reached (${this.#maxStreams} open listen streams)` },
+      }, { status: 503 });
+    }
     const scope = this.#scopeOf(principal);
     const subscriptionId = message.id;
     const encoder = new TextEncoder();
