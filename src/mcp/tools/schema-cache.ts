@@ -44,6 +44,7 @@ export class SchemaCache {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #writing: Promise<void> = Promise.resolve();
   #loaded: Promise<void> = Promise.resolve();
+  #read = false;
 
   private constructor(fs: FileSystem, path: string, log: Logger) {
     this.#fs = fs;
@@ -57,7 +58,7 @@ export class SchemaCache {
    */
   static open(fs: FileSystem, path: string, identity: string | Promise<string>, log: Logger): SchemaCache {
     const cache = new SchemaCache(fs, path, log);
-    cache.#loaded = cache.#load(identity);
+    cache.#loaded = cache.#load(identity).finally(() => (cache.#read = true));
     return cache;
   }
 
@@ -89,6 +90,7 @@ export class SchemaCache {
    * takes longer: `tools/list` waits for it, so that a client asking at once gets the kept schemas.
    */
   ready(boundMs = 100): Promise<void> {
+    if (this.#read) return Promise.resolve();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, boundMs)));
     return Promise.race([this.#loaded, bound]).finally(() => clearTimeout(timer));
