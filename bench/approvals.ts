@@ -32,7 +32,7 @@ import { codexBinary } from "../tests/harness/codex-bin.ts";
 import { makeCodexHome } from "../tests/harness/codex-home.ts";
 import { type FakeModel, reply, startFakeModel } from "../tests/harness/fake-model.ts";
 import { envelope, RawDispatchTransport } from "../tests/e2e/modern-wire.ts";
-import { ensureBuilt, median, parseBenchArgs, ROOT } from "./lib.ts";
+import { ensureBuilt, median, parseBenchArgs, recommendedCheck, ROOT } from "./lib.ts";
 
 const PRODUCT = path.join(ROOT, "dist", process.platform === "win32" ? "codex-mcp.exe" : "codex-mcp");
 const ACCEPT = { action: "accept", content: { decision: "accept" } } as const;
@@ -87,19 +87,6 @@ function setup(model: FakeModel) {
   return { env, args, cleanup };
 }
 
-/** The call a recommendation names (`codex_check {…}`), braces balanced. */
-function recommended(text: string): Record<string, unknown> | null {
-  const at = text.indexOf("codex_check {");
-  if (at < 0) return null;
-  const start = text.indexOf("{", at);
-  let depth = 0;
-  for (let i = start; i < text.length; i++) {
-    if (text[i] === "{") depth++;
-    if (text[i] === "}" && --depth === 0) return JSON.parse(text.slice(start, i + 1));
-  }
-  return null;
-}
-
 type View = {
   status: string;
   sessionId: string;
@@ -130,7 +117,7 @@ async function byPoll(model: FakeModel): Promise<Cost> {
         });
         continue;
       }
-      const next = recommended(view.recommendedNextAction);
+      const next = recommendedCheck(view.recommendedNextAction);
       if (!next) throw new Error(`nothing to follow: ${view.recommendedNextAction}`);
       view = await call("codex_check", next);
     }

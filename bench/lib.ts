@@ -115,3 +115,25 @@ export function procMiB(file: string, field: string): number | null {
 }
 
 export const rssMiB = (pid: number): number | null => procMiB(`/proc/${pid}/status`, "VmRSS");
+
+/**
+ * The arguments of the `codex_check {…}` call a `recommendedNextAction` names (its JSON object,
+ * braces balanced), or `null` when it names none or the object does not parse.
+ */
+export function recommendedCheck(text: string): Record<string, unknown> | null {
+  const at = text.indexOf("codex_check {");
+  if (at < 0) return null;
+  const start = text.indexOf("{", at);
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    if (text[i] === "{") depth++;
+    if (text[i] === "}" && --depth === 0) {
+      try {
+        return JSON.parse(text.slice(start, i + 1));
+      } catch {
+        return null;
+      }
+    }
+  }
+  return null;
+}

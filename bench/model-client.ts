@@ -20,7 +20,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { codexBinary } from "../tests/harness/codex-bin.ts";
 import { makeCodexHome } from "../tests/harness/codex-home.ts";
 import { type FakeModel, reply, type Script, startFakeModel } from "../tests/harness/fake-model.ts";
-import { ensureBuilt, ROOT } from "./lib.ts";
+import { ensureBuilt, recommendedCheck, ROOT } from "./lib.ts";
 
 const RESULTS_DIR = path.join(ROOT, "bench", "results");
 const PRODUCT = path.join(ROOT, "dist", process.platform === "win32" ? "codex-mcp.exe" : "codex-mcp");
@@ -57,23 +57,10 @@ interface Cost {
   wallMs: number;
 }
 
-/** The tool call a recommendation names: `codex_check {…}` (its JSON object, braces balanced). */
+/** The tool call a recommendation names: `codex_check {…}`. */
 function recommendedCall(text: string): { name: string; args: Record<string, unknown> } | null {
-  const at = text.indexOf("codex_check {");
-  if (at < 0) return null;
-  const start = text.indexOf("{", at);
-  let depth = 0;
-  for (let i = start; i < text.length; i++) {
-    if (text[i] === "{") depth++;
-    if (text[i] === "}" && --depth === 0) {
-      try {
-        return { name: "codex_check", args: JSON.parse(text.slice(start, i + 1)) };
-      } catch {
-        return null;
-      }
-    }
-  }
-  return null;
+  const args = recommendedCheck(text);
+  return args && { name: "codex_check", args };
 }
 
 async function drive(binary: string, model: FakeModel, scenario: Scenario): Promise<Cost> {

@@ -4,8 +4,8 @@
  * `install`). Serving is the stdout guard and the preflight first, then the application (app.ts),
  * then the transport (mcp/transports/).
  *
- * The entries are thin: main.ts picks the runtime when running from source, compiled.ts is the
- * compiled binary, which is always Bun.
+ * The entries are thin: main.ts picks the runtime when running from source; compiled.ts is the
+ * compiled binary's, whose runtime is fixed when it is built.
  *
  * @module
  */

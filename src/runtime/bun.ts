@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { processRuntime, type ProcessStdio, processStdio } from "./node-process.ts";
+import { processIsTerminal, processRuntime, type ProcessStdio, processStdio, STDIO_FD } from "./node-process.ts";
 import {
   type ChildProcess,
   type ExitStatus,
@@ -28,16 +28,21 @@ import { type TrackedWritable, trackedWritable } from "./write-tracker.ts";
  * stdin (ignoring it crashes the process with an unhandled rejection), and after the child has exited
  * writes are silently dropped, so that case is turned into an EPIPE here.
  */
+/** Hands `chunk` to `sink` and waits until it is flushed (either step may answer with a promise). */
+async function writeToSink(sink: Bun.FileSink, chunk: Uint8Array): Promise<void> {
+  const written: unknown = sink.write(chunk);
+  if (written instanceof Promise) await written;
+  const flushed: unknown = sink.flush();
+  if (flushed instanceof Promise) await flushed;
+}
+
 function sinkToWritable(sink: Bun.FileSink, hasExited: () => boolean): WritableStream<Uint8Array> {
   return new WritableStream<Uint8Array>({
     async write(chunk) {
       if (hasExited()) {
         throw Object.assign(new Error("EPIPE: broken pipe, write (the child has exited)"), { code: "EPIPE" });
       }
-      const written: unknown = sink.write(chunk);
-      if (written instanceof Promise) await written;
-      const flushed: unknown = sink.flush();
-      if (flushed instanceof Promise) await flushed;
+      await writeToSink(sink, chunk);
     },
     async close() {
       await sink.end();
@@ -99,10 +104,7 @@ function sinkWritable(sink: Bun.FileSink): TrackedWritable {
   return trackedWritable(async (chunk) => {
     if (broken) throw broken;
     try {
-      const written: unknown = sink.write(chunk);
-      if (written instanceof Promise) await written;
-      const flushed: unknown = sink.flush();
-      if (flushed instanceof Promise) await flushed;
+      await writeToSink(sink, chunk);
     } catch (error) {
       broken = error;
       throw error;
@@ -115,14 +117,13 @@ type TtyBinding = { isTTY?: (fd: number) => boolean };
 /** `isatty` through Bun's `tty_wrap` binding (Bun's own tests hold it to `node:tty`'s `isatty`),
  * with `node:tty`, loaded only then, where the binding is missing. */
 function isTerminal(stream: "stdin" | "stdout" | "stderr"): boolean {
-  const fd = stream === "stdin" ? 0 : stream === "stdout" ? 1 : 2;
   try {
     const binding = (process as { binding?: (name: string) => TtyBinding }).binding?.("tty_wrap");
-    if (typeof binding?.isTTY === "function") return binding.isTTY(fd);
+    if (typeof binding?.isTTY === "function") return binding.isTTY(STDIO_FD[stream]);
   } catch {
     // No such binding in this Bun: ask node:tty.
   }
-  return (process.getBuiltinModule("node:tty") as typeof import("node:tty")).isatty(fd);
+  return processIsTerminal(stream);
 }
 
 /**

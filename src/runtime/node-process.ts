@@ -77,20 +77,24 @@ function processWritable(stream: NodeJS.WriteStream, write: NodeWrite): TrackedW
   );
 }
 
+/** The file descriptor of each of our standard streams. */
+export const STDIO_FD = { stdin: 0, stdout: 1, stderr: 2 } as const;
+
+/** `isatty` from `node:tty`, loaded on the first call: a compiled Bun binary that never asks does not pay for it. */
+export function processIsTerminal(stream: keyof typeof STDIO_FD): boolean {
+  return (process.getBuiltinModule("node:tty") as typeof import("node:tty")).isatty(STDIO_FD[stream]);
+}
+
 /**
  * Our stdio on `process` streams, with `stdin` as given (Node's, or Bun's). The protocol keeps the
- * original `process.stdout.write`, captured before the stray-stdout redirect replaces it. `node:tty`
- * is loaded only when asked (a compiled Bun binary that never asks should not pay for it).
+ * original `process.stdout.write`, captured before the stray-stdout redirect replaces it.
  */
 export function processStdio(stdin: ReadableStream<Uint8Array>): ProcessStdio {
   return {
     stdin,
     stdout: processWritable(process.stdout, process.stdout.write.bind(process.stdout) as NodeWrite),
     stderr: processWritable(process.stderr, process.stderr.write.bind(process.stderr) as NodeWrite),
-    isTerminal: (stream) =>
-      (process.getBuiltinModule("node:tty") as typeof import("node:tty")).isatty(
-        stream === "stdin" ? 0 : stream === "stdout" ? 1 : 2,
-      ),
+    isTerminal: processIsTerminal,
     // Dependencies that print through `process.stdout.write` reach stderr, not the protocol.
     redirectStrayStdout() {
       process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
