@@ -51,6 +51,18 @@ function routeOf(ctx: Pick<ServerContext, "clientCapabilities">, request: Reques
 }
 
 /**
+ * How the person is asked about requests of a session whose approvals setting is `setting` (or,
+ * without one, CODEX_MCP_APPROVALS), for this request's client: never for `model`.
+ */
+export function askRoute(
+  ctx: ServerContext,
+  setting: ApprovalsSetting | undefined,
+  request: RequestCapabilities,
+): FormRoute {
+  return (setting ?? ctx.config.approvals) === "model" ? "none" : routeOf(ctx, request);
+}
+
+/**
  * How the person answers this call's requests. Checked before the turn starts, so a call that
  * cannot be served changes nothing: NOT_SUPPORTED when it asks for forms (`client`) that this
  * client cannot show.
@@ -60,10 +72,8 @@ export function formRoute(
   perCall: ApprovalsSetting | undefined,
   request: RequestCapabilities,
 ): FormRoute {
-  const setting = perCall ?? ctx.config.approvals;
-  if (setting === "model") return "none";
-  const route = routeOf(ctx, request);
-  if (setting === "client" && route === "none") {
+  const route = askRoute(ctx, perCall, request);
+  if ((perCall ?? ctx.config.approvals) === "client" && route === "none") {
     throw new CodedError(
       "NOT_SUPPORTED",
       `approvals "client" asks the person through a form, and this client did not declare form elicitation`,

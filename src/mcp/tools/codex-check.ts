@@ -13,13 +13,13 @@ import type { ServerContext } from "../context.ts";
 import { errorResult, ToolError } from "../errors.ts";
 import { boundedJson, decisionOf, MAX_WAIT_MS, vocabulary, withErrorBranch } from "./schemas.ts";
 import { followWait, sessionView, structuredResult, type ToolExtra } from "./session-view.ts";
-import { type FormRoute, formRoute, opensUrls } from "../approvals/mode.ts";
+import { askRoute, opensUrls } from "../approvals/mode.ts";
 import { applyFormAnswers, askInRoundTrip, resumedWait } from "../approvals/round-trip.ts";
 import { READ_LIMITS } from "../../sessions/read-limits.ts";
 import { capabilityNote } from "./capability-note.ts";
 import { MIN_READ_MAX_BYTES } from "../../sessions/event-log.ts";
 import { deferred, perConfig } from "./deferred-schema.ts";
-import type { ApprovalsSetting, Config } from "../../config.ts";
+import type { Config } from "../../config.ts";
 
 /** What ends a long poll's wait. */
 const WAKE_ON = ["change", "event"] as const;
@@ -123,19 +123,6 @@ function required<T>(value: T | undefined, name: string, action: string): T {
   return value;
 }
 
-/** How a poll's client can ask the person: as the session's approvals setting says, never by refusing. */
-function pollRoute(
-  ctx: ServerContext,
-  record: { settings: { approvals?: ApprovalsSetting } },
-  extra: ToolExtra,
-): FormRoute {
-  try {
-    return formRoute(ctx, record.settings.approvals, extra.mcpReq);
-  } catch {
-    return "none"; // approvals "client" from a client without forms: the start call said so already
-  }
-}
-
 function partial<T extends Record<string, z.ZodType>>(shape: T): { [K in keyof T]: z.ZodOptional<T[K]> } {
   return Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, v.optional()])) as {
     [K in keyof T]: z.ZodOptional<T[K]>;
@@ -156,7 +143,7 @@ async function poll(
   const sessions = ctx.sessions;
   const cursor = args.cursor ?? 1;
   const maxBytes = args.pollOptions?.maxBytes ?? READ_LIMITS.defaultMaxBytes;
-  const record0 = sessions.get(args.sessionId);
+  const session = sessions.get(args.sessionId);
   // The retry of a poll that asked the person (2026-07-28 era): their answers first, then what is
   // left of the poll's wait.
   const resumed = resumedWait(extra.mcpReq, "codex_check");
@@ -187,7 +174,8 @@ async function poll(
   // A waiting poll that finds Codex asking, from a 2026-07-28 client that shows forms, asks the
   // person in its result (as a waiting codex call does), unless the session's approvals go to the model.
   if (
-    waitMs > 0 && Date.now() < until && !extra.mcpReq.signal.aborted && pollRoute(ctx, record0, extra) === "round-trip"
+    waitMs > 0 && Date.now() < until && !extra.mcpReq.signal.aborted &&
+    askRoute(ctx, session.settings.approvals, extra.mcpReq) === "round-trip"
   ) {
     const pending = sessions.pending(args.sessionId);
     if (pending.length > 0) {

@@ -103,6 +103,7 @@ export class HttpListens {
   /** Serves `message` (from {@link match}) for `principal` until `signal` aborts or {@link close}. */
   serve(message: ListenMessage, principal: string | null, signal: AbortSignal): Response {
     const taskIds = requestedTaskIds(message);
+    const resourceUris = requestedResources(message);
     const refusal = taskIds === undefined ? undefined : taskListenRefusal(message);
     if (refusal) return Response.json(refusal, { status: 400 });
     if (this.#open.size >= this.#maxStreams) {
@@ -170,7 +171,7 @@ export class HttpListens {
         }
         // The listing, and the sessions this principal has; another principal's are not there.
         const visible = new Set(scope.sessions.list().map((r) => r.id));
-        const resources = (requestedResources(message) ?? []).filter((uri) => {
+        const resources = (resourceUris ?? []).filter((uri) => {
           if (!isSessionResource(uri)) return false;
           const sessionId = sessionOfResource(uri);
           return sessionId === undefined || visible.has(sessionId);
@@ -190,7 +191,7 @@ export class HttpListens {
           params: {
             notifications: {
               ...(taskIds !== undefined && { taskIds: followed }),
-              ...(requestedResources(message) !== undefined && { resourceSubscriptions: resources }),
+              ...(resourceUris !== undefined && { resourceSubscriptions: resources }),
             },
             _meta: stamp,
           },
